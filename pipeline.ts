@@ -1,0 +1,32 @@
+/**
+ * The command line. It parses arguments and hands each command to the module that owns it (cli/); it holds no
+ * logic of its own. `npx tsx pipeline.ts --help` lists the commands.
+ */
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { registerLanguageCommands } from './cli/language.ts';
+import { registerEngineCommands } from './cli/engine.ts';
+import { registerModelCommands } from './cli/model.ts';
+import { registerExperimentCommands } from './cli/experiment.ts';
+
+const cli = yargs(hideBin(process.argv))
+  .scriptName('pipeline.ts')
+  .usage('$0 <command> [options]')
+  .strict()
+  .demandCommand(1, 'Name a command; --help lists them.')
+  .recommendCommands()
+  .help()
+  .alias('h', 'help')
+  .wrap(Math.min(110, process.stdout.columns || 110));
+
+for (const register of [registerLanguageCommands, registerEngineCommands, registerModelCommands, registerExperimentCommands]) {
+  register(cli);
+}
+
+await cli
+  .fail((message, error) => {
+    // A thrown error is the user's problem to fix (bad params, missing file): its message, not a stack trace.
+    console.error(error ? `error: ${error.message}` : `${message}\nRun with --help for usage.`);
+    process.exit(1);
+  })
+  .parseAsync();
