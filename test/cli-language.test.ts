@@ -1,0 +1,88 @@
+import test from 'ava';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function pipeline(args: string[], stdin?: string): Promise<Result> {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, ['--import', 'tsx', 'pipeline.ts', ...args], { cwd: ROOT }, (error, stdout, stderr) => {
+      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
+    });
+    child.stdin?.end(stdin ?? '');
+  });
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'cli-language-'));
+test.after.always(() => rmSync(dir, { recursive: true, force: true }));
+
+test('gen prints the requested expressions, deterministic per seed', async (t) => {
+  const first = await pipeline(['gen', '--n', '200', '--seed', '4', '--depth', '2-4', '--true-only', '--unique']);
+  t.is(first.code, 0, first.stderr);
+  const lines = first.stdout.trimEnd().split('\n');
+  t.is(lines.length, 200);
+  t.is(new Set(lines).size, 200);
+  t.deepEqual((await pipeline(['gen', '--n', '200', '--seed', '4', '--depth', '2-4', '--true-only', '--unique'])).stdout, first.stdout);
+
+  const file = join(dir, 'gen.txt');
+  writeFileSync(file, first.stdout);
+  const scored = await pipeline(['score', file, '--json']);
+  t.is(scored.code, 0, scored.stderr);
+  const summary = JSON.parse(scored.stdout);
+  t.like(summary, { count: 200, syntactic: 1, semantic: 1, unique: 200 });
+  t.true(summary.meanDepth >= 2 && summary.meanDepth <= 4);
+  t.true(summary.diversity > 0 && summary.diversity < 1);
+  t.true(summary.meanLength > 1);
+});
+
+test('score --lines gives per-line verdicts with error positions; stdin with -', async (t) => {
+  const input = 'True and not False\n\nTrue and\nhello world\nnot ( )\n';
+  const result = await pipeline(['score', '-', '--lines', '--json'], input);
+  t.is(result.code, 0, result.stderr);
+  const out = result.stdout.trimEnd().split('\n').map((line) => JSON.parse(line));
+  t.is(out.length, 5);
+  t.like(out[0], { line: 1, syntactic: true, semantic: true, depth: 3, tokens: 4 });
+  t.like(out[1], { line: 3, syntactic: false, error: { kind: 'unexpected-token', position: 8, tokenIndex: 2 } });
+  t.like(out[2], { line: 4, syntactic: false, tokens: 2, error: { position: 0, reason: "unknown word 'hello' at 0" } });
+  t.like(out[3], { line: 5, syntactic: false, error: { kind: 'empty-parens', position: 4 } });
+  t.like(out[4], { count: 4, syntactic: 0.25, semantic: 0.25, unique: 4, meanDepth: 3 });
+});
+
+test('score prints a readable table', async (t) => {
+  const result = await pipeline(['score', '-'], 'True\nFalse\nTrue\n');
+  t.is(result.code, 0, result.stderr);
+  t.regex(result.stdout, /^expressions\s+3$/m);
+  t.regex(result.stdout, /^syntactic\s+100\.00%$/m);
+  t.regex(result.stdout, /^semantic \(True\)\s+66\.67%$/m);
+  t.regex(result.stdout, /^diversity\s+0\.6667$/m);
+  t.regex(result.stdout, /^unique\s+2$/m);
+  t.regex(result.stdout, /^mean depth\s+1\.00$/m);
+});
+
+test('errors: a missing file and a bad --depth are named', async (t) => {
+  const missing = await pipeline(['score', join(dir, 'nope.txt')]);
+  t.is(missing.code, 1);
+  t.regex(missing.stderr, /no such file: .*nope\.txt/);
+  for (const depth of ['0-3', '5-2', 'x', '1-99']) {
+    const bad = await pipeline(['gen', '--depth', depth]);
+    t.is(bad.code, 1, depth);
+    t.regex(bad.stderr, /--depth must be/, depth);
+  }
+});
+
+test('every language command has --help', async (t) => {
+  for (const command of ['gen', 'score']) {
+    const help = await pipeline([command, '--help']);
+    t.is(help.code, 0);
+    t.regex(help.stdout, new RegExp(`pipeline.ts ${command}`));
+  }
+});
