@@ -1,0 +1,22 @@
+/**
+ * `npm run bench`: every benchmark in turn, each in its own process (so one's heap and backend do not colour the
+ * next one's figures). `npm run bench -- metrics engine` runs only those.
+ */
+import { spawnSync } from 'node:child_process';
+
+const all = ['metrics', 'engine', 'model'];
+const chosen = process.argv.slice(2).length > 0 ? process.argv.slice(2) : all;
+let failed = 0;
+for (const name of chosen) {
+  if (!all.includes(name)) {
+    console.error(`unknown benchmark '${name}'; expected one of: ${all.join(', ')}`);
+    process.exit(2);
+  }
+  console.log(`\n== bench/${name}.ts ==`);
+  const result = spawnSync(process.execPath, ['--import', 'tsx', `bench/${name}.ts`], { stdio: 'inherit' });
+  if (result.status !== 0) {
+    console.error(`bench/${name}.ts failed (exit ${result.status ?? result.signal})`);
+    failed++;
+  }
+}
+process.exit(failed > 0 ? 1 : 0);
