@@ -1,0 +1,241 @@
+/**
+ * The report's figures as Vega-Lite specs, built from a lock's eval nodes: seeds are averaged per series
+ * (cycle, λ and any other swept key) and generation, with their min–max spread when there is more than one seed.
+ * Pure: no rendering, no files.
+ */
+import { scheme } from 'vega';
+import type { TopLevelSpec } from 'vega-lite';
+import { CYCLES, compareValues, sortByPlace, type EvalPoint, type Place } from './compare.ts';
+
+export interface Series {
+  /** Legend name: the cycle, then λ and other swept keys where set ("incremental λ=0.5"). */
+  label: string;
+  cycle: string;
+  lambda?: number;
+  /** The label without the cycle ("λ=0.5"), for panels that are already per cycle. */
+  variant: string;
+  color: string;
+}
+
+/** One series at one generation: a metric's mean over seeds and its spread. */
+export interface Stat {
+  series: string;
+  cycle: string;
+  variant: string;
+  generation: number;
+  measure: string;
+  mean: number;
+  min: number;
+  max: number;
+  seeds: number;
+}
+
+export interface Chart {
+  /** File stem: correctness, diversity, diversity-lambda, unique. */
+  name: string;
+  title: string;
+  spec?: TopLevelSpec;
+  /** Why the chart is left out, when it is. */
+  omitted?: string;
+}
+
+function variantOf(place: Place): string {
+  const parts = [
+    ...(place.lambda === undefined ? [] : [`λ=${place.lambda}`]),
+    ...Object.entries(place.extra)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, v]) => `${k}=${v}`),
+  ];
+  return parts.join(' ');
+}
+
+export function seriesLabel(place: Place): string {
+  return [place.cycle, variantOf(place)].filter(Boolean).join(' ');
+}
+
+// A colour family per cycle, shaded by λ: light for small λ, dark for large.
+const CYCLE_SCHEMES: Record<string, string> = { full_synthetic: 'reds', balanced: 'greys', incremental: 'blues', expanding: 'greens' };
+const OTHER_SCHEMES = ['purples', 'oranges'];
+
+function ramp(name: string, count: number, from: number, to: number): string[] {
+  const interpolate = scheme(name) as (t: number) => string;
+  return Array.from({ length: count }, (_, i) => interpolate(count === 1 ? to : from + ((to - from) * i) / (count - 1)));
+}
+
+/** The distinct series of these points, in cycle and λ order, each with its colour. */
+export function seriesOf(points: readonly EvalPoint[]): Series[] {
+  const firsts = new Map<string, Place>();
+  for (const p of sortByPlace(points, (q) => q.place)) {
+    const label = seriesLabel(p.place);
+    if (!firsts.has(label)) firsts.set(label, p.place);
+  }
+  const places = [...firsts.values()];
+  const cycles = [...new Set(places.map((p) => p.cycle))];
+  const others = cycles.filter((c) => !CYCLE_SCHEMES[c]);
+  return cycles.flatMap((cycle) => {
+    const own = places.filter((p) => p.cycle === cycle);
+    const name = CYCLE_SCHEMES[cycle] ?? OTHER_SCHEMES[others.indexOf(cycle) % OTHER_SCHEMES.length]!;
+    const colors = ramp(name, own.length, 0.35, 0.95);
+    return own.map((p, i) => ({ label: seriesLabel(p), cycle, lambda: p.lambda, variant: variantOf(p) || cycle, color: colors[i]! }));
+  });
+}
+
+/** Mean, min and max over seeds of `metric`, per series and generation; points without a number are skipped. */
+export function statsOf(points: readonly EvalPoint[], metric: string, measure = metric): Stat[] {
+  const groups = new Map<string, { place: Place; values: number[] }>();
+  for (const p of points) {
+    const value = p.metrics[metric];
+    if (typeof value !== 'number' || p.place.generation === undefined) continue;
+    const key = `${seriesLabel(p.place)}\u0000${p.place.generation}`;
+    const group = groups.get(key) ?? { place: p.place, values: [] };
+    group.values.push(value);
+    groups.set(key, group);
+  }
+  const stats = [...groups.values()].map(({ place, values }) => ({
+    series: seriesLabel(place),
+    cycle: place.cycle,
+    variant: variantOf(place) || place.cycle,
+    generation: place.generation!,
+    measure,
+    mean: values.reduce((s, v) => s + v, 0) / values.length,
+    min: Math.min(...values),
+    max: Math.max(...values),
+    seeds: values.length,
+  }));
+  return stats.sort((a, b) => compareValues(a.generation, b.generation));
+}
+
+/** The series that have any of these stats, in series order. */
+function presentIn(series: readonly Series[], stats: readonly Stat[]): Series[] {
+  const labels = new Set(stats.map((t) => t.series));
+  return series.filter((s) => labels.has(s.label));
+}
+
+function seedNote(stats: readonly Stat[], spreadMark: 'whiskers' | 'band'): { subtitle: string; spread: boolean } {
+  const most = Math.max(...stats.map((s) => s.seeds));
+  return most > 1
+    ? { subtitle: `mean over up to ${most} seeds; ${spreadMark}: min–max`, spread: true }
+    : { subtitle: 'one seed', spread: false };
+}
+
+/** At most about ten labelled generations on an ordinal axis: 0, 5, 10, … */
+function generationTicks(stats: readonly Stat[]): number[] {
+  const gens = [...new Set(stats.map((s) => s.generation))].sort((a, b) => a - b);
+  const step = [1, 2, 5, 10, 20, 50, 100].find((s) => gens.length / s <= 11) ?? 100;
+  return gens.filter((g) => g % step === 0);
+}
+
+const CONFIG = { font: 'sans-serif', title: { fontSize: 15, subtitleFontSize: 11 }, axis: { labelFontSize: 11, titleFontSize: 12 } };
+
+function correctnessChart(points: readonly EvalPoint[], series: readonly Series[]): TopLevelSpec | undefined {
+  const stats = [...statsOf(points, 'samples.semantic', 'semantic'), ...statsOf(points, 'samples.syntactic', 'syntactic')];
+  if (stats.length === 0) return undefined;
+  const { subtitle, spread } = seedNote(stats, 'whiskers');
+  const shown = presentIn(series, stats).map((s) => s.label);
+  const y = (field: string) => ({ field, type: 'quantitative' as const, title: 'share of S_t', scale: { domain: [0, 1] }, axis: { format: '%' } });
+  const spec: TopLevelSpec = {
+    title: { text: 'Correctness of the generated expressions S_t per generation', subtitle },
+    config: CONFIG,
+    data: { values: stats },
+    columns: Math.min(4, shown.length),
+    facet: { field: 'series', type: 'nominal', sort: shown, title: null, header: { labelFontSize: 13 } },
+    spec: {
+      width: 260,
+      height: 150,
+      encoding: {
+        x: { field: 'generation', type: 'ordinal', title: 'generation', axis: { values: generationTicks(stats), labelAngle: 0 } },
+        xOffset: { field: 'measure', sort: ['semantic', 'syntactic'] },
+      },
+      layer: [
+        {
+          mark: 'bar',
+          encoding: {
+            y: y('mean'),
+            color: {
+              field: 'measure',
+              type: 'nominal',
+              title: 'correct',
+              scale: { domain: ['semantic', 'syntactic'], range: ['#1f77b4', '#ff7f0e'] },
+            },
+          },
+        },
+        ...(spread ? [{ mark: { type: 'rule' as const, color: '#333' }, encoding: { y: y('min'), y2: { field: 'max' } } }] : []),
+      ],
+    },
+  };
+  return spec;
+}
+
+interface LineOptions {
+  title: string;
+  yTitle: string;
+  stats: Stat[];
+  color: { field: 'series' | 'variant'; title: string; domain: string[]; range: string[] };
+  /** One panel per cycle. */
+  perCycle?: boolean;
+}
+
+function lineChart({ title, yTitle, stats, color, perCycle }: LineOptions): TopLevelSpec {
+  const { subtitle, spread } = seedNote(stats, 'band');
+  const colorEncoding = { field: color.field, type: 'nominal' as const, title: color.title, scale: { domain: color.domain, range: color.range } };
+  const legend = { symbolType: 'stroke', symbolStrokeWidth: 3, labelLimit: 400 };
+  const x = { field: 'generation', type: 'quantitative' as const, title: 'generation', scale: { nice: false }, axis: { format: 'd', tickMinStep: 1 } };
+  const y = (field: string) => ({ field, type: 'quantitative' as const, title: yTitle });
+  const gens = new Set(stats.map((s) => s.generation)).size;
+  // Bands are faint by fillOpacity (not opacity, which the shared legend would take on); legend symbols are strokes.
+  const layers = [
+    { mark: { type: 'line' as const, point: gens <= 12, strokeWidth: 2 }, encoding: { x, y: y('mean'), color: { ...colorEncoding, legend } } },
+    ...(spread ? [{ mark: { type: 'area' as const, fillOpacity: 0.15 }, encoding: { x, y: y('min'), y2: { field: 'max' }, color: colorEncoding } }] : []),
+  ];
+  const view = { width: perCycle ? 340 : 520, height: perCycle ? 240 : 300, layer: layers };
+  const cycles = [...new Set(stats.map((s) => s.cycle))].sort((a, b) => compareValues(CYCLES.indexOf(a), CYCLES.indexOf(b)));
+  const common = { title: { text: title, subtitle }, config: CONFIG, data: { values: stats } };
+  return perCycle
+    ? { ...common, facet: { column: { field: 'cycle', type: 'nominal', sort: cycles, title: null, header: { labelFontSize: 13 } } }, spec: view }
+    : { ...common, ...view };
+}
+
+/** The report's charts, each with a spec or the reason it is left out. */
+export function reportCharts(points: readonly EvalPoint[]): Chart[] {
+  const series = seriesOf(points);
+  const byLabel = (stats: Stat[]) => {
+    const shown = presentIn(series, stats);
+    return { field: 'series' as const, title: 'cycle', domain: shown.map((s) => s.label), range: shown.map((s) => s.color) };
+  };
+  const diversity = statsOf(points, 'samples.diversity');
+  const unique = statsOf(points, 'samples.unique');
+  const lambdaDiversity = diversity.filter((s) => series.find((t) => t.label === s.series)?.lambda !== undefined);
+  const byLambda = presentIn(series, lambdaDiversity).sort((a, b) => compareValues(a.lambda, b.lambda) || a.variant.localeCompare(b.variant));
+  const variants = [...new Set(byLambda.map((s) => s.variant))];
+  const chart = (name: string, title: string, spec: TopLevelSpec | undefined, omitted: string): Chart =>
+    spec ? { name, title, spec } : { name, title, omitted };
+  return [
+    chart('correctness', 'Semantic and syntactic correctness', correctnessChart(points, series), 'no eval node records samples.semantic or samples.syntactic'),
+    chart(
+      'diversity',
+      'Levenshtein diversity of S_t',
+      diversity.length ? lineChart({ title: 'Levenshtein diversity of S_t per generation', yTitle: 'diversity of S_t', stats: diversity, color: byLabel(diversity) }) : undefined,
+      'no eval node records samples.diversity',
+    ),
+    chart(
+      'diversity-lambda',
+      'Diversity per λ',
+      lambdaDiversity.length
+        ? lineChart({
+            title: 'Levenshtein diversity of S_t per generation and λ',
+            yTitle: 'diversity of S_t',
+            stats: lambdaDiversity,
+            color: { field: 'variant', title: 'λ', domain: variants, range: ramp('viridis', variants.length, 0, 0.85) },
+            perCycle: true,
+          })
+        : undefined,
+      'no λ-dependent cycle (incremental, expanding) with samples.diversity in the lock',
+    ),
+    chart(
+      'unique',
+      'Distinct expressions in S_t',
+      unique.length ? lineChart({ title: 'Distinct expressions in S_t per generation', yTitle: 'unique expressions', stats: unique, color: byLabel(unique) }) : undefined,
+      'no eval node records samples.unique',
+    ),
+  ];
+}

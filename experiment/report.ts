@@ -1,0 +1,167 @@
+/**
+ * The run's report: each chart of report-charts.ts as SVG (Vega-Lite rendered in Node) and PNG (resvg), and a
+ * self-contained report.html with the SVGs inlined, the params, the training backends and the metrics of each
+ * series' last generation.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Resvg } from '@resvg/resvg-js';
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+import { evalPoints, formatValue, metricNames, NOT_RUN, type EvalPoint, type Lock } from './compare.ts';
+import { reportCharts, seriesLabel, seriesOf } from './report-charts.ts';
+
+export interface ReportInput {
+  lock: Lock;
+  /** params.yaml as text, shown verbatim. */
+  params: string;
+  outDir: string;
+  title?: string;
+  /** When the report is made; now by default. */
+  date?: Date;
+}
+
+export interface ReportOutput {
+  /** Paths written, report.html last. */
+  files: string[];
+  /** Charts left out, and why. */
+  omitted: { name: string; reason: string }[];
+}
+
+export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+// Vega writes font-family "sans-serif"; resvg needs a real font behind that name to draw any text.
+const FONT_CANDIDATES = [
+  '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf',
+  '/usr/share/fonts/dejavu/DejaVuSans.ttf',
+  '/usr/share/fonts/TTF/DejaVuSans.ttf',
+  '/usr/share/fonts/dejavu-sans-fonts/DejaVuSans.ttf',
+];
+
+function fontOptions() {
+  const file = FONT_CANDIDATES.find((f) => existsSync(f));
+  return file
+    ? { loadSystemFonts: true, fontFiles: [file], defaultFontFamily: 'DejaVu Sans', sansSerifFamily: 'DejaVu Sans' }
+    : { loadSystemFonts: true };
+}
+
+export function svgToPng(svg: string): Buffer {
+  return new Resvg(svg, { background: 'white', fitTo: { mode: 'zoom', value: 2 }, font: fontOptions() }).render().asPng();
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+}
+
+function htmlTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const tr = (cells: readonly string[], tag: 'th' | 'td') => `<tr>${cells.map((c) => `<${tag}>${escapeHtml(c)}</${tag}>`).join('')}</tr>`;
+  return `<table><thead>${tr(header, 'th')}</thead><tbody>${rows.map((r) => tr(r, 'td')).join('\n')}</tbody></table>`;
+}
+
+/** "wasm (12 train nodes)" per backend recorded by the lock's train nodes. */
+function backends(lock: Lock): string {
+  const counts = new Map<string, number>();
+  for (const node of Object.values(lock.nodes)) {
+    if (node.stage === 'train' && node.metrics.backend !== undefined) {
+      const name = String(node.metrics.backend);
+      counts.set(name, (counts.get(name) ?? 0) + 1);
+    }
+  }
+  if (counts.size === 0) return 'no train node in the lock records a backend';
+  return [...counts].map(([name, n]) => `${name} (${n} train node${n === 1 ? '' : 's'})`).join(', ');
+}
+
+function spread(values: readonly number[]): string {
+  const mean = formatValue(values.reduce((s, v) => s + v, 0) / values.length);
+  return values.length > 1 ? `${mean} (${formatValue(Math.min(...values))}–${formatValue(Math.max(...values))})` : mean;
+}
+
+/**
+ * Per series, the last generation any of its seeds reached: each metric's mean over seeds (min–max when more),
+ * and the seed × generation pairs of the lock's grid that the series has not run.
+ */
+export function finalTable(points: readonly EvalPoint[]): { header: string[]; rows: string[][] } {
+  const metrics = metricNames(points);
+  const generations = [...new Set(points.map((p) => p.place.generation ?? 0))].sort((a, b) => a - b);
+  const rows = seriesOf(points).map((series) => {
+    const own = points.filter((p) => seriesLabel(p.place) === series.label);
+    const seeds = [...new Set(own.map((p) => p.place.seed))];
+    const last = Math.max(...own.map((p) => p.place.generation ?? 0));
+    const final = own.filter((p) => (p.place.generation ?? 0) === last);
+    const missing = seeds.flatMap((seed) =>
+      generations.filter((g) => !own.some((p) => p.place.seed === seed && (p.place.generation ?? 0) === g)).map((g) => `seed ${formatValue(seed)} gen ${g}`),
+    );
+    return [
+      series.label,
+      String(last),
+      String(final.length),
+      ...metrics.map((m) => {
+        const values = final.map((p) => p.metrics[m]).filter((v): v is number => typeof v === 'number');
+        return values.length ? spread(values) : '';
+      }),
+      missing.length > 6 ? `${missing.slice(0, 6).join(', ')}, … (${missing.length})` : missing.join(', '),
+    ];
+  });
+  return { header: ['series', 'generation', 'seeds', ...metrics, NOT_RUN], rows };
+}
+
+const STYLE = `body{font-family:sans-serif;margin:2em auto;max-width:1200px;color:#222;padding:0 1em}
+table{border-collapse:collapse;font-size:12px}th,td{border:1px solid #ccc;padding:3px 6px;text-align:right}
+th:first-child,td:first-child{text-align:left}pre{background:#f6f6f6;padding:1em;overflow:auto}
+figure{margin:1.5em 0}svg{max-width:100%;height:auto}.note{color:#a55}`;
+
+/** Writes the charts (SVG and PNG) and report.html into outDir; returns the paths written. */
+export async function writeReport(input: ReportInput): Promise<ReportOutput> {
+  const { lock, params, outDir } = input;
+  const title = input.title ?? 'Self-consuming training loop: report';
+  const points = evalPoints(lock);
+  const charts = reportCharts(points);
+  await mkdir(outDir, { recursive: true });
+
+  const files: string[] = [];
+  const figures: string[] = [];
+  const omitted: ReportOutput['omitted'] = [];
+  for (const chart of charts) {
+    if (!chart.spec) {
+      omitted.push({ name: chart.name, reason: chart.omitted! });
+      figures.push(`<h2>${escapeHtml(chart.title)}</h2><p class="note">Not drawn: ${escapeHtml(chart.omitted!)}.</p>`);
+      continue;
+    }
+    const svg = await renderSvg(chart.spec);
+    const svgPath = path.join(outDir, `${chart.name}.svg`);
+    const pngPath = path.join(outDir, `${chart.name}.png`);
+    await writeFile(svgPath, svg);
+    await writeFile(pngPath, svgToPng(svg));
+    files.push(svgPath, pngPath);
+    figures.push(`<h2>${escapeHtml(chart.title)}</h2><figure>${svg}</figure>`);
+  }
+
+  const final = finalTable(points);
+  const seeds = new Set(points.map((p) => p.place.seed)).size;
+  const html = `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
+<body>
+<h1>${escapeHtml(title)}</h1>
+<p>Made ${escapeHtml((input.date ?? new Date()).toISOString())} from ${Object.keys(lock.nodes).length} lock nodes:
+${points.length} eval nodes in ${seriesOf(points).length} series, ${seeds} seed(s).</p>
+<p>Backend: ${escapeHtml(backends(lock))}.</p>
+${figures.join('\n')}
+<h2>Last generation per series</h2>
+${points.length ? htmlTable(final.header, final.rows) : '<p class="note">No eval node in the lock.</p>'}
+<h2>Params</h2>
+<pre>${escapeHtml(params)}</pre>
+</body></html>
+`;
+  const htmlPath = path.join(outDir, 'report.html');
+  await writeFile(htmlPath, html);
+  files.push(htmlPath);
+  return { files, omitted };
+}

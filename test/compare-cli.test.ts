@@ -1,0 +1,116 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import test from 'ava';
+import yargs from 'yargs';
+import { registerCompareCommands } from '../cli/compare.ts';
+import { NOT_RUN, readVersion, type Lock, type MetricRow, type ParamRow } from '../experiment/compare.ts';
+import { makeLock, nodeId, paramsYaml } from './fixtures/compare/locks.ts';
+
+/** Runs the compare commands as `pipeline.ts` would, in `cwd`; resolves to what they printed. */
+async function cli(cwd: string, ...args: string[]): Promise<string> {
+  const out: string[] = [];
+  await registerCompareCommands(yargs().exitProcess(false).strict(), { cwd, print: (text) => out.push(text) })
+    .fail((message, error) => {
+      throw error ?? new Error(message);
+    })
+    .parseAsync(args);
+  return out.join('\n');
+}
+
+const SHARED = nodeId({ cycle: 'full_synthetic', seed: 1, generation: 2, extra: {} });
+
+/** A git repository with two commits: the second changes λ from 0.5 to 0.75 and one metric of a shared node. */
+function repository(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'compare-cli-'));
+  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', '-c', 'commit.gpgsign=false', ...args], { cwd: dir });
+  const commit = (lambda: number, lock: Lock) => {
+    writeFileSync(path.join(dir, 'params.yaml'), paramsYaml(lambda));
+    writeFileSync(path.join(dir, 'pipeline.lock'), JSON.stringify(lock, null, 2));
+    git('add', '.');
+    git('commit', '-q', '-m', `lambda ${lambda}`);
+  };
+  git('init', '-q');
+  commit(0.5, makeLock({ lambdas: [0.5], generations: 3 }));
+  const next = makeLock({ lambdas: [0.75], generations: 3 });
+  next.nodes[SHARED]!.metrics['samples.semantic'] = 0.5;
+  commit(0.75, next);
+  return dir;
+}
+
+const repo = repository();
+test.after.always(() => rmSync(repo, { recursive: true, force: true }));
+
+test('metrics diff HEAD~1 HEAD: changed metric with Δ, λ nodes not run on the other side', async (t) => {
+  const { a, b, rows } = JSON.parse(await cli(repo, 'metrics', 'diff', 'HEAD~1', 'HEAD', '--json')) as { a: string; b: string; rows: MetricRow[] };
+  t.deepEqual([a, b], ['HEAD~1', 'HEAD']);
+  const shared = rows.filter((r) => r.node === SHARED);
+  t.is(shared.length, 1);
+  t.like(shared[0], { cycle: 'full_synthetic', generation: 2, metric: 'samples.semantic', new: 0.5 });
+  t.is(shared[0]!.delta, 0.5 - (shared[0]!.old as number));
+  // Every generation of incremental and expanding moved from λ=0.5 to λ=0.75: 2 cycles × 3 generations × 8 metrics each way.
+  t.is(rows.filter((r) => r.lambda === 0.5 && r.new === NOT_RUN && r.delta === null).length, 48);
+  t.is(rows.filter((r) => r.lambda === 0.75 && r.old === NOT_RUN).length, 48);
+  t.is(rows.length, 97);
+
+  const text = await cli(repo, 'metrics', 'diff', 'HEAD~1', 'HEAD', '--metric', 'samples.semantic');
+  t.regex(text, /full_synthetic\s+1\s+2\s+samples\.semantic\s+0\.\d{4}\s+0\.5000\s+-0\.\d{4}/);
+  t.regex(text, /expanding\s+0\.75\s+1\s+2\s+samples\.semantic\s+not run\s+0\.\d{4}/);
+  t.notRegex(text, /samples\.diversity/);
+});
+
+test('metrics diff defaults to HEAD against the working tree; --all shows unchanged values', async (t) => {
+  t.regex(await cli(repo, 'metrics', 'diff'), /no differences between HEAD and workdir/);
+  const { rows } = JSON.parse(await cli(repo, 'metrics', 'diff', '--all', '--json', '--metric', 'samples.count')) as { rows: MetricRow[] };
+  t.is(rows.length, 4 * 3);
+  t.true(rows.every((r) => r.delta === 0));
+});
+
+test('params diff HEAD~1 HEAD shows the λ keys', async (t) => {
+  const { rows } = JSON.parse(await cli(repo, 'params', 'diff', 'HEAD~1', 'HEAD', '--json')) as { rows: ParamRow[] };
+  t.deepEqual(rows, [
+    { key: 'cycle.lambda', old: 0.5, new: 0.75, change: 'changed' },
+    { key: 'sweep.cycle.lambda', old: [0.5], new: [0.75], change: 'changed' },
+  ]);
+  const text = await cli(repo, 'params', 'diff', 'HEAD~1', '--all');
+  t.regex(text, /^key\s+HEAD~1\s+workdir\s+change$/m);
+  t.regex(text, /^cycle\.lambda\s+0\.5\s+0\.75\s+changed$/m);
+  t.regex(text, /^model\.width\s+64\s+64$/m);
+});
+
+test('metrics show lists every eval node of a lock, from a file or a revision', async (t) => {
+  const rows = JSON.parse(await cli(repo, 'metrics', 'show', '--json', '--lock', 'HEAD~1')) as { lambda?: number }[];
+  t.is(rows.length, 4 * 3);
+  t.true(rows.some((r) => r.lambda === 0.5));
+  const text = await cli(repo, 'metrics', 'show', '--lock', path.join(repo, 'pipeline.lock'));
+  t.regex(text.split('\n')[0]!, /^cycle\s+λ\s+seed\s+gen\s+samples\.semantic\s+samples\.syntactic\s+samples\.diversity/);
+  t.is(text.split('\n').length, 2 + 12);
+});
+
+test('report writes the figures and report.html, and prints their paths', async (t) => {
+  const printed = (await cli(repo, 'report', '-o', 'out/rep', '--lock', 'HEAD~1', '-p', 'HEAD~1')).split('\n');
+  t.deepEqual(printed.slice(0, 2), ['out/rep/correctness.svg', 'out/rep/correctness.png']);
+  t.is(printed.at(-1), 'out/rep/report.html');
+  t.is(printed.length, 9);
+  t.regex(readFileSync(path.join(repo, 'out/rep/report.html'), 'utf8'), /lambda: 0\.5 \}/);
+});
+
+test('versions: clear errors for a missing lock, an unknown revision, a revision without the file', async (t) => {
+  const empty = mkdtempSync(path.join(tmpdir(), 'compare-empty-'));
+  t.teardown(() => rmSync(empty, { recursive: true, force: true }));
+  await t.throwsAsync(cli(empty, 'metrics', 'show'), {
+    message: `no pipeline.lock at ${path.join(empty, 'pipeline.lock')}: run \`npx tsx pipeline.ts repro\` first`,
+  });
+  await t.throwsAsync(cli(empty, 'metrics', 'diff', 'runs/a.lock', '.'), { message: `no pipeline.lock at ${path.join(empty, 'runs/a.lock')}: run \`npx tsx pipeline.ts repro\` first` });
+  await t.throwsAsync(cli(repo, 'params', 'diff', 'HEAD', 'nowhere/params.yaml'), { message: `no params.yaml at ${path.join(repo, 'nowhere/params.yaml')}` });
+  await t.throwsAsync(cli(repo, 'metrics', 'diff', 'no-such-rev'), { message: /"no-such-rev" is neither a file, a directory nor a git revision/ });
+  await t.throwsAsync(cli(empty, 'params', 'diff', 'HEAD', repo), { message: /neither a file, a directory nor a git revision \(git: fatal: not a git repository/ });
+  execFileSync('git', ['init', '-q'], { cwd: empty });
+  execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '--allow-empty', '-m', 'empty'], { cwd: empty });
+  await t.throwsAsync(readVersion('HEAD', 'pipeline.lock', empty), { message: 'git revision HEAD has no pipeline.lock' });
+  await t.throwsAsync(cli(repo, 'metrics', 'diff', '--metric', 'samples.nope'), { message: /no eval metric samples\.nope in either lock; known: samples\.semantic/ });
+  // A directory holding the file, and the working tree by name.
+  t.is((await readVersion(repo, 'params.yaml', '/')).text, paramsYaml(0.75));
+  t.deepEqual(await readVersion('.', 'params.yaml', repo), { label: 'workdir', text: paramsYaml(0.75) });
+});
