@@ -1,6 +1,128 @@
+/**
+ * The engine's commands: repro, status, dag, gc, show. The experiment layer supplies the graph through a
+ * GraphLoader; these commands know nothing of what the nodes compute.
+ */
 import type { Argv } from 'yargs';
+import { renderDag, type DagFormat } from '../engine/dag.ts';
+import { gc } from '../engine/gc.ts';
+import { buildPlan, type NodeSpec } from '../engine/graph.ts';
+import { dryRun, repro } from '../engine/repro.ts';
+import { describeObject, formatBytes, formatObject } from '../engine/show.ts';
+import { assess } from '../engine/status.ts';
+import { Store, storeRoot } from '../engine/store.ts';
+import { releaseAllLocks } from '../engine/lock.ts';
 
-/** Placeholder while the engine commands are written. */
-export function registerEngineCommands(cli: Argv): Argv {
-  return cli;
+export type GraphLoader = (opts: { paramsFile?: string; set: string[] }) => Promise<{ nodes: NodeSpec[]; lockPath?: string }>;
+
+interface CommonArgs { store?: string; params?: string; set?: string[]; json?: boolean }
+
+const noLoader: GraphLoader = async () => {
+  throw new Error('no experiment graph is registered with the engine commands yet');
+};
+
+function openStore(args: CommonArgs): Store {
+  return new Store(storeRoot(args.store));
+}
+
+function showWarnings(store: Store): void {
+  for (const warning of new Set(store.warnings)) console.error(`warning: ${warning}`);
+}
+
+function withCommon<T>(yargs: Argv<T>, graph: boolean) {
+  const y = yargs.option('store', { type: 'string', describe: 'store directory (default $PIPELINE_STORE or ./artifacts)' });
+  return graph
+    ? y.option('params', { alias: 'p', type: 'string', describe: 'params file' })
+      .option('set', { type: 'string', array: true, default: [] as string[], describe: 'override a param: key.path=value (repeatable)' })
+    : y;
+}
+
+export function registerEngineCommands(cli: Argv, loadGraph: GraphLoader = noLoader): Argv {
+  const load = (args: CommonArgs) => loadGraph({ paramsFile: args.params, set: args.set ?? [] });
+
+  return cli
+    .command('repro', 'run every node that is not cached, then write pipeline.lock', (y) => withCommon(y, true)
+      .option('jobs', { alias: 'j', type: 'number', describe: 'worker processes (default: number of cores)' })
+      .option('dry', { type: 'boolean', default: false, describe: 'list what would run and why; run nothing' })
+      .option('force', { type: 'string', array: true, default: [] as string[], describe: 'rerun nodes whose id matches this glob, even if cached' })
+      .option('verify', { type: 'boolean', default: false, describe: 're-hash the outputs of cached nodes; recompute corrupt ones' })
+      .option('json', { type: 'boolean', default: false, describe: 'with --dry: JSON output' }), async (args) => {
+      const store = openStore(args);
+      const { nodes, lockPath } = await load(args);
+      if (args.dry) {
+        const todo = dryRun(nodes, store, args.force);
+        if (args.json) console.log(JSON.stringify(todo.map((s) => ({ ids: s.node.ids, stage: s.node.stage.name, key: s.key ?? null, reason: s.reason })), null, 2));
+        else {
+          for (const s of todo) console.log(`would run  ${s.node.ids[0]}${s.node.ids.length > 1 ? ` (+${s.node.ids.length - 1} shared)` : ''}  — ${s.reason}`);
+          console.log(todo.length ? `${todo.length} of ${buildPlan(nodes).nodes.length} nodes would run` : 'nothing to do');
+        }
+        showWarnings(store);
+        return;
+      }
+      // First Ctrl-C: stop cleanly (stages aborted, workers killed after a grace period); a second one: now.
+      const controller = new AbortController();
+      const onSigint = () => {
+        if (controller.signal.aborted) {
+          releaseAllLocks();
+          process.exit(130);
+        }
+        console.error('\ninterrupted: stopping running stages (Ctrl-C again to quit now)');
+        controller.abort();
+      };
+      process.on('SIGINT', onSigint);
+      try {
+        const result = await repro(nodes, { store, jobs: args.jobs, force: args.force, verify: args.verify, lockPath, signal: controller.signal });
+        showWarnings(store);
+        process.exitCode = result.exitCode;
+      } finally {
+        process.off('SIGINT', onSigint);
+      }
+    })
+    .command('status', 'every node: cached, missing (and why) or running', (y) => withCommon(y, true)
+      .option('json', { type: 'boolean', default: false }), async (args) => {
+      const store = openStore(args);
+      const states = assess(buildPlan((await load(args)).nodes), store);
+      if (args.json) {
+        console.log(JSON.stringify(states.map((s) => ({ ids: s.node.ids, stage: s.node.stage.name, state: s.state, key: s.key ?? null, reason: s.reason ?? null })), null, 2));
+      } else {
+        for (const s of states) {
+          const shared = s.node.ids.length > 1 ? ` (+${s.node.ids.length - 1} shared)` : '';
+          console.log(`${s.state.padEnd(8)} ${s.node.ids[0]}${shared}${s.reason ? `  — ${s.reason}` : ''}`);
+        }
+        const count = (state: string) => states.filter((s) => s.state === state).length;
+        console.log(`${states.length} nodes: ${count('cached')} cached, ${count('missing')} missing, ${count('running')} running`);
+      }
+      showWarnings(store);
+    })
+    .command('dag', 'the node graph as text, DOT or Mermaid', (y) => withCommon(y, true)
+      .option('dot', { type: 'boolean', describe: 'Graphviz DOT' })
+      .option('mermaid', { type: 'boolean', describe: 'Mermaid flowchart' })
+      .conflicts('dot', 'mermaid'), async (args) => {
+      const format: DagFormat = args.dot ? 'dot' : args.mermaid ? 'mermaid' : 'text';
+      process.stdout.write(renderDag(buildPlan((await load(args)).nodes), format));
+    })
+    .command('gc', 'list (or with --force, delete) what no run record needs; a dry run by default', (y) => withCommon(y, false)
+      .option('force', { type: 'boolean', default: false, describe: 'actually delete' })
+      .option('json', { type: 'boolean', default: false }), (args) => {
+      const store = openStore(args);
+      const report = gc(store, args.force);
+      if (args.json) console.log(JSON.stringify(report, null, 2));
+      else {
+        const kinds = [...new Set(report.items.map((i) => i.kind))];
+        for (const kind of kinds) {
+          const items = report.items.filter((i) => i.kind === kind);
+          console.log(`${kind}s: ${items.length} (${formatBytes(items.reduce((n, i) => n + i.bytes, 0))})`);
+        }
+        const total = formatBytes(report.items.reduce((n, i) => n + i.bytes, 0));
+        console.log(report.items.length === 0 ? 'nothing to collect'
+          : report.deleted ? `deleted ${report.items.length} files, ${total}` : `would delete ${report.items.length} files, ${total}; run with --force to delete`);
+      }
+      showWarnings(store);
+    })
+    .command('show <hash>', 'schema, metadata and first rows of an object (a unique hash prefix will do)', (y) => withCommon(y, false)
+      .positional('hash', { type: 'string', demandOption: true })
+      .option('rows', { type: 'number', default: 10 })
+      .option('json', { type: 'boolean', default: false }), async (args) => {
+      const summary = await describeObject(openStore(args), args.hash, args.rows);
+      process.stdout.write(args.json ? JSON.stringify(summary, null, 2) + '\n' : formatObject(summary));
+    });
 }

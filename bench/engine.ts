@@ -1,0 +1,90 @@
+/**
+ * Engine benchmarks (`npx tsx bench/engine.ts`):
+ *  1. `repro` with nothing to do over 5,000 cached nodes, as a whole command (a child process, start-up included)
+ *     and in-process (plan + cache lookups + pipeline.lock);
+ *  2. hashing throughput on a 64 MB buffer, and writing / reading (with verification) a 64 MB object.
+ * The store is filled once by running the toy stages in-process and committing through the real Store.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomFillSync } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Writable } from 'node:stream';
+import { makeTable, type Table } from 'apache-arrow';
+import { buildPlan } from '../engine/graph.ts';
+import { hashBytes } from '../engine/hash.ts';
+import { cacheKey, manifestFor } from '../engine/keys.ts';
+import { repro } from '../engine/repro.ts';
+import { HOST, Store, type RunRecord } from '../engine/store.ts';
+import type { StageContext } from '../engine/stage.ts';
+import { toyLoader } from '../test/fixtures/engine/toy-graph.ts';
+
+const NODES = 5_000;
+const dir = join(tmpdir(), `engine-bench-${NODES}`);
+const store = new Store(join(dir, 'store'));
+const paramsFile = join(dir, 'params.json');
+writeFileSync(paramsFile, JSON.stringify({ sweep: { seed: Array.from({ length: NODES / 4 }, (_, i) => i) } }));
+
+const ms = (t0: number) => `${(performance.now() - t0).toFixed(0)} ms`;
+
+// ---- fill the store (once; reused across invocations) ----------------------------------------------------
+let t0 = performance.now();
+const { nodes } = await toyLoader({ paramsFile, set: [] });
+const plan = buildPlan(nodes);
+if (!existsSync(join(dir, 'filled'))) {
+  const records = new Map<string, RunRecord>();
+  for (const node of plan.nodes) {
+    const manifest = manifestFor(node, (sid) => records.get(sid))!;
+    const key = cacheKey(manifest);
+    const inputs = Object.fromEntries(await Promise.all(Object.entries(manifest.inputs).map(async ([name, hash]) => [name, await store.getObject(hash)])));
+    const ctx = { params: node.params, inputs, seed: node.seed, progress() {}, log() {}, metric() {} } as unknown as StageContext;
+    const produced: Record<string, Table> = await node.stage.run(ctx);
+    const outputs = Object.fromEntries(await Promise.all(Object.entries(produced).map(async ([name, table]) => [name, await store.putObject(table)])));
+    const now = new Date().toISOString();
+    const record: RunRecord = { version: 1, key, sid: node.sid, ids: node.ids, stage: node.stage.name, manifest, outputs, metrics: {},
+      startedAt: now, finishedAt: now, seconds: 0, host: HOST, pid: process.pid, log: `logs/${key}.log` };
+    store.commitRun(record);
+    records.set(node.sid, record);
+  }
+  writeFileSync(join(dir, 'filled'), '');
+  console.log(`filled ${plan.nodes.length} nodes in ${ms(t0)}`);
+}
+
+// ---- no-op repro ---------------------------------------------------------------------------------------------
+const sink = new Writable({ write: (_chunk, _enc, done) => done() });
+t0 = performance.now();
+const result = await repro(nodes, { store: new Store(store.root), lockPath: join(dir, 'pipeline.lock'), out: sink });
+console.log(`in-process no-op repro, ${plan.nodes.length} cached nodes: ${ms(t0)}  (${result.summary.trim()})`);
+
+// The whole command as a user runs it; five runs, since other processes share the cores.
+const cli = fileURLToPath(new URL('../test/fixtures/engine/toy-cli.ts', import.meta.url));
+const walls: number[] = [];
+let said = '';
+for (let i = 0; i < 5; i++) {
+  t0 = performance.now();
+  said = execFileSync(process.execPath, ['--import', import.meta.resolve('tsx'), cli, 'repro', '-p', paramsFile, '--store', store.root], { cwd: dir, encoding: 'utf8' }).trim();
+  walls.push(performance.now() - t0);
+}
+walls.sort((a, b) => a - b);
+console.log(`whole command (node + tsx + imports + load + plan + repro), 5 runs: min ${walls[0].toFixed(0)} ms, median ${walls[2].toFixed(0)} ms  → ${said}`);
+
+// ---- hashing -------------------------------------------------------------------------------------------------
+const MB = 64;
+const bytes = randomFillSync(new Uint8Array(MB << 20));
+hashBytes(bytes.subarray(0, 1 << 20)); // warm up
+t0 = performance.now();
+for (let i = 0; i < 5; i++) hashBytes(bytes);
+const seconds = (performance.now() - t0) / 1000 / 5;
+console.log(`xxhash64 of ${MB} MB: ${(seconds * 1000).toFixed(1)} ms, ${(MB / seconds).toFixed(0)} MB/s`);
+
+const big = makeTable({ x: new Float64Array(bytes.buffer) });
+mkdirSync(join(dir, 'big'), { recursive: true });
+const bigStore = new Store(join(dir, 'big'));
+t0 = performance.now();
+const hash = await bigStore.putObject(big);
+console.log(`putObject of a ${MB} MB table (serialise, hash, write, fsync, rename): ${ms(t0)}`);
+t0 = performance.now();
+await bigStore.getObject(hash);
+console.log(`getObject of it (read, verify hash, decode): ${ms(t0)}`);

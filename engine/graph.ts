@@ -1,0 +1,161 @@
+/**
+ * From node specs to a plan: structural identities, deduplication and dependency order. A node's structural
+ * identity is known before anything runs (it names upstream nodes by identity, not by content), so dedupe,
+ * seeds, `repro --dry`, `status` and `dag` all work on an empty store.
+ */
+import { codeFingerprint } from './fingerprint.ts';
+import { canonicalJson, hashJson } from './hash.ts';
+import type { Json, Stage } from './stage.ts';
+
+export interface NodeSpec {
+  /** Human-readable, unique in a graph, e.g. 'train/balanced/lambda=0.5/seed=1/gen=3'. */
+  id: string;
+  stage: Stage<any>;
+  /** The slice of params this node's stage depends on. */
+  params: Json;
+  /** node = id of an upstream node in the same list. */
+  inputs: Record<string, { node: string; output: string }>;
+  tags?: Record<string, string | number>;
+  /** The experiment seed mixed into the derived seed. */
+  seedBase?: number | string;
+}
+
+/** One unit of work: every spec with the same structural identity collapses into one PlanNode. */
+export interface PlanNode {
+  sid: string;
+  /** All node ids sharing this identity, sorted; ids[0] names the node in messages. */
+  ids: string[];
+  stage: Stage<any>;
+  params: Json;
+  code: string;
+  seed: number;
+  inputs: Record<string, { sid: string; output: string }>;
+  /** Upstream sids (distinct) and downstream sids. */
+  deps: string[];
+  children: string[];
+  tags: Record<string, Record<string, string | number>>;
+}
+
+export interface Plan {
+  /** Dependency order: every node comes after its inputs. */
+  nodes: PlanNode[];
+  bySid: Map<string, PlanNode>;
+  byId: Map<string, PlanNode>;
+}
+
+export function buildPlan(specs: readonly NodeSpec[]): Plan {
+  const specById = new Map<string, NodeSpec>();
+  for (const spec of specs) {
+    if (specById.has(spec.id)) throw new Error(`graph: node id '${spec.id}' appears twice`);
+    specById.set(spec.id, spec);
+  }
+  const sidOf = new Map<string, string>();
+  const bySid = new Map<string, PlanNode>();
+  const order: PlanNode[] = [];
+  const visiting = new Set<string>();
+
+  // Depth-first from each spec: identities need upstream identities, and post-order is a dependency order.
+  const visit = (spec: NodeSpec): string => {
+    const known = sidOf.get(spec.id);
+    if (known) return known;
+    if (visiting.has(spec.id)) throw new Error(`graph: cycle through node '${spec.id}'`);
+    visiting.add(spec.id);
+    checkPorts(spec);
+    const inputs: PlanNode['inputs'] = {};
+    for (const [name, ref] of Object.entries(spec.inputs)) {
+      const upstream = specById.get(ref.node);
+      if (!upstream) throw new Error(`graph: node '${spec.id}' input '${name}' names unknown node '${ref.node}'`);
+      if (!upstream.stage.outputs.includes(ref.output)) {
+        throw new Error(`graph: node '${spec.id}' input '${name}' wants output '${ref.output}' that stage '${upstream.stage.name}' of '${ref.node}' does not declare`);
+      }
+      inputs[name] = { sid: visit(upstream), output: ref.output };
+    }
+    const code = codeFingerprint(spec.stage.module);
+    // canonicalJson names the offending key if the params slice holds NaN, Infinity or undefined.
+    canonicalJson(spec.params, `${spec.id}.params`);
+    const sid = hashJson({ stage: spec.stage.name, code, params: spec.params, inputs, seedBase: spec.seedBase ?? null });
+    visiting.delete(spec.id);
+    sidOf.set(spec.id, sid);
+    let node = bySid.get(sid);
+    if (!node) {
+      node = {
+        sid, ids: [], stage: spec.stage, params: spec.params, code, seed: parseInt(sid.slice(0, 8), 16),
+        inputs, deps: [...new Set(Object.values(inputs).map((i) => i.sid))], children: [], tags: {},
+      };
+      bySid.set(sid, node);
+      order.push(node);
+      for (const dep of node.deps) bySid.get(dep)!.children.push(sid);
+    }
+    node.ids.push(spec.id);
+    node.tags[spec.id] = spec.tags ?? {};
+    return sid;
+  };
+  for (const spec of specs) visit(spec);
+
+  const byId = new Map<string, PlanNode>();
+  for (const node of order) {
+    node.ids.sort();
+    for (const id of node.ids) byId.set(id, node);
+  }
+  return { nodes: order, bySid, byId };
+}
+
+function checkPorts(spec: NodeSpec): void {
+  const declared = new Set(spec.stage.inputs);
+  const given = Object.keys(spec.inputs);
+  const missing = [...declared].filter((name) => !given.includes(name));
+  const extra = given.filter((name) => !declared.has(name));
+  if (missing.length || extra.length) {
+    throw new Error(`graph: node '${spec.id}' of stage '${spec.stage.name}': ${missing.length ? `missing inputs ${missing.join(', ')}` : ''}${missing.length && extra.length ? '; ' : ''}${extra.length ? `undeclared inputs ${extra.join(', ')}` : ''}`);
+  }
+}
+
+/** Every node downstream of `sids` (not including them). */
+export function descendants(plan: Plan, sids: Iterable<string>): Set<string> {
+  const out = new Set<string>();
+  const stack = [...sids];
+  while (stack.length) {
+    for (const child of plan.bySid.get(stack.pop()!)!.children) {
+      if (!out.has(child)) { out.add(child); stack.push(child); }
+    }
+  }
+  return out;
+}
+
+/**
+ * The cartesian product of a sweep over dotted key paths, e.g. { 'cycle.lambda': [0.25, 0.5], seed: [1, 2] }
+ * gives four param sets. Keys vary in the order given, the last fastest.
+ */
+export function expandSweep(base: Json, sweep: Record<string, Json[]>): Array<{ params: Json; assignment: Record<string, Json> }> {
+  let out: Array<{ params: Json; assignment: Record<string, Json> }> = [{ params: structuredClone(base), assignment: {} }];
+  for (const [path, values] of Object.entries(sweep)) {
+    if (!Array.isArray(values) || values.length === 0) throw new Error(`sweep: '${path}' needs a non-empty list of values`);
+    out = out.flatMap(({ params, assignment }) => values.map((value) => ({
+      params: setPath(structuredClone(params), path, value),
+      assignment: { ...assignment, [path]: value },
+    })));
+  }
+  return out;
+}
+
+/** Sets a dotted key path in a JSON object, creating objects on the way; returns the root. */
+export function setPath(root: Json, path: string, value: Json): Json {
+  const keys = path.split('.');
+  if (root === null || typeof root !== 'object' || Array.isArray(root)) throw new Error(`cannot set '${path}': the root is not an object`);
+  let at: { [k: string]: Json } = root;
+  for (const key of keys.slice(0, -1)) {
+    const next = at[key];
+    if (next === undefined) at = at[key] = {};
+    else if (next !== null && typeof next === 'object' && !Array.isArray(next)) at = next;
+    else throw new Error(`cannot set '${path}': '${key}' is not an object`);
+  }
+  at[keys[keys.length - 1]] = structuredClone(value);
+  return root;
+}
+
+/** Glob over node ids: '*' matches any run of characters ('/' included, so 'train/*' is every train node). */
+export function globMatcher(glob: string): (id: string) => boolean {
+  const pattern = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*+|\?/g, (m) => (m === '?' ? '.' : '.*'));
+  const re = new RegExp(`^${pattern}$`);
+  return (id) => re.test(id);
+}

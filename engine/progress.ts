@@ -1,0 +1,138 @@
+/**
+ * What `repro` shows while it runs. On a terminal: a live block (done/total, cached, each running node with its
+ * stage's progress and an ETA) redrawn a few times a second, finished nodes scrolling above it. Otherwise (CI,
+ * a pipe): one line per finished node and the failures, nothing redrawn.
+ */
+import type { ExecEvent, ExecutionHooks, Outcome } from './executor.ts';
+import type { PlanNode } from './graph.ts';
+
+interface Running {
+  node: PlanNode;
+  startedAt: number;
+  done?: number;
+  total?: number;
+  note?: string;
+  firstProgress?: { at: number; done: number };
+  waitingOn?: string;
+}
+
+const REDRAW_MS = 200;
+
+export class Display implements ExecutionHooks {
+  private readonly started = Date.now();
+  private readonly outcomes = new Map<string, Outcome>();
+  private readonly running = new Map<string, Running>();
+  private readonly tty: boolean;
+  private drawn = 0;
+  private timer?: NodeJS.Timeout;
+  /** Cached nodes decided before any node ran: printed only if something runs, so a no-op stays one line. */
+  private pending: string[] = [];
+  private anyRan = false;
+
+  constructor(private readonly out: NodeJS.WritableStream & { isTTY?: boolean; columns?: number }, private readonly total: number) {
+    this.tty = Boolean(out.isTTY);
+    if (this.tty) this.timer = setInterval(() => this.redraw(), REDRAW_MS);
+  }
+
+  event(event: ExecEvent): void {
+    const sid = event.node.sid;
+    if (event.type === 'start') {
+      this.anyRan = true;
+      this.flushPending();
+      this.running.set(sid, { node: event.node, startedAt: Date.now() });
+    } else if (event.type === 'waiting') {
+      this.running.set(sid, { node: event.node, startedAt: Date.now(), waitingOn: `waiting for pid ${event.owner.pid} on ${event.owner.host}` });
+    } else if (event.type === 'progress') {
+      const run = this.running.get(sid);
+      if (!run) return;
+      run.firstProgress ??= { at: Date.now(), done: event.done };
+      Object.assign(run, { done: event.done, total: event.total, note: event.note });
+    } else {
+      const run = this.running.get(sid);
+      this.running.delete(sid);
+      this.outcomes.set(sid, event.outcome);
+      const line = finishedLine(event.node, event.outcome, run ? (Date.now() - run.startedAt) / 1000 : 0);
+      if (event.outcome.status === 'cached' && !this.anyRan) this.pending.push(line);
+      else if (event.outcome.status !== 'blocked' || !this.tty) this.print(line);
+    }
+  }
+
+  /** Stops redrawing and prints the summary; returns the counts. */
+  close(interrupted: boolean): { summary: string; nothingToDo: boolean; failed: number } {
+    clearInterval(this.timer);
+    this.clear();
+    const count = (status: Outcome['status']) => [...this.outcomes.values()].filter((o) => o.status === status).length;
+    const cached = count('cached');
+    const failed = count('failed');
+    const seconds = ((Date.now() - this.started) / 1000).toFixed(1);
+    const nothingToDo = !this.anyRan && cached === this.total;
+    let summary: string;
+    if (nothingToDo) summary = `nothing to do: all ${this.total} nodes cached (${seconds}s)`;
+    else {
+      this.flushPending();
+      const blocked = count('blocked');
+      const notRun = this.total - this.outcomes.size + count('interrupted');
+      summary = `${this.total} nodes: ${cached} cached, ${count('ran')} ran, ${failed} failed`
+        + (blocked ? `, ${blocked} blocked by failures` : '') + (notRun ? `, ${notRun} not run` : '')
+        + ` in ${seconds}s${interrupted ? ' (interrupted)' : ''}`;
+    }
+    this.out.write(summary + '\n');
+    return { summary, nothingToDo, failed };
+  }
+
+  private flushPending(): void {
+    for (const line of this.pending) this.print(line);
+    this.pending = [];
+  }
+
+  private print(line: string): void {
+    this.clear();
+    this.out.write(line + '\n');
+    this.redraw();
+  }
+
+  private clear(): void {
+    if (this.drawn) this.out.write(`\x1b[${this.drawn}A\x1b[J`);
+    this.drawn = 0;
+  }
+
+  private redraw(): void {
+    if (!this.tty) return;
+    this.clear();
+    const now = Date.now();
+    const width = (this.out.columns || 100) - 1; // a pty may report 0 columns
+    const done = [...this.outcomes.values()].filter((o) => o.status !== 'interrupted').length;
+    const cached = [...this.outcomes.values()].filter((o) => o.status === 'cached').length;
+    const lines = [`[${done}/${this.total}] ${cached} cached · ${this.running.size} running · ${fmt((now - this.started) / 1000)} elapsed`];
+    for (const run of this.running.values()) {
+      let line = `  ▸ ${run.node.ids[0]}`;
+      if (run.waitingOn) line += `  ${run.waitingOn}`;
+      else if (run.total) {
+        line += `  ${run.done}/${run.total}${run.note ? ` ${run.note}` : ''}`;
+        const first = run.firstProgress!;
+        const rate = (run.done! - first.done) / ((now - first.at) / 1000);
+        if (rate > 0) line += `  ETA ${fmt((run.total - run.done!) / rate)}`;
+      } else line += `  ${fmt((now - run.startedAt) / 1000)}`;
+      lines.push(line.slice(0, width));
+    }
+    this.out.write(lines.join('\n') + '\n');
+    this.drawn = lines.length;
+  }
+}
+
+function finishedLine(node: PlanNode, outcome: Outcome, seconds: number): string {
+  const shared = node.ids.length > 1 ? ` (+${node.ids.length - 1} shared)` : '';
+  switch (outcome.status) {
+    case 'cached': return `cached  ${node.ids[0]}${shared}`;
+    case 'ran': return `ran     ${node.ids[0]}${shared}  ${outcome.record.seconds.toFixed(1)}s`;
+    case 'failed': return `FAILED  ${node.ids[0]}: ${outcome.error} (log: ${outcome.log})`;
+    case 'blocked': return `blocked ${node.ids[0]}: upstream ${outcome.by} failed`;
+    case 'interrupted': return `stopped ${node.ids[0]} after ${seconds.toFixed(1)}s`;
+  }
+}
+
+function fmt(seconds: number): string {
+  if (seconds < 60) return `${seconds.toFixed(0)}s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m${String(Math.round(seconds % 60)).padStart(2, '0')}s`;
+  return `${Math.floor(seconds / 3600)}h${String(Math.floor((seconds % 3600) / 60)).padStart(2, '0')}m`;
+}

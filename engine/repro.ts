@@ -1,0 +1,74 @@
+/**
+ * `repro`: bring every node of a graph up to date, then write pipeline.lock. Also `repro --dry`.
+ */
+import { LocalExecutor, type Executor, type Outcome } from './executor.ts';
+import { buildPlan, globMatcher, type NodeSpec, type Plan, type PlanNode } from './graph.ts';
+import { Display } from './progress.ts';
+import { assess, type NodeState } from './status.ts';
+import { writeAtomic, type Store } from './store.ts';
+
+export interface ReproOptions {
+  store: Store;
+  jobs?: number;
+  /** Globs over node ids: matching nodes run even when cached. */
+  force?: string[];
+  verify?: boolean;
+  /** Where pipeline.lock goes; default ./pipeline.lock. */
+  lockPath?: string;
+  signal?: AbortSignal;
+  out?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  /** Default: a LocalExecutor with the options above. */
+  executor?: Executor;
+}
+
+export interface ReproResult {
+  plan: Plan;
+  outcomes: Map<string, Outcome>;
+  summary: string;
+  /** 0 all done, 1 some node failed, 130 interrupted. */
+  exitCode: number;
+}
+
+export function forceMatcher(globs: readonly string[] = []): (node: PlanNode) => boolean {
+  const matchers = globs.map(globMatcher);
+  return (node) => node.ids.some((id) => matchers.some((m) => m(id)));
+}
+
+export async function repro(specs: readonly NodeSpec[], options: ReproOptions): Promise<ReproResult> {
+  const plan = buildPlan(specs);
+  const out = options.out ?? process.stdout;
+  const executor = options.executor ?? new LocalExecutor({
+    store: options.store, jobs: options.jobs, force: forceMatcher(options.force), verify: options.verify, signal: options.signal,
+  });
+  const display = new Display(out, plan.nodes.length);
+  const { outcomes, interrupted } = await executor.run(plan, display);
+  const { summary, failed } = display.close(interrupted);
+  writeLockFile(options.lockPath ?? 'pipeline.lock', plan, outcomes);
+  return { plan, outcomes, summary, exitCode: interrupted ? 130 : failed ? 1 : 0 };
+}
+
+/** `repro --dry`: the nodes that would run, each with its reason. */
+export function dryRun(specs: readonly NodeSpec[], store: Store, force: string[] = []): NodeState[] {
+  return assess(buildPlan(specs), store, forceMatcher(force)).filter((s) => s.state !== 'cached');
+}
+
+/**
+ * pipeline.lock: every committed node under each of its ids, sorted, 2-space JSON with a trailing newline, so
+ * that git diffs of it are small and `metrics diff` can read any version. Nodes not computed are absent.
+ */
+export function writeLockFile(path: string, plan: Plan, outcomes: Map<string, Outcome>): void {
+  const nodes: Record<string, unknown> = {};
+  for (const node of plan.nodes) {
+    const outcome = outcomes.get(node.sid);
+    if (outcome?.status !== 'cached' && outcome?.status !== 'ran') continue;
+    const { key, outputs, metrics } = outcome.record;
+    for (const id of node.ids) nodes[id] = { stage: node.stage.name, key, outputs, metrics, tags: node.tags[id] };
+  }
+  writeAtomic(path, Buffer.from(JSON.stringify(sortKeys({ version: 1, nodes }), null, 2) + '\n'));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]));
+}

@@ -1,0 +1,307 @@
+/**
+ * The content-addressed store on disk.
+ *
+ *   objects/<hash>.arrow       immutable Arrow IPC files, named by the xxhash64 of their bytes
+ *   runs/<key>.json            one record per committed node; it exists only if its outputs exist
+ *   index.jsonl                append-only cache of run records, so a no-op repro reads one file, not thousands
+ *   checkpoints/<key>.arrow    stage scratch, removed when the node commits
+ *   logs/<key>.log             one log per key, kept for failed nodes too
+ *   locks/<key>.lock           who is running a key right now (engine/lock.ts)
+ *
+ * Commit protocol: every file is written to a temp file in its final directory, fsynced and renamed into place;
+ * a node's run record is written last. A crash at any instant leaves either nothing or a complete file (plus
+ * perhaps a temp file that `gc` removes), and never a run record without its objects.
+ */
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync, appendFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Table } from 'apache-arrow';
+import { hashBytes } from './hash.ts';
+import type { Json } from './stage.ts';
+
+/** Everything a cache key is computed from; kept in the run record so `status` can say what changed. */
+export interface Manifest {
+  stage: string;
+  code: string;
+  params: Json;
+  /** Input name → content hash of the object it reads. */
+  inputs: Record<string, string>;
+  seed: number;
+}
+
+export interface RunRecord {
+  version: 1;
+  key: string;
+  sid: string;
+  /** Node ids that shared this run when it was committed. */
+  ids: string[];
+  stage: string;
+  manifest: Manifest;
+  outputs: Record<string, string>;
+  /** Whatever the stage reported through ctx.metric, e.g. loss, accuracy, backend. */
+  metrics: Record<string, number | string>;
+  startedAt: string;
+  finishedAt: string;
+  seconds: number;
+  host: string;
+  pid: number;
+  /** Relative to the store root. */
+  log: string;
+}
+
+export class CorruptObjectError extends Error {
+  constructor(readonly hashes: string[]) {
+    super(`corrupt object${hashes.length > 1 ? 's' : ''} ${hashes.join(', ')}: content does not match name`);
+  }
+}
+
+export const HOST = hostname();
+
+// Arrow is loaded on first use: a repro with nothing to do never decodes a table, and the import costs ~0.1 s.
+let arrowModule: Promise<typeof import('apache-arrow')> | undefined;
+const arrow = () => (arrowModule ??= import('apache-arrow'));
+const TEMP_PREFIX = '.tmp-';
+
+/** The store a command uses: --store, else $PIPELINE_STORE, else ./artifacts. */
+export function storeRoot(dir?: string): string {
+  return resolve(dir ?? process.env.PIPELINE_STORE ?? 'artifacts');
+}
+
+export class Store {
+  readonly root: string;
+  /** Warnings (garbage run records, corrupt objects) for the command to show once. */
+  readonly warnings: string[] = [];
+  private index?: Map<string, { size: number; record: RunRecord }>;
+
+  constructor(root: string) {
+    this.root = root;
+    for (const dir of ['objects', 'runs', 'checkpoints', 'logs', 'locks']) mkdirSync(join(root, dir), { recursive: true });
+  }
+
+  objectPath(hash: string): string { return join(this.root, 'objects', `${hash}.arrow`); }
+  runPath(key: string): string { return join(this.root, 'runs', `${key}.json`); }
+  checkpointPath(key: string): string { return join(this.root, 'checkpoints', `${key}.arrow`); }
+  logPath(key: string): string { return join(this.root, 'logs', `${key}.log`); }
+  lockPath(key: string): string { return join(this.root, 'locks', `${key}.lock`); }
+  private get indexPath(): string { return join(this.root, 'index.jsonl'); }
+
+  warn(message: string): void {
+    this.warnings.push(message);
+  }
+
+  // ---- objects -------------------------------------------------------------------------------------------
+
+  /** Writes a table as an Arrow IPC file and returns its hash; an object that exists already is not rewritten. */
+  async putObject(table: Table): Promise<string> {
+    const bytes = (await arrow()).tableToIPC(table, 'file');
+    const hash = hashBytes(bytes);
+    if (!existsSync(this.objectPath(hash))) writeAtomic(this.objectPath(hash), bytes);
+    return hash;
+  }
+
+  /** Reads an object, verifying its bytes against its name; a mismatch throws CorruptObjectError. */
+  async getObject(hash: string): Promise<Table> {
+    const bytes = readFileSync(this.objectPath(hash));
+    if (hashBytes(bytes) !== hash) throw new CorruptObjectError([hash]);
+    return (await arrow()).tableFromIPC(bytes);
+  }
+
+  verifyObject(hash: string): 'ok' | 'missing' | 'corrupt' {
+    const path = this.objectPath(hash);
+    if (!existsSync(path)) return 'missing';
+    return hashBytes(readFileSync(path)) === hash ? 'ok' : 'corrupt';
+  }
+
+  hasObject(hash: string): boolean {
+    return existsSync(this.objectPath(hash));
+  }
+
+  /** A corrupt object is removed, so the runs that produced it count as missing and are recomputed. */
+  dropCorruptObject(hash: string): void {
+    this.warn(`object ${hash} is corrupt (content does not match its name); removed, its producer will rerun`);
+    rmSync(this.objectPath(hash), { force: true });
+  }
+
+  /** Finds the one object whose hash starts with `prefix`. */
+  resolveObject(prefix: string): string {
+    const matches = readdirSync(join(this.root, 'objects')).filter((f) => f.endsWith('.arrow') && f.startsWith(prefix));
+    if (matches.length === 0) throw new Error(`no object matches '${prefix}'`);
+    if (matches.length > 1) throw new Error(`'${prefix}' matches ${matches.length} objects; give more of the hash`);
+    return matches[0].slice(0, -'.arrow'.length);
+  }
+
+  // ---- run records ---------------------------------------------------------------------------------------
+
+  /** The commit point of a node: its objects are already durable when this is called. */
+  commitRun(record: RunRecord): void {
+    const text = JSON.stringify(record, null, 2) + '\n';
+    writeAtomic(this.runPath(record.key), Buffer.from(text));
+    // One write(2) with O_APPEND: concurrent committers interleave whole lines. The index is only a cache of
+    // runs/, so a lost or torn line costs a file read later, never a wrong answer.
+    appendFileSync(this.indexPath, JSON.stringify({ size: Buffer.byteLength(text), record }) + '\n');
+    this.loadIndex().set(record.key, { size: Buffer.byteLength(text), record });
+  }
+
+  /**
+   * The committed run for a key, or undefined when there is none or its outputs are gone. The index answers
+   * when its entry matches the record file's size (one stat); otherwise the record file is read.
+   */
+  lookupRun(key: string): RunRecord | undefined {
+    const path = this.runPath(key);
+    let size: number;
+    try {
+      size = statSync(path).size;
+    } catch {
+      return undefined;
+    }
+    const cached = this.loadIndex().get(key);
+    const record = cached && cached.size === size ? cached.record : this.readRunFile(path);
+    if (!record) return undefined;
+    return Object.values(record.outputs).every((hash) => this.hasObject(hash)) ? record : undefined;
+  }
+
+  /** Every readable run record, whether or not its outputs still exist. */
+  listRuns(): RunRecord[] {
+    const index = this.loadIndex();
+    const out: RunRecord[] = [];
+    for (const file of readdirSync(join(this.root, 'runs'))) {
+      if (!file.endsWith('.json') || file.startsWith(TEMP_PREFIX)) continue;
+      const path = join(this.root, 'runs', file);
+      const cached = index.get(file.slice(0, -'.json'.length));
+      const record = cached && cached.size === statSync(path).size ? cached.record : this.readRunFile(path);
+      if (record) out.push(record);
+    }
+    return out;
+  }
+
+  /** Run record files that cannot be parsed (truncated, garbage): ignored by every reader, removed by gc. */
+  unreadableRuns(): string[] {
+    return readdirSync(join(this.root, 'runs'))
+      .filter((f) => f.endsWith('.json') && !f.startsWith(TEMP_PREFIX))
+      .map((f) => join(this.root, 'runs', f))
+      .filter((path) => parseRun(readFileSync(path, 'utf8')) === undefined);
+  }
+
+  /** Rewrites the index from the run records (after gc), dropping torn lines and deleted runs. */
+  compactIndex(records: RunRecord[]): void {
+    const lines = records.map((record) => {
+      const size = statSync(this.runPath(record.key)).size;
+      return JSON.stringify({ size, record }) + '\n';
+    });
+    writeAtomic(this.indexPath, Buffer.from(lines.join('')));
+    this.index = undefined;
+  }
+
+  private readRunFile(path: string): RunRecord | undefined {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch {
+      return undefined;
+    }
+    const record = parseRun(text);
+    if (!record) this.warn(`ignoring unreadable run record ${path} (truncated or not a run record); its node will rerun`);
+    return record;
+  }
+
+  private loadIndex(): Map<string, { size: number; record: RunRecord }> {
+    if (this.index) return this.index;
+    this.index = new Map();
+    let text = '';
+    try {
+      text = readFileSync(this.indexPath, 'utf8');
+    } catch {
+      return this.index;
+    }
+    for (const line of text.split('\n')) {
+      if (!line) continue;
+      try {
+        const entry = JSON.parse(line) as { size: number; record: RunRecord };
+        if (typeof entry.size === 'number' && entry.record?.key) this.index.set(entry.record.key, entry);
+      } catch {
+        // A torn line from a crash mid-append: the record file is still the truth.
+      }
+    }
+    return this.index;
+  }
+
+  // ---- checkpoints ---------------------------------------------------------------------------------------
+
+  async loadCheckpoint(key: string): Promise<Table | undefined> {
+    const path = this.checkpointPath(key);
+    if (!existsSync(path)) return undefined;
+    try {
+      return (await arrow()).tableFromIPC(readFileSync(path));
+    } catch (error) {
+      this.warn(`ignoring unreadable checkpoint ${path}: ${(error as Error).message}`);
+      return undefined;
+    }
+  }
+
+  async saveCheckpoint(key: string, table: Table): Promise<void> {
+    writeAtomic(this.checkpointPath(key), (await arrow()).tableToIPC(table, 'file'));
+  }
+
+  dropCheckpoint(key: string): void {
+    rmSync(this.checkpointPath(key), { force: true });
+  }
+
+  // ---- housekeeping --------------------------------------------------------------------------------------
+
+  /** Temp files left by writers that died (their pid is gone on this host) or older than a day (other hosts). */
+  staleTempFiles(): string[] {
+    const out: string[] = [];
+    for (const dir of ['objects', 'runs', 'checkpoints', '.']) {
+      for (const file of readdirSync(join(this.root, dir))) {
+        if (!file.startsWith(TEMP_PREFIX)) continue;
+        const path = join(this.root, dir, file);
+        const [host, pid] = file.slice(TEMP_PREFIX.length).split('~');
+        const dead = host === HOST ? !processAlive(Number(pid)) : Date.now() - statSync(path).mtimeMs > 86_400_000;
+        if (dead) out.push(path);
+      }
+    }
+    return out;
+  }
+}
+
+function parseRun(text: string): RunRecord | undefined {
+  try {
+    const record = JSON.parse(text) as RunRecord;
+    return record && typeof record.key === 'string' && record.outputs && record.manifest ? record : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'; // alive, owned by someone else
+  }
+}
+
+/**
+ * Temp file in the target's directory (so rename is atomic), fsync, rename, fsync the directory so the rename
+ * itself survives power loss. The temp name carries host and pid so gc can tell a dead writer's leftovers.
+ */
+export function writeAtomic(path: string, bytes: Uint8Array): void {
+  const dir = join(path, '..');
+  const temp = join(dir, `${TEMP_PREFIX}${HOST}~${process.pid}~${Math.random().toString(36).slice(2)}`);
+  const fd = openSync(temp, 'wx');
+  try {
+    for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at, bytes.length - at);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temp, path);
+  const dirFd = openSync(dir, 'r');
+  try {
+    fsyncSync(dirFd);
+  } finally {
+    closeSync(dirFd);
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * Cache hits and misses through the toy CLI: params slices, code fingerprints (a stage file and a module it
+ * imports), sweep deduplication, status reasons, dry runs, dag, show, gc.
+ */
+import test from 'ava';
+import { appendFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { HOST } from '../engine/store.ts';
+import { Workspace } from './fixtures/engine/harness.ts';
+
+test('a params change reruns only the nodes whose slice includes it', async (t) => {
+  const ws = new Workspace();
+  t.is((await ws.run(['repro', '--jobs', '2'])).code, 0);
+  t.deepEqual(ws.counts(), { source: 1, scale: 1, shift: 1, combine: 1 });
+  const first = ws.lock();
+
+  const again = await ws.run(['repro']);
+  t.regex(again.stdout, /nothing to do: all 4 nodes cached/);
+  t.deepEqual(ws.counts(), { source: 1, scale: 1, shift: 1, combine: 1 });
+
+  const dry = await ws.run(['repro', '--dry', '--set', 'offset=5']);
+  t.regex(dry.stdout, /would run {2}shift {2}— params\.offset: 1 → 5/);
+  t.regex(dry.stdout, /would run {2}combine {2}— upstream missing: shift/);
+  t.regex(dry.stdout, /2 of 4 nodes would run/);
+
+  const status = await ws.run(['status', '--set', 'offset=5']);
+  t.regex(status.stdout, /cached {3}source/);
+  t.regex(status.stdout, /missing {2}shift {2}— params\.offset: 1 → 5/);
+  t.regex(status.stdout, /missing {2}combine {2}— upstream missing: shift/);
+
+  t.is((await ws.run(['repro', '--set', 'offset=5'])).code, 0);
+  t.deepEqual(ws.counts(), { source: 1, scale: 1, shift: 2, combine: 2 });
+  const second = ws.lock();
+  t.is(second.nodes.scale.key, first.nodes.scale.key);
+  t.not(second.nodes.shift.key, first.nodes.shift.key);
+  t.is(second.nodes.combine.metrics.sum, 2 * (0 + 2 + 4 + 6) + 4 * 5);
+
+  // status after a rerun compares with the closest earlier run of the same node id: only the input changed.
+  const back = await ws.run(['status', '--json', '--set', 'factor=3', '--set', 'offset=5']);
+  const byId = Object.fromEntries((JSON.parse(back.stdout) as Array<{ ids: string[]; state: string; reason: string | null }>).map((s) => [s.ids[0], s]));
+  t.is(byId.scale.reason, 'params.factor: 2 → 3');
+  t.is(byId.source.state, 'cached');
+  t.is((await ws.run(['status', '--json', '--set', 'size=5'])).code, 0);
+});
+
+test('editing a stage or a module it imports reruns that stage and its descendants', async (t) => {
+  const ws = new Workspace({ copyStages: true });
+  t.is((await ws.run(['repro', '--jobs', '1'])).code, 0);
+  t.deepEqual(ws.counts(), { source: 1, scale: 1, shift: 1, combine: 1 });
+
+  appendFileSync(join(ws.stagesDir!, 'arith.ts'), '\n// an edit that changes nothing but the source\n');
+  const status = await ws.run(['status']);
+  t.regex(status.stdout, /missing {2}shift {2}— code fingerprint changed/);
+  t.regex(status.stdout, /cached {3}scale/);
+  t.is((await ws.run(['repro', '--jobs', '1'])).code, 0);
+  // Descendants rerun too: their seeds derive from structural identities, which include upstream code.
+  t.deepEqual(ws.counts(), { source: 1, scale: 1, shift: 2, combine: 2 });
+
+  const scale = join(ws.stagesDir!, 'scale.ts');
+  writeFileSync(scale, readFileSync(scale, 'utf8').replace('v * params.factor', 'v * params.factor + 1'));
+  t.is((await ws.run(['repro', '--jobs', '1'])).code, 0);
+  t.deepEqual(ws.counts(), { source: 1, scale: 2, shift: 3, combine: 3 });
+});
+
+test('identical subgraphs in a sweep run once; the lock lists shared nodes under every id', async (t) => {
+  const ws = new Workspace({ params: { sweep: { offset: [1, 2, 3], seed: [7] } } });
+  const result = await ws.run(['repro', '--jobs', '2']);
+  t.is(result.code, 0, result.stderr);
+  // source and scale are shared by the three offsets; shift and combine differ.
+  t.deepEqual(ws.counts(), { source: 1, scale: 1, shift: 3, combine: 3 });
+  t.regex(result.stdout, /8 nodes: 0 cached, 8 ran, 0 failed/);
+  // Long-lived workers: eight nodes, at most two worker processes.
+  const pids = new Set(readdirSync(join(ws.store, 'runs')).map((f) => JSON.parse(readFileSync(join(ws.store, 'runs', f), 'utf8')).pid));
+  t.true(pids.size <= 2, `${pids.size} worker pids`);
+  const lock = ws.lock();
+  t.is(Object.keys(lock.nodes).length, 12);
+  t.is(lock.nodes['scale/offset=1/seed=7'].key, lock.nodes['scale/offset=3/seed=7'].key);
+  t.not(lock.nodes['shift/offset=1/seed=7'].key, lock.nodes['shift/offset=2/seed=7'].key);
+  t.deepEqual(lock.nodes['shift/offset=2/seed=7'].tags, { offset: 2, seed: 7 });
+  // Shared nodes share a seed; seeds of distinct nodes differ.
+  t.not(lock.nodes['combine/offset=1/seed=7'].metrics.seed, lock.nodes['combine/offset=2/seed=7'].metrics.seed);
+
+  const dag = await ws.run(['dag']);
+  t.regex(dag.stdout, /scale\/offset=1\/seed=7 {2}\[scale\] {2}shared by 3/);
+  t.regex((await ws.run(['dag', '--dot'])).stdout, /^digraph pipeline/);
+  t.regex((await ws.run(['dag', '--mermaid'])).stdout, /^flowchart LR/);
+  // --force reruns the matching nodes even when cached.
+  t.is((await ws.run(['repro', '--force', 'combine/offset=2*'])).code, 0);
+  t.is(ws.counts().combine, 4);
+});
+
+test('show prints schema, metadata and rows; gc is a dry run unless --force', async (t) => {
+  const ws = new Workspace();
+  t.is((await ws.run(['repro'])).code, 0);
+  const lock = ws.lock();
+  const shown = await ws.run(['show', lock.nodes.source.outputs.data.slice(0, 6)]);
+  t.is(shown.code, 0, shown.stderr);
+  t.regex(shown.stdout, /4 rows/);
+  t.regex(shown.stdout, /x: Float64/);
+  t.regex(shown.stdout, /toy\.stage: source/);
+
+  // A new offset leaves the old shift/combine outputs referenced by their (kept) run records: nothing to collect.
+  t.regex((await ws.run(['gc'])).stdout, /nothing to collect/);
+  // Garbage: an unreferenced object, a dead writer's temp file, a checkpoint of a committed key.
+  writeFileSync(join(ws.store, 'objects', '0123456789abcdef.arrow'), 'orphan');
+  writeFileSync(join(ws.store, 'objects', `.tmp-${HOST}~4194305~x`), 'partial'); // a pid above Linux's pid_max
+  writeFileSync(join(ws.store, 'runs', `.tmp-elsewhere~1~x`), 'partial'); // another host's writer: kept a day
+  writeFileSync(join(ws.store, 'checkpoints', `${lock.nodes.shift.key}.arrow`), 'stale');
+  const dry = await ws.run(['gc', '--json']);
+  const report = JSON.parse(dry.stdout) as { items: Array<{ kind: string }>; deleted: boolean };
+  t.false(report.deleted);
+  t.deepEqual(report.items.map((i) => i.kind).sort(), ['checkpoint', 'object', 'temp file']);
+  t.true(readdirSync(join(ws.store, 'objects')).includes('0123456789abcdef.arrow'));
+  const real = await ws.run(['gc', '--force']);
+  t.regex(real.stdout, /deleted 3 files/);
+  t.false(readdirSync(join(ws.store, 'objects')).includes('0123456789abcdef.arrow'));
+  t.regex((await ws.run(['repro'])).stdout, /nothing to do/);
+});

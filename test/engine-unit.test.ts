@@ -1,0 +1,142 @@
+/**
+ * The engine's parts in-process: canonical JSON, sweeps, plans and dedupe, code fingerprints, locks, the store,
+ * and objects read back by a second Arrow implementation (polars).
+ */
+import test from 'ava';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { makeTable } from 'apache-arrow';
+import pl from 'nodejs-polars';
+import { buildPlan, expandSweep, globMatcher, type NodeSpec } from '../engine/graph.ts';
+import { canonicalJson } from '../engine/hash.ts';
+import { localClosure } from '../engine/fingerprint.ts';
+import { inspectLock, Lock } from '../engine/lock.ts';
+import { diffManifests } from '../engine/status.ts';
+import { CorruptObjectError, HOST, Store, type RunRecord } from '../engine/store.ts';
+import { toyLoader } from './fixtures/engine/toy-graph.ts';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'engine-unit-'));
+
+test('canonical JSON sorts keys, drops whitespace and names the key of a value JSON cannot hold', (t) => {
+  t.is(canonicalJson({ b: [1, { d: 'x', c: null }], a: true }), '{"a":true,"b":[1,{"c":null,"d":"x"}]}');
+  t.throws(() => canonicalJson({ cycle: { lambda: NaN } }), { message: /\$\.cycle\.lambda is NaN/ });
+  t.throws(() => canonicalJson({ a: [1, Infinity] }), { message: /\$\.a\[1\] is Infinity/ });
+  t.throws(() => canonicalJson({ a: undefined }), { message: /\$\.a is undefined/ });
+});
+
+test('expandSweep is the cartesian product over dotted key paths', (t) => {
+  const out = expandSweep({ cycle: { name: 'balanced', lambda: 0 }, seed: 0 }, { 'cycle.lambda': [0.25, 0.5], seed: [1, 2] });
+  t.is(out.length, 4);
+  t.deepEqual(out[3], { params: { cycle: { name: 'balanced', lambda: 0.5 }, seed: 2 }, assignment: { 'cycle.lambda': 0.5, seed: 2 } });
+  t.throws(() => expandSweep({}, { a: [] }), { message: /non-empty/ });
+});
+
+test('plans dedupe nodes by structural identity; shared nodes share a seed; errors name the node', async (t) => {
+  const { nodes } = await toyLoader({ set: ['sweep={"offset":[1,2],"factor":[3]}', 'seed=5'] });
+  const plan = buildPlan(nodes);
+  t.is(nodes.length, 8);
+  t.is(plan.nodes.length, 6); // source and scale are shared by both offsets
+  const scale = plan.byId.get('scale/offset=1/factor=3')!;
+  t.is(plan.byId.get('scale/offset=2/factor=3'), scale);
+  t.deepEqual(scale.ids, ['scale/offset=1/factor=3', 'scale/offset=2/factor=3']);
+  t.true(Number.isInteger(scale.seed) && scale.seed >= 0 && scale.seed < 2 ** 32);
+  t.not(plan.byId.get('shift/offset=1/factor=3')!.seed, plan.byId.get('shift/offset=2/factor=3')!.seed);
+  t.deepEqual(plan.nodes.map((n) => n.stage.name), ['source', 'scale', 'shift', 'combine', 'shift', 'combine']);
+  // A different experiment seed gives different identities.
+  const other = buildPlan((await toyLoader({ set: ['seed=6'] })).nodes);
+  t.not(other.byId.get('source')!.sid, plan.byId.get('source/offset=1/factor=3')!.sid);
+
+  const bad: NodeSpec[] = [{ ...nodes[1], id: 'x', inputs: { data: { node: 'nope', output: 'data' } } }];
+  t.throws(() => buildPlan(bad), { message: /node 'x' input 'data' names unknown node 'nope'/ });
+  const cyc: NodeSpec[] = [{ ...nodes[1], id: 'a', inputs: { data: { node: 'b', output: 'data' } } }, { ...nodes[1], id: 'b', inputs: { data: { node: 'a', output: 'data' } } }];
+  t.throws(() => buildPlan(cyc), { message: /cycle/ });
+  t.throws(() => buildPlan([{ ...nodes[0], params: { size: NaN } }]), { message: /params\.size is NaN/ });
+  t.true(globMatcher('train/*')('train/balanced/lambda=0.5'));
+  t.false(globMatcher('train/*/gen=1')('train/balanced/gen=10'));
+});
+
+test('code fingerprints follow local imports, not packages or type-only imports', (t) => {
+  const dir = tmp();
+  writeFileSync(join(dir, 'stage.ts'), "import { makeTable } from 'apache-arrow';\nimport type { X } from './types.ts';\nexport { helper } from './helper.ts';\nconst lazy = () => import('./lazy.ts');\n");
+  writeFileSync(join(dir, 'helper.ts'), "import './deep.js';\nexport const helper = 1;\n");
+  writeFileSync(join(dir, 'deep.ts'), 'export {};\n');
+  writeFileSync(join(dir, 'lazy.ts'), 'export {};\n');
+  writeFileSync(join(dir, 'types.ts'), 'export type X = number;\n');
+  const closure = localClosure(join(dir, 'stage.ts'));
+  t.deepEqual([...closure.keys()].map((f) => f.slice(dir.length + 1)).sort(), ['deep.ts', 'helper.ts', 'lazy.ts', 'stage.ts']);
+  t.true(pathToFileURL(join(dir, 'stage.ts')).href.startsWith('file://'));
+});
+
+test('locks: exclusive, released, and taken over from a dead process or a silent host', (t) => {
+  const dir = tmp();
+  const path = join(dir, 'k.lock');
+  const lock = Lock.acquire(path);
+  t.true(lock instanceof Lock);
+  const second = Lock.acquire(path);
+  t.false(second instanceof Lock);
+  t.is((second as { pid: number }).pid, process.pid);
+  (lock as Lock).release();
+  t.is(inspectLock(path), 'free');
+
+  const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+  writeFileSync(path, JSON.stringify({ pid: dead, host: HOST, started: new Date().toISOString(), token: 'old' }));
+  const taken = Lock.acquire(path);
+  t.true(taken instanceof Lock, 'a dead local owner is taken over');
+  (taken as Lock).release();
+
+  writeFileSync(path, JSON.stringify({ pid: 1, host: 'elsewhere', started: new Date().toISOString(), token: 'far' }));
+  t.false(Lock.acquire(path) instanceof Lock, 'a fresh lock of another host is respected');
+  const old = new Date(Date.now() - 10 * 60_000);
+  utimesSync(path, old, old);
+  const fromHost = Lock.acquire(path);
+  t.true(fromHost instanceof Lock, 'a lock nobody touched for longer than the timeout is taken over');
+  (fromHost as Lock).release();
+});
+
+test('store: objects round-trip with metadata, corruption is caught, truncated records are ignored', async (t) => {
+  const store = new Store(tmp());
+  const table = makeTable({ x: Float64Array.of(1.5, 2.5, 4), n: Int32Array.of(1, 2, 3) });
+  table.schema.metadata.set('generation', '3');
+  const hash = await store.putObject(table);
+  t.is(await store.putObject(table), hash, 'same content, same name');
+  const back = await store.getObject(hash);
+  t.deepEqual([...back.getChild('x')!.toArray()], [1.5, 2.5, 4]);
+  t.is(back.schema.metadata.get('generation'), '3');
+
+  // A second Arrow implementation reads the object file as is (nodejs-polars exposes no schema metadata).
+  // pl.readIPC(string) takes a string for a path only if it ends in '.ipc' and otherwise parses the string
+  // itself, so a '.arrow' path goes through scanIPC, or readIPC of the file's bytes.
+  for (const df of [pl.scanIPC(store.objectPath(hash)).collectSync(), pl.readIPC(readFileSync(store.objectPath(hash)))]) {
+    t.deepEqual(df.columns, ['x', 'n']);
+    t.deepEqual([...df.getColumn('x').toArray()], [1.5, 2.5, 4]);
+    t.deepEqual([...df.getColumn('n').toArray()], [1, 2, 3]);
+  }
+
+  const record: RunRecord = {
+    version: 1, key: 'k1', sid: 's1', ids: ['a'], stage: 'toy', outputs: { data: hash }, metrics: { loss: 0.5 },
+    manifest: { stage: 'toy', code: 'c', params: { lambda: 0.5 }, inputs: {}, seed: 1 },
+    startedAt: '', finishedAt: '', seconds: 0, host: HOST, pid: process.pid, log: 'logs/k1.log',
+  };
+  store.commitRun(record);
+  t.deepEqual(new Store(store.root).lookupRun('k1'), record, 'found through the index by a fresh reader');
+  truncateSync(store.runPath('k1'), 20);
+  const fresh = new Store(store.root);
+  t.is(fresh.lookupRun('k1'), undefined);
+  t.regex(fresh.warnings.join('\n'), /ignoring unreadable run record/);
+
+  const bytes = readFileSync(store.objectPath(hash));
+  bytes[100] ^= 1;
+  writeFileSync(store.objectPath(hash), bytes);
+  await t.throwsAsync(() => store.getObject(hash), { instanceOf: CorruptObjectError });
+  t.is(store.verifyObject(hash), 'corrupt');
+});
+
+test('manifest diffs name the field that changed', (t) => {
+  const base = { stage: 'train', code: 'a', params: { cycle: { lambda: 0.5 } }, inputs: { weights: 'h1' }, seed: 1 };
+  t.deepEqual(diffManifests(base, { ...base, params: { cycle: { lambda: 0.75 } }, seed: 2 }), ['params.cycle.lambda: 0.5 → 0.75']);
+  t.deepEqual(diffManifests(base, { ...base, code: 'b', inputs: { weights: 'h2' } }), ['code fingerprint changed', 'input weights changed']);
+  t.deepEqual(diffManifests(base, { ...base, seed: 9 }), ['seed: 1 → 9']);
+});
