@@ -4,10 +4,11 @@
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { registerLanguageCommands } from './cli/language.ts';
+import { registerCompareCommands } from './cli/compare.ts';
 import { registerEngineCommands } from './cli/engine.ts';
+import { loadExperimentGraph } from './cli/experiment.ts';
+import { registerLanguageCommands } from './cli/language.ts';
 import { registerModelCommands } from './cli/model.ts';
-import { registerExperimentCommands } from './cli/experiment.ts';
 
 const cli = yargs(hideBin(process.argv))
   .scriptName('pipeline.ts')
@@ -19,9 +20,10 @@ const cli = yargs(hideBin(process.argv))
   .alias('h', 'help')
   .wrap(Math.min(110, process.stdout.columns || 110));
 
-for (const register of [registerLanguageCommands, registerEngineCommands, registerModelCommands, registerExperimentCommands]) {
-  register(cli);
-}
+registerLanguageCommands(cli);
+registerEngineCommands(cli, loadExperimentGraph);
+registerModelCommands(cli);
+registerCompareCommands(cli);
 
 await cli
   .fail((message, error) => {

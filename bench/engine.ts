@@ -31,7 +31,7 @@ const ms = (t0: number) => `${(performance.now() - t0).toFixed(0)} ms`;
 
 // ---- fill the store (once; reused across invocations) ----------------------------------------------------
 let t0 = performance.now();
-const { nodes } = await toyLoader({ paramsFile, set: [] });
+const { nodes } = await toyLoader({ paramsFile, set: [], command: 'repro' });
 const plan = buildPlan(nodes);
 if (!existsSync(join(dir, 'filled'))) {
   const records = new Map<string, RunRecord>();

@@ -12,7 +12,8 @@ import { assess } from '../engine/status.ts';
 import { Store, storeRoot } from '../engine/store.ts';
 import { releaseAllLocks } from '../engine/lock.ts';
 
-export type GraphLoader = (opts: { paramsFile?: string; set: string[] }) => Promise<{ nodes: NodeSpec[]; lockPath?: string }>;
+/** `command` lets the loader do work only one command needs (repro warns before a run too big for the backend). */
+export type GraphLoader = (opts: { paramsFile?: string; set: string[]; command: 'repro' | 'status' | 'dag' }) => Promise<{ nodes: NodeSpec[]; lockPath?: string }>;
 
 interface CommonArgs { store?: string; params?: string; set?: string[]; json?: boolean }
 
@@ -37,7 +38,8 @@ function withCommon<T>(yargs: Argv<T>, graph: boolean) {
 }
 
 export function registerEngineCommands(cli: Argv, loadGraph: GraphLoader = noLoader): Argv {
-  const load = (args: CommonArgs) => loadGraph({ paramsFile: args.params, set: args.set ?? [] });
+  const load = (args: CommonArgs, command: 'repro' | 'status' | 'dag') =>
+    loadGraph({ paramsFile: args.params, set: args.set ?? [], command });
 
   return cli
     .command('repro', 'run every node that is not cached, then write pipeline.lock', (y) => withCommon(y, true)
@@ -47,7 +49,7 @@ export function registerEngineCommands(cli: Argv, loadGraph: GraphLoader = noLoa
       .option('verify', { type: 'boolean', default: false, describe: 're-hash the outputs of cached nodes; recompute corrupt ones' })
       .option('json', { type: 'boolean', default: false, describe: 'with --dry: JSON output' }), async (args) => {
       const store = openStore(args);
-      const { nodes, lockPath } = await load(args);
+      const { nodes, lockPath } = await load(args, 'repro');
       if (args.dry) {
         const todo = dryRun(nodes, store, args.force);
         if (args.json) console.log(JSON.stringify(todo.map((s) => ({ ids: s.node.ids, stage: s.node.stage.name, key: s.key ?? null, reason: s.reason })), null, 2));
@@ -80,7 +82,7 @@ export function registerEngineCommands(cli: Argv, loadGraph: GraphLoader = noLoa
     .command('status', 'every node: cached, missing (and why) or running', (y) => withCommon(y, true)
       .option('json', { type: 'boolean', default: false }), async (args) => {
       const store = openStore(args);
-      const states = assess(buildPlan((await load(args)).nodes), store);
+      const states = assess(buildPlan((await load(args, 'status')).nodes), store);
       if (args.json) {
         console.log(JSON.stringify(states.map((s) => ({ ids: s.node.ids, stage: s.node.stage.name, state: s.state, key: s.key ?? null, reason: s.reason ?? null })), null, 2));
       } else {
@@ -98,7 +100,7 @@ export function registerEngineCommands(cli: Argv, loadGraph: GraphLoader = noLoa
       .option('mermaid', { type: 'boolean', describe: 'Mermaid flowchart' })
       .conflicts('dot', 'mermaid'), async (args) => {
       const format: DagFormat = args.dot ? 'dot' : args.mermaid ? 'mermaid' : 'text';
-      process.stdout.write(renderDag(buildPlan((await load(args)).nodes), format));
+      process.stdout.write(renderDag(buildPlan((await load(args, 'dag')).nodes), format));
     })
     .command('gc', 'list (or with --force, delete) what no run record needs; a dry run by default', (y) => withCommon(y, false)
       .option('force', { type: 'boolean', default: false, describe: 'actually delete' })

@@ -35,7 +35,7 @@ test('expandSweep is the cartesian product over dotted key paths', (t) => {
 });
 
 test('plans dedupe nodes by structural identity; shared nodes share a seed; errors name the node', async (t) => {
-  const { nodes } = await toyLoader({ set: ['sweep={"offset":[1,2],"factor":[3]}', 'seed=5'] });
+  const { nodes } = await toyLoader({ set: ['sweep={"offset":[1,2],"factor":[3]}', 'seed=5'], command: 'repro' });
   const plan = buildPlan(nodes);
   t.is(nodes.length, 8);
   t.is(plan.nodes.length, 6); // source and scale are shared by both offsets
@@ -46,7 +46,7 @@ test('plans dedupe nodes by structural identity; shared nodes share a seed; erro
   t.not(plan.byId.get('shift/offset=1/factor=3')!.seed, plan.byId.get('shift/offset=2/factor=3')!.seed);
   t.deepEqual(plan.nodes.map((n) => n.stage.name), ['source', 'scale', 'shift', 'combine', 'shift', 'combine']);
   // A different experiment seed gives different identities.
-  const other = buildPlan((await toyLoader({ set: ['seed=6'] })).nodes);
+  const other = buildPlan((await toyLoader({ set: ['seed=6'], command: 'repro' })).nodes);
   t.not(other.byId.get('source')!.sid, plan.byId.get('source/offset=1/factor=3')!.sid);
 
   const bad: NodeSpec[] = [{ ...nodes[1], id: 'x', inputs: { data: { node: 'nope', output: 'data' } } }];

@@ -1,0 +1,234 @@
+/**
+ * params.yaml: the one file that says everything about an experiment, and its validation.
+ *
+ * Every key is declared in the schema below with its type and range; an unknown key, a wrong type or a bad value is
+ * rejected before anything runs, with the file, the key's dotted path and what was expected. `--set key=value`
+ * overrides any key (the value is read as YAML, so `--set train.steps=50` is a number and `--set sweep.seed=[1,2]`
+ * a list). The `sweep:` block maps dotted key paths to lists of values; each combination is one concrete experiment.
+ */
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml, parseDocument } from 'yaml';
+import { z } from 'zod';
+
+const positiveInt = z.number().int().positive();
+const share = z.number().min(0).max(1);
+
+export const CYCLES = ['full_synthetic', 'balanced', 'incremental', 'expanding'] as const;
+export type CycleName = (typeof CYCLES)[number];
+/** Cycles whose formula reads λ; the others must not carry λ in their keys (EXPERIMENT.md §4). */
+export const CYCLES_USING_LAMBDA: ReadonlySet<CycleName> = new Set(['incremental', 'expanding']);
+
+const experimentSchema = z.strictObject({
+  seed: z.number().int().min(0),
+  generations: positiveInt,
+  data: z.strictObject({
+    n: z.number().int().min(2),
+    depth_min: positiveInt,
+    depth_max: positiveInt,
+  }),
+  model: z.strictObject({
+    layers: positiveInt,
+    heads: positiveInt,
+    width: positiveInt,
+    block_size: z.number().int().min(8),
+    dropout: z.number().min(0).lt(1),
+  }),
+  train: z.strictObject({
+    steps: positiveInt,
+    batch_size: positiveInt,
+    micro_batch: positiveInt,
+    learning_rate: z.number().positive(),
+    min_learning_rate: z.number().min(0),
+    warmup_steps: z.number().int().min(0),
+    weight_decay: z.number().min(0),
+    beta1: z.number().min(0).lt(1),
+    beta2: z.number().min(0).lt(1),
+    grad_clip: z.number().min(0),
+    eval_every: positiveInt,
+    eval_batches: positiveInt,
+    early_stop_patience: z.number().int().min(0),
+    val_fraction: z.number().gt(0).lt(1),
+    checkpoint_every: positiveInt,
+  }),
+  sample: z.strictObject({
+    temperature: z.number().positive(),
+    top_k: z.number().int().min(0),
+    batch_size: positiveInt,
+  }),
+  cycle: z.strictObject({
+    name: z.enum(CYCLES),
+    lambda: share,
+  }),
+  eval: z.strictObject({
+    /** 0 = exact all-pairs Levenshtein diversity; otherwise a sampled estimate over this many pairs. */
+    diversity_pairs: z.number().int().min(0),
+  }),
+  runtime: z.strictObject({
+    /** TensorFlow.js backend; recorded in run records, part of cache keys only when backend_in_key is true. */
+    backend: z.enum(['auto', 'tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu']),
+    backend_in_key: z.boolean(),
+  }),
+});
+
+const paramsFileSchema = experimentSchema.extend({
+  sweep: z.record(z.string(), z.array(z.unknown()).min(1)).default({}),
+});
+
+/** One concrete experiment: no sweep block, every key set. */
+export type ExperimentParams = z.infer<typeof experimentSchema>;
+export type ParamsFile = z.infer<typeof paramsFileSchema>;
+
+export class ParamsError extends Error {
+  constructor(source: string, problems: string[]) {
+    super(`invalid params in ${source}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ParamsError';
+  }
+}
+
+/** Reads, overrides and validates a params file; the sweep keys are checked by expanding every combination. */
+export function loadParams(file: string, sets: readonly string[] = []): ParamsFile {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ParamsError(file, [`cannot read the file: ${(error as Error).message}`]);
+  }
+  return parseParams(text, file, sets);
+}
+
+export function parseParams(text: string, source: string, sets: readonly string[] = []): ParamsFile {
+  const document = parseDocument(text);
+  if (document.errors.length > 0) {
+    throw new ParamsError(source, document.errors.map((e) => `YAML: ${e.message}`));
+  }
+  const raw: unknown = document.toJS();
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new ParamsError(source, ['expected a mapping of keys at the top level']);
+  }
+  for (const assignment of sets) applySet(raw as Record<string, unknown>, assignment);
+  const checked = paramsFileSchema.safeParse(raw);
+  if (!checked.success) throw new ParamsError(source, checked.error.issues.map(describeIssue));
+  const params = checked.data;
+  // Each sweep value must be valid at its key; then every combination must satisfy the cross-key rules.
+  const problems: string[] = [];
+  for (const [path, values] of Object.entries(params.sweep)) {
+    values.forEach((value, i) => {
+      const candidate = setPath(structuredClone(stripSweep(params)), path, value, `sweep.${path}`);
+      const result = experimentSchema.safeParse(candidate);
+      if (!result.success) {
+        for (const issue of result.error.issues) {
+          problems.push(`sweep.${path}[${i}] = ${JSON.stringify(value)}: ${describeIssue(issue)}`);
+        }
+      }
+    });
+  }
+  if (problems.length === 0) {
+    for (const { params: concrete, assignment } of sweepCombinations(params)) {
+      problems.push(...crossFieldProblems(concrete).map((p) => `${p} (with ${formatAssignment(assignment)})`));
+    }
+  }
+  problems.push(...crossFieldProblems(stripSweep(params)));
+  if (problems.length > 0) throw new ParamsError(source, [...new Set(problems)]);
+  return params;
+}
+
+/** `key.path=value`, value read as YAML. The key must already exist unless it is under `sweep.`. */
+export function applySet(target: Record<string, unknown>, assignment: string): void {
+  const eq = assignment.indexOf('=');
+  if (eq <= 0) throw new ParamsError('--set', [`"${assignment}": expected key.path=value`]);
+  const path = assignment.slice(0, eq).trim();
+  const value: unknown = parseYaml(assignment.slice(eq + 1));
+  if (path.startsWith('sweep.')) {
+    const sweep = (target.sweep ??= {}) as Record<string, unknown>;
+    sweep[path.slice('sweep.'.length)] = Array.isArray(value) ? value : [value];
+    return;
+  }
+  setPath(target, path, value, `--set ${path}`);
+}
+
+export interface SweepPoint {
+  /** The concrete experiment. */
+  params: ExperimentParams;
+  /** The swept keys and their values at this point, e.g. { 'cycle.name': 'balanced', 'cycle.lambda': 0.5 }. */
+  assignment: Record<string, unknown>;
+}
+
+/** The cartesian product of the sweep block, in file order. */
+export function sweepCombinations(params: ParamsFile): SweepPoint[] {
+  let points: Record<string, unknown>[] = [{}];
+  for (const [path, values] of Object.entries(params.sweep)) {
+    points = points.flatMap((point) => values.map((value) => ({ ...point, [path]: value })));
+  }
+  return points.map((assignment) => ({ params: applyAssignment(params, assignment), assignment }));
+}
+
+function applyAssignment(params: ParamsFile, assignment: Record<string, unknown>): ExperimentParams {
+  const concrete = structuredClone(stripSweep(params)) as Record<string, unknown>;
+  for (const [path, value] of Object.entries(assignment)) setPath(concrete, path, value, `sweep.${path}`);
+  return experimentSchema.parse(concrete);
+}
+
+function stripSweep(params: ParamsFile): ExperimentParams {
+  const { sweep: _sweep, ...rest } = params;
+  return rest;
+}
+
+/** Rules that span keys, which the per-key schema cannot say. */
+function crossFieldProblems(p: ExperimentParams): string[] {
+  const problems: string[] = [];
+  if (p.data.depth_min > p.data.depth_max) {
+    problems.push(`data.depth_min (${p.data.depth_min}) must not exceed data.depth_max (${p.data.depth_max})`);
+  }
+  if (p.model.width % p.model.heads !== 0) {
+    problems.push(`model.width (${p.model.width}) must be divisible by model.heads (${p.model.heads})`);
+  }
+  if (p.train.batch_size % p.train.micro_batch !== 0) {
+    problems.push(`train.batch_size (${p.train.batch_size}) must be a multiple of train.micro_batch (${p.train.micro_batch})`);
+  }
+  if (p.train.min_learning_rate > p.train.learning_rate) {
+    problems.push(`train.min_learning_rate must not exceed train.learning_rate`);
+  }
+  if (p.cycle.name === 'incremental' && p.cycle.lambda === 0) {
+    problems.push(`cycle.lambda = 0 makes the incremental cycle never change D0; expected a value in (0, 1]`);
+  }
+  return problems;
+}
+
+function setPath(target: Record<string, unknown>, path: string, value: unknown, origin: string): Record<string, unknown> {
+  const parts = path.split('.');
+  let node: Record<string, unknown> = target;
+  for (const [i, part] of parts.entries()) {
+    const known = Object.prototype.hasOwnProperty.call(node, part);
+    if (!known) {
+      const where = parts.slice(0, i).join('.') || 'the top level';
+      const options = Object.keys(node).join(', ');
+      throw new ParamsError(origin, [`unknown key "${path}": ${where} has no "${part}" (it has: ${options})`]);
+    }
+    if (i === parts.length - 1) {
+      node[part] = value;
+    } else {
+      const next = node[part];
+      if (next === null || typeof next !== 'object' || Array.isArray(next)) {
+        throw new ParamsError(origin, [`"${parts.slice(0, i + 1).join('.')}" is not a section, so "${path}" cannot be set`]);
+      }
+      node = next as Record<string, unknown>;
+    }
+  }
+  return target;
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const path = issue.path.join('.') || '(top level)';
+  if (issue.code === 'unrecognized_keys') {
+    return `${path === '(top level)' ? '' : `${path}: `}unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys
+      .map((k) => `"${k}"`)
+      .join(', ')}`;
+  }
+  return `${path}: ${issue.message}`;
+}
+
+export function formatAssignment(assignment: Record<string, unknown>): string {
+  return Object.entries(assignment)
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join(', ');
+}

@@ -1,0 +1,102 @@
+/**
+ * build-dataset: D_{t+1} from D_0, D_t and S_t by one of four data cycles (EXPERIMENT.md §4). n is the dataset
+ * size and λ the share of generated data; "drawn from" means drawn uniformly without replacement, so duplicates
+ * that S_t holds are drawn as often as they occur in it. Counts are k = round(λ·n) generated and n − k other rows.
+ *
+ * - full_synthetic:  D_{t+1} = S_t.
+ * - balanced:        D_{t+1} = ⌊n/2⌋ drawn from D_0 ∪ n − ⌊n/2⌋ drawn from S_t.
+ * - incremental(λ):  D_{t+1} = n − k drawn from D_t ∪ k drawn from S_t (the size stays n).
+ * - expanding(λ):    D_{t+1} = D_t ∪ k drawn from S_t ∪ n − k fresh real expressions (new True expressions from
+ *                    the generator, in no earlier dataset); the dataset grows by n each generation.
+ *
+ * Only incremental and expanding read λ, so only they carry it in their params (and cache keys): the other two
+ * cycles are shared across a λ sweep.
+ */
+import { Rng } from '../common/rng.ts';
+import { defineStage } from '../engine/stage.ts';
+import { generateExpressions } from '../logic/generator.ts';
+import { expressionRows, expressionTable, type ExpressionRow } from './dataset.ts';
+
+export type BuildParams = {
+  cycle: 'full_synthetic' | 'balanced' | 'incremental' | 'expanding';
+  lambda?: number;
+  n: number;
+  depth_min: number;
+  depth_max: number;
+  /** t + 1: the generation of the dataset being built (fresh rows are stamped with it). */
+  generation: number;
+};
+
+export interface CycleInputs {
+  d0: ExpressionRow[];
+  current: ExpressionRow[];
+  samples: ExpressionRow[];
+}
+
+export function nextDataset(params: BuildParams, data: CycleInputs, rng: Rng): ExpressionRow[] {
+  const { n } = params;
+  const generatedCount = Math.round(requireLambda(params) * n);
+  switch (params.cycle) {
+    case 'full_synthetic':
+      return data.samples.slice();
+    case 'balanced': {
+      const real = Math.floor(n / 2);
+      return [...draw(data.d0, real, 'D_0', rng), ...draw(data.samples, n - real, 'S_t', rng)];
+    }
+    case 'incremental':
+      return [
+        ...draw(data.current, n - generatedCount, 'D_t', rng),
+        ...draw(data.samples, generatedCount, 'S_t', rng),
+      ];
+    case 'expanding': {
+      const fresh = generateExpressions({
+        n: n - generatedCount,
+        seed: rng.nextUint32(),
+        dMin: params.depth_min,
+        dMax: params.depth_max,
+        trueOnly: true,
+        unique: true,
+        exclude: new Set(data.current.map((r) => r.expression)),
+      }).map((expression) => ({ expression, origin: 'fresh' as const, generation: params.generation }));
+      return [...data.current, ...draw(data.samples, generatedCount, 'S_t', rng), ...fresh];
+    }
+  }
+}
+
+/** λ for the cycles that read it; 1 for full_synthetic, whose data is all generated, unused by balanced. */
+function requireLambda(params: BuildParams): number {
+  if (params.cycle === 'incremental' || params.cycle === 'expanding') {
+    if (params.lambda === undefined) throw new Error(`the ${params.cycle} cycle needs lambda`);
+    return params.lambda;
+  }
+  return 1;
+}
+
+function draw(rows: readonly ExpressionRow[], count: number, name: string, rng: Rng): ExpressionRow[] {
+  if (count > rows.length) {
+    throw new Error(`cannot draw ${count} rows from ${name}: it has only ${rows.length}`);
+  }
+  return rng.sample(rows, count);
+}
+
+export default defineStage<BuildParams>({
+  name: 'build-dataset',
+  module: import.meta.url,
+  inputs: ['d0', 'dataset', 'samples'],
+  outputs: ['dataset'],
+  async run(ctx) {
+    const rows = nextDataset(
+      ctx.params,
+      {
+        d0: expressionRows(ctx.inputs.d0),
+        current: expressionRows(ctx.inputs.dataset),
+        samples: expressionRows(ctx.inputs.samples),
+      },
+      new Rng(ctx.seed),
+    );
+    for (const origin of ['real', 'fresh', 'synthetic'] as const) {
+      ctx.metric(`origin.${origin}`, rows.filter((r) => r.origin === origin).length);
+    }
+    return { dataset: expressionTable(rows, { content: `D_${ctx.params.generation}`, cycle: ctx.params.cycle }) };
+  },
+});

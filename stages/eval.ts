@@ -1,0 +1,57 @@
+/**
+ * eval: the measures of EXPERIMENT.md §5 for generation t, on the samples S_t and on the training set D_t:
+ * syntactic and semantic correctness, Levenshtein diversity (exact over all pairs, or a seeded estimate over
+ * `diversity_pairs` pairs), unique count, mean length and depth, and the share of S_t copied verbatim from D_t.
+ * One row per generation; the same figures become the node's metrics in pipeline.lock.
+ */
+import { Table, makeVector } from 'apache-arrow';
+import { defineStage } from '../engine/stage.ts';
+import { copiedShare, summarizeExpressions } from '../metrics/summary.ts';
+import { withMetadata } from './arrow.ts';
+import { expressionsOf } from './dataset.ts';
+
+export type EvalParams = { diversity_pairs: number; generation: number };
+
+export default defineStage<EvalParams>({
+  name: 'eval',
+  module: import.meta.url,
+  inputs: ['samples', 'dataset'],
+  outputs: ['metrics'],
+  async run(ctx) {
+    const { diversity_pairs, generation } = ctx.params;
+    const samples = expressionsOf(ctx.inputs.samples);
+    const dataset = expressionsOf(ctx.inputs.dataset);
+    const options = { diversityPairs: diversity_pairs, seed: ctx.seed };
+    const s = summarizeExpressions(samples, options);
+    ctx.progress(1, 2, 'samples measured');
+    const d = summarizeExpressions(dataset, options);
+    const figures: Record<string, number> = {
+      'samples.count': s.count,
+      'samples.syntactic': s.syntactic,
+      'samples.semantic': s.semantic,
+      'samples.diversity': s.diversity,
+      'samples.unique': s.unique,
+      'samples.mean_length': s.meanLength,
+      'samples.mean_depth': s.meanDepth ?? Number.NaN,
+      'samples.copied': copiedShare(samples, dataset),
+      'data.count': d.count,
+      'data.syntactic': d.syntactic,
+      'data.semantic': d.semantic,
+      'data.diversity': d.diversity,
+      'data.unique': d.unique,
+      'data.mean_length': d.meanLength,
+    };
+    for (const [name, value] of Object.entries(figures)) {
+      // A set with no parsable expression has no mean depth: left out of the metrics rather than written as 0.
+      if (Number.isFinite(value)) ctx.metric(name, value);
+    }
+    ctx.progress(2, 2, 'done');
+    const columns = new Table({
+      generation: makeVector(Int32Array.of(generation)),
+      ...Object.fromEntries(
+        Object.entries(figures).map(([name, value]) => [name, makeVector(Float64Array.of(value))]),
+      ),
+    });
+    return { metrics: withMetadata(columns, { content: `metrics of generation ${generation}` }) };
+  },
+});

@@ -1,0 +1,40 @@
+/**
+ * sample: S_t is n expressions sampled from M_t at the configured temperature, each from the start token until
+ * the end token or the block size (EXPERIMENT.md §3). Every sample is kept, whatever it is: correctness is
+ * measured by eval, never filtered here, because the loop is self-consuming, not curated.
+ */
+import { defineStage } from '../engine/stage.ts';
+import { useBackend } from './backend.ts';
+import { expressionTable } from './dataset.ts';
+
+export type SampleParams = {
+  n: number;
+  temperature: number;
+  top_k: number;
+  batch_size: number;
+  generation: number;
+  backend?: string;
+};
+
+export default defineStage<SampleParams>({
+  name: 'sample',
+  module: import.meta.url,
+  inputs: ['weights'],
+  outputs: ['samples'],
+  async run(ctx) {
+    await useBackend(ctx);
+    const { sampleGPT } = await import('../model/sample.ts');
+    const { n, temperature, top_k, batch_size, generation } = ctx.params;
+    const expressions = await sampleGPT({
+      weights: ctx.inputs.weights,
+      n,
+      temperature,
+      topK: top_k > 0 ? top_k : undefined,
+      seed: ctx.seed,
+      batchSize: batch_size,
+      progress: (done, total) => ctx.progress(done, total, 'samples'),
+    });
+    const rows = expressions.map((expression) => ({ expression, origin: 'synthetic' as const, generation }));
+    return { samples: expressionTable(rows, { content: `S_${generation}` }) };
+  },
+});

@@ -1,0 +1,80 @@
+/**
+ * train: M_t is a GPT trained from scratch on D_t (EXPERIMENT.md §2): AdamW with warm-up and cosine decay,
+ * gradient clipping, a 90/10 validation split, and the weights of the best validation loss kept. Training
+ * checkpoints through the stage context, so an interrupted run resumes from its last checkpoint.
+ */
+import { defineStage } from '../engine/stage.ts';
+import { EOS } from '../model/tokenizer.ts';
+import { useBackend } from './backend.ts';
+import { expressionsOf } from './dataset.ts';
+
+export type TrainParams = {
+  model: { layers: number; heads: number; width: number; block_size: number; dropout: number };
+  train: {
+    steps: number;
+    batch_size: number;
+    micro_batch: number;
+    learning_rate: number;
+    min_learning_rate: number;
+    warmup_steps: number;
+    weight_decay: number;
+    beta1: number;
+    beta2: number;
+    grad_clip: number;
+    eval_every: number;
+    eval_batches: number;
+    early_stop_patience: number;
+    val_fraction: number;
+    checkpoint_every: number;
+  };
+  backend?: string;
+};
+
+export default defineStage<TrainParams>({
+  name: 'train',
+  module: import.meta.url,
+  inputs: ['dataset'],
+  outputs: ['weights', 'log'],
+  async run(ctx) {
+    await useBackend(ctx);
+    const { trainGPT } = await import('../model/train.ts');
+    const { model, train } = ctx.params;
+    const result = await trainGPT({
+      model: {
+        vocabSize: EOS + 1,
+        blockSize: model.block_size,
+        nLayer: model.layers,
+        nHead: model.heads,
+        nEmbd: model.width,
+        dropout: model.dropout,
+      },
+      train: {
+        steps: train.steps,
+        batchSize: train.batch_size,
+        microBatch: train.micro_batch,
+        learningRate: train.learning_rate,
+        minLearningRate: train.min_learning_rate,
+        warmupSteps: train.warmup_steps,
+        weightDecay: train.weight_decay,
+        beta1: train.beta1,
+        beta2: train.beta2,
+        gradClip: train.grad_clip,
+        evalEvery: train.eval_every,
+        evalBatches: train.eval_batches,
+        earlyStopPatience: train.early_stop_patience,
+        valFraction: train.val_fraction,
+        checkpointEvery: train.checkpoint_every,
+      },
+      expressions: expressionsOf(ctx.inputs.dataset),
+      seed: ctx.seed,
+      checkpoint: ctx.checkpoint,
+      signal: ctx.signal,
+      progress: (p) =>
+        ctx.progress(p.step, p.total, `loss ${p.trainLoss?.toFixed(3) ?? '…'}${p.valLoss === undefined ? '' : ` val ${p.valLoss.toFixed(3)}`}`),
+    });
+    ctx.metric('best_val_loss', result.bestValLoss);
+    ctx.metric('best_step', result.bestStep);
+    ctx.metric('stopped_early', result.stoppedEarly ? 1 : 0);
+    return { weights: result.weights, log: result.log };
+  },
+});

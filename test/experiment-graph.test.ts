@@ -1,0 +1,74 @@
+import test from 'ava';
+import { readFileSync } from 'node:fs';
+import { buildPlan, type Plan } from '../engine/graph.ts';
+import { experimentGraph } from '../experiment/graph.ts';
+import { parseParams } from '../experiment/params.ts';
+
+const shipped = readFileSync('params.yaml', 'utf8');
+const planFor = (...sets: string[]): Plan =>
+  buildPlan(experimentGraph(parseParams(shipped, 'params.yaml', ['generations=3', ...sets])));
+
+const sidsByCycle = (plan: Plan, cycle: string): Map<string, string> =>
+  new Map(
+    [...plan.byId].filter(([id]) => id.includes(`/cycle=${cycle}/`)).map(([id, node]) => [id.replace(/lambda=[^/]*\//, ''), node.sid]),
+  );
+
+test('generation 0 (D_0, M_0, S_0 and its eval) is one node shared by every cycle and λ', (t) => {
+  const plan = planFor('sweep.cycle.lambda=[0.25, 0.75]');
+  for (const stage of ['train', 'sample', 'eval']) {
+    const gen0 = plan.nodes.filter((n) => n.stage.name === stage && n.ids[0].endsWith('/gen=0'));
+    t.is(gen0.length, 1, `${stage} at generation 0`);
+    // four cycles, incremental and expanding at two λ each: six chains name it
+    t.is(gen0[0].ids.length, 6);
+  }
+  t.is(plan.nodes.filter((n) => n.stage.name === 'gen-d0').length, 1);
+});
+
+test('λ-free cycles have no λ in their ids and the same nodes whatever λ is; λ cycles differ after generation 0', (t) => {
+  const low = planFor('cycle.lambda=0.25');
+  const high = planFor('cycle.lambda=0.75');
+  for (const cycle of ['full_synthetic', 'balanced']) {
+    t.false([...low.byId.keys()].some((id) => id.includes(`cycle=${cycle}/lambda`)));
+    t.deepEqual(sidsByCycle(low, cycle), sidsByCycle(high, cycle));
+  }
+  for (const cycle of ['incremental', 'expanding']) {
+    const a = sidsByCycle(low, cycle);
+    const b = sidsByCycle(high, cycle);
+    for (const [id, sid] of a) {
+      if (id.endsWith('/gen=0')) t.is(b.get(id), sid, id);
+      else t.not(b.get(id), sid, id);
+    }
+  }
+});
+
+test('each generation has train, sample, eval and (but the last) build-dataset, wired to the right inputs', (t) => {
+  const plan = planFor('sweep.cycle.name=[incremental]');
+  const id = (stage: string, g: number) => `${stage}/cycle=incremental/lambda=0.5/seed=1/gen=${g}`;
+  t.truthy(plan.byId.get(id('build-dataset', 2)));
+  t.falsy(plan.byId.get(id('build-dataset', 3)));
+  const build2 = plan.byId.get(id('build-dataset', 2))!;
+  t.is(build2.inputs.samples.sid, plan.byId.get(id('sample', 1))!.sid);
+  t.is(build2.inputs.dataset.sid, plan.byId.get(id('build-dataset', 1))!.sid);
+  t.is(build2.inputs.d0.sid, plan.byId.get('gen-d0/seed=1')!.sid);
+  t.is(plan.byId.get(id('train', 2))!.inputs.dataset.sid, build2.sid);
+  t.deepEqual(plan.byId.get(id('eval', 2))!.tags[id('eval', 2)], {
+    stage: 'eval', cycle: 'incremental', lambda: 0.5, seed: 1, generation: 2,
+  });
+});
+
+test('the backend enters the params slice only when runtime.backend_in_key is set', (t) => {
+  const train = (plan: Plan) => plan.byId.get('train/cycle=full_synthetic/seed=1/gen=0')!;
+  t.is(train(planFor('runtime.backend=cpu')).sid, train(planFor('runtime.backend=wasm')).sid);
+  t.not(
+    train(planFor('runtime.backend=cpu', 'runtime.backend_in_key=true')).sid,
+    train(planFor('runtime.backend=wasm', 'runtime.backend_in_key=true')).sid,
+  );
+});
+
+test('another swept key (model width) names its chains and does not share training across widths', (t) => {
+  const plan = planFor('sweep.cycle.name=[full_synthetic]', 'sweep.model.width=[32, 64]');
+  const trains = plan.nodes.filter((n) => n.stage.name === 'train' && n.ids[0].endsWith('/gen=0'));
+  t.is(trains.length, 2);
+  t.true(trains.some((n) => n.ids[0] === 'train/cycle=full_synthetic/seed=1/model.width=32/gen=0'));
+  t.is(plan.nodes.filter((n) => n.stage.name === 'gen-d0').length, 1, 'D_0 does not depend on the width');
+});

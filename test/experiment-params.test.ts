@@ -1,0 +1,55 @@
+import test from 'ava';
+import { readFileSync } from 'node:fs';
+import { loadParams, parseParams, sweepCombinations } from '../experiment/params.ts';
+
+const shipped = readFileSync('params.yaml', 'utf8');
+
+test('the shipped params.yaml and the paper preset validate', (t) => {
+  const params = loadParams('params.yaml');
+  t.is(sweepCombinations(params).length, 4);
+  const paper = loadParams('presets/paper.yaml');
+  t.is(paper.data.n, 10_000);
+  t.is(paper.generations, 50);
+  t.is(sweepCombinations(paper).length, 20);
+});
+
+test('an unknown key is rejected with its path', (t) => {
+  const error = t.throws(() => parseParams(shipped.replace('  width: 64', '  widht: 64'), 'x.yaml'));
+  t.regex(error!.message, /x\.yaml/);
+  t.regex(error!.message, /model: unknown key "widht"/);
+  t.regex(error!.message, /model\.width: /); // and the now-missing key
+});
+
+test('a wrong type and a bad value name the key and what was expected', (t) => {
+  const wrongType = t.throws(() => parseParams(shipped.replace('steps: 300', 'steps: lots'), 'p.yaml'));
+  t.regex(wrongType!.message, /train\.steps: .*expected number/);
+  const badValue = t.throws(() => parseParams(shipped.replace('temperature: 0.8', 'temperature: -1'), 'p.yaml'));
+  t.regex(badValue!.message, /sample\.temperature: .*>0/);
+  const badCycle = t.throws(() => parseParams(shipped.replace('name: full_synthetic', 'name: circular'), 'p.yaml'));
+  t.regex(badCycle!.message, /cycle\.name: .*full_synthetic/);
+});
+
+test('cross-key rules: depth range, heads dividing width, batch a multiple of micro-batch', (t) => {
+  const error = t.throws(() =>
+    parseParams(shipped.replace('depth_min: 1', 'depth_min: 7').replace('heads: 2', 'heads: 3'), 'p.yaml'),
+  );
+  t.regex(error!.message, /data\.depth_min \(7\) must not exceed data\.depth_max \(5\)/);
+  t.regex(error!.message, /model\.width \(64\) must be divisible by model\.heads \(3\)/);
+});
+
+test('--set overrides any key, reads the value as YAML, and rejects unknown keys', (t) => {
+  const params = parseParams(shipped, 'p.yaml', ['train.steps=50', 'sweep.cycle.lambda=[0.25, 0.75]', 'cycle.lambda=0.9']);
+  t.is(params.train.steps, 50);
+  t.is(params.cycle.lambda, 0.9);
+  t.deepEqual(params.sweep['cycle.lambda'], [0.25, 0.75]);
+  t.is(sweepCombinations(params).length, 8);
+  t.throws(() => parseParams(shipped, 'p.yaml', ['train.stpes=5']), { message: /unknown key "train\.stpes"/ });
+  t.throws(() => parseParams(shipped, 'p.yaml', ['train.steps']), { message: /expected key\.path=value/ });
+});
+
+test('a bad sweep value names the sweep key and index', (t) => {
+  const error = t.throws(() => parseParams(shipped, 'p.yaml', ['sweep.cycle.lambda=[0.5, 1.5]']));
+  t.regex(error!.message, /sweep\.cycle\.lambda\[1\] = 1\.5: cycle\.lambda: .*<=1/);
+  const unknown = t.throws(() => parseParams(shipped, 'p.yaml', ['sweep.model.depth=[1]']));
+  t.regex(unknown!.message, /unknown key "model\.depth"/);
+});

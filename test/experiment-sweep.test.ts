@@ -1,0 +1,183 @@
+/**
+ * The experiment end to end, through the real CLI, at micro scale: a tiny GPT, n = 64, three generations, all four
+ * cycles, two λ. Checks what the design promises the experiment: shared generation 0, each cycle's dataset
+ * composition, λ-free cycles shared across λ, metrics for every eval node, minimal reruns, and kill + resume.
+ */
+import test from 'ava';
+import { execFileSync, spawn } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Store } from '../engine/store.ts';
+import { expressionRows, type ExpressionRow } from '../stages/dataset.ts';
+import { finished, waitFor } from './fixtures/engine/harness.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const TSX = import.meta.resolve('tsx');
+const N = 64;
+const MICRO = [
+  'generations=3', `data.n=${N}`, 'model.layers=1', 'model.heads=2', 'model.width=16', 'model.block_size=64',
+  'train.steps=12', 'train.eval_every=6', 'train.checkpoint_every=6', 'train.warmup_steps=2', 'train.eval_batches=2',
+  'sample.batch_size=64', 'runtime.backend=wasm',
+];
+
+interface Lock {
+  nodes: Record<string, { stage: string; key: string; outputs: Record<string, string>; metrics: Record<string, number | string>; tags: Record<string, string | number> }>;
+}
+
+class Experiment {
+  readonly dir = mkdtempSync(join(tmpdir(), 'experiment-test-'));
+  readonly store = join(this.dir, 'store');
+  constructor() {
+    copyFileSync(join(ROOT, 'params.yaml'), join(this.dir, 'params.yaml'));
+  }
+  args(command: string, lambdas: number[]): string[] {
+    const sets = [...MICRO, `sweep.cycle.lambda=[${lambdas.join(',')}]`].flatMap((s) => ['--set', s]);
+    return ['--import', TSX, join(ROOT, 'pipeline.ts'), command, '-p', join(this.dir, 'params.yaml'), '--store', this.store, '--jobs', '2', ...sets];
+  }
+  spawn(lambdas: number[]) {
+    return spawn(process.execPath, this.args('repro', lambdas), { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  }
+  async repro(lambdas: number[]): Promise<{ ran: string[]; stdout: string }> {
+    const result = await finished(this.spawn(lambdas));
+    if (result.code !== 0) throw new Error(`repro failed (${result.code}):\n${result.stdout}\n${result.stderr}`);
+    return { ran: ranIds(result.stdout), stdout: result.stdout };
+  }
+  lock(): Lock {
+    return JSON.parse(readFileSync(join(this.dir, 'pipeline.lock'), 'utf8'));
+  }
+  async dataset(hash: string): Promise<ExpressionRow[]> {
+    return expressionRows(await new Store(this.store).getObject(hash));
+  }
+  runRecords(): Array<{ stage: string; ids: string[] }> {
+    return readdirSync(join(this.store, 'runs')).map((f) => JSON.parse(readFileSync(join(this.store, 'runs', f), 'utf8')));
+  }
+}
+
+const ranIds = (stdout: string): string[] =>
+  stdout.split('\n').filter((l) => l.startsWith('ran ')).map((l) => l.split(/\s+/)[1]);
+
+const shared = new Experiment();
+const first = shared.repro([0.25, 0.5]);
+const firstLock = first.then(() => shared.lock());
+
+test.serial('a micro sweep of all cycles and two λ runs end to end, generation 0 once for all', async (t) => {
+  const { ran } = await first;
+  const lock = shared.lock();
+  const gen0 = Object.entries(lock.nodes).filter(([id, n]) => n.stage === 'train' && id.endsWith('/gen=0'));
+  t.is(gen0.length, 6, 'six chains: full_synthetic, balanced, incremental and expanding at two λ');
+  t.is(new Set(gen0.map(([, n]) => n.key)).size, 1);
+  for (const stage of ['gen-d0', 'train', 'sample']) {
+    const records = shared.runRecords().filter((r) => r.stage === stage && r.ids.some((id) => !id.includes('gen=') || id.endsWith('gen=0')));
+    t.is(records.length, 1, `${stage} of generation 0 ran once`);
+  }
+  t.is(ran.length, new Set(Object.values(lock.nodes).map((n) => n.key)).size, 'every distinct node ran once');
+});
+
+test.serial('every eval node has its metrics in pipeline.lock', async (t) => {
+  await first;
+  const evals = Object.entries(shared.lock().nodes).filter(([, n]) => n.stage === 'eval');
+  t.is(evals.length, 6 * 3);
+  for (const [id, node] of evals) {
+    for (const name of ['samples.semantic', 'samples.syntactic', 'samples.diversity', 'samples.unique', 'samples.copied', 'data.diversity']) {
+      t.is(typeof node.metrics[name], 'number', `${id} ${name}`);
+    }
+    t.is(node.metrics['samples.count'], N);
+  }
+});
+
+test.serial("each cycle's dataset composition by origin matches its formula exactly", async (t) => {
+  await first;
+  const lock = shared.lock();
+  const datasetOf = (cycle: string, generation: number) => {
+    const id = Object.keys(lock.nodes).find((k) => k.startsWith(`build-dataset/cycle=${cycle}/`) && k.endsWith(`/gen=${generation}`))!;
+    return shared.dataset(lock.nodes[id].outputs.dataset);
+  };
+  const count = (rows: ExpressionRow[], origin: string, generation?: number) =>
+    rows.filter((r) => r.origin === origin && (generation === undefined || r.generation === generation)).length;
+  for (const g of [1, 2]) {
+    const full = await datasetOf('full_synthetic', g);
+    t.is(full.length, N);
+    t.is(count(full, 'synthetic', g - 1), N);
+    const balanced = await datasetOf('balanced', g);
+    t.is(count(balanced, 'real', 0), N / 2);
+    t.is(count(balanced, 'synthetic', g - 1), N / 2);
+  }
+  for (const lambda of [0.25, 0.5]) {
+    const k = Math.round(lambda * N);
+    const incremental = (g: number) => datasetOf(`incremental/lambda=${lambda}`, g);
+    const expanding = (g: number) => datasetOf(`expanding/lambda=${lambda}`, g);
+    const inc1 = await incremental(1);
+    t.is(inc1.length, N);
+    t.is(count(inc1, 'synthetic', 0), k);
+    t.is(count(inc1, 'real', 0), N - k);
+    const inc2 = await incremental(2);
+    t.is(inc2.length, N);
+    t.is(count(inc2, 'synthetic', 1), k, 'λ·n new samples of S_1');
+    const exp1 = await expanding(1);
+    const exp2 = await expanding(2);
+    t.is(exp2.length, 3 * N);
+    t.deepEqual(exp2.slice(0, 2 * N), exp1, 'D_t is kept whole');
+    t.is(count(exp2, 'synthetic', 1), k);
+    t.is(count(exp2, 'fresh', 2), N - k);
+    const earlier = new Set(exp1.map((r) => r.expression));
+    t.false(exp2.slice(2 * N).some((r) => r.origin === 'fresh' && earlier.has(r.expression)), 'fresh data is new');
+  }
+});
+
+test.serial('changing λ reruns only the λ-dependent nodes; full synthetic and balanced ignore λ', async (t) => {
+  await first;
+  const before = shared.lock();
+  const { ran } = await shared.repro([0.25, 0.75]);
+  const after = shared.lock();
+  t.true(ran.length > 0);
+  for (const id of ran) t.regex(id, /lambda=0\.75\/.*gen=[12]$/, `${id} should not have rerun`);
+  // full_synthetic and balanced: same ids, same keys, whatever λ the sweep holds
+  for (const [id, node] of Object.entries(before.nodes)) {
+    if (/cycle=(full_synthetic|balanced)\//.test(id)) t.is(after.nodes[id]?.key, node.key, id);
+  }
+  t.false(Object.keys(after.nodes).some((id) => /cycle=(full_synthetic|balanced)\/lambda/.test(id)));
+});
+
+test.serial('a second repro does nothing and says so', async (t) => {
+  await first;
+  const { ran, stdout } = await shared.repro([0.25, 0.75]);
+  t.deepEqual(ran, []);
+  t.regex(stdout, /nothing to do/);
+});
+
+test.serial('killing repro with SIGKILL and running it again gives the same pipeline.lock as an uninterrupted run', async (t) => {
+  const reference = await firstLock;
+  const interrupted = new Experiment();
+  const child = interrupted.spawn([0.25, 0.5]);
+  let stdout = '';
+  child.stdout!.on('data', (d) => (stdout += d));
+  await waitFor(() => ranIds(stdout).length >= 12, 120_000);
+  process.kill(-child.pid!, 'SIGKILL');
+  await finished(child);
+  const resumed = await interrupted.repro([0.25, 0.5]);
+  const before = new Set(ranIds(stdout));
+  t.false(resumed.ran.some((id) => before.has(id)), 'no committed node ran again');
+  const strip = (lock: Lock) => JSON.stringify(lock.nodes);
+  t.is(strip(interrupted.lock()), strip(reference));
+});
+
+test.serial('metrics diff between two git commits that differ in one λ', async (t) => {
+  await first;
+  const repo = mkdtempSync(join(tmpdir(), 'experiment-git-'));
+  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: repo });
+  git('init', '-q');
+  const exp = new Experiment();
+  await exp.repro([0.5]);
+  copyFileSync(join(exp.dir, 'pipeline.lock'), join(repo, 'pipeline.lock'));
+  git('add', '.');
+  git('commit', '-qm', 'lambda 0.5');
+  await exp.repro([0.75]);
+  writeFileSync(join(repo, 'pipeline.lock'), readFileSync(join(exp.dir, 'pipeline.lock')));
+  git('commit', '-qam', 'lambda 0.75');
+  const diff = execFileSync(process.execPath, ['--import', TSX, join(ROOT, 'pipeline.ts'), 'metrics', 'diff', 'HEAD~1', 'HEAD', '--json'], { cwd: repo, encoding: 'utf8' });
+  const { rows }: { rows: Array<{ node: string; old: unknown; new: unknown }> } = JSON.parse(diff);
+  t.true(rows.some((r) => r.node.includes('lambda=0.5/') && r.new === 'not run'));
+  t.true(rows.some((r) => r.node.includes('lambda=0.75/') && r.old === 'not run'));
+  t.false(rows.some((r) => /full_synthetic|balanced/.test(r.node)), 'λ-free cycles are unchanged');
+});
