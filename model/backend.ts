@@ -1,0 +1,164 @@
+/**
+ * Picks the TensorFlow.js backend (DESIGN.md "Model backends"): tfjs-node-gpu when it loads and sees a GPU, then
+ * tfjs-node, then WebAssembly with SIMD (plus the kernel fixes in wasm-kernels.ts), then plain JS. The native
+ * packages are optional dependencies that often fail to install; they are imported dynamically and the real
+ * error is kept for `pipeline.ts doctor`.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { setWasmPaths, getThreadsCount, version_wasm } from '@tensorflow/tfjs-backend-wasm';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { installWasmKernels } from './wasm-kernels.ts';
+
+export type BackendName = 'tfjs-node-gpu' | 'tfjs-node' | 'wasm' | 'cpu';
+export const BACKEND_ORDER: readonly BackendName[] = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'];
+
+export interface BackendAttempt {
+  name: BackendName;
+  ok: boolean;
+  /** Why it was not used: the underlying error message, or the reason it was skipped. */
+  error?: string;
+  detail?: string;
+}
+
+export interface BackendReport {
+  selected: BackendName;
+  /** The tfjs backend name the engine runs on ('tensorflow', 'wasm' or 'cpu'). */
+  tfBackend: string;
+  attempts: BackendAttempt[];
+  wasm?: { simd: boolean; threads: number; path: string; kernelOverrides: string[] };
+  versions: Record<string, string>;
+  /** What tfjs-node-gpu needs on the host (libtensorflow 2.9.1). */
+  gpuRequirements: string;
+}
+
+export const GPU_REQUIREMENTS = 'tfjs-node-gpu 4.x binds libtensorflow 2.9.1: needs an NVIDIA GPU with CUDA 11.2 and cuDNN 8.1 on the library path';
+
+const NATIVE_PACKAGE: Record<'tfjs-node-gpu' | 'tfjs-node', string> = {
+  'tfjs-node-gpu': '@tensorflow/tfjs-node-gpu',
+  'tfjs-node': '@tensorflow/tfjs-node',
+};
+
+const selected = new Map<string, Promise<{ name: BackendName; report: BackendReport }>>();
+let lastSelected: Promise<{ name: BackendName; report: BackendReport }> | undefined;
+const attempts = new Map<BackendName, BackendAttempt>();
+let nativeLoaded: string | undefined;
+
+/**
+ * Loads and activates a backend. 'auto' (default) tries them in order; naming one forces it and throws, with the
+ * underlying cause, when it cannot load. Repeated calls with the same argument reuse the first result.
+ */
+export function selectBackend(forced: BackendName | 'auto' = 'auto'): Promise<{ name: BackendName; report: BackendReport }> {
+  let pending = selected.get(forced);
+  if (!pending) {
+    pending = choose(forced);
+    selected.set(forced, pending);
+    pending.catch(() => selected.delete(forced));
+  }
+  const active = pending.then(async (result) => {
+    // Another call may have switched the engine to a different backend since; switch back.
+    if (tf.getBackend() !== result.report.tfBackend) await tf.setBackend(result.report.tfBackend);
+    return result;
+  });
+  active.then(() => (lastSelected = active), () => undefined);
+  return active;
+}
+
+/** The backend chosen last in this process; chooses one ('auto') if nothing has been chosen yet. */
+export async function ensureBackend(): Promise<BackendName> {
+  return (await (lastSelected ?? selectBackend('auto'))).name;
+}
+
+async function choose(forced: BackendName | 'auto'): Promise<{ name: BackendName; report: BackendReport }> {
+  tf.enableProdMode(); // skips per-op NaN checks and silences the "use tfjs-node" banner of the cpu backend
+  const candidates = forced === 'auto' ? BACKEND_ORDER : [forced];
+  for (const name of candidates) {
+    const attempt = await tryBackend(name);
+    if (attempt.ok) return { name, report: await describe(name) };
+    if (forced !== 'auto') throw new Error(`backend ${name} is not available: ${attempt.error}`);
+  }
+  throw new Error('no TensorFlow.js backend could be loaded');
+}
+
+async function tryBackend(name: BackendName): Promise<BackendAttempt> {
+  const known = attempts.get(name);
+  if (known?.ok) {
+    await tf.setBackend(tfBackendName(name));
+    return known;
+  }
+  let attempt: BackendAttempt;
+  try {
+    attempt = { name, ok: true, detail: await activate(name) };
+  } catch (error) {
+    attempt = { name, ok: false, error: errorText(error) };
+  }
+  attempts.set(name, attempt);
+  return attempt;
+}
+
+function tfBackendName(name: BackendName): string {
+  return name === 'wasm' || name === 'cpu' ? name : 'tensorflow';
+}
+
+/** Makes `name` the active backend; returns a line of detail, throws with the real cause. */
+async function activate(name: BackendName): Promise<string | undefined> {
+  if (name === 'tfjs-node-gpu' || name === 'tfjs-node') {
+    const specifier = NATIVE_PACKAGE[name];
+    // Both packages register the same 'tensorflow' backend, so only one is ever imported.
+    if (!nativeLoaded) {
+      await import(specifier);
+      nativeLoaded = specifier;
+    }
+    if (!(await tf.setBackend('tensorflow'))) throw new Error(`${nativeLoaded} loaded but the 'tensorflow' backend did not initialise`);
+    if (name === 'tfjs-node-gpu') {
+      const usingGpu = (tf.backend() as unknown as { isUsingGpuDevice?: boolean }).isUsingGpuDevice;
+      if (nativeLoaded !== specifier || !usingGpu) throw new Error(`${specifier} loaded but sees no GPU (${GPU_REQUIREMENTS})`);
+      return 'GPU visible to libtensorflow';
+    }
+    return nativeLoaded === specifier ? undefined : `the ${nativeLoaded} build, running on the CPU`;
+  }
+  if (name === 'wasm') {
+    setWasmPaths(wasmDirectory());
+    if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend did not initialise');
+    installWasmKernels();
+    return undefined;
+  }
+  if (!(await tf.setBackend('cpu'))) throw new Error('the cpu backend did not initialise');
+  return undefined;
+}
+
+/** setWasmPaths wants a directory prefix ending in a separator; in Node it is read as a file path. */
+function wasmDirectory(): string {
+  const require = createRequire(import.meta.url);
+  return path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm')) + path.sep;
+}
+
+async function describe(name: BackendName): Promise<BackendReport> {
+  const report: BackendReport = {
+    selected: name,
+    tfBackend: tf.getBackend(),
+    attempts: BACKEND_ORDER.map((n) => attempts.get(n) ?? { name: n, ok: false, error: 'not tried' }),
+    versions: { ...(tf.version as Record<string, string>), 'tfjs-backend-wasm': version_wasm },
+    gpuRequirements: GPU_REQUIREMENTS,
+  };
+  if (name === 'wasm') {
+    report.wasm = {
+      simd: Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')),
+      threads: getThreadsCount(),
+      path: wasmDirectory(),
+      kernelOverrides: installWasmKernels(),
+    };
+  }
+  return report;
+}
+
+function errorText(error: unknown): string {
+  if (error instanceof Error) return error.message.split('\n').slice(0, 6).join('\n');
+  return String(error);
+}
+
+/** Bytes the wasm heap has grown to (it never shrinks); undefined on other backends. */
+export function wasmHeapBytes(): number | undefined {
+  if (tf.getBackend() !== 'wasm') return undefined;
+  return (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.byteLength;
+}

@@ -1,0 +1,89 @@
+/**
+ * Model and training hyper-parameters (EXPERIMENT.md §2). The defaults are nanoGPT's character-level preset
+ * scaled down; the `paper` shape is 6 layers, 6 heads, 384 dims, block 256.
+ */
+export interface GPTConfig {
+  vocabSize: number;
+  blockSize: number;
+  nLayer: number;
+  nHead: number;
+  nEmbd: number;
+  dropout: number;
+}
+
+export interface TrainConfig {
+  steps: number;
+  batchSize: number;
+  /** Rows per forward/backward pass; gradients are accumulated when smaller than batchSize. */
+  microBatch?: number;
+  learningRate: number;
+  minLearningRate: number;
+  warmupSteps: number;
+  weightDecay: number;
+  beta1: number;
+  beta2: number;
+  gradClip: number;
+  evalEvery: number;
+  evalBatches: number;
+  /** Evaluations without a new best validation loss before stopping; 0 = never stop early. */
+  earlyStopPatience: number;
+  valFraction: number;
+  checkpointEvery: number;
+}
+
+export const PAPER_GPT: GPTConfig = { vocabSize: 8, blockSize: 256, nLayer: 6, nHead: 6, nEmbd: 384, dropout: 0.2 };
+
+export const DEFAULT_TRAIN: TrainConfig = {
+  steps: 5000,
+  batchSize: 64,
+  learningRate: 1e-3,
+  minLearningRate: 1e-4,
+  warmupSteps: 100,
+  weightDecay: 0.1,
+  beta1: 0.9,
+  beta2: 0.99,
+  gradClip: 1.0,
+  evalEvery: 250,
+  evalBatches: 20,
+  earlyStopPatience: 0,
+  valFraction: 0.1,
+  checkpointEvery: 500,
+};
+
+/** Name and shape of every parameter, in the fixed order used for initialisation, optimisation and storage. */
+export function parameterShapes(c: GPTConfig): Array<[string, number[]]> {
+  const C = c.nEmbd;
+  const shapes: Array<[string, number[]]> = [
+    ['wte', [c.vocabSize, C]],
+    ['wpe', [c.blockSize, C]],
+  ];
+  for (let i = 0; i < c.nLayer; i++) {
+    const p = `h.${i}.`;
+    shapes.push(
+      [`${p}ln_1.weight`, [C]], [`${p}ln_1.bias`, [C]],
+      [`${p}attn.c_attn.weight`, [C, 3 * C]], [`${p}attn.c_attn.bias`, [3 * C]],
+      [`${p}attn.c_proj.weight`, [C, C]], [`${p}attn.c_proj.bias`, [C]],
+      [`${p}ln_2.weight`, [C]], [`${p}ln_2.bias`, [C]],
+      [`${p}mlp.c_fc.weight`, [C, 4 * C]], [`${p}mlp.c_fc.bias`, [4 * C]],
+      [`${p}mlp.c_proj.weight`, [4 * C, C]], [`${p}mlp.c_proj.bias`, [C]],
+    );
+  }
+  shapes.push(['ln_f.weight', [C]], ['ln_f.bias', [C]]);
+  return shapes;
+}
+
+/**
+ * Total number of parameters (the head is tied to wte, so it adds none). nanoGPT reports the count without the
+ * position embeddings: subtract blockSize·nEmbd for that figure (10.65M for the paper shape).
+ */
+export function countParameters(c: GPTConfig): number {
+  return parameterShapes(c).reduce((sum, [, shape]) => sum + shape.reduce((a, b) => a * b, 1), 0);
+}
+
+export function validateGPTConfig(c: GPTConfig): void {
+  for (const key of ['vocabSize', 'blockSize', 'nLayer', 'nHead', 'nEmbd'] as const) {
+    if (!Number.isInteger(c[key]) || c[key] <= 0) throw new Error(`GPTConfig.${key} must be a positive integer, got ${c[key]}`);
+  }
+  if (c.nEmbd % c.nHead !== 0) throw new Error(`GPTConfig.nEmbd (${c.nEmbd}) must be divisible by nHead (${c.nHead})`);
+  if (!(c.dropout >= 0 && c.dropout < 1)) throw new Error(`GPTConfig.dropout must be in [0, 1), got ${c.dropout}`);
+}

@@ -1,0 +1,92 @@
+/** The GPT itself: parameter count, tokenizer, KV-cache decoding against the full forward pass. */
+import test from 'ava';
+import * as tf from '@tensorflow/tfjs';
+import { Rng } from '../common/rng.ts';
+import { selectBackend } from '../model/backend.ts';
+import { PAPER_GPT, countParameters, type GPTConfig } from '../model/config.ts';
+import { decodeStep, disposeCache, forward, gelu, initParameters, layerNorm, toTensors, type KVCache } from '../model/gpt.ts';
+import { EOS, decodeTokens, encodeExpression } from '../model/tokenizer.ts';
+
+test('the paper shape has ~10.6M parameters (nanoGPT count, without position embeddings)', (t) => {
+  const total = countParameters(PAPER_GPT);
+  t.is(total, 10_748_928);
+  t.is(Math.round((total - PAPER_GPT.blockSize * PAPER_GPT.nEmbd) / 1e4) / 100, 10.65);
+});
+
+test('tokenizer round trip; EOS is 7 and ends decoding', (t) => {
+  const text = '( not True and False ) or ( True )';
+  const ids = encodeExpression(text);
+  t.is(EOS, 7);
+  t.is(decodeTokens(ids), text);
+  t.is(decodeTokens([...ids, EOS, 0, 1]), text);
+  t.throws(() => encodeExpression('True xor False'), { message: /unknown token "xor"/ });
+});
+
+test('KV-cache decoding gives the logits of the full forward pass (wasm)', async (t) => {
+  await selectBackend('wasm');
+  const config: GPTConfig = { vocabSize: 8, blockSize: 12, nLayer: 2, nHead: 2, nEmbd: 16, dropout: 0 };
+  const rng = new Rng(5);
+  const params = initParameters(config, rng);
+  // Larger weights than the 0.02 initialisation, so that attention is far from uniform.
+  for (const values of params.values()) for (let i = 0; i < values.length; i++) values[i] += 0.3 * rng.normal();
+  const p = toTensors(config, params);
+  const N = 3;
+  const T = config.blockSize;
+  const ids = Int32Array.from({ length: N * T }, (_, i) => (i % T === 0 ? EOS : rng.int(8)));
+  const full = tf.tidy(() => forward(config, p, tf.tensor2d(ids, [N, T], 'int32')).reshape([N, T, 8]).arraySync() as number[][][]);
+  let cache: KVCache | undefined;
+  let maxErr = 0;
+  let scale = 0;
+  for (let pos = 0; pos < T; pos++) {
+    const tokens = tf.tensor1d(Int32Array.from({ length: N }, (_, r) => ids[r * T + pos]), 'int32');
+    const step = decodeStep(config, p, tokens, cache);
+    disposeCache(cache);
+    cache = step.cache;
+    const logits = step.logits.arraySync();
+    tf.dispose([tokens, step.logits]);
+    for (let r = 0; r < N; r++) {
+      for (let v = 0; v < 8; v++) {
+        maxErr = Math.max(maxErr, Math.abs(logits[r][v] - full[r][pos][v]));
+        scale = Math.max(scale, Math.abs(full[r][pos][v]));
+      }
+    }
+  }
+  disposeCache(cache);
+  tf.dispose(Object.values(p));
+  t.true(maxErr / scale <= 1e-4, `relative error ${maxErr / scale}`);
+  t.true(scale > 0.1);
+});
+
+/** max |a − b| / max |b| over every pair of outputs. */
+function relativeError(a: tf.Tensor[], b: tf.Tensor[]): number {
+  let err = 0;
+  a.forEach((x, i) => {
+    const diff = tf.max(tf.abs(tf.sub(x, b[i]))).dataSync()[0];
+    err = Math.max(err, diff / Math.max(1e-12, tf.max(tf.abs(b[i])).dataSync()[0]));
+  });
+  return err;
+}
+
+test('hand-written LayerNorm and GELU backward passes match autodiff', async (t) => {
+  await selectBackend('wasm');
+  const rng = new Rng(9);
+  const random = (shape: number[], scale = 1): tf.Tensor => tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b) }, () => scale * rng.normal()), shape);
+  tf.tidy(() => {
+    const x = random([37, 24], 3);
+    const w = random([24]);
+    const b = random([24]);
+    const dy = random([37, 24]);
+    // Reference: the same functions written with differentiable ops only.
+    const lnRef = (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor => {
+      const c = tf.sub(x, tf.mean(x, -1, true));
+      return tf.add(tf.mul(tf.div(c, tf.sqrt(tf.add(tf.mean(tf.square(c), -1, true), 1e-5))), w), b);
+    };
+    const geluRef = (x: tf.Tensor): tf.Tensor => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.tanh(tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3)))))));
+    const lnOurs = (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor => layerNorm(x, { 'n.weight': w, 'n.bias': b }, 'n');
+    const withGrads = (f: (...xs: tf.Tensor[]) => tf.Tensor, xs: tf.Tensor[]): tf.Tensor[] => [f(...xs), ...tf.grads((...a: tf.Tensor[]) => tf.sum(tf.mul(f(...a), dy)))(xs)];
+    const lnErr = relativeError(withGrads(lnOurs, [x, w, b]), withGrads(lnRef, [x, w, b]));
+    const geluErr = relativeError(withGrads(gelu, [x]), withGrads(geluRef, [x]));
+    t.true(lnErr < 1e-5, `LayerNorm relative error ${lnErr}`);
+    t.true(geluErr < 1e-5, `GELU relative error ${geluErr}`);
+  });
+});
