@@ -13,7 +13,7 @@ import { Store, storeRoot } from '../engine/store.ts';
 import { releaseAllLocks } from '../engine/lock.ts';
 
 /** `command` lets the loader do work only one command needs (repro warns before a run too big for the backend). */
-export type GraphLoader = (opts: { paramsFile?: string; set: string[]; command: 'repro' | 'status' | 'dag' }) => Promise<{ nodes: NodeSpec[]; lockPath?: string }>;
+export type GraphLoader = (opts: { paramsFile?: string; set: string[]; command: 'repro' | 'status' | 'dag'; store?: Store }) => Promise<{ nodes: NodeSpec[]; lockPath?: string }>;
 
 interface CommonArgs { store?: string; params?: string; set?: string[]; json?: boolean }
 
@@ -38,8 +38,8 @@ function withCommon<T>(yargs: Argv<T>, graph: boolean) {
 }
 
 export function registerEngineCommands(cli: Argv, loadGraph: GraphLoader = noLoader): Argv {
-  const load = (args: CommonArgs, command: 'repro' | 'status' | 'dag') =>
-    loadGraph({ paramsFile: args.params, set: args.set ?? [], command });
+  const load = (args: CommonArgs, command: 'repro' | 'status' | 'dag', store?: Store) =>
+    loadGraph({ paramsFile: args.params, set: args.set ?? [], command, store });
 
   return cli
     .command('repro', 'run every node that is not cached, then write pipeline.lock', (y) => withCommon(y, true)
@@ -49,7 +49,7 @@ export function registerEngineCommands(cli: Argv, loadGraph: GraphLoader = noLoa
       .option('verify', { type: 'boolean', default: false, describe: 're-hash the outputs of cached nodes; recompute corrupt ones' })
       .option('json', { type: 'boolean', default: false, describe: 'with --dry: JSON output' }), async (args) => {
       const store = openStore(args);
-      const { nodes, lockPath } = await load(args, 'repro');
+      const { nodes, lockPath } = await load(args, 'repro', store);
       if (args.dry) {
         const todo = dryRun(nodes, store, args.force);
         if (args.json) console.log(JSON.stringify(todo.map((s) => ({ ids: s.node.ids, stage: s.node.stage.name, key: s.key ?? null, reason: s.reason })), null, 2));

@@ -1,18 +1,33 @@
 /**
  * The experiment as the engine commands see it: params.yaml (or -p FILE, with --set overrides) validated and
- * expanded into the node graph. Worker processes inherit the chosen backend through PIPELINE_BACKEND.
+ * expanded into the node graph. Worker processes inherit the chosen backend through PIPELINE_BACKEND. Before a
+ * repro, training work that would take hours on this backend is announced with an estimate.
  */
 import { basename, dirname, extname, join } from 'node:path';
 import type { GraphLoader } from './engine.ts';
+import { buildPlan, type NodeSpec } from '../engine/graph.ts';
+import { assess } from '../engine/status.ts';
+import type { Store } from '../engine/store.ts';
+import { trainingWork } from '../experiment/estimate.ts';
 import { experimentGraph } from '../experiment/graph.ts';
-import { loadParams } from '../experiment/params.ts';
+import { loadParams, type ParamsFile } from '../experiment/params.ts';
 
 export const DEFAULT_PARAMS_FILE = 'params.yaml';
 
-export const loadExperimentGraph: GraphLoader = async ({ paramsFile = DEFAULT_PARAMS_FILE, set }) => {
+/**
+ * Effective training throughput of the WebAssembly backend on the paper's GPT shape as bench/model.ts measured it
+ * on a 2-core AMD EPYC (318 tokens/s for 10,748,928 parameters; README, "Tests and benchmarks"), in FLOP/s.
+ */
+const CPU_TRAINING_FLOPS = 318 * 6 * 10_748_928;
+/** Warn when the estimate exceeds this many hours. */
+const WARN_HOURS = 1;
+
+export const loadExperimentGraph: GraphLoader = async ({ paramsFile = DEFAULT_PARAMS_FILE, set, command, store }) => {
   const params = loadParams(paramsFile, set);
   process.env.PIPELINE_BACKEND = params.runtime.backend;
-  return { nodes: experimentGraph(params), lockPath: lockPathFor(paramsFile) };
+  const nodes = experimentGraph(params);
+  if (command === 'repro' && store) await warnIfGpuSized(params, nodes, store);
+  return { nodes, lockPath: lockPathFor(paramsFile) };
 };
 
 /**
@@ -22,4 +37,28 @@ export const loadExperimentGraph: GraphLoader = async ({ paramsFile = DEFAULT_PA
 export function lockPathFor(paramsFile: string): string {
   const name = basename(paramsFile, extname(paramsFile));
   return join(dirname(paramsFile), name === 'params' ? 'pipeline.lock' : `${name}.lock`);
+}
+
+async function warnIfGpuSized(params: ParamsFile, nodes: NodeSpec[], store: Store): Promise<void> {
+  const plan = buildPlan(nodes);
+  const cached = new Set(assess(plan, store).filter((s) => s.state === 'cached').map((s) => s.node.sid));
+  const work = trainingWork(plan, (sid) => cached.has(sid));
+  const hours = work.flops / CPU_TRAINING_FLOPS / 3600;
+  if (hours < WARN_HOURS) return;
+  // Only now load TensorFlow.js: a small experiment should not pay for the check.
+  const { selectBackend } = await import('../model/backend.ts');
+  const { name } = await selectBackend(params.runtime.backend);
+  if (name === 'tfjs-node-gpu') return;
+  console.error(
+    `warning: this run trains ${work.trainings} models on ${(work.tokens / 1e9).toFixed(2)}G tokens ` +
+      `(${(work.flops / 1e15).toFixed(1)} PFLOP) on the ${name} backend. This scale needs a GPU (tfjs-node-gpu; ` +
+      `see \`npx tsx pipeline.ts doctor\`): at the ${(CPU_TRAINING_FLOPS / 1e9).toFixed(0)} GFLOP/s measured on a ` +
+      `2-core CPU it would take about ${formatHours(hours)}. Starting anyway; Ctrl-C stops it and a later repro resumes.`,
+  );
+}
+
+function formatHours(hours: number): string {
+  if (hours < 48) return `${hours.toFixed(1)} hours`;
+  if (hours < 24 * 365) return `${(hours / 24).toFixed(0)} days`;
+  return `${(hours / 24 / 365).toFixed(1)} years`;
 }

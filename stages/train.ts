@@ -4,6 +4,7 @@
  * checkpoints through the stage context, so an interrupted run resumes from its last checkpoint.
  */
 import { defineStage } from '../engine/stage.ts';
+import type { GPTConfig, TrainConfig } from '../model/config.ts';
 import { EOS } from '../model/tokenizer.ts';
 import { useBackend } from './backend.ts';
 import { expressionsOf } from './dataset.ts';
@@ -30,6 +31,38 @@ export type TrainParams = {
   backend?: string;
 };
 
+/** The GPT of params.yaml's `model` section, over the 7 tokens plus the end-of-expression token. */
+export function gptConfig(model: TrainParams['model']): GPTConfig {
+  return {
+    vocabSize: EOS + 1,
+    blockSize: model.block_size,
+    nLayer: model.layers,
+    nHead: model.heads,
+    nEmbd: model.width,
+    dropout: model.dropout,
+  };
+}
+
+function trainConfig(train: TrainParams['train']): TrainConfig {
+  return {
+    steps: train.steps,
+    batchSize: train.batch_size,
+    microBatch: train.micro_batch,
+    learningRate: train.learning_rate,
+    minLearningRate: train.min_learning_rate,
+    warmupSteps: train.warmup_steps,
+    weightDecay: train.weight_decay,
+    beta1: train.beta1,
+    beta2: train.beta2,
+    gradClip: train.grad_clip,
+    evalEvery: train.eval_every,
+    evalBatches: train.eval_batches,
+    earlyStopPatience: train.early_stop_patience,
+    valFraction: train.val_fraction,
+    checkpointEvery: train.checkpoint_every,
+  };
+}
+
 export default defineStage<TrainParams>({
   name: 'train',
   module: import.meta.url,
@@ -40,31 +73,8 @@ export default defineStage<TrainParams>({
     const { trainGPT } = await import('../model/train.ts');
     const { model, train } = ctx.params;
     const result = await trainGPT({
-      model: {
-        vocabSize: EOS + 1,
-        blockSize: model.block_size,
-        nLayer: model.layers,
-        nHead: model.heads,
-        nEmbd: model.width,
-        dropout: model.dropout,
-      },
-      train: {
-        steps: train.steps,
-        batchSize: train.batch_size,
-        microBatch: train.micro_batch,
-        learningRate: train.learning_rate,
-        minLearningRate: train.min_learning_rate,
-        warmupSteps: train.warmup_steps,
-        weightDecay: train.weight_decay,
-        beta1: train.beta1,
-        beta2: train.beta2,
-        gradClip: train.grad_clip,
-        evalEvery: train.eval_every,
-        evalBatches: train.eval_batches,
-        earlyStopPatience: train.early_stop_patience,
-        valFraction: train.val_fraction,
-        checkpointEvery: train.checkpoint_every,
-      },
+      model: gptConfig(model),
+      train: trainConfig(train),
       expressions: expressionsOf(ctx.inputs.dataset),
       seed: ctx.seed,
       checkpoint: ctx.checkpoint,
