@@ -53,7 +53,7 @@ async function warnIfGpuSized(params: ParamsFile, nodes: NodeSpec[], store: Stor
     `warning: this run trains ${work.trainings} models on ${(work.tokens / 1e9).toFixed(2)}G tokens ` +
       `(${(work.flops / 1e15).toFixed(1)} PFLOP) on the ${name} backend. This scale needs a GPU (tfjs-node-gpu; ` +
       `see \`npx tsx pipeline.ts doctor\`): at the ${(CPU_TRAINING_FLOPS / 1e9).toFixed(0)} GFLOP/s measured on a ` +
-      `2-core CPU it would take about ${formatHours(hours)}. Starting anyway; Ctrl-C stops it and a later repro resumes.`,
+      `2-core CPU it would take about ${formatHours(hours)}. Ctrl-C stops a run; the next repro resumes it.`,
   );
 }
 

@@ -132,7 +132,10 @@ export function parseParams(text: string, source: string, sets: readonly string[
   return params;
 }
 
-/** `key.path=value`, value read as YAML. The key must already exist unless it is under `sweep.`. */
+/**
+ * `key.path=value`, value read as YAML. The key must already exist unless it is under `sweep.`; setting a key the
+ * sweep block varies replaces its sweep values with this one.
+ */
 export function applySet(target: Record<string, unknown>, assignment: string): void {
   const eq = assignment.indexOf('=');
   if (eq <= 0) throw new ParamsError('--set', [`"${assignment}": expected key.path=value`]);
@@ -144,6 +147,9 @@ export function applySet(target: Record<string, unknown>, assignment: string): v
     return;
   }
   setPath(target, path, value, `--set ${path}`);
+  // A swept key set on the command line means that value alone, not a base value the sweep would override.
+  const sweep = target.sweep as Record<string, unknown> | undefined;
+  if (sweep && Object.prototype.hasOwnProperty.call(sweep, path)) sweep[path] = [value];
 }
 
 export interface SweepPoint {

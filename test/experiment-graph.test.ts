@@ -1,7 +1,9 @@
 import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { buildPlan, type Plan } from '../engine/graph.ts';
+import { trainingWork } from '../experiment/estimate.ts';
 import { experimentGraph } from '../experiment/graph.ts';
+import { countParameters } from '../model/config.ts';
 import { parseParams } from '../experiment/params.ts';
 
 const shipped = readFileSync('params.yaml', 'utf8');
@@ -25,8 +27,8 @@ test('generation 0 (D_0, M_0, S_0 and its eval) is one node shared by every cycl
 });
 
 test('λ-free cycles have no λ in their ids and the same nodes whatever λ is; λ cycles differ after generation 0', (t) => {
-  const low = planFor('cycle.lambda=0.25');
-  const high = planFor('cycle.lambda=0.75');
+  const low = planFor('sweep.cycle.lambda=[0.25]');
+  const high = planFor('sweep.cycle.lambda=[0.75]');
   for (const cycle of ['full_synthetic', 'balanced']) {
     t.false([...low.byId.keys()].some((id) => id.includes(`cycle=${cycle}/lambda`)));
     t.deepEqual(sidsByCycle(low, cycle), sidsByCycle(high, cycle));
@@ -71,4 +73,17 @@ test('another swept key (model width) names its chains and does not share traini
   t.is(trains.length, 2);
   t.true(trains.some((n) => n.ids[0] === 'train/cycle=full_synthetic/seed=1/model.width=32/gen=0'));
   t.is(plan.nodes.filter((n) => n.stage.name === 'gen-d0').length, 1, 'D_0 does not depend on the width');
+});
+
+test('training work counts each distinct training once and skips cached ones', (t) => {
+  const plan = planFor();
+  const trainings = plan.nodes.filter((n) => n.stage.name === 'train');
+  t.is(trainings.length, 1 + 4 * 2, 'M_0 shared, then two generations for each of four cycles');
+  const all = trainingWork(plan, () => false);
+  t.is(all.trainings, 9);
+  t.is(all.tokens, 9 * 300 * 32 * 64);
+  // 6 · parameters · tokens, parameters of the 2-layer 64-wide GPT over 8 tokens with a 64-token block
+  t.is(all.flops, 6 * countParameters({ vocabSize: 8, blockSize: 64, nLayer: 2, nHead: 2, nEmbd: 64, dropout: 0 }) * all.tokens);
+  const gen0 = trainings.find((n) => n.ids[0].endsWith('/gen=0'))!.sid;
+  t.is(trainingWork(plan, (sid) => sid === gen0).trainings, 8);
 });

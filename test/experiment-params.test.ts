@@ -38,12 +38,15 @@ test('cross-key rules: depth range, heads dividing width, batch a multiple of mi
 });
 
 test('--set overrides any key, reads the value as YAML, and rejects unknown keys', (t) => {
-  const params = parseParams(shipped, 'p.yaml', ['train.steps=50', 'sweep.cycle.lambda=[0.25, 0.75]', 'cycle.lambda=0.9']);
+  const params = parseParams(shipped, 'p.yaml', ['train.steps=50', 'sweep.cycle.lambda=[0.25, 0.75]']);
   t.is(params.train.steps, 50);
-  t.is(params.cycle.lambda, 0.9);
   t.deepEqual(params.sweep['cycle.lambda'], [0.25, 0.75]);
   t.is(sweepCombinations(params).length, 8);
   t.throws(() => parseParams(shipped, 'p.yaml', ['train.stpes=5']), { message: /unknown key "train\.stpes"/ });
+  // setting a swept key narrows the sweep to that value
+  const narrowed = parseParams(shipped, 'p.yaml', ['cycle.name=balanced']);
+  t.deepEqual(narrowed.sweep['cycle.name'], ['balanced']);
+  t.deepEqual(sweepCombinations(narrowed).map((p) => p.params.cycle.name), ['balanced']);
   t.throws(() => parseParams(shipped, 'p.yaml', ['train.steps']), { message: /expected key\.path=value/ });
 });
 
