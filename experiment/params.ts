@@ -9,6 +9,8 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml, parseDocument } from 'yaml';
 import { z } from 'zod';
+import { expandSweep } from '../engine/graph.ts';
+import type { Json } from '../engine/stage.ts';
 
 const positiveInt = z.number().int().positive();
 const share = z.number().min(0).max(1);
@@ -113,7 +115,7 @@ export function parseParams(text: string, source: string, sets: readonly string[
   const problems: string[] = [];
   for (const [path, values] of Object.entries(params.sweep)) {
     values.forEach((value, i) => {
-      const candidate = setPath(structuredClone(stripSweep(params)), path, value, `sweep.${path}`);
+      const candidate = setKnownPath(structuredClone(stripSweep(params)), path, value, `sweep.${path}`);
       const result = experimentSchema.safeParse(candidate);
       if (!result.success) {
         for (const issue of result.error.issues) {
@@ -146,7 +148,7 @@ export function applySet(target: Record<string, unknown>, assignment: string): v
     sweep[path.slice('sweep.'.length)] = Array.isArray(value) ? value : [value];
     return;
   }
-  setPath(target, path, value, `--set ${path}`);
+  setKnownPath(target, path, value, `--set ${path}`);
   // A swept key set on the command line means that value alone, not a base value the sweep would override.
   const sweep = target.sweep as Record<string, unknown> | undefined;
   if (sweep && Object.prototype.hasOwnProperty.call(sweep, path)) sweep[path] = [value];
@@ -159,19 +161,12 @@ export interface SweepPoint {
   assignment: Record<string, unknown>;
 }
 
-/** The cartesian product of the sweep block, in file order. */
+/** The cartesian product of the sweep block, in file order (the last key varies fastest). */
 export function sweepCombinations(params: ParamsFile): SweepPoint[] {
-  let points: Record<string, unknown>[] = [{}];
-  for (const [path, values] of Object.entries(params.sweep)) {
-    points = points.flatMap((point) => values.map((value) => ({ ...point, [path]: value })));
-  }
-  return points.map((assignment) => ({ params: applyAssignment(params, assignment), assignment }));
-}
-
-function applyAssignment(params: ParamsFile, assignment: Record<string, unknown>): ExperimentParams {
-  const concrete = structuredClone(stripSweep(params)) as Record<string, unknown>;
-  for (const [path, value] of Object.entries(assignment)) setPath(concrete, path, value, `sweep.${path}`);
-  return experimentSchema.parse(concrete);
+  return expandSweep(stripSweep(params), params.sweep as Record<string, Json[]>).map(({ params: concrete, assignment }) => ({
+    params: experimentSchema.parse(concrete),
+    assignment,
+  }));
 }
 
 function stripSweep(params: ParamsFile): ExperimentParams {
@@ -200,7 +195,8 @@ function crossFieldProblems(p: ExperimentParams): string[] {
   return problems;
 }
 
-function setPath(target: Record<string, unknown>, path: string, value: unknown, origin: string): Record<string, unknown> {
+/** Sets a dotted key that must already exist, naming the key and what the section has when it does not. */
+function setKnownPath(target: Record<string, unknown>, path: string, value: unknown, origin: string): Record<string, unknown> {
   const parts = path.split('.');
   let node: Record<string, unknown> = target;
   for (const [i, part] of parts.entries()) {
