@@ -23,12 +23,21 @@ export function registerModelCommands(cli: Argv): Argv {
   );
 }
 
+const NATIVE_PACKAGES: Record<string, string> = {
+  'tfjs-node-gpu': '@tensorflow/tfjs-node-gpu',
+  'tfjs-node': '@tensorflow/tfjs-node',
+};
+
 function formatReport(report: BackendReport, paperParams: number): string {
   const lines = [`backend: ${report.selected} (tfjs backend '${report.tfBackend}')`, ''];
   for (const a of report.attempts) {
     const status = a.ok ? 'loaded' : a.error === 'not tried' ? 'not tried' : 'not available';
     lines.push(`  ${a.name.padEnd(14)} ${status}${a.detail ? ` (${a.detail})` : ''}`);
     if (!a.ok && a.error && a.error !== 'not tried') lines.push(...a.error.split('\n').map((l) => `      ${l}`));
+    if (!a.ok && a.error?.includes('Cannot find package')) {
+      // The usual cause: npm skipped the optional dependency because its install could not download libtensorflow.
+      lines.push(`      (an optional dependency: \`npm install ${NATIVE_PACKAGES[a.name] ?? a.name}\` with internet access installs it)`);
+    }
   }
   if (report.wasm) {
     lines.push('', `wasm: SIMD ${report.wasm.simd ? 'on' : 'off'}, threads ${report.wasm.threads}, binaries ${report.wasm.path}`);
