@@ -124,8 +124,8 @@ test.serial('a tiny model overfits 50 expressions and sampling reproduces them',
   const data = expressions(50, 2, 1);
   const model: GPTConfig = { vocabSize: 8, blockSize: 32, nLayer: 2, nHead: 2, nEmbd: 96, dropout: 0 };
   const train: TrainConfig = {
-    ...DEFAULT_TRAIN, steps: 500, batchSize: 32, learningRate: 6e-3, minLearningRate: 6e-4, warmupSteps: 20,
-    weightDecay: 0, evalEvery: 100, evalBatches: 2, valFraction: 0,
+    ...DEFAULT_TRAIN, steps: 350, batchSize: 32, learningRate: 6e-3, minLearningRate: 6e-4, warmupSteps: 20,
+    weightDecay: 0, evalEvery: 50, evalBatches: 2, valFraction: 0,
   };
   const result = await trainGPT({ model, train, expressions: data, seed: 1 });
   // A model that knows the set but not its order in the stream cannot tell which expression follows an EOS: its
