@@ -81,7 +81,8 @@ test('training work counts each distinct training once and skips cached ones', (
   t.is(trainings.length, 1 + 4 * 2, 'M_0 shared, then two generations for each of four cycles');
   const all = trainingWork(plan, () => false);
   t.is(all.trainings, 9);
-  t.is(all.tokens, 9 * 300 * 32 * 64);
+  const { train } = parseParams(shipped, 'params.yaml');
+  t.is(all.tokens, 9 * train.steps * train.batch_size * 64);
   // 6 · parameters · tokens, parameters of the 2-layer 64-wide GPT over 8 tokens with a 64-token block
   t.is(all.flops, 6 * countParameters({ vocabSize: 8, blockSize: 64, nLayer: 2, nHead: 2, nEmbd: 64, dropout: 0 }) * all.tokens);
   const gen0 = trainings.find((n) => n.ids[0].endsWith('/gen=0'))!.sid;
