@@ -1,7 +1,7 @@
 /**
  * Model benchmark: training tokens/s for three GPT shapes and sampling expressions/s, on the backend that loads
  * (`--backend` forces one), next to the PyTorch CPU figures measured on the same kind of machine
- * (shared/notes/tfjs-on-cpu.md). Run: npx tsx bench/model.ts [--backend wasm] [--quick]
+ * (docs/tfjs-on-cpu.md). Run: npx tsx bench/model.ts [--backend wasm] [--quick]
  */
 import { Rng } from '../common/rng.ts';
 import { selectBackend, wasmHeapBytes, type BackendName } from '../model/backend.ts';

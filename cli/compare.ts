@@ -14,7 +14,7 @@ import {
   evalPoints,
   metricsTable,
   parseLock,
-  parseParams,
+  readParamsYaml,
   readVersion,
   WORKDIR,
   type VersionFile,
@@ -39,7 +39,7 @@ export function registerCompareCommands(cli: Argv, io: CompareIo = {}): Argv {
   };
   const paramsOf = async (spec: string) => {
     const version = await read(spec, 'params.yaml');
-    return { ...version, params: parseParams(version.text, `${version.label}'s params.yaml`) };
+    return { ...version, params: readParamsYaml(version.text, `${version.label}'s params.yaml`) };
   };
   const json = (value: unknown) => print(JSON.stringify(value, null, 2));
   const versions = <T>(y: Argv<T>, file: VersionFile) =>

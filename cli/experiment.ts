@@ -12,7 +12,7 @@ import { trainingWork } from '../experiment/estimate.ts';
 import { experimentGraph } from '../experiment/graph.ts';
 import { loadParams, type ParamsFile } from '../experiment/params.ts';
 
-export const DEFAULT_PARAMS_FILE = 'params.yaml';
+const DEFAULT_PARAMS_FILE = 'params.yaml';
 
 /**
  * Effective training throughput of the WebAssembly backend on the paper's GPT shape as bench/model.ts measured it

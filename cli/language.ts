@@ -63,7 +63,7 @@ export function registerLanguageCommands(cli: Argv): Argv {
 }
 
 /** "1-5" or "3" to [min, max]; the error names the flag. */
-export function parseDepth(text: string): [number, number] {
+function parseDepth(text: string): [number, number] {
   const match = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(text);
   const dMin = match ? Number(match[1]) : NaN;
   const dMax = match ? Number(match[2] ?? match[1]) : NaN;

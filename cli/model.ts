@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import { BACKEND_ORDER, selectBackend, type BackendName, type BackendReport } from '../model/backend.ts';
+import { BACKEND_ORDER, NATIVE_PACKAGE, selectBackend, type BackendName, type BackendReport } from '../model/backend.ts';
 import { PAPER_GPT, countParameters } from '../model/config.ts';
 
 /** `doctor`: which TensorFlow.js backend loads here, which do not and why, and what the model needs. */
@@ -23,11 +23,6 @@ export function registerModelCommands(cli: Argv): Argv {
   );
 }
 
-const NATIVE_PACKAGES: Record<string, string> = {
-  'tfjs-node-gpu': '@tensorflow/tfjs-node-gpu',
-  'tfjs-node': '@tensorflow/tfjs-node',
-};
-
 function formatReport(report: BackendReport, paperParams: number): string {
   const lines = [`backend: ${report.selected} (tfjs backend '${report.tfBackend}')`, ''];
   for (const a of report.attempts) {
@@ -36,7 +31,7 @@ function formatReport(report: BackendReport, paperParams: number): string {
     if (!a.ok && a.error && a.error !== 'not tried') lines.push(...a.error.split('\n').map((l) => `      ${l}`));
     if (!a.ok && a.error?.includes('Cannot find package')) {
       // The usual cause: npm skipped the optional dependency because its install could not download libtensorflow.
-      lines.push(`      (an optional dependency: \`npm install ${NATIVE_PACKAGES[a.name] ?? a.name}\` with internet access installs it)`);
+      lines.push(`      (an optional dependency: \`npm install ${NATIVE_PACKAGE[a.name as keyof typeof NATIVE_PACKAGE]}\` with internet access installs it)`);
     }
   }
   if (report.wasm) {

@@ -3,6 +3,7 @@
  * working tree, and compare them key by key (params) or node by node and metric by metric (eval metrics).
  * Everything here but `readVersion` is a pure function of its arguments.
  */
+import { CYCLES } from './params.ts';
 import { execFile } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -40,8 +41,7 @@ export const NOT_RUN = 'not run';
 export const NO_VALUE = 'n/a';
 
 /** Cycles and eval metrics in the order the paper discusses them; unknown names sort after, alphabetically. */
-export const CYCLES = ['full_synthetic', 'balanced', 'incremental', 'expanding'];
-export const KNOWN_METRICS = [
+const KNOWN_METRICS = [
   'samples.semantic',
   'samples.syntactic',
   'samples.diversity',
@@ -56,7 +56,6 @@ export const KNOWN_METRICS = [
   'data.unique',
   'data.count',
   'data.mean_length',
-  'data.mean_depth',
 ];
 
 /** The tags that place an eval node in the experiment; `extra` holds any other swept key (e.g. model.width). */
@@ -91,7 +90,7 @@ export function parseLock(text: string, label: string): Lock {
   return parsed.data;
 }
 
-export function parseParams(text: string, label: string): Record<string, unknown> {
+export function readParamsYaml(text: string, label: string): Record<string, unknown> {
   let value: unknown;
   try {
     value = parseYaml(text);
@@ -107,7 +106,7 @@ function numberTag(value: Scalar | undefined): number | undefined {
   return typeof value === 'number' ? value : undefined;
 }
 
-export function placeOf(node: LockNode): Place {
+function placeOf(node: LockNode): Place {
   const { tags } = node;
   const extra = Object.fromEntries(Object.entries(tags).filter(([k]) => !PLACE_TAGS.has(k)));
   return {
@@ -157,7 +156,7 @@ export function compareNames(known: readonly string[], a: string, b: string): nu
 }
 
 /** The other swept keys found in these places, sorted. */
-export function extraKeys(places: readonly Place[]): string[] {
+function extraKeys(places: readonly Place[]): string[] {
   return [...new Set(places.flatMap((p) => Object.keys(p.extra)))].sort();
 }
 
@@ -334,7 +333,7 @@ export function formatValue(value: Cell | undefined): string {
   return String(value);
 }
 
-export function formatDelta(delta: number | null): string {
+function formatDelta(delta: number | null): string {
   if (delta === null) return '';
   return (delta > 0 ? '+' : '') + formatValue(delta);
 }

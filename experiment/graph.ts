@@ -1,5 +1,5 @@
 /**
- * The experiment as a DAG: each point of the sweep becomes the chain of EXPERIMENT.md, generation after generation,
+ * The experiment as a DAG: each point of the sweep becomes the chain of docs/EXPERIMENT.md, generation after generation,
  *
  *   gen-d0 → D_0 → train → M_0 → sample → S_0 → build-dataset → D_1 → train → M_1 → …,   eval(S_t, D_t) each t,
  *

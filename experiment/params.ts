@@ -17,7 +17,7 @@ const share = z.number().min(0).max(1);
 
 export const CYCLES = ['full_synthetic', 'balanced', 'incremental', 'expanding'] as const;
 export type CycleName = (typeof CYCLES)[number];
-/** Cycles whose formula reads λ; the others must not carry λ in their keys (EXPERIMENT.md §4). */
+/** Cycles whose formula reads λ; the others must not carry λ in their keys (docs/EXPERIMENT.md §4). */
 export const CYCLES_USING_LAMBDA: ReadonlySet<CycleName> = new Set(['incremental', 'expanding']);
 
 const experimentSchema = z.strictObject({
@@ -62,8 +62,10 @@ const experimentSchema = z.strictObject({
     lambda: share,
   }),
   eval: z.strictObject({
-    /** 0 = exact all-pairs Levenshtein diversity; otherwise a sampled estimate over this many pairs. */
+    /** Levenshtein diversity of S_t: 0 = exact over all pairs; otherwise a seeded estimate over this many pairs. */
     diversity_pairs: z.number().int().min(0),
+    /** The same for D_t, which the expanding cycle grows by n rows a generation. */
+    data_diversity_pairs: z.number().int().min(0),
   }),
   runtime: z.strictObject({
     /** TensorFlow.js backend; recorded in run records, part of cache keys only when backend_in_key is true. */
@@ -107,40 +109,51 @@ export function parseParams(text: string, source: string, sets: readonly string[
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ParamsError(source, ['expected a mapping of keys at the top level']);
   }
-  for (const assignment of sets) applySet(raw as Record<string, unknown>, assignment);
+  const problems: string[] = [];
+  for (const assignment of sets) collect(problems, () => applySet(raw as Record<string, unknown>, assignment));
+  if (problems.length > 0) throw new ParamsError(source, problems);
   const checked = paramsFileSchema.safeParse(raw);
   if (!checked.success) throw new ParamsError(source, checked.error.issues.map(describeIssue));
   const params = checked.data;
-  // Each sweep value must be valid at its key; then every combination must satisfy the cross-key rules.
-  const problems: string[] = [];
+  // Each sweep value must be valid at its key; then every combination (the base values where nothing is swept)
+  // must satisfy the cross-key rules.
   for (const [path, values] of Object.entries(params.sweep)) {
-    values.forEach((value, i) => {
-      const candidate = setKnownPath(structuredClone(stripSweep(params)), path, value, `sweep.${path}`);
-      const result = experimentSchema.safeParse(candidate);
-      if (!result.success) {
-        for (const issue of result.error.issues) {
+    values.forEach((value, i) =>
+      collect(problems, () => {
+        const candidate = setKnownPath(structuredClone(stripSweep(params)), path, value);
+        const result = experimentSchema.safeParse(candidate);
+        for (const issue of result.error?.issues ?? []) {
           problems.push(`sweep.${path}[${i}] = ${JSON.stringify(value)}: ${describeIssue(issue)}`);
         }
-      }
-    });
+      }, `sweep.${path}: `),
+    );
   }
   if (problems.length === 0) {
     for (const { params: concrete, assignment } of sweepCombinations(params)) {
-      problems.push(...crossFieldProblems(concrete).map((p) => `${p} (with ${formatAssignment(assignment)})`));
+      const where = Object.keys(assignment).length > 0 ? ` (with ${formatAssignment(assignment)})` : '';
+      problems.push(...crossFieldProblems(concrete).map((p) => `${p}${where}`));
     }
   }
-  problems.push(...crossFieldProblems(stripSweep(params)));
   if (problems.length > 0) throw new ParamsError(source, [...new Set(problems)]);
   return params;
+}
+
+/** Runs `action`, turning a thrown key error into a listed problem so that all of them are reported at once. */
+function collect(problems: string[], action: () => void, prefix = ''): void {
+  try {
+    action();
+  } catch (error) {
+    problems.push(`${prefix}${(error as Error).message}`);
+  }
 }
 
 /**
  * `key.path=value`, value read as YAML. The key must already exist unless it is under `sweep.`; setting a key the
  * sweep block varies replaces its sweep values with this one.
  */
-export function applySet(target: Record<string, unknown>, assignment: string): void {
+function applySet(target: Record<string, unknown>, assignment: string): void {
   const eq = assignment.indexOf('=');
-  if (eq <= 0) throw new ParamsError('--set', [`"${assignment}": expected key.path=value`]);
+  if (eq <= 0) throw new Error(`--set "${assignment}": expected key.path=value`);
   const path = assignment.slice(0, eq).trim();
   const value: unknown = parseYaml(assignment.slice(eq + 1));
   if (path.startsWith('sweep.')) {
@@ -148,7 +161,7 @@ export function applySet(target: Record<string, unknown>, assignment: string): v
     sweep[path.slice('sweep.'.length)] = Array.isArray(value) ? value : [value];
     return;
   }
-  setKnownPath(target, path, value, `--set ${path}`);
+  setKnownPath(target, path, value);
   // A swept key set on the command line means that value alone, not a base value the sweep would override.
   const sweep = target.sweep as Record<string, unknown> | undefined;
   if (sweep && Object.prototype.hasOwnProperty.call(sweep, path)) sweep[path] = [value];
@@ -196,7 +209,7 @@ function crossFieldProblems(p: ExperimentParams): string[] {
 }
 
 /** Sets a dotted key that must already exist, naming the key and what the section has when it does not. */
-function setKnownPath(target: Record<string, unknown>, path: string, value: unknown, origin: string): Record<string, unknown> {
+function setKnownPath(target: Record<string, unknown>, path: string, value: unknown): Record<string, unknown> {
   const parts = path.split('.');
   let node: Record<string, unknown> = target;
   for (const [i, part] of parts.entries()) {
@@ -204,14 +217,14 @@ function setKnownPath(target: Record<string, unknown>, path: string, value: unkn
     if (!known) {
       const where = parts.slice(0, i).join('.') || 'the top level';
       const options = Object.keys(node).join(', ');
-      throw new ParamsError(origin, [`unknown key "${path}": ${where} has no "${part}" (it has: ${options})`]);
+      throw new Error(`unknown key "${path}": ${where} has no "${part}" (it has: ${options})`);
     }
     if (i === parts.length - 1) {
       node[part] = value;
     } else {
       const next = node[part];
       if (next === null || typeof next !== 'object' || Array.isArray(next)) {
-        throw new ParamsError(origin, [`"${parts.slice(0, i + 1).join('.')}" is not a section, so "${path}" cannot be set`]);
+        throw new Error(`"${parts.slice(0, i + 1).join('.')}" is not a section, so "${path}" cannot be set`);
       }
       node = next as Record<string, unknown>;
     }
@@ -229,7 +242,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   return `${path}: ${issue.message}`;
 }
 
-export function formatAssignment(assignment: Record<string, unknown>): string {
+function formatAssignment(assignment: Record<string, unknown>): string {
   return Object.entries(assignment)
     .map(([k, v]) => `${k}=${String(v)}`)
     .join(', ');

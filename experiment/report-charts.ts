@@ -5,7 +5,8 @@
  */
 import { scheme } from 'vega';
 import type { TopLevelSpec } from 'vega-lite';
-import { CYCLES, compareValues, sortByPlace, type EvalPoint, type Place } from './compare.ts';
+import { compareNames, compareValues, sortByPlace, type EvalPoint, type Place } from './compare.ts';
+import { CYCLES } from './params.ts';
 
 export interface Series {
   /** Legend name: the cycle, then λ and other swept keys where set ("incremental λ=0.5"). */
@@ -188,7 +189,7 @@ function lineChart({ title, yTitle, stats, color, perCycle }: LineOptions): TopL
     ...(spread ? [{ mark: { type: 'area' as const, fillOpacity: 0.15 }, encoding: { x, y: y('min'), y2: { field: 'max' }, color: colorEncoding } }] : []),
   ];
   const view = { width: perCycle ? 340 : 520, height: perCycle ? 240 : 300, layer: layers };
-  const cycles = [...new Set(stats.map((s) => s.cycle))].sort((a, b) => compareValues(CYCLES.indexOf(a), CYCLES.indexOf(b)));
+  const cycles = [...new Set(stats.map((s) => s.cycle))].sort((a, b) => compareNames(CYCLES, a, b));
   const common = { title: { text: title, subtitle }, config: CONFIG, data: { values: stats } };
   return perCycle
     ? { ...common, facet: { column: { field: 'cycle', type: 'nominal', sort: cycles, title: null, header: { labelFontSize: 13 } } }, spec: view }

@@ -4,7 +4,8 @@
  * series' last generation.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
+import { writeAtomic } from '../engine/store.ts';
 import path from 'node:path';
 import { Resvg } from '@resvg/resvg-js';
 import * as vega from 'vega';
@@ -29,7 +30,7 @@ export interface ReportOutput {
   omitted: { name: string; reason: string }[];
 }
 
-export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+async function renderSvg(spec: TopLevelSpec): Promise<string> {
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
   try {
     return await view.toSVG();
@@ -53,7 +54,7 @@ function fontOptions() {
     : { loadSystemFonts: true };
 }
 
-export function svgToPng(svg: string): Buffer {
+function svgToPng(svg: string): Buffer {
   return new Resvg(svg, { background: 'white', fitTo: { mode: 'zoom', value: 2 }, font: fontOptions() }).render().asPng();
 }
 
@@ -66,17 +67,16 @@ function htmlTable(header: readonly string[], rows: readonly (readonly string[])
   return `<table><thead>${tr(header, 'th')}</thead><tbody>${rows.map((r) => tr(r, 'td')).join('\n')}</tbody></table>`;
 }
 
-/** "wasm (12 train nodes)" per backend recorded by the lock's train nodes. */
+/** "wasm (21 trainings)" per backend recorded by the lock's train nodes; a shared node counts once (by key). */
 function backends(lock: Lock): string {
-  const counts = new Map<string, number>();
+  const byKey = new Map<string, string>();
   for (const node of Object.values(lock.nodes)) {
-    if (node.stage === 'train' && node.metrics.backend !== undefined) {
-      const name = String(node.metrics.backend);
-      counts.set(name, (counts.get(name) ?? 0) + 1);
-    }
+    if (node.stage === 'train' && node.metrics.backend !== undefined) byKey.set(node.key, String(node.metrics.backend));
   }
+  const counts = new Map<string, number>();
+  for (const name of byKey.values()) counts.set(name, (counts.get(name) ?? 0) + 1);
   if (counts.size === 0) return 'no train node in the lock records a backend';
-  return [...counts].map(([name, n]) => `${name} (${n} train node${n === 1 ? '' : 's'})`).join(', ');
+  return [...counts].map(([name, n]) => `${name} (${n} training${n === 1 ? '' : 's'})`).join(', ');
 }
 
 function spread(values: readonly number[]): string {
@@ -138,8 +138,9 @@ export async function writeReport(input: ReportInput): Promise<ReportOutput> {
     const svg = await renderSvg(chart.spec);
     const svgPath = path.join(outDir, `${chart.name}.svg`);
     const pngPath = path.join(outDir, `${chart.name}.png`);
-    await writeFile(svgPath, svg);
-    await writeFile(pngPath, svgToPng(svg));
+    // Whole files or none: a report is read while a later one may be written.
+    writeAtomic(svgPath, Buffer.from(svg));
+    writeAtomic(pngPath, svgToPng(svg));
     files.push(svgPath, pngPath);
     figures.push(`<h2>${escapeHtml(chart.title)}</h2><figure>${svg}</figure>`);
   }
@@ -161,7 +162,7 @@ ${points.length ? htmlTable(final.header, final.rows) : '<p class="note">No eval
 </body></html>
 `;
   const htmlPath = path.join(outDir, 'report.html');
-  await writeFile(htmlPath, html);
+  writeAtomic(htmlPath, Buffer.from(html));
   files.push(htmlPath);
   return { files, omitted };
 }

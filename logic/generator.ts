@@ -1,5 +1,5 @@
 /**
- * GenLogicExpr: the seeded random tree builder that makes the real data (EXPERIMENT.md §1).
+ * GenLogicExpr: the seeded random tree builder that makes the real data (docs/EXPERIMENT.md §1).
  *
  * The exact rule, per draw (all choices from one `Rng` stream, so a seed fixes the output):
  * 1. A target depth d is drawn uniformly from [dMin, dMax] (depth as defined by `expressionDepth`: a literal is 1,

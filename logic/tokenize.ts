@@ -1,5 +1,5 @@
 /**
- * Lexing of Boolean expressions (EXPERIMENT.md §1). Tokens may be separated by any whitespace, and parentheses
+ * Lexing of Boolean expressions (docs/EXPERIMENT.md §1). Tokens may be separated by any whitespace, and parentheses
  * need none around them (`(True)` lexes like `( True )`), as in Python; the canonical form used everywhere else is
  * the tokens joined by single spaces.
  */

@@ -1,5 +1,5 @@
 /**
- * The vocabulary of the Boolean-expression language (EXPERIMENT.md §1). An expression is serialised as its tokens
+ * The vocabulary of the Boolean-expression language (docs/EXPERIMENT.md §1). An expression is serialised as its tokens
  * joined by single spaces. Token ids are the indices below; the model adds one more id, the end-of-expression
  * token, after these (see model/), so the model's vocabulary has 8 entries.
  */

@@ -1,5 +1,5 @@
 /**
- * Levenshtein diversity (EXPERIMENT.md §5): the mean, over all unordered pairs of a set's members, of the
+ * Levenshtein diversity (docs/EXPERIMENT.md §5): the mean, over all unordered pairs of a set's members, of the
  * normalized token-level distance (distance / longer length). A set with fewer than two members has no pairs; its
  * diversity is defined as 0, the same as a set of identical members.
  */

@@ -1,4 +1,4 @@
-/** The per-set metrics of EXPERIMENT.md §5 over lines of text (dataset or model samples). */
+/** The per-set metrics of docs/EXPERIMENT.md §5 over lines of text (dataset or model samples). */
 import { checkExpression, splitWords } from '../logic/check.ts';
 import { lex } from '../logic/tokenize.ts';
 import { TOKEN_ID, TOKENS, type Token } from '../logic/tokens.ts';

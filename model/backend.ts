@@ -32,9 +32,9 @@ export interface BackendReport {
   gpuRequirements: string;
 }
 
-export const GPU_REQUIREMENTS = 'tfjs-node-gpu 4.x binds libtensorflow 2.9.1: needs an NVIDIA GPU with CUDA 11.2 and cuDNN 8.1 on the library path';
+const GPU_REQUIREMENTS = 'tfjs-node-gpu 4.x binds libtensorflow 2.9.1: needs an NVIDIA GPU with CUDA 11.2 and cuDNN 8.1 on the library path';
 
-const NATIVE_PACKAGE: Record<'tfjs-node-gpu' | 'tfjs-node', string> = {
+export const NATIVE_PACKAGE: Record<'tfjs-node-gpu' | 'tfjs-node', string> = {
   'tfjs-node-gpu': '@tensorflow/tfjs-node-gpu',
   'tfjs-node': '@tensorflow/tfjs-node',
 };

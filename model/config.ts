@@ -1,5 +1,5 @@
 /**
- * Model and training hyper-parameters (EXPERIMENT.md §2). The defaults are nanoGPT's character-level preset
+ * Model and training hyper-parameters (docs/EXPERIMENT.md §2). The defaults are nanoGPT's character-level preset
  * scaled down; the `paper` shape is 6 layers, 6 heads, 384 dims, block 256.
  */
 export interface GPTConfig {

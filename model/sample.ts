@@ -1,5 +1,5 @@
 /**
- * Sampling (EXPERIMENT.md §3): every sequence starts from EOS and runs until it emits EOS or has blockSize tokens;
+ * Sampling (docs/EXPERIMENT.md §3): every sequence starts from EOS and runs until it emits EOS or has blockSize tokens;
  * every sample is returned as text, whatever it is. Large batches are decoded at once with a KV cache; finished
  * sequences are dropped from the batch once they are half of it. Token choices use the seeded RNG on the host, so
  * a seed gives the same samples on a backend.

@@ -1,5 +1,5 @@
 /**
- * Training (EXPERIMENT.md §2): AdamW with decoupled weight decay on 2-D weights, linear warm-up then cosine decay
+ * Training (docs/EXPERIMENT.md §2): AdamW with decoupled weight decay on 2-D weights, linear warm-up then cosine decay
  * to minLearningRate, global-norm clipping, gradient accumulation over micro-batches, a seeded 90/10 split with
  * periodic validation, best-weights selection and early stopping, and resumable checkpoints.
  *
@@ -68,14 +68,14 @@ export function learningRate(train: TrainConfig, step: number): number {
 }
 
 /** The cyclic token stream EOS e1 EOS e2 … EOS en. */
-export function packExpressions(expressions: readonly string[]): Int32Array {
+function packExpressions(expressions: readonly string[]): Int32Array {
   const ids: number[] = [];
   for (const text of expressions) ids.push(EOS, ...encodeExpression(text));
   return Int32Array.from(ids);
 }
 
 /** Offsets of the EOS before each expression: where training windows start. */
-export function expressionStarts(stream: Int32Array): Int32Array {
+function expressionStarts(stream: Int32Array): Int32Array {
   const starts: number[] = [];
   stream.forEach((token, i) => {
     if (token === EOS) starts.push(i);
@@ -98,7 +98,7 @@ function windows(stream: Int32Array, starts: readonly number[], T: number): { x:
 }
 
 /** Seeded split: the validation set is a valFraction share (at least one expression when there are two or more). */
-export function splitExpressions(expressions: readonly string[], valFraction: number, seed: number): { train: string[]; val: string[] } {
+function splitExpressions(expressions: readonly string[], valFraction: number, seed: number): { train: string[]; val: string[] } {
   const order = new Rng(`${seed}:split`).shuffle(expressions.map((_, i) => i));
   const nVal = expressions.length < 2 || valFraction <= 0 ? 0 : Math.min(expressions.length - 1, Math.max(1, Math.round(valFraction * expressions.length)));
   return { val: order.slice(0, nVal).map((i) => expressions[i]), train: order.slice(nVal).map((i) => expressions[i]) };

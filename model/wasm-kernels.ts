@@ -1,5 +1,5 @@
 /**
- * Kernel fixes for the WebAssembly backend (measured in shared/notes/tfjs-on-cpu.md):
+ * Kernel fixes for the WebAssembly backend (measured in docs/tfjs-on-cpu.md):
  * - BatchMatMul: the shipped kernel uses XNNPACK only for one batch item without transposes, otherwise a scalar
  *   loop ~10x slower. Here transposes are materialised with the (fast) Transpose kernel and the XNNPACK path is
  *   called once per batch item on tensor ids registered as views into the wasm heap.

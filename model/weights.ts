@@ -15,7 +15,7 @@ export interface TensorRecord {
 }
 
 export const CONFIG_KEY = 'gpt.config';
-export const VOCABULARY_KEY = 'gpt.vocabulary';
+const VOCABULARY_KEY = 'gpt.vocabulary';
 
 function listVector(type: Int32 | Float32, arrays: ArrayLike<number>[]): Vector<List<Int32 | Float32>> {
   const offsets = new Int32Array(arrays.length + 1);

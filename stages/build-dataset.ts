@@ -1,5 +1,5 @@
 /**
- * build-dataset: D_{t+1} from D_0, D_t and S_t by one of four data cycles (EXPERIMENT.md §4). n is the dataset
+ * build-dataset: D_{t+1} from D_0, D_t and S_t by one of four data cycles (docs/EXPERIMENT.md §4). n is the dataset
  * size and λ the share of generated data; "drawn from" means drawn uniformly without replacement, so duplicates
  * that S_t holds are drawn as often as they occur in it. Counts are k = round(λ·n) generated and n − k other rows.
  *
@@ -35,7 +35,6 @@ export interface CycleInputs {
 
 export function nextDataset(params: BuildParams, data: CycleInputs, rng: Rng): ExpressionRow[] {
   const { n } = params;
-  const generatedCount = Math.round(requireLambda(params) * n);
   switch (params.cycle) {
     case 'full_synthetic':
       return data.samples.slice();
@@ -43,14 +42,14 @@ export function nextDataset(params: BuildParams, data: CycleInputs, rng: Rng): E
       const real = Math.floor(n / 2);
       return [...draw(data.d0, real, 'D_0', rng), ...draw(data.samples, n - real, 'S_t', rng)];
     }
-    case 'incremental':
-      return [
-        ...draw(data.current, n - generatedCount, 'D_t', rng),
-        ...draw(data.samples, generatedCount, 'S_t', rng),
-      ];
+    case 'incremental': {
+      const generated = generatedCount(params);
+      return [...draw(data.current, n - generated, 'D_t', rng), ...draw(data.samples, generated, 'S_t', rng)];
+    }
     case 'expanding': {
+      const generated = generatedCount(params);
       const fresh = generateExpressions({
-        n: n - generatedCount,
+        n: n - generated,
         seed: rng.nextUint32(),
         dMin: params.depth_min,
         dMax: params.depth_max,
@@ -58,18 +57,15 @@ export function nextDataset(params: BuildParams, data: CycleInputs, rng: Rng): E
         unique: true,
         exclude: new Set(data.current.map((r) => r.expression)),
       }).map((expression) => ({ expression, origin: 'fresh' as const, generation: params.generation }));
-      return [...data.current, ...draw(data.samples, generatedCount, 'S_t', rng), ...fresh];
+      return [...data.current, ...draw(data.samples, generated, 'S_t', rng), ...fresh];
     }
   }
 }
 
-/** λ for the cycles that read it; 1 for full_synthetic, whose data is all generated, unused by balanced. */
-function requireLambda(params: BuildParams): number {
-  if (params.cycle === 'incremental' || params.cycle === 'expanding') {
-    if (params.lambda === undefined) throw new Error(`the ${params.cycle} cycle needs lambda`);
-    return params.lambda;
-  }
-  return 1;
+/** k = round(λ·n), for the cycles that read λ. */
+function generatedCount(params: BuildParams): number {
+  if (params.lambda === undefined) throw new Error(`the ${params.cycle} cycle needs lambda`);
+  return Math.round(params.lambda * params.n);
 }
 
 function draw(rows: readonly ExpressionRow[], count: number, name: string, rng: Rng): ExpressionRow[] {

@@ -1,7 +1,8 @@
 /**
- * eval: the measures of EXPERIMENT.md §5 for generation t, on the samples S_t and on the training set D_t:
+ * eval: the measures of docs/EXPERIMENT.md §5 for generation t, on the samples S_t and on the training set D_t:
  * syntactic and semantic correctness, Levenshtein diversity (exact over all pairs, or a seeded estimate over
- * `diversity_pairs` pairs), unique count, mean length and depth, and the share of S_t copied verbatim from D_t.
+ * `diversity_pairs` pairs for S_t and `data_diversity_pairs` for D_t, which the expanding cycle grows by n rows a
+ * generation), unique count, mean length and depth, and the share of S_t copied verbatim from D_t.
  * One row per generation; the same figures become the node's metrics in pipeline.lock.
  */
 import { Table, makeVector } from 'apache-arrow';
@@ -10,7 +11,7 @@ import { copiedShare, summarizeExpressions } from '../metrics/summary.ts';
 import { withMetadata } from './arrow.ts';
 import { expressionsOf } from './dataset.ts';
 
-export type EvalParams = { diversity_pairs: number; generation: number };
+export type EvalParams = { diversity_pairs: number; data_diversity_pairs: number; generation: number };
 
 export default defineStage<EvalParams>({
   name: 'eval',
@@ -18,13 +19,12 @@ export default defineStage<EvalParams>({
   inputs: ['samples', 'dataset'],
   outputs: ['metrics'],
   async run(ctx) {
-    const { diversity_pairs, generation } = ctx.params;
+    const { diversity_pairs, data_diversity_pairs, generation } = ctx.params;
     const samples = expressionsOf(ctx.inputs.samples);
     const dataset = expressionsOf(ctx.inputs.dataset);
-    const options = { diversityPairs: diversity_pairs, seed: ctx.seed };
-    const s = summarizeExpressions(samples, options);
+    const s = summarizeExpressions(samples, { diversityPairs: diversity_pairs, seed: ctx.seed });
     ctx.progress(1, 2, 'samples measured');
-    const d = summarizeExpressions(dataset, options);
+    const d = summarizeExpressions(dataset, { diversityPairs: data_diversity_pairs, seed: ctx.seed });
     const figures: Record<string, number> = {
       'samples.count': s.count,
       'samples.syntactic': s.syntactic,

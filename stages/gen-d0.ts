@@ -1,6 +1,6 @@
 /**
  * gen-d0: the real data. D_0 is n unique Boolean expressions of depth d_min..d_max that evaluate to True,
- * drawn by the random tree builder (EXPERIMENT.md §1).
+ * drawn by the random tree builder (docs/EXPERIMENT.md §1).
  */
 import { defineStage } from '../engine/stage.ts';
 import { generateExpressions } from '../logic/generator.ts';

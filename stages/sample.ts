@@ -1,6 +1,6 @@
 /**
  * sample: S_t is n expressions sampled from M_t at the configured temperature, each from the start token until
- * the end token or the block size (EXPERIMENT.md §3). Every sample is kept, whatever it is: correctness is
+ * the end token or the block size (docs/EXPERIMENT.md §3). Every sample is kept, whatever it is: correctness is
  * measured by eval, never filtered here, because the loop is self-consuming, not curated.
  */
 import { defineStage } from '../engine/stage.ts';

@@ -1,5 +1,5 @@
 /**
- * train: M_t is a GPT trained from scratch on D_t (EXPERIMENT.md §2): AdamW with warm-up and cosine decay,
+ * train: M_t is a GPT trained from scratch on D_t (docs/EXPERIMENT.md §2): AdamW with warm-up and cosine decay,
  * gradient clipping, a 90/10 validation split, and the weights of the best validation loss kept. Training
  * checkpoints through the stage context, so an interrupted run resumes from its last checkpoint.
  */

@@ -9,7 +9,7 @@ import {
   NO_VALUE,
   NOT_RUN,
   parseLock,
-  parseParams,
+  readParamsYaml,
   type Lock,
 } from '../experiment/compare.ts';
 import { makeLock, nodeId, paramsYaml } from './fixtures/compare/locks.ts';
@@ -30,8 +30,8 @@ test('flatten makes dotted keys and keeps lists whole', (t) => {
 });
 
 test('diffParams lists changed, added and removed keys; all adds the unchanged ones', (t) => {
-  const a = parseParams(paramsYaml(0.5), 'a');
-  const b = parseParams(paramsYaml(0.75), 'b');
+  const a = readParamsYaml(paramsYaml(0.5), 'a');
+  const b = readParamsYaml(paramsYaml(0.75), 'b');
   delete (b.model as Record<string, unknown>).dropout;
   (b.model as Record<string, unknown>).bias = true;
   t.deepEqual(diffParams(a, b), [
@@ -116,9 +116,9 @@ test('text output: aligned columns, not run spelled out, signed Δ', (t) => {
   t.regex(text, /2 changed value\(s\) in 2 eval node\(s\)$/);
 });
 
-test('parseLock and parseParams name the file when it is not what they expect', (t) => {
+test('parseLock and readParamsYaml name the file when it is not what they expect', (t) => {
   t.throws(() => parseLock('{', 'HEAD:pipeline.lock'), { message: /HEAD:pipeline.lock is not JSON/ });
   t.throws(() => parseLock('{"version":2,"nodes":{}}', 'x'), { message: /x is not a pipeline.lock \(version 1\): version/ });
-  t.throws(() => parseParams('- 1\n- 2\n', 'p'), { message: /p is not a params file/ });
-  t.deepEqual(parseParams('', 'empty'), {});
+  t.throws(() => readParamsYaml('- 1\n- 2\n', 'p'), { message: /p is not a params file/ });
+  t.deepEqual(readParamsYaml('', 'empty'), {});
 });

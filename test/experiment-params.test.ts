@@ -1,5 +1,6 @@
 import test from 'ava';
 import { readFileSync } from 'node:fs';
+import { lockPathFor } from '../cli/experiment.ts';
 import { loadParams, parseParams, sweepCombinations } from '../experiment/params.ts';
 
 const shipped = readFileSync('params.yaml', 'utf8');
@@ -54,5 +55,19 @@ test('a bad sweep value names the sweep key and index', (t) => {
   const error = t.throws(() => parseParams(shipped, 'p.yaml', ['sweep.cycle.lambda=[0.5, 1.5]']));
   t.regex(error!.message, /sweep\.cycle\.lambda\[1\] = 1\.5: cycle\.lambda: .*<=1/);
   const unknown = t.throws(() => parseParams(shipped, 'p.yaml', ['sweep.model.depth=[1]']));
-  t.regex(unknown!.message, /unknown key "model\.depth"/);
+  t.regex(unknown!.message, /invalid params in p\.yaml:\n.*sweep\.model\.depth: unknown key "model\.depth"/);
+});
+
+test('base values that every sweep point overrides are not held against the file', (t) => {
+  // heads 3 does not divide width 64, but the sweep only ever uses 2 and 4
+  const params = parseParams(shipped.replace('heads: 2', 'heads: 3'), 'p.yaml', ['sweep.model.heads=[2, 4]']);
+  t.deepEqual(sweepCombinations(params).map((p) => p.params.model.heads).sort(), [2, 2, 2, 2, 4, 4, 4, 4]);
+  const bad = t.throws(() => parseParams(shipped, 'p.yaml', ['sweep.model.heads=[2, 3]']));
+  t.regex(bad!.message, /model\.width \(64\) must be divisible by model\.heads \(3\) \(with cycle\.name=full_synthetic, cycle\.lambda=0\.5, model\.heads=3\)/);
+});
+
+test('a params file keeps its lock beside it: params.yaml → pipeline.lock, NAME.yaml → NAME.lock', (t) => {
+  t.is(lockPathFor('params.yaml'), 'pipeline.lock');
+  t.is(lockPathFor('runs/params.yaml'), 'runs/pipeline.lock');
+  t.is(lockPathFor('presets/paper.yaml'), 'presets/paper.lock');
 });

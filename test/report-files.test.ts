@@ -85,7 +85,7 @@ test('writeReport writes SVG, PNG and a self-contained report.html', async (t) =
   t.is(html.match(/<svg /g)?.length, 4);
   t.true(html.includes('<h1>Test run</h1>'));
   t.true(html.includes('2026-01-02T03:04:05.000Z'));
-  t.true(html.includes('Backend: wasm (60 train nodes)'));
+  t.true(html.includes('Backend: wasm (60 trainings)'));
   t.true(html.includes('sweep: { cycle.name: [full_synthetic, balanced, incremental, expanding]'));
   t.regex(html, /<td>expanding λ=0\.75<\/td><td>4<\/td><td>2<\/td>/);
 });

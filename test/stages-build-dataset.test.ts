@@ -1,0 +1,56 @@
+import test from 'ava';
+import { Rng } from '../common/rng.ts';
+import { nextDataset, type BuildParams } from '../stages/build-dataset.ts';
+import type { ExpressionRow } from '../stages/dataset.ts';
+import { generateExpressions } from '../logic/generator.ts';
+
+const n = 20;
+const real = (e: string): ExpressionRow => ({ expression: e, origin: 'real', generation: 0 });
+const d0 = generateExpressions({ n, seed: 1, trueOnly: true, unique: true }).map(real);
+// S_2 with duplicates, as a collapsing model makes them
+const samples: ExpressionRow[] = Array.from({ length: n }, (_, i) => ({ expression: i % 3 === 0 ? 'True' : `not False${' or True'.repeat(i)}`, origin: 'synthetic', generation: 2 }));
+const current: ExpressionRow[] = [...d0.slice(0, 15), ...samples.slice(0, 5).map((r) => ({ ...r, generation: 1 }))];
+const params = (cycle: BuildParams['cycle'], lambda?: number): BuildParams => ({ cycle, lambda, n, depth_min: 1, depth_max: 5, generation: 3 });
+const build = (p: BuildParams) => nextDataset(p, { d0, current, samples }, new Rng(7));
+const count = (rows: ExpressionRow[], origin: string, generation: number) =>
+  rows.filter((r) => r.origin === origin && r.generation === generation).length;
+
+test('full_synthetic is S_t itself', (t) => {
+  t.deepEqual(build(params('full_synthetic')), samples);
+});
+
+test('balanced draws half from D_0 and half from S_t, without replacement', (t) => {
+  const rows = build(params('balanced'));
+  t.is(rows.length, n);
+  t.is(count(rows, 'real', 0), n / 2);
+  t.is(count(rows, 'synthetic', 2), n / 2);
+  t.is(new Set(rows.filter((r) => r.origin === 'real').map((r) => r.expression)).size, n / 2, 'no D_0 row twice');
+});
+
+test('incremental keeps n − round(λn) rows of D_t and adds round(λn) of S_t', (t) => {
+  const rows = build(params('incremental', 0.3));
+  t.is(rows.length, n);
+  t.is(count(rows, 'synthetic', 2), 6);
+  t.is(rows.length - count(rows, 'synthetic', 2), 14);
+  t.true(rows.slice(0, 14).every((r) => current.includes(r)));
+});
+
+test('expanding keeps D_t whole, adds round(λn) of S_t and n − round(λn) fresh True expressions in no earlier dataset', (t) => {
+  const rows = build(params('expanding', 0.25));
+  t.is(rows.length, current.length + n);
+  t.deepEqual(rows.slice(0, current.length), current);
+  t.is(count(rows, 'synthetic', 2), 5);
+  const fresh = rows.filter((r) => r.origin === 'fresh');
+  t.is(fresh.length, 15);
+  t.true(fresh.every((r) => r.generation === 3));
+  const earlier = new Set(current.map((r) => r.expression));
+  t.false(fresh.some((r) => earlier.has(r.expression)));
+  t.is(build(params('expanding', 1)).filter((r) => r.origin === 'fresh').length, 0, 'λ = 1 is pure accumulation');
+});
+
+test('the cycles that read λ refuse to run without it; drawing more rows than exist is an error', (t) => {
+  t.throws(() => build(params('incremental')), { message: /incremental cycle needs lambda/ });
+  t.throws(() => nextDataset({ ...params('balanced'), n: 2 * n + 2 }, { d0, current, samples }, new Rng(1)), {
+    message: /cannot draw 21 rows from D_0: it has only 20/,
+  });
+});
