@@ -17,10 +17,6 @@ export type GraphLoader = (opts: { paramsFile?: string; set: string[]; command: 
 
 interface CommonArgs { store?: string; params?: string; set?: string[]; json?: boolean }
 
-const noLoader: GraphLoader = async () => {
-  throw new Error('no experiment graph is registered with the engine commands yet');
-};
-
 function openStore(args: CommonArgs): Store {
   return new Store(storeRoot(args.store));
 }
@@ -37,17 +33,27 @@ function withCommon<T>(yargs: Argv<T>, graph: boolean) {
     : y;
 }
 
-export function registerEngineCommands(cli: Argv, loadGraph: GraphLoader = noLoader): Argv {
+/** --jobs as typed, so the error can quote it (yargs would turn 'abc' into NaN). */
+function parseJobs(value: string): number {
+  if (!/^[1-9]\d*$/.test(String(value).trim())) throw new Error(`--jobs wants a positive integer, got '${value}'`);
+  return Number(value);
+}
+
+export function registerEngineCommands(cli: Argv, loadGraph: GraphLoader): Argv {
   const load = (args: CommonArgs, command: 'repro' | 'status' | 'dag', store?: Store) =>
     loadGraph({ paramsFile: args.params, set: args.set ?? [], command, store });
 
   return cli
     .command('repro', 'run every node that is not cached, then write pipeline.lock', (y) => withCommon(y, true)
-      .option('jobs', { alias: 'j', type: 'number', describe: 'worker processes (default: number of cores)' })
+      .option('jobs', { alias: 'j', type: 'string', coerce: parseJobs, describe: 'worker processes, a positive integer (default: number of cores)' })
       .option('dry', { type: 'boolean', default: false, describe: 'list what would run and why; run nothing' })
       .option('force', { type: 'string', array: true, default: [] as string[], describe: 'rerun nodes whose id matches this glob, even if cached' })
       .option('verify', { type: 'boolean', default: false, describe: 're-hash the outputs of cached nodes; recompute corrupt ones' })
-      .option('json', { type: 'boolean', default: false, describe: 'with --dry: JSON output' }), async (args) => {
+      .option('json', { type: 'boolean', default: false, describe: 'with --dry: the nodes that would run as JSON (an error without --dry)' })
+      .check((args) => {
+        if (args.json && !args.dry) throw new Error('--json only applies to --dry (repro prints a progress display, not JSON)');
+        return true;
+      }), async (args) => {
       const store = openStore(args);
       const { nodes, lockPath } = await load(args, 'repro', store);
       if (args.dry) {

@@ -66,7 +66,10 @@ interface Worker {
 export class LocalExecutor implements Executor {
   private readonly jobs: number;
   constructor(private readonly options: LocalExecutorOptions) {
-    this.jobs = Math.max(1, options.jobs ?? availableParallelism());
+    const jobs = options.jobs ?? availableParallelism();
+    // NaN or 0 would start nothing and wait forever.
+    if (!Number.isInteger(jobs) || jobs < 1) throw new Error(`jobs must be a positive integer, got ${jobs}`);
+    this.jobs = jobs;
   }
 
   run(plan: Plan, hooks: ExecutionHooks): Promise<ExecutionResult> {
@@ -185,12 +188,13 @@ class Run {
     }
     const worker = [...this.workers].find((w) => !w.job) ?? this.spawn();
     worker.job = { ...job, lock, logPath: store.logPath(job.key) };
-    this.hooks.event({ type: 'start', node: job.node });
     const task: Task = {
       key: job.key, sid: job.node.sid, ids: job.node.ids, module: job.node.stage.module, params: job.node.params,
       inputs: job.manifest.inputs, seed: job.node.seed, manifest: job.manifest, storeRoot: store.root,
     };
     worker.child.send({ type: 'run', task } satisfies ToWorker);
+    // After the send: an interrupt raised from this event must reach the worker after its task, not before.
+    this.hooks.event({ type: 'start', node: job.node });
   }
 
   private spawn(): Worker {

@@ -1,11 +1,12 @@
 /**
- * Per-key locks that work across processes and across machines sharing the store. A lock is a file created
- * with O_EXCL holding its owner (pid, host, start time); the owner touches it every few seconds. A lock is
- * stale when its owner is a dead process on this host, or when nobody has touched it for `staleMs` (the only
- * test possible for a process on another host).
+ * Per-key locks that work across processes and across machines sharing the store. A lock is a file holding its
+ * owner (pid, host, start time), put in place whole by link(2), which fails with EEXIST if the lock exists; the
+ * owner touches it every few seconds. A lock is stale when its owner is a dead process on this host, or when
+ * nobody has touched it for `staleMs` (the only test possible for a process on another host).
  */
-import { mkdirSync, openSync, readFileSync, rmdirSync, rmSync, statSync, utimesSync, writeSync, closeSync } from 'node:fs';
-import { HOST, processAlive } from './store.ts';
+import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, rmdirSync, rmSync, statSync, utimesSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { HOST, processAlive, tempPathIn } from './store.ts';
 
 export interface LockOwner {
   pid: number;
@@ -15,7 +16,12 @@ export interface LockOwner {
   token: string;
 }
 
-export const LOCK_STALE_MS = Number(process.env.PIPELINE_LOCK_STALE_MS ?? 120_000);
+const LOCK_STALE_MS = Number(process.env.PIPELINE_LOCK_STALE_MS ?? 120_000);
+/**
+ * A lock without a readable owner cannot come from acquire (the file appears complete), only from a crash or an
+ * older writer that created the file before writing it: it is stale once it is this old.
+ */
+const UNREADABLE_STALE_MS = 5_000;
 const HEARTBEAT_MS = Math.max(50, Math.min(5_000, LOCK_STALE_MS / 4));
 
 export class Lock {
@@ -24,21 +30,24 @@ export class Lock {
   /** Takes the lock, taking over a stale one; returns the live owner instead when someone else holds it. */
   static acquire(path: string): Lock | LockOwner {
     const owner: LockOwner = { pid: process.pid, host: HOST, started: new Date().toISOString(), token: Math.random().toString(36).slice(2) };
-    for (let attempt = 0; attempt < 3; attempt++) {
-      try {
-        const fd = openSync(path, 'wx');
-        writeSync(fd, JSON.stringify(owner));
-        closeSync(fd);
-        const lock = new Lock(path, owner);
-        held.add(lock);
-        return lock;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    const temp = writeTemp(path, JSON.stringify(owner));
+    try {
+      for (let attempt = 0; attempt < 3; attempt++) {
+        try {
+          linkSync(temp, path);
+          const lock = new Lock(path, owner);
+          held.add(lock);
+          return lock;
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        }
+        const state = inspectLock(path);
+        if (state === 'free') continue;
+        if (state.live) return state.owner;
+        takeOver(path, state);
       }
-      const state = inspectLock(path);
-      if (state === 'free') continue;
-      if (state.live) return state.owner;
-      takeOver(path, state.owner);
+    } finally {
+      rmSync(temp, { force: true });
     }
     // Still contended after three rounds: report it as held and let the caller retry later.
     return readOwner(path) ?? { ...owner, pid: 0, host: 'unknown' };
@@ -51,19 +60,36 @@ export class Lock {
   }
 }
 
-/** 'free', or who holds the lock and whether they are alive. */
-export function inspectLock(path: string): 'free' | { owner: LockOwner; live: boolean } {
+/** The owner JSON in a fsynced temp file next to the lock, ready to be linked into place. */
+function writeTemp(path: string, text: string): string {
+  const temp = tempPathIn(dirname(path));
+  const fd = openSync(temp, 'wx');
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  return temp;
+}
+
+/** What a stale lock looked like when inspected, so that a takeover removes that file and no later one. */
+interface LockState { owner: LockOwner; live: boolean; ino: number; mtimeMs: number }
+
+/** 'free', or who holds the lock and whether they are alive. An unreadable owner has token ''. */
+export function inspectLock(path: string): 'free' | LockState {
+  let ino: number;
   let mtimeMs: number;
   try {
-    mtimeMs = statSync(path).mtimeMs;
+    ({ ino, mtimeMs } = statSync(path));
   } catch {
     return 'free';
   }
-  // A lock file caught between create and write reads empty: treat it as live until it goes stale by age.
-  const owner = readOwner(path) ?? { pid: 0, host: '?', started: new Date(mtimeMs).toISOString(), token: '' };
-  const fresh = Date.now() - mtimeMs < LOCK_STALE_MS;
+  const read = readOwner(path);
+  const owner = read ?? { pid: 0, host: '?', started: new Date(mtimeMs).toISOString(), token: '' };
+  const fresh = Date.now() - mtimeMs < (read ? LOCK_STALE_MS : UNREADABLE_STALE_MS);
   const live = owner.host === HOST && owner.pid > 0 ? processAlive(owner.pid) && fresh : fresh;
-  return { owner, live };
+  return { owner, live, ino, mtimeMs };
 }
 
 function readOwner(path: string): LockOwner | undefined {
@@ -78,7 +104,7 @@ function readOwner(path: string): LockOwner | undefined {
  * Removes a stale lock. Two processes may both find it stale; the guard directory (mkdir is atomic) lets one
  * of them re-check and remove it, so nobody removes a lock that was taken afresh in between.
  */
-function takeOver(path: string, stale: LockOwner): void {
+function takeOver(path: string, stale: LockState): void {
   const guard = `${path}.takeover`;
   try {
     mkdirSync(guard);
@@ -90,7 +116,10 @@ function takeOver(path: string, stale: LockOwner): void {
     return;
   }
   try {
-    if (readOwner(path)?.token === stale.token) rmSync(path, { force: true });
+    // Same file (inode), untouched since, same owner: an unreadable lock has no token to tell it from a new one.
+    const now = statSync(path, { throwIfNoEntry: false });
+    const unchanged = now?.ino === stale.ino && now.mtimeMs === stale.mtimeMs && (readOwner(path)?.token ?? '') === stale.owner.token;
+    if (unchanged) rmSync(path, { force: true });
   } finally {
     rmdirSync(guard);
   }

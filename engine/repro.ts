@@ -29,7 +29,7 @@ export interface ReproResult {
   exitCode: number;
 }
 
-export function forceMatcher(globs: readonly string[] = []): (node: PlanNode) => boolean {
+function forceMatcher(globs: readonly string[] = []): (node: PlanNode) => boolean {
   const matchers = globs.map(globMatcher);
   return (node) => node.ids.some((id) => matchers.some((m) => m(id)));
 }
@@ -56,7 +56,7 @@ export function dryRun(specs: readonly NodeSpec[], store: Store, force: string[]
  * pipeline.lock: every committed node under each of its ids, sorted, 2-space JSON with a trailing newline, so
  * that git diffs of it are small and `metrics diff` can read any version. Nodes not computed are absent.
  */
-export function writeLockFile(path: string, plan: Plan, outcomes: Map<string, Outcome>): void {
+function writeLockFile(path: string, plan: Plan, outcomes: Map<string, Outcome>): void {
   const nodes: Record<string, unknown> = {};
   for (const node of plan.nodes) {
     const outcome = outcomes.get(node.sid);

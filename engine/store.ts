@@ -12,7 +12,7 @@
  * a node's run record is written last. A crash at any instant leaves either nothing or a complete file (plus
  * perhaps a temp file that `gc` removes), and never a run record without its objects.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync, appendFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeSync, appendFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Table } from 'apache-arrow';
@@ -71,7 +71,7 @@ export class Store {
   readonly root: string;
   /** Warnings (garbage run records, corrupt objects) for the command to show once. */
   readonly warnings: string[] = [];
-  private index?: Map<string, { size: number; record: RunRecord }>;
+  private index?: Map<string, IndexEntry>;
 
   constructor(root: string) {
     this.root = root;
@@ -91,11 +91,21 @@ export class Store {
 
   // ---- objects -------------------------------------------------------------------------------------------
 
-  /** Writes a table as an Arrow IPC file and returns its hash; an object that exists already is not rewritten. */
+  /**
+   * Writes a table as an Arrow IPC file and returns its hash. An object that exists already is not rewritten but
+   * touched: gc spares unreferenced objects newer than the oldest running lock, and this one is about to be used.
+   */
   async putObject(table: Table): Promise<string> {
     const bytes = (await arrow()).tableToIPC(table, 'file');
     const hash = hashBytes(bytes);
-    if (!existsSync(this.objectPath(hash))) writeAtomic(this.objectPath(hash), bytes);
+    const path = this.objectPath(hash);
+    try {
+      const now = new Date();
+      utimesSync(path, now, now);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      writeAtomic(path, bytes);
+    }
     return hash;
   }
 
@@ -116,10 +126,12 @@ export class Store {
     return existsSync(this.objectPath(hash));
   }
 
-  /** A corrupt object is removed, so the runs that produced it count as missing and are recomputed. */
+  /** A corrupt (or vanished) object is removed, so the runs that produced it count as missing and are recomputed. */
   dropCorruptObject(hash: string): void {
-    this.warn(`object ${hash} is corrupt (content does not match its name); removed, its producer will rerun`);
-    rmSync(this.objectPath(hash), { force: true });
+    const path = this.objectPath(hash);
+    this.warn(existsSync(path) ? `object ${hash} is corrupt (content does not match its name); removed, its producer will rerun`
+      : `object ${hash} is missing (deleted while in use?); its producer will rerun`);
+    rmSync(path, { force: true });
   }
 
   /** Finds the one object whose hash starts with `prefix`. */
@@ -134,28 +146,21 @@ export class Store {
 
   /** The commit point of a node: its objects are already durable when this is called. */
   commitRun(record: RunRecord): void {
-    const text = JSON.stringify(record, null, 2) + '\n';
-    writeAtomic(this.runPath(record.key), Buffer.from(text));
+    const path = this.runPath(record.key);
+    writeAtomic(path, Buffer.from(JSON.stringify(record, null, 2) + '\n'));
+    const entry: IndexEntry = { ...fileStamp(path), record };
     // One write(2) with O_APPEND: concurrent committers interleave whole lines. The index is only a cache of
     // runs/, so a lost or torn line costs a file read later, never a wrong answer.
-    appendFileSync(this.indexPath, JSON.stringify({ size: Buffer.byteLength(text), record }) + '\n');
-    this.loadIndex().set(record.key, { size: Buffer.byteLength(text), record });
+    appendFileSync(this.indexPath, JSON.stringify(entry) + '\n');
+    this.loadIndex().set(record.key, entry);
   }
 
   /**
    * The committed run for a key, or undefined when there is none or its outputs are gone. The index answers
-   * when its entry matches the record file's size (one stat); otherwise the record file is read.
+   * when its entry matches the record file's size and mtime (one stat); otherwise the record file is read.
    */
   lookupRun(key: string): RunRecord | undefined {
-    const path = this.runPath(key);
-    let size: number;
-    try {
-      size = statSync(path).size;
-    } catch {
-      return undefined;
-    }
-    const cached = this.loadIndex().get(key);
-    const record = cached && cached.size === size ? cached.record : this.readRunFile(path);
+    const record = this.readRun(this.loadIndex(), key, this.runPath(key));
     if (!record) return undefined;
     return Object.values(record.outputs).every((hash) => this.hasObject(hash)) ? record : undefined;
   }
@@ -166,9 +171,7 @@ export class Store {
     const out: RunRecord[] = [];
     for (const file of readdirSync(join(this.root, 'runs'))) {
       if (!file.endsWith('.json') || file.startsWith(TEMP_PREFIX)) continue;
-      const path = join(this.root, 'runs', file);
-      const cached = index.get(file.slice(0, -'.json'.length));
-      const record = cached && cached.size === statSync(path).size ? cached.record : this.readRunFile(path);
+      const record = this.readRun(index, file.slice(0, -'.json'.length), join(this.root, 'runs', file));
       if (record) out.push(record);
     }
     return out;
@@ -184,12 +187,25 @@ export class Store {
 
   /** Rewrites the index from the run records (after gc), dropping torn lines and deleted runs. */
   compactIndex(records: RunRecord[]): void {
-    const lines = records.map((record) => {
-      const size = statSync(this.runPath(record.key)).size;
-      return JSON.stringify({ size, record }) + '\n';
-    });
+    const lines = records.map((record) => JSON.stringify({ ...fileStamp(this.runPath(record.key)), record } satisfies IndexEntry) + '\n');
     writeAtomic(this.indexPath, Buffer.from(lines.join('')));
     this.index = undefined;
+  }
+
+  /**
+   * The record in a run file (undefined when there is none), from the index when the entry matches the file's
+   * size and mtime: a --force rerun rewrites the file with a new mtime, so an entry left stale by a lost append
+   * is not mistaken for it even at the same size.
+   */
+  private readRun(index: Map<string, IndexEntry>, key: string, path: string): RunRecord | undefined {
+    const cached = index.get(key);
+    let stamp: { size: number; mtimeMs: number };
+    try {
+      stamp = fileStamp(path);
+    } catch {
+      return undefined;
+    }
+    return cached && cached.size === stamp.size && cached.mtimeMs === stamp.mtimeMs ? cached.record : this.readRunFile(path);
   }
 
   private readRunFile(path: string): RunRecord | undefined {
@@ -204,7 +220,7 @@ export class Store {
     return record;
   }
 
-  private loadIndex(): Map<string, { size: number; record: RunRecord }> {
+  private loadIndex(): Map<string, IndexEntry> {
     if (this.index) return this.index;
     this.index = new Map();
     let text = '';
@@ -216,8 +232,9 @@ export class Store {
     for (const line of text.split('\n')) {
       if (!line) continue;
       try {
-        const entry = JSON.parse(line) as { size: number; record: RunRecord };
-        if (typeof entry.size === 'number' && entry.record?.key) this.index.set(entry.record.key, entry);
+        const entry = JSON.parse(line) as IndexEntry;
+        // Entries without an mtime (older indexes) are skipped: their record files are read instead.
+        if (typeof entry.size === 'number' && typeof entry.mtimeMs === 'number' && entry.record?.key) this.index.set(entry.record.key, entry);
       } catch {
         // A torn line from a crash mid-append: the record file is still the truth.
       }
@@ -251,7 +268,7 @@ export class Store {
   /** Temp files left by writers that died (their pid is gone on this host) or older than a day (other hosts). */
   staleTempFiles(): string[] {
     const out: string[] = [];
-    for (const dir of ['objects', 'runs', 'checkpoints', '.']) {
+    for (const dir of ['objects', 'runs', 'checkpoints', 'locks', '.']) {
       for (const file of readdirSync(join(this.root, dir))) {
         if (!file.startsWith(TEMP_PREFIX)) continue;
         const path = join(this.root, dir, file);
@@ -262,6 +279,14 @@ export class Store {
     }
     return out;
   }
+}
+
+/** A line of index.jsonl: a run record and the size and mtime of its file when the line was written. */
+interface IndexEntry { size: number; mtimeMs: number; record: RunRecord }
+
+function fileStamp(path: string): { size: number; mtimeMs: number } {
+  const { size, mtimeMs } = statSync(path);
+  return { size, mtimeMs };
 }
 
 function parseRun(text: string): RunRecord | undefined {
@@ -283,13 +308,18 @@ export function processAlive(pid: number): boolean {
   }
 }
 
+/** A fresh temp file name in `dir`; it carries host and pid so gc can tell a dead writer's leftovers. */
+export function tempPathIn(dir: string): string {
+  return join(dir, `${TEMP_PREFIX}${HOST}~${process.pid}~${Math.random().toString(36).slice(2)}`);
+}
+
 /**
  * Temp file in the target's directory (so rename is atomic), fsync, rename, fsync the directory so the rename
- * itself survives power loss. The temp name carries host and pid so gc can tell a dead writer's leftovers.
+ * itself survives power loss.
  */
 export function writeAtomic(path: string, bytes: Uint8Array): void {
   const dir = join(path, '..');
-  const temp = join(dir, `${TEMP_PREFIX}${HOST}~${process.pid}~${Math.random().toString(36).slice(2)}`);
+  const temp = tempPathIn(dir);
   const fd = openSync(temp, 'wx');
   try {
     for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at, bytes.length - at);

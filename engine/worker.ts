@@ -45,6 +45,8 @@ async function loadStage(module: string): Promise<Stage<any>> {
 }
 
 async function runTask(task: Task): Promise<FromWorker> {
+  // Before anything that awaits: an abort that arrives while the stage loads or its inputs are read must not be lost.
+  const controller = (current = new AbortController());
   let store = stores.get(task.storeRoot);
   if (!store) stores.set(task.storeRoot, (store = new Store(task.storeRoot)));
   const logPath = store.logPath(task.key);
@@ -59,14 +61,15 @@ async function runTask(task: Task): Promise<FromWorker> {
       try {
         inputs[name] = await store.getObject(hash);
       } catch (error) {
-        if (!(error instanceof CorruptObjectError)) throw error;
+        // A vanished input (deleted by a concurrent gc, or by hand) is recovered like a corrupt one: recompute it.
+        if (!(error instanceof CorruptObjectError) && (error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
         corrupt.push(hash);
       }
     }
     if (corrupt.length) throw new CorruptObjectError(corrupt);
+    controller.signal.throwIfAborted();
 
     const metrics: Record<string, number | string> = {};
-    current = new AbortController();
     let lastProgress = 0;
     const ctx: StageContext<Json> = {
       params: task.params,
@@ -86,10 +89,10 @@ async function runTask(task: Task): Promise<FromWorker> {
         load: () => store.loadCheckpoint(task.key),
         save: (table) => store.saveCheckpoint(task.key, table),
       },
-      signal: current.signal,
+      signal: controller.signal,
     };
     const produced = await stage.run(ctx);
-    current.signal.throwIfAborted();
+    controller.signal.throwIfAborted();
 
     const outputs: Record<string, string> = {};
     for (const name of stage.outputs) {

@@ -99,7 +99,7 @@ test('show prints schema, metadata and rows; gc is a dry run unless --force', as
   t.regex(shown.stdout, /x: Float64/);
   t.regex(shown.stdout, /toy\.stage: source/);
 
-  // A new offset leaves the old shift/combine outputs referenced by their (kept) run records: nothing to collect.
+  // Every object is an output of a run record: nothing to collect.
   t.regex((await ws.run(['gc'])).stdout, /nothing to collect/);
   // Garbage: an unreferenced object, a dead writer's temp file, a checkpoint of a committed key.
   writeFileSync(join(ws.store, 'objects', '0123456789abcdef.arrow'), 'orphan');
@@ -115,4 +115,17 @@ test('show prints schema, metadata and rows; gc is a dry run unless --force', as
   t.regex(real.stdout, /deleted 3 files/);
   t.false(readdirSync(join(ws.store, 'objects')).includes('0123456789abcdef.arrow'));
   t.regex((await ws.run(['repro'])).stdout, /nothing to do/);
+});
+
+test('repro rejects a --jobs that is not a positive integer, and --json without --dry', async (t) => {
+  const ws = new Workspace();
+  for (const jobs of ['abc', '0', '-2']) {
+    const result = await ws.run(['repro', '--jobs', jobs]);
+    t.not(result.code, 0);
+    t.regex(result.stderr, new RegExp(`--jobs .*'${jobs}'`));
+  }
+  const json = await ws.run(['repro', '--json']);
+  t.not(json.code, 0);
+  t.regex(json.stderr, /--json only applies to --dry/);
+  t.deepEqual(ws.counts(), {}, 'nothing ran');
 });

@@ -3,10 +3,14 @@
  * store, failing and crashing nodes, corrupt objects and truncated run records.
  */
 import test from 'ava';
-import { existsSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { LocalExecutor, type ExecEvent } from '../engine/executor.ts';
+import { buildPlan } from '../engine/graph.ts';
 import { hashBytes } from '../engine/hash.ts';
+import { Store } from '../engine/store.ts';
 import { finished, waitFor, Workspace } from './fixtures/engine/harness.ts';
+import { toyLoader } from './fixtures/engine/toy-graph.ts';
 
 const SLOW = { steps: 8, sleepMs: 150 };
 
@@ -148,4 +152,63 @@ test('a corrupt object is detected and recomputed; a truncated run record is ign
   t.regex(afterTruncation.stderr, /ignoring unreadable run record/);
   t.deepEqual(ws.counts(), { source: 1, scale: 2, shift: 3, combine: 3 });
   verifyStore(ws);
+});
+
+test('a lock file left empty by a crash is taken over once it is old, and its node runs', async (t) => {
+  const ws = new Workspace();
+  const dry = JSON.parse((await ws.run(['repro', '--dry', '--json'])).stdout) as Array<{ ids: string[]; key: string | null }>;
+  const lockPath = join(ws.store, 'locks', `${dry.find((s) => s.ids[0] === 'source')!.key}.lock`);
+  writeFileSync(lockPath, '');
+  const old = new Date(Date.now() - 60_000);
+  utimesSync(lockPath, old, old);
+  const child = ws.spawn(['repro', '--jobs', '1']);
+  // Before the fix this waited forever for "pid 0 on unknown".
+  const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 30_000);
+  const result = await finished(child);
+  clearTimeout(timer);
+  t.is(result.code, 0, result.stdout + result.stderr);
+  t.deepEqual(ws.counts(), { source: 1, scale: 1, shift: 1, combine: 1 });
+  t.deepEqual(readdirSync(join(ws.store, 'locks')), []);
+});
+
+/** A store on which an object exists when first looked up, then is gone: a concurrent gc deleted it in between. */
+class VanishingStore extends Store {
+  private seen = false;
+
+  constructor(root: string, private readonly vanishing: string) {
+    super(root);
+  }
+
+  override hasObject(hash: string): boolean {
+    if (hash !== this.vanishing || this.seen) return super.hasObject(hash);
+    this.seen = true;
+    return true;
+  }
+}
+
+test('an input deleted after its producer was found cached is recomputed, and its consumer runs', async (t) => {
+  const ws = new Workspace();
+  t.is((await ws.run(['repro', '--jobs', '1'])).code, 0);
+  const scaled = ws.lock().nodes.scale.outputs.data;
+  rmSync(join(ws.store, 'objects', `${scaled}.arrow`));
+  const store = new VanishingStore(ws.store, scaled);
+  // A new offset: shift must run and read scale's output, which the executor believes exists.
+  const plan = buildPlan((await toyLoader({ set: ['offset=5'], command: 'repro' })).nodes);
+  const { outcomes } = await new LocalExecutor({ store, jobs: 1 }).run(plan, { event() {} });
+  const status = (id: string) => outcomes.get(plan.byId.get(id)!.sid)!.status;
+  t.deepEqual(['source', 'scale', 'shift', 'combine'].map(status), ['cached', 'ran', 'ran', 'ran']);
+  t.regex(store.warnings.join('\n'), new RegExp(`object ${scaled} is missing`));
+  t.true(store.hasObject(scaled), 'recomputed to the same bytes');
+});
+
+test('an interrupt that arrives while a worker is still loading its stage stops the node', async (t) => {
+  const store = new Store(new Workspace().store);
+  const plan = buildPlan((await toyLoader({ set: [], command: 'repro' })).nodes);
+  const controller = new AbortController();
+  // The first node starts in a fresh worker, which is still importing when the abort comes.
+  const hooks = { event: (e: ExecEvent) => { if (e.type === 'start') controller.abort(); } };
+  const result = await new LocalExecutor({ store, jobs: 1, signal: controller.signal, graceMs: 60_000 }).run(plan, hooks);
+  t.true(result.interrupted);
+  t.is(result.outcomes.get(plan.byId.get('source')!.sid)?.status, 'interrupted');
+  t.deepEqual(readdirSync(join(store.root, 'runs')), []);
 });

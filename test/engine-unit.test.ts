@@ -4,12 +4,12 @@
  */
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { makeTable } from 'apache-arrow';
 import pl from 'nodejs-polars';
+import { LocalExecutor } from '../engine/executor.ts';
 import { buildPlan, expandSweep, globMatcher, type NodeSpec } from '../engine/graph.ts';
 import { canonicalJson } from '../engine/hash.ts';
 import { localClosure } from '../engine/fingerprint.ts';
@@ -67,7 +67,6 @@ test('code fingerprints follow local imports, not packages or type-only imports'
   writeFileSync(join(dir, 'types.ts'), 'export type X = number;\n');
   const closure = localClosure(join(dir, 'stage.ts'));
   t.deepEqual([...closure.keys()].map((f) => f.slice(dir.length + 1)).sort(), ['deep.ts', 'helper.ts', 'lazy.ts', 'stage.ts']);
-  t.true(pathToFileURL(join(dir, 'stage.ts')).href.startsWith('file://'));
 });
 
 test('locks: exclusive, released, and taken over from a dead process or a silent host', (t) => {
@@ -94,6 +93,16 @@ test('locks: exclusive, released, and taken over from a dead process or a silent
   const fromHost = Lock.acquire(path);
   t.true(fromHost instanceof Lock, 'a lock nobody touched for longer than the timeout is taken over');
   (fromHost as Lock).release();
+
+  // An ownerless lock (a crash between create and write, by an older writer): respected briefly, then taken over.
+  writeFileSync(path, '');
+  t.false(Lock.acquire(path) instanceof Lock, 'a fresh empty lock may still be being written');
+  utimesSync(path, old, old);
+  const fromEmpty = Lock.acquire(path);
+  t.true(fromEmpty instanceof Lock, 'an old empty lock is taken over');
+  t.is(JSON.parse(readFileSync(path, 'utf8')).pid, process.pid, 'a lock appears with its owner written');
+  (fromEmpty as Lock).release();
+  t.deepEqual(readdirSync(dir), [], 'no temp files are left behind');
 });
 
 test('store: objects round-trip with metadata, corruption is caught, truncated records are ignored', async (t) => {
@@ -102,6 +111,11 @@ test('store: objects round-trip with metadata, corruption is caught, truncated r
   table.schema.metadata.set('generation', '3');
   const hash = await store.putObject(table);
   t.is(await store.putObject(table), hash, 'same content, same name');
+  // Writing an existing object touches it: gc spares objects newer than the oldest running node.
+  const old = new Date(Date.now() - 3_600_000);
+  utimesSync(store.objectPath(hash), old, old);
+  await store.putObject(table);
+  t.true(Date.now() - statSync(store.objectPath(hash)).mtimeMs < 60_000, 'an existing object is touched when written again');
   const back = await store.getObject(hash);
   t.deepEqual([...back.getChild('x')!.toArray()], [1.5, 2.5, 4]);
   t.is(back.schema.metadata.get('generation'), '3');
@@ -122,6 +136,13 @@ test('store: objects round-trip with metadata, corruption is caught, truncated r
   };
   store.commitRun(record);
   t.deepEqual(new Store(store.root).lookupRun('k1'), record, 'found through the index by a fresh reader');
+  // A rerun whose index append was lost, with a record of the same byte size: the index entry must not answer.
+  const rerun = { ...record, metrics: { loss: 0.7 } };
+  writeFileSync(store.runPath('k1'), JSON.stringify(rerun, null, 2) + '\n');
+  const later = new Date(Date.now() + 5_000);
+  utimesSync(store.runPath('k1'), later, later);
+  t.is(statSync(store.runPath('k1')).size, Buffer.byteLength(JSON.stringify(record, null, 2) + '\n'));
+  t.deepEqual(new Store(store.root).lookupRun('k1'), rerun, 'the record file wins over an index entry of the same size');
   truncateSync(store.runPath('k1'), 20);
   const fresh = new Store(store.root);
   t.is(fresh.lookupRun('k1'), undefined);
@@ -132,6 +153,12 @@ test('store: objects round-trip with metadata, corruption is caught, truncated r
   writeFileSync(store.objectPath(hash), bytes);
   await t.throwsAsync(() => store.getObject(hash), { instanceOf: CorruptObjectError });
   t.is(store.verifyObject(hash), 'corrupt');
+});
+
+test('the executor refuses a jobs count that is not a positive integer', (t) => {
+  const store = new Store(tmp());
+  for (const jobs of [NaN, 0, -1, 1.5]) t.throws(() => new LocalExecutor({ store, jobs }), { message: /jobs must be a positive integer/ });
+  t.notThrows(() => new LocalExecutor({ store, jobs: 1 }));
 });
 
 test('manifest diffs name the field that changed', (t) => {
