@@ -8,7 +8,7 @@ import type { GraphLoader } from './engine.ts';
 import { buildPlan, type NodeSpec } from '../engine/graph.ts';
 import { assess } from '../engine/status.ts';
 import type { Store } from '../engine/store.ts';
-import { trainingWork } from '../experiment/estimate.ts';
+import { trainingWork, type TrainingWork } from '../experiment/estimate.ts';
 import { experimentGraph } from '../experiment/graph.ts';
 import { loadParams, type ParamsFile } from '../experiment/params.ts';
 
@@ -41,9 +41,12 @@ export function lockPathFor(paramsFile: string): string {
 
 async function warnIfGpuSized(params: ParamsFile, nodes: NodeSpec[], store: Store): Promise<void> {
   const plan = buildPlan(nodes);
+  const hoursOf = (work: TrainingWork) => work.flops / CPU_TRAINING_FLOPS / 3600;
+  // Ask the store what is cached only when the whole experiment is big enough to matter: a small one skips it.
+  if (hoursOf(trainingWork(plan, () => false)) < WARN_HOURS) return;
   const cached = new Set(assess(plan, store).filter((s) => s.state === 'cached').map((s) => s.node.sid));
   const work = trainingWork(plan, (sid) => cached.has(sid));
-  const hours = work.flops / CPU_TRAINING_FLOPS / 3600;
+  const hours = hoursOf(work);
   if (hours < WARN_HOURS) return;
   // Only now load TensorFlow.js: a small experiment should not pay for the check.
   const { selectBackend } = await import('../model/backend.ts');
