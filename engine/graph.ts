@@ -2,6 +2,10 @@
  * From node specs to a plan: structural identities, deduplication and dependency order. A node's structural
  * identity is known before anything runs (it names upstream nodes by identity, not by content), so dedupe,
  * seeds, `repro --dry`, `status` and `dag` all work on an empty store.
+ *
+ * A node's seed comes from the same identity without the code fingerprints: editing a stage's source reruns it and
+ * what follows, but with the seeds it had, so a change that does not alter behaviour reproduces the same outputs
+ * (and the nodes downstream of them are cache hits again).
  */
 import { codeFingerprint } from './fingerprint.ts';
 import { canonicalJson, hashJson } from './hash.ts';
@@ -50,6 +54,7 @@ export function buildPlan(specs: readonly NodeSpec[]): Plan {
     specById.set(spec.id, spec);
   }
   const sidOf = new Map<string, string>();
+  const seedIdOf = new Map<string, string>();
   const bySid = new Map<string, PlanNode>();
   const order: PlanNode[] = [];
   const visiting = new Set<string>();
@@ -73,13 +78,16 @@ export function buildPlan(specs: readonly NodeSpec[]): Plan {
     const code = codeFingerprint(spec.stage.module);
     // canonicalJson names the offending key if the params slice holds NaN, Infinity or undefined.
     canonicalJson(spec.params, `${spec.id}.params`);
-    const sid = hashJson({ stage: spec.stage.name, code, params: spec.params, inputs, seedBase: spec.seedBase ?? null });
+    const identity = { stage: spec.stage.name, params: spec.params, seedBase: spec.seedBase ?? null };
+    const sid = hashJson({ ...identity, code, inputs });
+    const seedInputs = Object.fromEntries(Object.entries(inputs).map(([name, i]) => [name, { seed: seedIdOf.get(i.sid)!, output: i.output }]));
+    seedIdOf.set(sid, hashJson({ ...identity, inputs: seedInputs }));
     visiting.delete(spec.id);
     sidOf.set(spec.id, sid);
     let node = bySid.get(sid);
     if (!node) {
       node = {
-        sid, ids: [], stage: spec.stage, params: spec.params, code, seed: parseInt(sid.slice(0, 8), 16),
+        sid, ids: [], stage: spec.stage, params: spec.params, code, seed: parseInt(seedIdOf.get(sid)!.slice(0, 8), 16),
         inputs, deps: [...new Set(Object.values(inputs).map((i) => i.sid))], children: [], tags: {},
       };
       bySid.set(sid, node);

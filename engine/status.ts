@@ -75,7 +75,7 @@ export function diffManifests(before: Manifest, after: Manifest): string[] {
   for (const name of [...new Set([...Object.keys(before.inputs), ...Object.keys(after.inputs)])].sort()) {
     if (before.inputs[name] !== after.inputs[name]) out.push(`input ${name} changed`);
   }
-  // The seed follows from the structural identity: worth naming only when nothing upstream of it explains it.
+  // The seed follows from params and upstream identities: worth naming only when nothing else explains it.
   if (before.seed !== after.seed && out.length === 0) out.push(`seed: ${before.seed} → ${after.seed}`);
   return out;
 }
