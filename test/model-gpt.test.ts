@@ -19,7 +19,7 @@ test('tokenizer round trip; EOS is 7 and ends decoding', (t) => {
   t.is(EOS, 7);
   t.is(decodeTokens(ids), text);
   t.is(decodeTokens([...ids, EOS, 0, 1]), text);
-  t.throws(() => encodeExpression('True xor False'), { message: /unknown token "xor"/ });
+  t.throws(() => encodeExpression('True xor False'), { message: /unknown word 'xor'/ });
 });
 
 test('KV-cache decoding gives the logits of the full forward pass (wasm)', async (t) => {
