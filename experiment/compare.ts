@@ -3,6 +3,7 @@
  * working tree, and compare them key by key (params) or node by node and metric by metric (eval metrics).
  * Everything here but `readVersion` is a pure function of its arguments.
  */
+import { EVAL_METRICS } from '../stages/eval.ts';
 import { CYCLES } from './params.ts';
 import { execFile } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
@@ -41,22 +42,7 @@ export const NOT_RUN = 'not run';
 export const NO_VALUE = 'n/a';
 
 /** Cycles and eval metrics in the order the paper discusses them; unknown names sort after, alphabetically. */
-const KNOWN_METRICS = [
-  'samples.semantic',
-  'samples.syntactic',
-  'samples.diversity',
-  'samples.unique',
-  'samples.count',
-  'samples.mean_length',
-  'samples.mean_depth',
-  'samples.copied',
-  'data.semantic',
-  'data.syntactic',
-  'data.diversity',
-  'data.unique',
-  'data.count',
-  'data.mean_length',
-];
+const KNOWN_METRICS: readonly string[] = EVAL_METRICS;
 
 /** The tags that place an eval node in the experiment; `extra` holds any other swept key (e.g. model.width). */
 export interface Place {

@@ -8,6 +8,7 @@
  * engine, which runs them once.
  */
 import type { NodeSpec } from '../engine/graph.ts';
+import { canonicalJson } from '../engine/hash.ts';
 import type { Json } from '../engine/stage.ts';
 import buildDataset, { type BuildParams } from '../stages/build-dataset.ts';
 import evaluate from '../stages/eval.ts';
@@ -20,58 +21,46 @@ export function experimentGraph(file: ParamsFile): NodeSpec[] {
   const nodes = new Map<string, NodeSpec>();
   for (const point of sweepCombinations(file)) {
     for (const node of chainOf(point)) {
-      // A λ-free cycle yields the same ids for every λ of the sweep; keep one.
-      if (!nodes.has(node.id)) nodes.set(node.id, node);
+      // D_0 and the nodes of a λ-free cycle get the same id from several sweep points: they must be the same node.
+      const known = nodes.get(node.id);
+      if (!known) nodes.set(node.id, node);
+      else if (definition(known) !== definition(node)) throw new Error(`graph: two different nodes are named '${node.id}'`);
     }
   }
   return [...nodes.values()];
 }
 
-function chainOf({ params: p, assignment }: SweepPoint): NodeSpec[] {
-  const labels = labelsOf({ params: p, assignment });
-  const path = (stage: string, generation: number) =>
-    [stage, ...Object.entries(labels).map(([k, v]) => `${k}=${v}`), `gen=${generation}`].join('/');
-  const tags = (stage: string, generation: number) => ({ stage, ...labels, generation });
+const definition = (node: NodeSpec): string =>
+  canonicalJson({ stage: node.stage.name, params: node.params, inputs: node.inputs, seedBase: node.seedBase ?? null });
+
+type Ref = NodeSpec['inputs'][string];
+
+function chainOf(point: SweepPoint): NodeSpec[] {
+  const p = point.params;
+  const labels = labelsOf(point);
+  const { cycle: _cycle, lambda: _lambda, ...realLabels } = labels;
   const withBackend = (slice: Record<string, Json>): Json =>
     p.runtime.backend_in_key ? { ...slice, backend: p.runtime.backend } : slice;
-  const seedBase = p.seed;
+  const node = (
+    stage: NodeSpec['stage'], generation: number, params: Json, inputs: Record<string, Ref>,
+    named: Record<string, string | number> = labels, inId: boolean = true,
+  ): NodeSpec => ({
+    id: [stage.name, ...Object.entries(named).map(([k, v]) => `${k}=${v}`), ...(inId ? [`gen=${generation}`] : [])].join('/'),
+    stage,
+    params,
+    inputs,
+    tags: { stage: stage.name, ...named, generation },
+    seedBase: p.seed,
+  });
+  const out = (n: NodeSpec, output: string): Ref => ({ node: n.id, output });
 
-  const { cycle: _cycle, lambda: _lambda, ...realLabels } = labels;
-  const d0: NodeSpec = {
-    id: ['gen-d0', ...Object.entries(realLabels).map(([k, v]) => `${k}=${v}`)].join('/'),
-    stage: genD0,
-    params: { n: p.data.n, depth_min: p.data.depth_min, depth_max: p.data.depth_max },
-    inputs: {},
-    tags: { stage: 'gen-d0', ...realLabels, generation: 0 },
-    seedBase,
-  };
+  const d0 = node(genD0, 0, { n: p.data.n, depth_min: p.data.depth_min, depth_max: p.data.depth_max }, {}, realLabels, false);
   const nodes: NodeSpec[] = [d0];
-  let dataset = { node: d0.id, output: 'dataset' };
+  let dataset = out(d0, 'dataset');
   for (let t = 0; t < p.generations; t++) {
-    const model: NodeSpec = {
-      id: path('train', t),
-      stage: train,
-      params: withBackend({ model: p.model, train: p.train }),
-      inputs: { dataset },
-      tags: tags('train', t),
-      seedBase,
-    };
-    const samples: NodeSpec = {
-      id: path('sample', t),
-      stage: sample,
-      params: withBackend({ n: p.data.n, ...p.sample, generation: t }),
-      inputs: { weights: { node: model.id, output: 'weights' } },
-      tags: tags('sample', t),
-      seedBase,
-    };
-    const evaluation: NodeSpec = {
-      id: path('eval', t),
-      stage: evaluate,
-      params: { ...p.eval, generation: t },
-      inputs: { samples: { node: samples.id, output: 'samples' }, dataset },
-      tags: tags('eval', t),
-      seedBase,
-    };
+    const model = node(train, t, withBackend({ model: p.model, train: p.train }), { dataset });
+    const samples = node(sample, t, withBackend({ n: p.data.n, ...p.sample, generation: t }), { weights: out(model, 'weights') });
+    const evaluation = node(evaluate, t, { ...p.eval, generation: t }, { samples: out(samples, 'samples'), dataset });
     nodes.push(model, samples, evaluation);
     if (t + 1 < p.generations) {
       const build: BuildParams = {
@@ -82,16 +71,9 @@ function chainOf({ params: p, assignment }: SweepPoint): NodeSpec[] {
         depth_max: p.data.depth_max,
         generation: t + 1,
       };
-      const next: NodeSpec = {
-        id: path('build-dataset', t + 1),
-        stage: buildDataset,
-        params: build,
-        inputs: { d0: { node: d0.id, output: 'dataset' }, dataset, samples: { node: samples.id, output: 'samples' } },
-        tags: tags('build-dataset', t + 1),
-        seedBase,
-      };
+      const next = node(buildDataset, t + 1, build, { d0: out(d0, 'dataset'), dataset, samples: out(samples, 'samples') });
       nodes.push(next);
-      dataset = { node: next.id, output: 'dataset' };
+      dataset = out(next, 'dataset');
     }
   }
   return nodes;

@@ -10,15 +10,13 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { expandSweep } from '../engine/graph.ts';
+import { CYCLES } from '../stages/build-dataset.ts';
 import type { Json } from '../engine/stage.ts';
 
 const positiveInt = z.number().int().positive();
 const share = z.number().min(0).max(1);
 
-export const CYCLES = ['full_synthetic', 'balanced', 'incremental', 'expanding'] as const;
-export type CycleName = (typeof CYCLES)[number];
-/** Cycles whose formula reads λ; the others must not carry λ in their keys (docs/EXPERIMENT.md §4). */
-export const CYCLES_USING_LAMBDA: ReadonlySet<CycleName> = new Set(['incremental', 'expanding']);
+export { CYCLES, CYCLES_USING_LAMBDA } from '../stages/build-dataset.ts';
 
 const experimentSchema = z.strictObject({
   seed: z.number().int().min(0),

@@ -17,8 +17,13 @@ import { defineStage } from '../engine/stage.ts';
 import { generateExpressions } from '../logic/generator.ts';
 import { expressionRows, expressionTable, type ExpressionRow } from './dataset.ts';
 
+export const CYCLES = ['full_synthetic', 'balanced', 'incremental', 'expanding'] as const;
+export type CycleName = (typeof CYCLES)[number];
+/** The cycles whose formula reads λ; only they carry it in their params, and so in their keys. */
+export const CYCLES_USING_LAMBDA: ReadonlySet<CycleName> = new Set(['incremental', 'expanding']);
+
 export type BuildParams = {
-  cycle: 'full_synthetic' | 'balanced' | 'incremental' | 'expanding';
+  cycle: CycleName;
   lambda?: number;
   n: number;
   depth_min: number;

@@ -11,6 +11,13 @@ import { copiedShare, summarizeExpressions } from '../metrics/summary.ts';
 import { withMetadata } from './arrow.ts';
 import { expressionsOf } from './dataset.ts';
 
+/** The eval metrics, in the order reports list them. */
+export const EVAL_METRICS = [
+  'samples.semantic', 'samples.syntactic', 'samples.diversity', 'samples.unique', 'samples.count',
+  'samples.mean_length', 'samples.mean_depth', 'samples.copied',
+  'data.semantic', 'data.syntactic', 'data.diversity', 'data.unique', 'data.count', 'data.mean_length',
+] as const;
+
 export type EvalParams = { diversity_pairs: number; data_diversity_pairs: number; generation: number };
 
 export default defineStage<EvalParams>({
@@ -25,7 +32,7 @@ export default defineStage<EvalParams>({
     const s = summarizeExpressions(samples, { diversityPairs: diversity_pairs, seed: ctx.seed });
     ctx.progress(1, 2, 'samples measured');
     const d = summarizeExpressions(dataset, { diversityPairs: data_diversity_pairs, seed: ctx.seed });
-    const figures: Record<string, number> = {
+    const figures: Record<(typeof EVAL_METRICS)[number], number> = {
       'samples.count': s.count,
       'samples.syntactic': s.syntactic,
       'samples.semantic': s.semantic,

@@ -5,7 +5,7 @@
  */
 import { defineStage } from '../engine/stage.ts';
 import type { GPTConfig, TrainConfig } from '../model/config.ts';
-import { EOS } from '../model/tokenizer.ts';
+import { VOCAB_SIZE } from '../model/tokenizer.ts';
 import { useBackend } from './backend.ts';
 import { expressionsOf } from './dataset.ts';
 
@@ -34,7 +34,7 @@ export type TrainParams = {
 /** The GPT of params.yaml's `model` section, over the 7 tokens plus the end-of-expression token. */
 export function gptConfig(model: TrainParams['model']): GPTConfig {
   return {
-    vocabSize: EOS + 1,
+    vocabSize: VOCAB_SIZE,
     blockSize: model.block_size,
     nLayer: model.layers,
     nHead: model.heads,

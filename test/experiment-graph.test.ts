@@ -31,11 +31,13 @@ test('λ-free cycles have no λ in their ids and the same nodes whatever λ is; 
   const high = planFor('sweep.cycle.lambda=[0.75]');
   for (const cycle of ['full_synthetic', 'balanced']) {
     t.false([...low.byId.keys()].some((id) => id.includes(`cycle=${cycle}/lambda`)));
+    t.true(sidsByCycle(low, cycle).size > 0);
     t.deepEqual(sidsByCycle(low, cycle), sidsByCycle(high, cycle));
   }
   for (const cycle of ['incremental', 'expanding']) {
     const a = sidsByCycle(low, cycle);
     const b = sidsByCycle(high, cycle);
+    t.true(a.size > 0);
     t.deepEqual([...a.keys()].sort(), [...b.keys()].sort());
     for (const [id, sid] of a) {
       if (id.endsWith('/gen=0')) t.is(b.get(id), sid, id);

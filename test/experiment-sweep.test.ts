@@ -9,6 +9,7 @@ import { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Store } from '../engine/store.ts';
+import type { Lock } from '../experiment/compare.ts';
 import { expressionRows, type ExpressionRow } from '../stages/dataset.ts';
 import { finished, waitFor } from './fixtures/engine/harness.ts';
 
@@ -21,9 +22,6 @@ const MICRO = [
   'sample.batch_size=64', 'runtime.backend=wasm',
 ];
 
-interface Lock {
-  nodes: Record<string, { stage: string; key: string; outputs: Record<string, string>; metrics: Record<string, number | string>; tags: Record<string, string | number> }>;
-}
 
 class Experiment {
   readonly dir = mkdtempSync(join(tmpdir(), 'experiment-test-'));
@@ -60,10 +58,12 @@ const ranIds = (stdout: string): string[] =>
 const shared = new Experiment();
 const first = shared.repro([0.25, 0.5]);
 const firstLock = first.then(() => shared.lock());
+// The same sweep with λ = [0.25, 0.75] instead: its reruns and lock, used by two tests below.
+const second = firstLock.then(async () => ({ ...(await shared.repro([0.25, 0.75])), lock: shared.lock() }));
 
 test.serial('a micro sweep of all cycles and two λ runs end to end, generation 0 once for all', async (t) => {
   const { ran } = await first;
-  const lock = shared.lock();
+  const lock = await firstLock;
   const gen0 = Object.entries(lock.nodes).filter(([id, n]) => n.stage === 'train' && id.endsWith('/gen=0'));
   t.is(gen0.length, 6, 'six chains: full_synthetic, balanced, incremental and expanding at two λ');
   t.is(new Set(gen0.map(([, n]) => n.key)).size, 1);
@@ -76,7 +76,7 @@ test.serial('a micro sweep of all cycles and two λ runs end to end, generation 
 
 test.serial('every eval node has its metrics in pipeline.lock', async (t) => {
   await first;
-  const evals = Object.entries(shared.lock().nodes).filter(([, n]) => n.stage === 'eval');
+  const evals = Object.entries((await firstLock).nodes).filter(([, n]) => n.stage === 'eval');
   t.is(evals.length, 6 * 3);
   for (const [id, node] of evals) {
     for (const name of ['samples.semantic', 'samples.syntactic', 'samples.diversity', 'samples.unique', 'samples.copied', 'data.diversity']) {
@@ -88,7 +88,7 @@ test.serial('every eval node has its metrics in pipeline.lock', async (t) => {
 
 test.serial("each cycle's dataset composition by origin matches its formula exactly", async (t) => {
   await first;
-  const lock = shared.lock();
+  const lock = await firstLock;
   const datasetOf = (cycle: string, generation: number) => {
     const id = Object.keys(lock.nodes).find((k) => k.startsWith(`build-dataset/cycle=${cycle}/`) && k.endsWith(`/gen=${generation}`))!;
     return shared.dataset(lock.nodes[id].outputs.dataset);
@@ -127,9 +127,8 @@ test.serial("each cycle's dataset composition by origin matches its formula exac
 
 test.serial('changing λ reruns only the λ-dependent nodes; full synthetic and balanced ignore λ', async (t) => {
   await first;
-  const before = shared.lock();
-  const { ran } = await shared.repro([0.25, 0.75]);
-  const after = shared.lock();
+  const before = await firstLock;
+  const { ran, lock: after } = await second;
   t.true(ran.length > 0);
   for (const id of ran) t.regex(id, /lambda=0\.75\/.*gen=[12]$/, `${id} should not have rerun`);
   // full_synthetic and balanced: same ids, same keys, whatever λ the sweep holds
@@ -140,7 +139,7 @@ test.serial('changing λ reruns only the λ-dependent nodes; full synthetic and 
 });
 
 test.serial('a second repro does nothing and says so', async (t) => {
-  await first;
+  await second;
   const { ran, stdout } = await shared.repro([0.25, 0.75]);
   t.deepEqual(ran, []);
   t.regex(stdout, /nothing to do/);
@@ -163,21 +162,19 @@ test.serial('killing repro with SIGKILL and running it again gives the same pipe
 });
 
 test.serial('metrics diff between two git commits that differ in one λ', async (t) => {
-  await first;
+  // The shared experiment's locks before and after its λ change: λ = [0.25, 0.5], then [0.25, 0.75].
+  const [before, { lock: after }] = [await firstLock, await second];
   const repo = mkdtempSync(join(tmpdir(), 'experiment-git-'));
   const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: repo });
   git('init', '-q');
-  const exp = new Experiment();
-  await exp.repro([0.5]);
-  copyFileSync(join(exp.dir, 'pipeline.lock'), join(repo, 'pipeline.lock'));
-  git('add', '.');
-  git('commit', '-qm', 'lambda 0.5');
-  await exp.repro([0.75]);
-  writeFileSync(join(repo, 'pipeline.lock'), readFileSync(join(exp.dir, 'pipeline.lock')));
-  git('commit', '-qam', 'lambda 0.75');
+  for (const [lock, message] of [[before, 'lambda 0.5'], [after, 'lambda 0.75']] as const) {
+    writeFileSync(join(repo, 'pipeline.lock'), JSON.stringify(lock));
+    git('add', '.');
+    git('commit', '-qm', message);
+  }
   const diff = execFileSync(process.execPath, ['--import', TSX, join(ROOT, 'pipeline.ts'), 'metrics', 'diff', 'HEAD~1', 'HEAD', '--json'], { cwd: repo, encoding: 'utf8' });
   const { rows }: { rows: Array<{ node: string; old: unknown; new: unknown }> } = JSON.parse(diff);
   t.true(rows.some((r) => r.node.includes('lambda=0.5/') && r.new === 'not run'));
   t.true(rows.some((r) => r.node.includes('lambda=0.75/') && r.old === 'not run'));
-  t.false(rows.some((r) => /full_synthetic|balanced/.test(r.node)), 'λ-free cycles are unchanged');
+  t.false(rows.some((r) => /full_synthetic|balanced|lambda=0\.25/.test(r.node)), 'nodes that do not read the changed λ are unchanged');
 });
