@@ -4,7 +4,7 @@
  * diversity is defined as 0, the same as a set of identical members.
  */
 import { Rng } from '../common/rng.ts';
-import { denseCodes, MyersPattern, normalizedDistance, type TokenSequence } from './levenshtein.ts';
+import { denseCodes, MyersPattern, type TokenSequence } from './levenshtein.ts';
 
 /**
  * Exact all-pairs diversity. Identical sequences are grouped first (their pairs have distance 0, and a collapsed
@@ -49,13 +49,21 @@ export interface SampledDiversity {
 export function sampledLevenshteinDiversity(seqs: readonly TokenSequence[], pairs: number, seed: number | string): SampledDiversity {
   if (seqs.length < 2 || pairs < 1) return { mean: 0, stderr: 0, pairs: 0 };
   const rng = new Rng(seed);
+  // One alphabet and one matcher for the whole set, as the exact measure does, not a fresh pair of each per pair.
+  const { codes, alphabetSize } = denseCodes(seqs);
+  const matcher = new MyersPattern(alphabetSize, codes.reduce((longest, c) => Math.max(longest, c.length), 0));
   let sum = 0;
   let sumSquares = 0;
   for (let k = 0; k < pairs; k++) {
     const i = rng.int(seqs.length);
     let j = rng.int(seqs.length - 1);
     if (j >= i) j++;
-    const d = normalizedDistance(seqs[i], seqs[j]);
+    const [longer, shorter] = codes[i].length >= codes[j].length ? [codes[i], codes[j]] : [codes[j], codes[i]];
+    let d = 0;
+    if (longer.length > 0) {
+      matcher.set(longer);
+      d = matcher.distance(shorter) / longer.length;
+    }
     sum += d;
     sumSquares += d * d;
   }

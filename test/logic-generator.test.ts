@@ -1,4 +1,5 @@
 import test from 'ava';
+import { tokenize } from '../logic/tokenize.ts';
 import { checkExpression } from '../logic/check.ts';
 import { evaluate, expressionDepth } from '../logic/evaluate.ts';
 import { generateExpressions } from '../logic/generator.ts';
@@ -17,7 +18,7 @@ test('output is canonical and every depth stays within [dMin, dMax]', (t) => {
     for (const text of generateExpressions({ n: 1000, seed: dMin * 10 + dMax, dMin, dMax })) {
       const depth = expressionDepth(parse(text));
       t.true(depth >= dMin && depth <= dMax, `${text} has depth ${depth}, outside ${dMin}-${dMax}`);
-      t.is(text, text.split(/\s+/).join(' '));
+      t.is(tokenize(text).join(' '), text, 'real tokens joined by single spaces');
       depths.add(depth);
     }
     t.is(depths.size, dMax - dMin + 1, `every depth in ${dMin}-${dMax} occurs`);

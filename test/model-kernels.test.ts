@@ -138,7 +138,9 @@ test.serial('Identity and same-dtype Cast share data; other casts still convert'
   await selectBackend('wasm');
   const before = tf.memory().numTensors;
   const y = tf.tensor(x.values, x.shape);
+  const buffers = tf.engine().backend.numDataIds();
   const z = tf.clone(y);
+  t.is(tf.engine().backend.numDataIds(), buffers, 'the clone shares the buffer, it does not copy it');
   y.dispose(); // z keeps the shared data alive
   t.deepEqual(z.dataSync(), x.values);
   z.dispose();
