@@ -5,15 +5,19 @@
 import type { Argv } from 'yargs';
 import { renderDag, type DagFormat } from '../engine/dag.ts';
 import { gc } from '../engine/gc.ts';
-import { buildPlan, type NodeSpec } from '../engine/graph.ts';
+import { buildPlan, type NodeSpec, type Plan } from '../engine/graph.ts';
 import { dryRun, repro } from '../engine/repro.ts';
 import { describeObject, formatBytes, formatObject } from '../engine/show.ts';
 import { assess } from '../engine/status.ts';
 import { Store, storeRoot } from '../engine/store.ts';
 import { releaseAllLocks } from '../engine/lock.ts';
 
-/** `command` lets the loader do work only one command needs (repro warns before a run too big for the backend). */
-export type GraphLoader = (opts: { paramsFile?: string; set: string[]; command: 'repro' | 'status' | 'dag'; store?: Store }) => Promise<{ nodes: NodeSpec[]; lockPath?: string }>;
+/** `beforeRepro` runs before a real (not --dry) repro, e.g. to warn that a run is too big for the backend. */
+export type GraphLoader = (opts: { paramsFile?: string; set: string[] }) => Promise<{
+  nodes: NodeSpec[];
+  lockPath?: string;
+  beforeRepro?: (plan: Plan, store: Store) => Promise<void>;
+}>;
 
 interface CommonArgs { store?: string; params?: string; set?: string[]; json?: boolean }
 
@@ -40,8 +44,7 @@ function parseJobs(value: string): number {
 }
 
 export function registerEngineCommands(cli: Argv, loadGraph: GraphLoader): Argv {
-  const load = (args: CommonArgs, command: 'repro' | 'status' | 'dag', store?: Store) =>
-    loadGraph({ paramsFile: args.params, set: args.set ?? [], command, store });
+  const load = (args: CommonArgs) => loadGraph({ paramsFile: args.params, set: args.set ?? [] });
 
   return cli
     .command('repro', 'run every node that is not cached, then write pipeline.lock', (y) => withCommon(y, true)
@@ -55,17 +58,19 @@ export function registerEngineCommands(cli: Argv, loadGraph: GraphLoader): Argv 
         return true;
       }), async (args) => {
       const store = openStore(args);
-      const { nodes, lockPath } = await load(args, 'repro', store);
+      const { nodes, lockPath, beforeRepro } = await load(args);
+      const plan = buildPlan(nodes);
       if (args.dry) {
-        const todo = dryRun(nodes, store, args.force);
+        const todo = dryRun(plan, store, args.force);
         if (args.json) console.log(JSON.stringify(todo.map((s) => ({ ids: s.node.ids, stage: s.node.stage.name, key: s.key ?? null, reason: s.reason })), null, 2));
         else {
           for (const s of todo) console.log(`would run  ${s.node.ids[0]}${s.node.ids.length > 1 ? ` (+${s.node.ids.length - 1} shared)` : ''}  — ${s.reason}`);
-          console.log(todo.length ? `${todo.length} of ${buildPlan(nodes).nodes.length} nodes would run` : 'nothing to do');
+          console.log(todo.length ? `${todo.length} of ${plan.nodes.length} nodes would run` : 'nothing to do');
         }
         showWarnings(store);
         return;
       }
+      await beforeRepro?.(plan, store);
       // First Ctrl-C: stop cleanly (stages aborted, workers killed after a grace period); a second one: now.
       const controller = new AbortController();
       const onSigint = () => {
@@ -78,7 +83,7 @@ export function registerEngineCommands(cli: Argv, loadGraph: GraphLoader): Argv 
       };
       process.on('SIGINT', onSigint);
       try {
-        const result = await repro(nodes, { store, jobs: args.jobs, force: args.force, verify: args.verify, lockPath, signal: controller.signal });
+        const result = await repro(plan, { store, jobs: args.jobs, force: args.force, verify: args.verify, lockPath, signal: controller.signal });
         showWarnings(store);
         process.exitCode = result.exitCode;
       } finally {
@@ -88,7 +93,7 @@ export function registerEngineCommands(cli: Argv, loadGraph: GraphLoader): Argv 
     .command('status', 'every node: cached, missing (and why) or running', (y) => withCommon(y, true)
       .option('json', { type: 'boolean', default: false }), async (args) => {
       const store = openStore(args);
-      const states = assess(buildPlan((await load(args, 'status')).nodes), store);
+      const states = assess(buildPlan((await load(args)).nodes), store);
       if (args.json) {
         console.log(JSON.stringify(states.map((s) => ({ ids: s.node.ids, stage: s.node.stage.name, state: s.state, key: s.key ?? null, reason: s.reason ?? null })), null, 2));
       } else {
@@ -106,7 +111,7 @@ export function registerEngineCommands(cli: Argv, loadGraph: GraphLoader): Argv 
       .option('mermaid', { type: 'boolean', describe: 'Mermaid flowchart' })
       .conflicts('dot', 'mermaid'), async (args) => {
       const format: DagFormat = args.dot ? 'dot' : args.mermaid ? 'mermaid' : 'text';
-      process.stdout.write(renderDag(buildPlan((await load(args, 'dag')).nodes), format));
+      process.stdout.write(renderDag(buildPlan((await load(args)).nodes), format));
     })
     .command('gc', 'list (or with --force, delete) what no run record needs; a dry run by default', (y) => withCommon(y, false)
       .option('force', { type: 'boolean', default: false, describe: 'actually delete' })

@@ -5,7 +5,7 @@
  */
 import { basename, dirname, extname, join } from 'node:path';
 import type { GraphLoader } from './engine.ts';
-import { buildPlan, type NodeSpec } from '../engine/graph.ts';
+import type { Plan } from '../engine/graph.ts';
 import { assess } from '../engine/status.ts';
 import type { Store } from '../engine/store.ts';
 import { trainingWork, type TrainingWork } from '../experiment/estimate.ts';
@@ -22,12 +22,14 @@ const CPU_TRAINING_FLOPS = 352 * 6 * 10_748_928;
 /** Warn when the estimate exceeds this many hours. */
 const WARN_HOURS = 1;
 
-export const loadExperimentGraph: GraphLoader = async ({ paramsFile = DEFAULT_PARAMS_FILE, set, command, store }) => {
+export const loadExperimentGraph: GraphLoader = async ({ paramsFile = DEFAULT_PARAMS_FILE, set }) => {
   const params = loadParams(paramsFile, set);
   process.env.PIPELINE_BACKEND = params.runtime.backend;
-  const nodes = experimentGraph(params);
-  if (command === 'repro' && store) await warnIfGpuSized(params, nodes, store);
-  return { nodes, lockPath: lockPathFor(paramsFile) };
+  return {
+    nodes: experimentGraph(params),
+    lockPath: lockPathFor(paramsFile),
+    beforeRepro: (plan, store) => warnIfGpuSized(params, plan, store),
+  };
 };
 
 /**
@@ -39,8 +41,7 @@ export function lockPathFor(paramsFile: string): string {
   return join(dirname(paramsFile), name === 'params' ? 'pipeline.lock' : `${name}.lock`);
 }
 
-async function warnIfGpuSized(params: ParamsFile, nodes: NodeSpec[], store: Store): Promise<void> {
-  const plan = buildPlan(nodes);
+async function warnIfGpuSized(params: ParamsFile, plan: Plan, store: Store): Promise<void> {
   const hoursOf = (work: TrainingWork) => work.flops / CPU_TRAINING_FLOPS / 3600;
   // Ask the store what is cached only when the whole experiment is big enough to matter: a small one skips it.
   if (hoursOf(trainingWork(plan, () => false)) < WARN_HOURS) return;

@@ -116,10 +116,14 @@ class Run {
   private consider(node: PlanNode): void {
     const manifest = manifestFor(node, (sid) => this.record(sid))!;
     const key = cacheKey(manifest);
-    const force = this.options.force?.(node) && !this.forced.has(node.sid);
-    const cached = force ? undefined : this.cachedRun(key);
+    const cached = this.forcedNow(node) ? undefined : this.cachedRun(key);
     if (cached) this.finish(node, { status: 'cached', record: cached });
     else this.queue.push({ node, key, manifest });
+  }
+
+  /** A forced node runs once per execution: after it ran, its record counts as cached like any other. */
+  private forcedNow(node: PlanNode): boolean {
+    return Boolean(this.options.force?.(node)) && !this.forced.has(node.sid);
   }
 
   private cachedRun(key: string): RunRecord | undefined {
@@ -128,7 +132,7 @@ class Run {
     if (!record || !this.options.verify) return record;
     for (const hash of Object.values(record.outputs)) {
       if (this.verified.has(hash)) continue;
-      if (store.verifyObject(hash) !== 'ok') {
+      if (!store.verifyObject(hash)) {
         store.dropCorruptObject(hash);
         return undefined;
       }
@@ -179,8 +183,7 @@ class Run {
       }, LOCK_RETRY_MS);
       return;
     }
-    const force = this.options.force?.(job.node) && !this.forced.has(job.node.sid);
-    const committed = force ? undefined : store.lookupRun(job.key);
+    const committed = this.forcedNow(job.node) ? undefined : store.lookupRun(job.key);
     if (committed) {
       lock.release();
       this.finish(job.node, { status: 'cached', record: committed });
@@ -189,8 +192,7 @@ class Run {
     const worker = [...this.workers].find((w) => !w.job) ?? this.spawn();
     worker.job = { ...job, lock, logPath: store.logPath(job.key) };
     const task: Task = {
-      key: job.key, sid: job.node.sid, ids: job.node.ids, module: job.node.stage.module, params: job.node.params,
-      inputs: job.manifest.inputs, seed: job.node.seed, manifest: job.manifest, storeRoot: store.root,
+      key: job.key, sid: job.node.sid, ids: job.node.ids, module: job.node.stage.module, manifest: job.manifest, storeRoot: store.root,
     };
     worker.child.send({ type: 'run', task } satisfies ToWorker);
     // After the send: an interrupt raised from this event must reach the worker after its task, not before.

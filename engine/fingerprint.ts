@@ -22,6 +22,12 @@ const ENGINE_DIR = dirname(fileURLToPath(import.meta.url)) + sep;
 
 const cache = new Map<string, string>();
 
+/**
+ * Each file's content hash and the local modules it imports, read and hashed once per process: stages share
+ * most of their modules, and a plan fingerprints every stage.
+ */
+const modules = new Map<string, { hash: string; deps: string[] }>();
+
 /** Fingerprint of a module URL (a '#export' suffix is ignored); cached for the life of the process. */
 export function codeFingerprint(moduleUrl: string): string {
   const file = fileURLToPath(stageLocation(moduleUrl).file);
@@ -39,18 +45,30 @@ export function localClosure(entry: string): Map<string, string> {
   const seen = new Map<string, string>();
   const visit = (file: string): void => {
     if (seen.has(file) || file.startsWith(ENGINE_DIR)) return;
+    const { hash, deps } = readModule(file);
+    seen.set(file, hash);
+    for (const dep of deps) visit(dep);
+  };
+  visit(entry);
+  return seen;
+}
+
+function readModule(file: string): { hash: string; deps: string[] } {
+  let module = modules.get(file);
+  if (!module) {
     const source = readFileSync(file, 'utf8');
-    seen.set(file, hashText(source));
+    const deps: string[] = [];
     for (const pattern of SPECIFIERS) {
       for (const match of source.matchAll(pattern)) {
         const spec = match[1];
         if (!spec.startsWith('./') && !spec.startsWith('../')) continue; // packages are pinned by the lock file
-        visit(resolveLocal(dirname(file), spec));
+        deps.push(resolveLocal(dirname(file), spec));
       }
     }
-  };
-  visit(entry);
-  return seen;
+    module = { hash: hashText(source), deps };
+    modules.set(file, module);
+  }
+  return module;
 }
 
 function resolveLocal(dir: string, spec: string): string {

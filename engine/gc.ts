@@ -13,26 +13,28 @@ export interface GcReport { items: GcItem[]; deleted: boolean }
 /** Lists (and with `remove`, deletes) unreferenced objects, dead writers' temp files, checkpoints of committed
  * nodes, unreadable run records and stale locks. */
 export function gc(store: Store, remove: boolean): GcReport {
-  const records = store.listRuns();
+  const { records, unreadable } = store.listRuns();
   const referenced = new Set(records.flatMap((r) => Object.values(r.outputs)));
   const committed = new Set(records.map((r) => r.key));
+  const allLocks = locks(store);
   // An object is written a moment before its run record; while any node is running, spare objects newer than
   // the oldest running lock, or gc could delete an output whose record is about to be committed.
-  const liveSince = Math.min(...liveLocks(store).map((l) => l.since));
+  const liveSince = Math.min(...allLocks.filter((l) => l.live).map((l) => l.since));
   const items: GcItem[] = [];
   const add = (kind: GcItem['kind'], path: string) => items.push({ kind, path, bytes: statSync(path).size });
 
   for (const file of readdirSync(join(store.root, 'objects'))) {
     if (!file.endsWith('.arrow') || referenced.has(file.slice(0, -'.arrow'.length))) continue;
     const path = join(store.root, 'objects', file);
-    if (statSync(path).mtimeMs < liveSince) add('object', path);
+    const { mtimeMs, size } = statSync(path);
+    if (mtimeMs < liveSince) items.push({ kind: 'object', path, bytes: size });
   }
   for (const path of store.staleTempFiles()) add('temp file', path);
   for (const file of readdirSync(join(store.root, 'checkpoints'))) {
     if (file.endsWith('.arrow') && committed.has(file.slice(0, -'.arrow'.length))) add('checkpoint', join(store.root, 'checkpoints', file));
   }
-  for (const path of store.unreadableRuns()) add('unreadable run record', path);
-  for (const lock of locks(store)) if (!lock.live) add('stale lock', lock.path);
+  for (const path of unreadable) add('unreadable run record', path);
+  for (const lock of allLocks) if (!lock.live) add('stale lock', lock.path);
 
   if (remove) {
     for (const item of items) rmSync(item.path, { force: true });
@@ -48,8 +50,4 @@ function locks(store: Store): Array<{ path: string; live: boolean; since: number
     const state = inspectLock(path);
     return state === 'free' ? [] : [{ path, live: state.live, since: Date.parse(state.owner.started) }];
   });
-}
-
-function liveLocks(store: Store): Array<{ since: number }> {
-  return locks(store).filter((l) => l.live);
 }

@@ -35,12 +35,25 @@ export function canonicalJson(value: unknown, path = '$'): string {
   }
   if (Array.isArray(value)) return `[${value.map((v, i) => canonicalJson(v, `${path}[${i}]`)).join(',')}]`;
   if (typeof value === 'object') {
-    const entries = Object.keys(value).sort().map((k) => {
-      return `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k], `${path}.${k}`)}`;
-    });
+    const entries = sortedEntries(value).map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v, `${path}.${k}`)}`);
     return `{${entries.join(',')}}`;
   }
   throw new TypeError(`canonical JSON: ${path} is ${typeof value}, which JSON cannot represent`);
+}
+
+/**
+ * An object's entries with keys sorted, the one sorter behind canonicalJson and sortedKeys. Entries, not an
+ * object: an object lists integer-like keys first ('2' before '10'), which would change canonical hashes.
+ */
+function sortedEntries(value: object): Array<[string, unknown]> {
+  return Object.keys(value).sort().map((k) => [k, (value as Record<string, unknown>)[k]]);
+}
+
+/** A copy of a JSON value with every object's keys sorted (for JSON that is pretty-printed, not hashed). */
+export function sortedKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortedKeys);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(sortedEntries(value).map(([k, v]) => [k, sortedKeys(v)]));
 }
 
 export function hashJson(value: unknown): string {

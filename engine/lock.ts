@@ -4,9 +4,9 @@
  * owner touches it every few seconds. A lock is stale when its owner is a dead process on this host, or when
  * nobody has touched it for `staleMs` (the only test possible for a process on another host).
  */
-import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, rmdirSync, rmSync, statSync, utimesSync, writeSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, rmdirSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { HOST, processAlive, tempPathIn } from './store.ts';
+import { HOST, processAlive, writeDurableTemp } from './store.ts';
 
 export interface LockOwner {
   pid: number;
@@ -30,7 +30,8 @@ export class Lock {
   /** Takes the lock, taking over a stale one; returns the live owner instead when someone else holds it. */
   static acquire(path: string): Lock | LockOwner {
     const owner: LockOwner = { pid: process.pid, host: HOST, started: new Date().toISOString(), token: Math.random().toString(36).slice(2) };
-    const temp = writeTemp(path, JSON.stringify(owner));
+    // The owner is written and fsynced before the link, so a lock never appears without it.
+    const temp = writeDurableTemp(dirname(path), Buffer.from(JSON.stringify(owner)));
     try {
       for (let attempt = 0; attempt < 3; attempt++) {
         try {
@@ -58,19 +59,6 @@ export class Lock {
     // Only remove the file if it is still ours: after a takeover it belongs to someone else.
     if (readOwner(this.path)?.token === this.owner.token) rmSync(this.path, { force: true });
   }
-}
-
-/** The owner JSON in a fsynced temp file next to the lock, ready to be linked into place. */
-function writeTemp(path: string, text: string): string {
-  const temp = tempPathIn(dirname(path));
-  const fd = openSync(temp, 'wx');
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  return temp;
 }
 
 /** What a stale lock looked like when inspected, so that a takeover removes that file and no later one. */

@@ -58,7 +58,7 @@ export class Display implements ExecutionHooks {
   }
 
   /** Stops redrawing and prints the summary; returns the counts. */
-  close(interrupted: boolean): { summary: string; nothingToDo: boolean; failed: number } {
+  close(interrupted: boolean): { summary: string; failed: number } {
     clearInterval(this.timer);
     this.clear();
     const count = (status: Outcome['status']) => [...this.outcomes.values()].filter((o) => o.status === status).length;
@@ -77,7 +77,7 @@ export class Display implements ExecutionHooks {
         + ` in ${seconds}s${interrupted ? ' (interrupted)' : ''}`;
     }
     this.out.write(summary + '\n');
-    return { summary, nothingToDo, failed };
+    return { summary, failed };
   }
 
   private flushPending(): void {

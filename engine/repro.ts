@@ -1,8 +1,9 @@
 /**
  * `repro`: bring every node of a graph up to date, then write pipeline.lock. Also `repro --dry`.
  */
-import { LocalExecutor, type Executor, type Outcome } from './executor.ts';
-import { buildPlan, globMatcher, type NodeSpec, type Plan, type PlanNode } from './graph.ts';
+import { LocalExecutor, type Outcome } from './executor.ts';
+import { globMatcher, type Plan, type PlanNode } from './graph.ts';
+import { sortedKeys } from './hash.ts';
 import { Display } from './progress.ts';
 import { assess, type NodeState } from './status.ts';
 import { writeAtomic, type Store } from './store.ts';
@@ -17,13 +18,9 @@ export interface ReproOptions {
   lockPath?: string;
   signal?: AbortSignal;
   out?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
-  /** Default: a LocalExecutor with the options above. */
-  executor?: Executor;
 }
 
 export interface ReproResult {
-  plan: Plan;
-  outcomes: Map<string, Outcome>;
   summary: string;
   /** 0 all done, 1 some node failed, 130 interrupted. */
   exitCode: number;
@@ -34,22 +31,21 @@ function forceMatcher(globs: readonly string[] = []): (node: PlanNode) => boolea
   return (node) => node.ids.some((id) => matchers.some((m) => m(id)));
 }
 
-export async function repro(specs: readonly NodeSpec[], options: ReproOptions): Promise<ReproResult> {
-  const plan = buildPlan(specs);
+export async function repro(plan: Plan, options: ReproOptions): Promise<ReproResult> {
   const out = options.out ?? process.stdout;
-  const executor = options.executor ?? new LocalExecutor({
+  const executor = new LocalExecutor({
     store: options.store, jobs: options.jobs, force: forceMatcher(options.force), verify: options.verify, signal: options.signal,
   });
   const display = new Display(out, plan.nodes.length);
   const { outcomes, interrupted } = await executor.run(plan, display);
   const { summary, failed } = display.close(interrupted);
   writeLockFile(options.lockPath ?? 'pipeline.lock', plan, outcomes);
-  return { plan, outcomes, summary, exitCode: interrupted ? 130 : failed ? 1 : 0 };
+  return { summary, exitCode: interrupted ? 130 : failed ? 1 : 0 };
 }
 
 /** `repro --dry`: the nodes that would run, each with its reason. */
-export function dryRun(specs: readonly NodeSpec[], store: Store, force: string[] = []): NodeState[] {
-  return assess(buildPlan(specs), store, forceMatcher(force)).filter((s) => s.state !== 'cached');
+export function dryRun(plan: Plan, store: Store, force: string[] = []): NodeState[] {
+  return assess(plan, store, forceMatcher(force)).filter((s) => s.state !== 'cached');
 }
 
 /**
@@ -64,11 +60,5 @@ function writeLockFile(path: string, plan: Plan, outcomes: Map<string, Outcome>)
     const { key, outputs, metrics } = outcome.record;
     for (const id of node.ids) nodes[id] = { stage: node.stage.name, key, outputs, metrics, tags: node.tags[id] };
   }
-  writeAtomic(path, Buffer.from(JSON.stringify(sortKeys({ version: 1, nodes }), null, 2) + '\n'));
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]));
+  writeAtomic(path, Buffer.from(JSON.stringify(sortedKeys({ version: 1, nodes }), null, 2) + '\n'));
 }

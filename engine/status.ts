@@ -4,7 +4,7 @@
  */
 import type { Plan, PlanNode } from './graph.ts';
 import { cacheKey, manifestFor } from './keys.ts';
-import { inspectLock, type LockOwner } from './lock.ts';
+import { inspectLock } from './lock.ts';
 import type { Manifest, RunRecord, Store } from './store.ts';
 import type { Json } from './stage.ts';
 
@@ -16,14 +16,13 @@ export interface NodeState {
   record?: RunRecord;
   /** For a missing or running node: why it must run / who runs it. */
   reason?: string;
-  owner?: LockOwner;
 }
 
 export function assess(plan: Plan, store: Store, force: (node: PlanNode) => boolean = () => false): NodeState[] {
   const states = new Map<string, NodeState>();
   let history: Map<string, RunRecord> | undefined;
   const previousRun = (node: PlanNode): RunRecord | undefined => {
-    history ??= latestRunById(store.listRuns());
+    history ??= latestRunById(store.listRuns().records);
     return node.ids.map((id) => history!.get(id)).filter((r) => r !== undefined).sort(byFinished).pop();
   };
   for (const node of plan.nodes) {
@@ -41,7 +40,7 @@ export function assess(plan: Plan, store: Store, force: (node: PlanNode) => bool
     }
     const lock = inspectLock(store.lockPath(key));
     if (lock !== 'free' && lock.live) {
-      states.set(node.sid, { node, state: 'running', key, owner: lock.owner, reason: `running: pid ${lock.owner.pid} on ${lock.owner.host} since ${lock.owner.started}` });
+      states.set(node.sid, { node, state: 'running', key, reason: `running: pid ${lock.owner.pid} on ${lock.owner.host} since ${lock.owner.started}` });
       continue;
     }
     let reason: string;

@@ -116,10 +116,10 @@ export class Store {
     return (await arrow()).tableFromIPC(bytes);
   }
 
-  verifyObject(hash: string): 'ok' | 'missing' | 'corrupt' {
+  /** Whether the object exists and its bytes match its name. */
+  verifyObject(hash: string): boolean {
     const path = this.objectPath(hash);
-    if (!existsSync(path)) return 'missing';
-    return hashBytes(readFileSync(path)) === hash ? 'ok' : 'corrupt';
+    return existsSync(path) && hashBytes(readFileSync(path)) === hash;
   }
 
   hasObject(hash: string): boolean {
@@ -165,24 +165,23 @@ export class Store {
     return Object.values(record.outputs).every((hash) => this.hasObject(hash)) ? record : undefined;
   }
 
-  /** Every readable run record, whether or not its outputs still exist. */
-  listRuns(): RunRecord[] {
+  /**
+   * Every readable run record, whether or not its outputs still exist, and the paths of record files that cannot
+   * be parsed (truncated, garbage): ignored by every reader, removed by gc.
+   */
+  listRuns(): { records: RunRecord[]; unreadable: string[] } {
     const index = this.loadIndex();
-    const out: RunRecord[] = [];
+    const records: RunRecord[] = [];
+    const unreadable: string[] = [];
     for (const file of readdirSync(join(this.root, 'runs'))) {
       if (!file.endsWith('.json') || file.startsWith(TEMP_PREFIX)) continue;
-      const record = this.readRun(index, file.slice(0, -'.json'.length), join(this.root, 'runs', file));
-      if (record) out.push(record);
+      const path = join(this.root, 'runs', file);
+      const record = this.readRun(index, file.slice(0, -'.json'.length), path);
+      if (record) records.push(record);
+      // A file that vanished between readdir and read is gone, not unreadable.
+      else if (existsSync(path)) unreadable.push(path);
     }
-    return out;
-  }
-
-  /** Run record files that cannot be parsed (truncated, garbage): ignored by every reader, removed by gc. */
-  unreadableRuns(): string[] {
-    return readdirSync(join(this.root, 'runs'))
-      .filter((f) => f.endsWith('.json') && !f.startsWith(TEMP_PREFIX))
-      .map((f) => join(this.root, 'runs', f))
-      .filter((path) => parseRun(readFileSync(path, 'utf8')) === undefined);
+    return { records, unreadable };
   }
 
   /** Rewrites the index from the run records (after gc), dropping torn lines and deleted runs. */
@@ -313,21 +312,27 @@ export function tempPathIn(dir: string): string {
   return join(dir, `${TEMP_PREFIX}${HOST}~${process.pid}~${Math.random().toString(36).slice(2)}`);
 }
 
+/** `bytes` whole and fsynced in a fresh temp file in `dir`, ready to be renamed or linked into place; its path. */
+export function writeDurableTemp(dir: string, bytes: Uint8Array): string {
+  const temp = tempPathIn(dir);
+  const fd = openSync(temp, 'wx');
+  try {
+    // write(2) may write less than asked (a full disk, a signal): loop until every byte is out.
+    for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at, bytes.length - at);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  return temp;
+}
+
 /**
  * Temp file in the target's directory (so rename is atomic), fsync, rename, fsync the directory so the rename
  * itself survives power loss.
  */
 export function writeAtomic(path: string, bytes: Uint8Array): void {
   const dir = join(path, '..');
-  const temp = tempPathIn(dir);
-  const fd = openSync(temp, 'wx');
-  try {
-    for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at, bytes.length - at);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temp, path);
+  renameSync(writeDurableTemp(dir, bytes), path);
   const dirFd = openSync(dir, 'r');
   try {
     fsyncSync(dirFd);

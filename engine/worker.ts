@@ -9,15 +9,12 @@ import type { Table } from 'apache-arrow';
 import { CorruptObjectError, HOST, Store, type Manifest, type RunRecord } from './store.ts';
 import { stageLocation, type Json, type Stage, type StageContext } from './stage.ts';
 
+/** The manifest carries the node's params, input hashes and seed. */
 export interface Task {
   key: string;
   sid: string;
   ids: string[];
   module: string;
-  params: Json;
-  /** Input name → object hash. */
-  inputs: Record<string, string>;
-  seed: number;
   manifest: Manifest;
   storeRoot: string;
 }
@@ -30,7 +27,8 @@ export type FromWorker =
   | { type: 'failed'; message: string; corrupt?: string[] };
 
 const PROGRESS_EVERY_MS = 100;
-const stores = new Map<string, Store>();
+// A worker belongs to one execution, which runs over one store: every task names the same root.
+let workerStore: Store | undefined;
 let current: AbortController | undefined;
 
 function send(message: FromWorker): void {
@@ -47,8 +45,7 @@ async function loadStage(module: string): Promise<Stage<any>> {
 async function runTask(task: Task): Promise<FromWorker> {
   // Before anything that awaits: an abort that arrives while the stage loads or its inputs are read must not be lost.
   const controller = (current = new AbortController());
-  let store = stores.get(task.storeRoot);
-  if (!store) stores.set(task.storeRoot, (store = new Store(task.storeRoot)));
+  const store = (workerStore ??= new Store(task.storeRoot));
   const logPath = store.logPath(task.key);
   const log = (message: string) => appendFileSync(logPath, `${new Date().toISOString()} ${message}\n`);
   log(`--- ${task.ids[0]} (key ${task.key}) on ${HOST} pid ${process.pid}`);
@@ -57,7 +54,7 @@ async function runTask(task: Task): Promise<FromWorker> {
     const stage = await loadStage(task.module);
     const inputs: Record<string, Table> = {};
     const corrupt: string[] = [];
-    for (const [name, hash] of Object.entries(task.inputs)) {
+    for (const [name, hash] of Object.entries(task.manifest.inputs)) {
       try {
         inputs[name] = await store.getObject(hash);
       } catch (error) {
@@ -72,9 +69,9 @@ async function runTask(task: Task): Promise<FromWorker> {
     const metrics: Record<string, number | string> = {};
     let lastProgress = 0;
     const ctx: StageContext<Json> = {
-      params: task.params,
+      params: task.manifest.params,
       inputs,
-      seed: task.seed,
+      seed: task.manifest.seed,
       progress(done, total, note) {
         const now = Date.now();
         if (now - lastProgress < PROGRESS_EVERY_MS && done < total) return;

@@ -40,7 +40,15 @@ test('a params change reruns only the nodes whose slice includes it', async (t) 
   const byId = Object.fromEntries((JSON.parse(back.stdout) as Array<{ ids: string[]; state: string; reason: string | null }>).map((s) => [s.ids[0], s]));
   t.is(byId.scale.reason, 'params.factor: 2 → 3');
   t.is(byId.source.state, 'cached');
-  t.is((await ws.run(['status', '--json', '--set', 'size=5'])).code, 0);
+  // A change at the root: the root names it, each descendant names the first upstream node it waits for.
+  const resized = await ws.run(['status', '--json', '--set', 'size=5']);
+  t.is(resized.code, 0, resized.stderr);
+  t.deepEqual((JSON.parse(resized.stdout) as Array<{ ids: string[]; state: string; reason: string | null }>).map((s) => [s.ids[0], s.state, s.reason]), [
+    ['source', 'missing', 'params.size: 4 → 5'],
+    ['scale', 'missing', 'upstream missing: source'],
+    ['shift', 'missing', 'upstream missing: scale'],
+    ['combine', 'missing', 'upstream missing: scale'],
+  ]);
 });
 
 test('editing a stage or a module it imports reruns that stage, and its descendants when its output changed', async (t) => {

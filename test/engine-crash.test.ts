@@ -193,7 +193,7 @@ test('an input deleted after its producer was found cached is recomputed, and it
   rmSync(join(ws.store, 'objects', `${scaled}.arrow`));
   const store = new VanishingStore(ws.store, scaled);
   // A new offset: shift must run and read scale's output, which the executor believes exists.
-  const plan = buildPlan((await toyLoader({ set: ['offset=5'], command: 'repro' })).nodes);
+  const plan = buildPlan((await toyLoader({ set: ['offset=5'] })).nodes);
   const { outcomes } = await new LocalExecutor({ store, jobs: 1 }).run(plan, { event() {} });
   const status = (id: string) => outcomes.get(plan.byId.get(id)!.sid)!.status;
   t.deepEqual(['source', 'scale', 'shift', 'combine'].map(status), ['cached', 'ran', 'ran', 'ran']);
@@ -203,7 +203,7 @@ test('an input deleted after its producer was found cached is recomputed, and it
 
 test('an interrupt that arrives while a worker is still loading its stage stops the node', async (t) => {
   const store = new Store(new Workspace().store);
-  const plan = buildPlan((await toyLoader({ set: [], command: 'repro' })).nodes);
+  const plan = buildPlan((await toyLoader({ set: [] })).nodes);
   const controller = new AbortController();
   // The first node starts in a fresh worker, which is still importing when the abort comes.
   const hooks = { event: (e: ExecEvent) => { if (e.type === 'start') controller.abort(); } };

@@ -32,7 +32,7 @@ test.serial('auto picks the first backend that loads and reports why the others 
   const { name, report } = await selectBackend('auto');
   // With a native package installed, the first native one that loads wins; here neither installs, so wasm does.
   const firstLoaded = report.attempts.find((a) => a.ok)?.name;
-  t.is<string | undefined>(name, nodeInstalled ? firstLoaded : 'wasm');
+  t.is(name as string | undefined, nodeInstalled ? firstLoaded : 'wasm');
   t.is(report.selected, name);
   t.is(report.attempts.length, 4);
   const gpu = report.attempts.find((a) => a.name === 'tfjs-node-gpu');
