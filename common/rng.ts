@@ -96,12 +96,16 @@ function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0;
 }
 
-/** 32-bit FNV-1a of a string's UTF-16 code units: only used to turn a string seed into a number. */
-function hashString(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
+/**
+ * 32-bit FNV-1a over a sequence of values, each folded in as one unit (its low 32 bits, not byte by byte). `h` is the
+ * starting hash, so hashes can be chained: fnv1a32(b, fnv1a32(a)) hashes a then b. Returns an unsigned value.
+ */
+export function fnv1a32(values: ArrayLike<number>, h = 0x811c9dc5): number {
+  for (let i = 0; i < values.length; i++) h = Math.imul(h ^ values[i], 0x01000193);
   return h >>> 0;
+}
+
+/** FNV-1a of a string's UTF-16 code units: only used to turn a string seed into a number. */
+function hashString(text: string): number {
+  return fnv1a32(Uint16Array.from({ length: text.length }, (_, i) => text.charCodeAt(i)));
 }

@@ -1,6 +1,6 @@
 import { evaluate, expressionDepth } from './evaluate.ts';
 import { parseLexed } from './parser.ts';
-import { ExpressionSyntaxError, lex, type SyntaxErrorKind } from './tokenize.ts';
+import { ExpressionSyntaxError, lex, type LexedExpression, type SyntaxErrorKind } from './tokenize.ts';
 
 export interface ExpressionVerdict {
   /** The text parses under the grammar. */
@@ -16,17 +16,34 @@ export interface ExpressionVerdict {
 
 /** Verdict on one line of text; never throws for bad input. */
 export function checkExpression(text: string): ExpressionVerdict {
-  let tokens = splitWords(text).length;
+  let lexed: LexedExpression;
   try {
-    const lexed = lex(text);
-    tokens = lexed.tokens.length;
+    lexed = lex(text);
+  } catch (error) {
+    return failedVerdict(error, splitWords(text).length);
+  }
+  return checkLexed(text, lexed);
+}
+
+/** checkExpression for text already lexed (`lexed` is lex(text)), for callers that need the tokens too. */
+export function checkLexed(text: string, lexed: LexedExpression): ExpressionVerdict {
+  const tokens = lexed.tokens.length;
+  try {
     const expr = parseLexed(text, lexed);
     return { syntactic: true, semantic: evaluate(expr), tokens, depth: expressionDepth(expr) };
   } catch (error) {
-    if (!(error instanceof ExpressionSyntaxError)) throw error;
-    const { kind, position, tokenIndex, reason } = error;
-    return { syntactic: false, semantic: false, tokens, error: { kind, position, tokenIndex, reason } };
+    return failedVerdict(error, tokens);
   }
+}
+
+/**
+ * The verdict on text that failed with `error` when lexed or parsed, `tokens` long (its word count when it does not
+ * lex). Anything but an ExpressionSyntaxError is a bug, and is rethrown.
+ */
+export function failedVerdict(error: unknown, tokens: number): ExpressionVerdict {
+  if (!(error instanceof ExpressionSyntaxError)) throw error;
+  const { kind, position, tokenIndex, reason } = error;
+  return { syntactic: false, semantic: false, tokens, error: { kind, position, tokenIndex, reason } };
 }
 
 /** The whitespace-separated words of a line: the unit of length when it is not made of tokens. */

@@ -1,6 +1,6 @@
 /** The per-set metrics of docs/EXPERIMENT.md §5 over lines of text (dataset or model samples). */
-import { checkExpression, splitWords } from '../logic/check.ts';
-import { lex } from '../logic/tokenize.ts';
+import { checkLexed, failedVerdict, splitWords, type ExpressionVerdict } from '../logic/check.ts';
+import { lex, type LexedExpression } from '../logic/tokenize.ts';
 import { TOKEN_ID, TOKENS, type Token } from '../logic/tokens.ts';
 import { levenshteinDiversity, sampledLevenshteinDiversity } from './diversity.ts';
 
@@ -33,8 +33,11 @@ export function summarizeExpressions(lines: readonly string[], options: SummaryO
   let semantic = 0;
   let length = 0;
   let depth = 0;
+  const wordIds = unknownWordEncoder();
+  const seqs: Uint16Array[] = [];
   for (const line of lines) {
-    const verdict = checkExpression(line);
+    const { verdict, seq } = checkLine(line, wordIds);
+    seqs.push(seq);
     length += verdict.tokens;
     if (verdict.syntactic) {
       syntactic++;
@@ -48,11 +51,23 @@ export function summarizeExpressions(lines: readonly string[], options: SummaryO
     count,
     syntactic: share(syntactic),
     semantic: share(semantic),
-    ...diversityOf(sequencesForDiversity(lines), options),
+    ...diversityOf(seqs, options),
     unique: new Set(lines).size,
     meanLength: share(length),
     meanDepth: syntactic === 0 ? null : depth / syntactic,
   };
+}
+
+/** checkExpression's verdict on a line and its diversity sequence (see sequencesForDiversity), from one lex. */
+function checkLine(line: string, wordIds: WordEncoder): { verdict: ExpressionVerdict; seq: Uint16Array } {
+  let lexed: LexedExpression;
+  try {
+    lexed = lex(line);
+  } catch (error) {
+    const words = splitWords(line);
+    return { verdict: failedVerdict(error, words.length), seq: wordIds(words) };
+  }
+  return { verdict: checkLexed(line, lexed), seq: tokenIds(lexed) };
 }
 
 function diversityOf(seqs: Uint16Array[], { diversityPairs = 0, seed = 0 }: SummaryOptions) {
@@ -68,6 +83,31 @@ function diversityOf(seqs: Uint16Array[], { diversityPairs = 0, seed = 0 }: Summ
  * such lines still count word edits.
  */
 export function sequencesForDiversity(lines: readonly string[]): Uint16Array[] {
+  const wordIds = unknownWordEncoder();
+  return lines.map((line) => {
+    let lexed: LexedExpression;
+    try {
+      lexed = lex(line);
+    } catch {
+      return wordIds(splitWords(line));
+    }
+    return tokenIds(lexed);
+  });
+}
+
+/** The diversity sequence of a line that lexes: its TOKEN_IDs. */
+function tokenIds(lexed: LexedExpression): Uint16Array {
+  return Uint16Array.from(lexed.tokens, (t) => TOKEN_ID[t]);
+}
+
+/** Maps the words of a line that does not lex to its diversity sequence. */
+type WordEncoder = (words: readonly string[]) => Uint16Array;
+
+/**
+ * A fresh WordEncoder: vocabulary words keep their TOKEN_ID, unknown ones get ids from TOKENS.length up, in order of
+ * first appearance across the calls to this encoder.
+ */
+function unknownWordEncoder(): WordEncoder {
   const unknown = new Map<string, number>();
   const idOf = (word: string): number => {
     if (TOKENS.includes(word as Token)) return TOKEN_ID[word as Token];
@@ -79,15 +119,7 @@ export function sequencesForDiversity(lines: readonly string[]): Uint16Array[] {
     }
     return id;
   };
-  return lines.map((line) => {
-    let words: readonly string[];
-    try {
-      words = lex(line).tokens;
-    } catch {
-      words = splitWords(line);
-    }
-    return Uint16Array.from(words, idOf);
-  });
+  return (words) => Uint16Array.from(words, idOf);
 }
 
 /**

@@ -10,15 +10,16 @@
  * after the start token. (Windows at arbitrary offsets, as nanoGPT takes them, showed position 0 mostly mid-
  * expression text; half the syntax errors of a 2-layer model were expressions that began inside parentheses.)
  *
- * The optimiser runs on the host over Float32Arrays: gradients are read back once per step, which costs little
- * next to the forward/backward pass, keeps tf op overhead off the small models, and makes parameters and Adam
- * moments plain arrays for checkpoints. Same seed and backend give the same weights; a resumed run repeats the
- * same operations in the same order and so gives bit-identical weights.
+ * The optimiser runs on the host over Float32Arrays: each micro-batch's gradients are read back and accumulated into
+ * host buffers allocated once per run and zeroed every step. The read-backs cost little next to the forward/backward
+ * pass, keep tf op overhead off the small models, and make parameters and Adam moments plain arrays for checkpoints.
+ * Same seed and backend give the same weights; a resumed run repeats the same operations in the same order and so
+ * gives bit-identical weights.
  */
 import * as tf from '@tensorflow/tfjs';
 import { Float64, Table, vectorFromArray } from 'apache-arrow';
 import { ensureBackend } from './backend.ts';
-import { Rng, type RngState } from '../common/rng.ts';
+import { fnv1a32, Rng, type RngState } from '../common/rng.ts';
 import { parameterShapes, validateGPTConfig, type GPTConfig, type TrainConfig } from './config.ts';
 import { initParameters, lossFn, toTensors, type Dropout, type HostParams } from './gpt.ts';
 import { EOS, VOCAB_SIZE, encodeExpression } from './tokenizer.ts';
@@ -139,6 +140,8 @@ export async function trainGPT(args: TrainArgs): Promise<TrainResult> {
   const shapes = parameterShapes(config);
   const names = shapes.map(([name]) => name);
   const decays = shapes.map(([, shape]) => shape.length === 2);
+  // Gradient accumulators, reused by every step (at paper scale they are tens of MB).
+  const grads = shapes.map(([, shape]) => new Float32Array(shape.reduce((a, b) => a * b, 1)));
 
   // Fixed evaluation windows, so successive validation losses are comparable.
   const evalRng = new Rng(`${seed}:eval`);
@@ -177,7 +180,7 @@ export async function trainGPT(args: TrainArgs): Promise<TrainResult> {
   while (state.step < train.steps) {
     if (args.signal?.aborted) throw args.signal.reason ?? new Error('training aborted');
     const lr = learningRate(train, state.step);
-    const { loss, grads } = gradients(config, params, names, trainStream, trainStarts, T, train.batchSize, micro, rng, dropout);
+    const loss = gradients(config, params, names, grads, trainStream, trainStarts, T, train.batchSize, micro, rng, dropout);
     clipByGlobalNorm(grads, train.gradClip);
     adamW(params, m, v, grads, names, decays, lr, state.step + 1, train);
     state.step++;
@@ -214,14 +217,17 @@ export async function trainGPT(args: TrainArgs): Promise<TrainResult> {
   };
 }
 
-/** Mean loss and gradient over batchSize windows, accumulated over micro-batches (weighted by their rows). */
+/**
+ * Mean loss over batchSize windows, returned, and its gradient, written into `grads` (one buffer per parameter, in
+ * `names` order; overwritten): micro-batch gradients are read back one by one and accumulated, weighted by their rows.
+ */
 function gradients(
-  config: GPTConfig, params: HostParams, names: string[], stream: Int32Array, origins: Int32Array, T: number,
-  batchSize: number, micro: number, rng: Rng, dropout: Dropout | undefined,
-): { loss: number; grads: Float32Array[] } {
+  config: GPTConfig, params: HostParams, names: string[], grads: Float32Array[], stream: Int32Array,
+  origins: Int32Array, T: number, batchSize: number, micro: number, rng: Rng, dropout: Dropout | undefined,
+): number {
+  for (const g of grads) g.fill(0);
   const current = toTensors(config, params);
   const xs = names.map((n) => current[n]);
-  const grads = names.map((n) => new Float32Array(params.get(n)!.length));
   let loss = 0;
   try {
     for (let done = 0; done < batchSize; done += micro) {
@@ -244,7 +250,7 @@ function gradients(
   } finally {
     tf.dispose(xs);
   }
-  return { loss, grads };
+  return loss;
 }
 
 function clipByGlobalNorm(grads: Float32Array[], maxNorm: number): void {
@@ -287,22 +293,22 @@ function copyParams(params: HostParams): HostParams {
   return new Map([...params].map(([name, values]) => [name, values.slice()]));
 }
 
-/** FNV-1a over both streams: a checkpoint is only resumed on the data it was trained on. */
+/** FNV-1a over the streams, each followed by a 0xff separator: a checkpoint resumes only on the data it was trained on. */
 function hashStream(...streams: Int32Array[]): string {
-  let h = 0x811c9dc5;
-  for (const s of streams) {
-    for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s[i], 0x01000193);
-    h = Math.imul(h ^ 0xff, 0x01000193);
-  }
-  return (h >>> 0).toString(16);
+  let h = fnv1a32([]); // the offset basis
+  for (const s of streams) h = fnv1a32([0xff], fnv1a32(s, h));
+  return h.toString(16);
 }
 
+/** Checkpoint tensor groups: each tensor is stored as `${group}/${parameter name}`. */
 const GROUPS = ['param', 'adam_m', 'adam_v', 'best'] as const;
+type Group = (typeof GROUPS)[number];
 
 function checkpointTable(config: GPTConfig, params: HostParams, m: HostParams, v: HostParams, best: HostParams | undefined, state: TrainState): Table {
   const records: TensorRecord[] = [];
-  const groups: Array<[string, HostParams | undefined]> = [['param', params], ['adam_m', m], ['adam_v', v], ['best', best]];
-  for (const [group, values] of groups) {
+  const groups: Record<Group, HostParams | undefined> = { param: params, adam_m: m, adam_v: v, best };
+  for (const group of GROUPS) {
+    const values = groups[group];
     if (!values) continue;
     for (const [name, shape] of parameterShapes(config)) records.push({ name: `${group}/${name}`, shape, values: values.get(name)! });
   }
@@ -317,8 +323,8 @@ function restore(table: Table, config: GPTConfig, fresh: TrainState): { params: 
   if (state.seed !== fresh.seed || state.dataHash !== fresh.dataHash) throw new Error('checkpoint was written for a different seed or training data');
   const groups = new Map<string, HostParams>(GROUPS.map((g) => [g, new Map()]));
   for (const record of tensorsFromTable(table)) {
-    const [group, name] = [record.name.slice(0, record.name.indexOf('/')), record.name.slice(record.name.indexOf('/') + 1)];
-    groups.get(group)?.set(name, record.values);
+    const slash = record.name.indexOf('/');
+    groups.get(record.name.slice(0, slash))?.set(record.name.slice(slash + 1), record.values);
   }
   const best = groups.get('best')!;
   return { params: groups.get('param')!, m: groups.get('adam_m')!, v: groups.get('adam_v')!, best: best.size > 0 ? best : undefined, state };
