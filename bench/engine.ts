@@ -7,7 +7,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,35 +22,33 @@ import type { StageContext } from '../engine/stage.ts';
 import { toyLoader } from '../test/fixtures/engine/toy-graph.ts';
 
 const NODES = 5_000;
-const dir = join(tmpdir(), `engine-bench-${NODES}`);
+// A fresh store each time: a store kept from an earlier run holds keys of earlier code and seeds.
+const dir = mkdtempSync(join(tmpdir(), `engine-bench-${NODES}-`));
 const store = new Store(join(dir, 'store'));
 const paramsFile = join(dir, 'params.json');
 writeFileSync(paramsFile, JSON.stringify({ sweep: { seed: Array.from({ length: NODES / 4 }, (_, i) => i) } }));
 
 const ms = (t0: number) => `${(performance.now() - t0).toFixed(0)} ms`;
 
-// ---- fill the store (once; reused across invocations) ----------------------------------------------------
+// ---- fill the store ------------------------------------------------------------------------------------------
 let t0 = performance.now();
 const { nodes } = await toyLoader({ paramsFile, set: [] });
 const plan = buildPlan(nodes);
-if (!existsSync(join(dir, 'filled'))) {
-  const records = new Map<string, RunRecord>();
-  for (const node of plan.nodes) {
-    const manifest = manifestFor(node, (sid) => records.get(sid))!;
-    const key = cacheKey(manifest);
-    const inputs = Object.fromEntries(await Promise.all(Object.entries(manifest.inputs).map(async ([name, hash]) => [name, await store.getObject(hash)])));
-    const ctx = { params: node.params, inputs, seed: node.seed, progress() {}, log() {}, metric() {} } as unknown as StageContext;
-    const produced: Record<string, Table> = await node.stage.run(ctx);
-    const outputs = Object.fromEntries(await Promise.all(Object.entries(produced).map(async ([name, table]) => [name, await store.putObject(table)])));
-    const now = new Date().toISOString();
-    const record: RunRecord = { version: 1, key, sid: node.sid, ids: node.ids, stage: node.stage.name, manifest, outputs, metrics: {},
-      startedAt: now, finishedAt: now, seconds: 0, host: HOST, pid: process.pid, log: `logs/${key}.log` };
-    store.commitRun(record);
-    records.set(node.sid, record);
-  }
-  writeFileSync(join(dir, 'filled'), '');
-  console.log(`filled ${plan.nodes.length} nodes in ${ms(t0)}`);
+const records = new Map<string, RunRecord>();
+for (const node of plan.nodes) {
+  const manifest = manifestFor(node, (sid) => records.get(sid))!;
+  const key = cacheKey(manifest);
+  const inputs = Object.fromEntries(await Promise.all(Object.entries(manifest.inputs).map(async ([name, hash]) => [name, await store.getObject(hash)])));
+  const ctx = { params: node.params, inputs, seed: node.seed, progress() {}, log() {}, metric() {} } as unknown as StageContext;
+  const produced: Record<string, Table> = await node.stage.run(ctx);
+  const outputs = Object.fromEntries(await Promise.all(Object.entries(produced).map(async ([name, table]) => [name, await store.putObject(table)])));
+  const now = new Date().toISOString();
+  const record: RunRecord = { version: 1, key, sid: node.sid, ids: node.ids, stage: node.stage.name, manifest, outputs, metrics: {},
+    startedAt: now, finishedAt: now, seconds: 0, host: HOST, pid: process.pid, log: `logs/${key}.log` };
+  store.commitRun(record);
+  records.set(node.sid, record);
 }
+console.log(`filled ${plan.nodes.length} nodes in ${ms(t0)}`);
 
 // ---- no-op repro ---------------------------------------------------------------------------------------------
 const sink = new Writable({ write: (_chunk, _enc, done) => done() });
