@@ -16,9 +16,9 @@ const DEFAULT_PARAMS_FILE = 'params.yaml';
 
 /**
  * Effective training throughput of the WebAssembly backend on the paper's GPT shape as bench/model.ts measured it
- * on a 2-core AMD EPYC (352 tokens/s for 10,748,928 parameters; README, "Tests and benchmarks"), in FLOP/s.
+ * on a 2-core AMD EPYC (347 tokens/s for 10,748,928 parameters; README, "Tests and benchmarks"), in FLOP/s.
  */
-const CPU_TRAINING_FLOPS = 352 * 6 * 10_748_928;
+const CPU_TRAINING_FLOPS = 347 * 6 * 10_748_928;
 /** Warn when the estimate exceeds this many hours. */
 const WARN_HOURS = 1;
 
