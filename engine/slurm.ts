@@ -141,7 +141,10 @@ export class SlurmTransport implements Transport {
   }
 
   private done(job: Job, result: TaskResult | { type: 'crashed'; message: string }): void {
-    for (const file of [join(this.dir, 'jobs', `${job.task.key}.json`), join(this.dir, 'tasks', `${job.task.key}.json`), job.reportFile]) rmSync(file, { force: true });
+    const files = [join(this.dir, 'jobs', `${job.task.key}.json`), join(this.dir, 'tasks', `${job.task.key}.json`), job.reportFile];
+    // A job that committed leaves its log in the store; the output of any other is kept to read.
+    if (result.type === 'done') files.push(join(this.dir, 'out', `${job.id}.out`));
+    for (const file of files) rmSync(file, { force: true });
     job.report({ type: 'result', result });
   }
 
