@@ -67,7 +67,9 @@ export function buildExecutor(args: ExecutorArgs, ctx: ExecutorContext): Executo
   const stageNames = [...new Set(ctx.plan.nodes.map((n) => n.stage.name))];
   const config = loadSlurmConfig(args.slurmConfig, flags, ctx.cheapStages.filter((s) => stageNames.includes(s)), stageNames);
   // The job runs this same CLI (node, its loader flags, the script) from the same directory, over the same store.
-  const command = [process.execPath, ...process.execArgv, relative(process.cwd(), process.argv[1]), 'run-task', '--store', ctx.store.root, ...ctx.graphArgs];
+  // The task file first: --set takes every value that follows it.
+  const cli = [process.execPath, ...process.execArgv, relative(process.cwd(), process.argv[1]), 'run-task'];
+  const command = (taskFile: string, reportFile: string) => [...cli, taskFile, '--report', reportFile, '--store', ctx.store.root, ...ctx.graphArgs];
   const transport = new SlurmTransport({
     store: ctx.store, config, maxJobs: args.maxJobs, retries: args.retries, command,
     local: new LocalPool({ store: ctx.store, jobs: args.jobs }),

@@ -32,8 +32,8 @@ export interface SlurmOptions {
   maxJobs: number;
   /** Resubmissions of a job Slurm ended before it reported. */
   retries: number;
-  /** The command line that runs one task, without the task file and --report (e.g. node … pipeline.ts run-task -p …). */
-  command: string[];
+  /** The command line that runs one task file, writing its reports to reportFile (node … pipeline.ts run-task …). */
+  command: (taskFile: string, reportFile: string) => string[];
   pollMs?: number;
 }
 
@@ -48,6 +48,11 @@ interface Job {
   progress?: string;
 }
 
+/**
+ * Ends in which Slurm stopped the job (or lost it: GONE means squeue no longer knows it): worth running again.
+ * FAILED (the job's own non-zero exit) and OUT_OF_MEMORY would only fail again.
+ */
+const RETRYABLE = new Set(['CANCELLED', 'TIMEOUT', 'PREEMPTED', 'NODE_FAIL', 'BOOT_FAIL', 'DEADLINE', 'COMPLETED', 'GONE']);
 // Slurm's states in which a job may still run (squeue's %T); every other state is an end.
 const ACTIVE = new Set(['PENDING', 'CONFIGURING', 'RUNNING', 'COMPLETING', 'SUSPENDED', 'REQUEUED', 'REQUEUE_HOLD', 'REQUEUE_FED', 'RESIZING', 'SIGNALING', 'STAGE_OUT', 'STOPPED']);
 
@@ -95,7 +100,7 @@ export class SlurmTransport implements Transport {
     const taskFile = join(this.dir, 'tasks', `${task.key}.json`);
     writeAtomic(taskFile, Buffer.from(JSON.stringify(task)));
     job.reportFile = join(this.dir, 'reports', `${task.key}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}.json`);
-    const command = [...this.options.command, taskFile, '--report', job.reportFile].map(shellQuote).join(' ');
+    const command = this.options.command(taskFile, job.reportFile).map(shellQuote).join(' ');
     const args = [
       '--parsable', `--job-name=pipeline-${job.stage}`, `--output=${join(this.dir, 'out', '%j.out')}`, '--chdir', process.cwd(),
       ...sbatchOptions(this.options.config, job.stage), '--wrap', `exec ${command}`,
@@ -136,8 +141,11 @@ export class SlurmTransport implements Transport {
     if (result && result.type !== 'interrupted') return this.done(job, result);
     if (this.interrupted) return this.done(job, { type: 'interrupted' });
     // Slurm ended it before it could report (or it stopped on Slurm's SIGTERM): run it again, from its checkpoint.
-    if (job.attempt <= this.options.retries) return this.submit({ ...job, attempt: job.attempt + 1, progress: undefined });
-    this.done(job, { type: 'crashed', message: `slurm job ${job.id} ended ${state} before it finished, ${job.attempt} attempts (job output: ${join(this.dir, 'out', `${job.id}.out`)})` });
+    const retry = RETRYABLE.has(state) || result?.type === 'interrupted';
+    if (retry && job.attempt <= this.options.retries) return this.submit({ ...job, attempt: job.attempt + 1, progress: undefined });
+    const output = join(this.dir, 'out', `${job.id}.out`);
+    const attempts = job.attempt > 1 ? `, after ${job.attempt} attempts` : '';
+    this.done(job, { type: 'crashed', message: `slurm job ${job.id} ended ${state} before it finished${attempts} (job output: ${output})` });
   }
 
   private done(job: Job, result: TaskResult | { type: 'crashed'; message: string }): void {

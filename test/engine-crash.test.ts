@@ -85,7 +85,7 @@ test('Ctrl-C stops cleanly with exit 130, releases locks, and keeps the checkpoi
   // The lock is the worker's: a process of this repro's pool.
   const holder = /running {2}slow {2}— running: pid (\d+)/.exec(status.stdout);
   t.truthy(holder, status.stdout);
-  t.is(Number(readFileSync(`/proc/${holder![1]}/stat`, 'utf8').split(') ')[1].split(' ')[1]), child.pid, 'held by a worker of this repro');
+  t.is(Number(readFileSync(`/proc/${holder![1]}/stat`, 'utf8').split(') ')[1].split(' ')[1]), child.pid!, 'held by a worker of this repro');
   process.kill(-child.pid!, 'SIGINT'); // a terminal sends it to the whole process group
   const result = await done;
   t.is(result.code, 130, result.stdout + result.stderr);
