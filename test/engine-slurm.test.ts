@@ -77,7 +77,7 @@ test('the micro sweep through Slurm writes the same pipeline.lock, byte for byte
 });
 
 test('kill -9 of the coordinator: its running job finishes and commits, the next repro adopts it; nothing reruns, same lock', async (t) => {
-  const params = { slow: { steps: 12, sleepMs: 250 } };
+  const params = { slow: { steps: 24, sleepMs: 250 } };
   const reference = localLock(params);
   const ws = new Workspace({ params });
   const child = slurm(ws);
@@ -86,12 +86,14 @@ test('kill -9 of the coordinator: its running job finishes and commits, the next
   process.kill(-child.pid!, 'SIGKILL');
   t.is((await done).signal, 'SIGKILL');
   t.is(activeJobs([job]).length, 1, 'the job outlives its coordinator');
+  const status = await ws.run(['status']);
+  t.regex(status.stdout, new RegExp(`running {2}slow {2}— running: pid \\d+ on \\S+ since \\S+; slurm job ${job} RUNNING`), 'status shows the job and its state');
 
   const again = await finished(slurm(ws));
   ok(t, again);
   t.deepEqual(submitted(again.stdout), [], 'nothing resubmitted');
-  t.deepEqual(steps(ws), [...Array(12).keys()], 'every step once: never two runs at once, none repeated');
-  t.deepEqual(ws.counts(), { source: 1, scale: 1, shift: 1, combine: 1, slow: 12 });
+  t.deepEqual(steps(ws), [...Array(24).keys()], 'every step once: never two runs at once, none repeated');
+  t.deepEqual(ws.counts(), { source: 1, scale: 1, shift: 1, combine: 1, slow: 24 });
   t.deepEqual(ws.lock(), await reference);
   t.deepEqual(readdirSync(join(ws.store, 'locks')), []);
 });
