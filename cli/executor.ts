@@ -19,13 +19,19 @@ export function positiveInteger(flag: string, zero = false) {
   };
 }
 
+function positiveSeconds(value: string): number {
+  const seconds = Number(value);
+  if (!(seconds > 0) || !Number.isFinite(seconds)) throw new Error(`--progress-every wants a positive number of seconds, got '${value}'`);
+  return seconds;
+}
+
 const RESOURCES = ['partition', 'account', 'time', 'mem', 'cpus', 'gres'] as const;
 
 export function withExecutorOptions<T>(yargs: Argv<T>) {
   let y = yargs
     .option('executor', { choices: ['local', 'slurm'] as const, default: 'local' as const, describe: 'run nodes in worker processes here, or as Slurm jobs over a shared store' })
     .option('jobs', { alias: 'j', type: 'string', coerce: positiveInteger('jobs'), describe: 'worker processes, a positive integer (default: number of cores); with slurm, for the stages it keeps local' })
-    .option('progress-every', { type: 'number', default: 30, describe: 'without a terminal: seconds between the progress lines of a running node' })
+    .option('progress-every', { type: 'string', coerce: positiveSeconds, default: '30', describe: 'without a terminal: seconds between the progress lines of a running node' })
     .option('max-jobs', { type: 'string', coerce: positiveInteger('max-jobs'), default: '64', describe: 'slurm: at most this many jobs submitted at once' })
     .option('retries', { type: 'string', coerce: positiveInteger('retries', true), default: '2', describe: 'slurm: resubmissions of a job Slurm ended (time limit, preemption, scancel)' })
     .option('slurm-config', { type: 'string', describe: 'slurm: YAML file of resources per stage (local, default, stages)' })

@@ -30,3 +30,18 @@ test('with the default interval, a short node prints no progress lines', async (
   t.notRegex(result.stdout, /^running /m);
   t.regex(result.stdout, /^ran {5}slow/m);
 });
+
+test('repro rejects a --progress-every, --max-jobs or --retries it cannot use, quoting the value', async (t) => {
+  const ws = new Workspace();
+  for (const [flag, value, expected] of [
+    ['--progress-every', 'abc', /--progress-every wants a positive number of seconds, got 'abc'/],
+    ['--progress-every', '0', /--progress-every wants a positive number of seconds, got '0'/],
+    ['--max-jobs', '0', /--max-jobs wants a positive integer, got '0'/],
+    ['--retries', '-1', /--retries wants a whole number, got '-1'/],
+  ] as const) {
+    const result = await ws.run(['repro', flag, value]);
+    t.is(result.code, 1);
+    t.regex(result.stderr, expected);
+  }
+  t.false(ws.counterLines().length > 0, 'nothing ran');
+});
