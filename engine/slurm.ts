@@ -13,7 +13,7 @@
  * to `retries` times; training resumes from its checkpoint. A stage that throws is reported, never retried.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Transport, TransportEvent } from './executor.ts';
 import type { LocalPool } from './local.ts';
@@ -86,9 +86,9 @@ export class SlurmTransport implements Transport {
 
   /** A job an earlier coordinator submitted for this key that is still queued or running: watch it, do not resubmit. */
   private adopt(task: Task, stage: string, report: (event: TransportEvent) => void): boolean {
-    const file = join(this.dir, 'jobs', `${task.key}.json`);
-    if (!existsSync(file)) return false;
-    const { id, report: reportFile } = JSON.parse(readFileSync(file, 'utf8')) as { id: string; report: string };
+    const submitted = readJson<{ id: string; report: string }>(join(this.dir, 'jobs', `${task.key}.json`));
+    if (!submitted) return false;
+    const { id, report: reportFile } = submitted;
     const state = jobStates([id]).get(id)?.state;
     if (!state || !ACTIVE.has(state)) return false;
     this.jobs.add({ task, stage, report, id, reportFile, attempt: 1 });
@@ -124,7 +124,7 @@ export class SlurmTransport implements Transport {
           else job.report({ type: 'queued', note: `${state.toLowerCase()} in Slurm (job ${job.id}${now?.reason && now.reason !== 'None' ? `, ${now.reason}` : ''})` });
         }
         job.state = state;
-        const latest = readReport(job.reportFile);
+        const latest = readJson<JobReport>(job.reportFile);
         if (latest?.type === 'progress') {
           const text = JSON.stringify(latest);
           if (text !== job.progress) job.report(latest);
@@ -136,7 +136,7 @@ export class SlurmTransport implements Transport {
 
   private ended(job: Job, state: string): void {
     this.jobs.delete(job);
-    const latest = readReport(job.reportFile);
+    const latest = readJson<JobReport>(job.reportFile);
     const result = latest?.type === 'result' ? latest.result : undefined;
     if (result && result.type !== 'interrupted') return this.done(job, result);
     if (this.interrupted) return this.done(job, { type: 'interrupted' });
@@ -178,8 +178,8 @@ export function slurmDir(store: Store): string {
 export function slurmNotes(store: Store, keys: string[]): Map<string, string> {
   const jobs = new Map<string, string>();
   for (const key of keys) {
-    const file = join(slurmDir(store), 'jobs', `${key}.json`);
-    if (existsSync(file)) jobs.set(key, (JSON.parse(readFileSync(file, 'utf8')) as { id: string }).id);
+    const submitted = readJson<{ id: string }>(join(slurmDir(store), 'jobs', `${key}.json`));
+    if (submitted) jobs.set(key, submitted.id);
   }
   const states = jobStates([...jobs.values()]);
   return new Map([...jobs].map(([key, id]) => [key, `slurm job ${id} ${states.get(id)?.state ?? 'ENDED'}`]));
@@ -204,9 +204,10 @@ export function jobStates(ids: string[]): Map<string, { state: string; reason: s
   return out;
 }
 
-function readReport(file: string): JobReport | undefined {
+/** A file written whole by writeAtomic, or undefined when there is none (or none readable: a crash before it). */
+function readJson<T>(file: string): T | undefined {
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as JobReport;
+    return JSON.parse(readFileSync(file, 'utf8')) as T;
   } catch {
     return undefined;
   }
