@@ -16,7 +16,7 @@ import { slurmNotes } from '../engine/slurm.ts';
 import { buildExecutor, withExecutorOptions } from './executor.ts';
 
 /**
- * `beforeRepro` runs before a real (not --dry) repro, e.g. to warn that a run is too big for the backend;
+ * `beforeRepro` runs before a real (not --dry) local repro, e.g. to warn that a run is too big for the backend;
  * `cheapStages` take well under a second, so `--executor slurm` runs them here rather than as jobs.
  */
 export type GraphLoader = (opts: { paramsFile?: string; set: string[] }) => Promise<{
@@ -75,7 +75,8 @@ export function registerEngineCommands(cli: Argv, loadGraph: GraphLoader): Argv 
         showWarnings(store);
         return;
       }
-      await beforeRepro?.(plan, store);
+      // It judges this machine's backend, which a Slurm run's jobs do not use.
+      if (args.executor === 'local') await beforeRepro?.(plan, store);
       // First Ctrl-C: stop cleanly (stages aborted, workers killed after a grace period); a second one: now.
       const controller = new AbortController();
       const onSigint = () => {
