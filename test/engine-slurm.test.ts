@@ -166,3 +166,21 @@ test('Ctrl-C cancels every submitted job and exits 130', async (t) => {
   t.deepEqual(activeJobs(jobs), [], `jobs ${jobs.join(', ')} all cancelled`);
   t.regex(result.stdout, /\(interrupted\)/);
 });
+
+test('--max-jobs caps the jobs submitted at once; per-stage resources reach sbatch', async (t) => {
+  const ws = new Workspace({ params: { sweep: { offset: [1, 2, 3] }, slow: { steps: 2, sleepMs: 100 } } });
+  const result = await finished(slurm(ws, ['--max-jobs', '1', '--slurm-time', 'slow=00:05:00', '--slurm-extra', 'slow=--comment=bench']));
+  ok(t, result);
+  let inFlight = 0;
+  let most = 0;
+  for (const line of result.stdout.split('\n')) {
+    if (/submitted as slurm job/.test(line)) most = Math.max(most, ++inFlight);
+    if (/^ran {5}slow/.test(line)) inFlight--;
+  }
+  t.is(most, 1, result.stdout);
+  const jobs = submitted(result.stdout);
+  t.is(jobs.length, 3);
+  const shown = execFileSync('scontrol', ['show', 'job', jobs[0]], { encoding: 'utf8' });
+  t.regex(shown, /TimeLimit=00:05:00/);
+  t.regex(shown, /Comment=bench/);
+});
