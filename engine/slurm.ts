@@ -61,6 +61,7 @@ export class SlurmTransport implements Transport {
   private readonly dir: string;
   private timer?: NodeJS.Timeout;
   private interrupted = false;
+  private lastWarning?: string;
 
   constructor(private readonly options: SlurmOptions) {
     if (!Number.isInteger(options.maxJobs) || options.maxJobs < 1) throw new Error(`--max-jobs must be a positive integer, got ${options.maxJobs}`);
@@ -105,7 +106,15 @@ export class SlurmTransport implements Transport {
       '--parsable', `--job-name=pipeline-${job.stage}`, `--output=${join(this.dir, 'out', '%j.out')}`, '--chdir', process.cwd(),
       ...sbatchOptions(this.options.config, job.stage), '--wrap', `exec ${command}`,
     ];
-    job.id = execFileSync('sbatch', args, { encoding: 'utf8' }).trim().split(';')[0];
+    try {
+      job.id = execFileSync('sbatch', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim().split(';')[0];
+    } catch (error) {
+      // A bad partition or account, a full queue: this node fails with sbatch's words, the others go on. Reported
+      // on the next turn, not from inside the scheduler's dispatch.
+      const message = `sbatch failed: ${String((error as { stderr?: string }).stderr ?? (error as Error).message).trim()}`;
+      setImmediate(() => job.report({ type: 'result', result: { type: 'crashed', message } }));
+      return;
+    }
     job.state = undefined;
     writeAtomic(join(this.dir, 'jobs', `${task.key}.json`), Buffer.from(JSON.stringify({ id: job.id, report: job.reportFile })));
     this.jobs.add(job);
@@ -114,7 +123,17 @@ export class SlurmTransport implements Transport {
 
   private poll(): void {
     if (this.jobs.size === 0) return;
-    const states = jobStates([...this.jobs].map((j) => j.id));
+    let states: ReturnType<typeof jobStates>;
+    try {
+      states = jobStates([...this.jobs].map((j) => j.id));
+    } catch (error) {
+      // The controller may be restarting: say so once, keep asking.
+      const message = `warning: squeue failed, retrying: ${String((error as { stderr?: string }).stderr ?? (error as Error).message).trim()}`;
+      if (message !== this.lastWarning) console.error(message);
+      this.lastWarning = message;
+      return;
+    }
+    this.lastWarning = undefined;
     for (const job of [...this.jobs]) {
       const now = states.get(job.id);
       const state = now?.state ?? 'GONE';
@@ -161,7 +180,12 @@ export class SlurmTransport implements Transport {
     this.interrupted = true;
     this.options.local.interrupt();
     const ids = [...this.jobs].map((j) => j.id);
-    if (ids.length) execFileSync('scancel', ids, { stdio: 'ignore' });
+    if (ids.length === 0) return;
+    try {
+      execFileSync('scancel', ids, { stdio: ['ignore', 'ignore', 'pipe'] });
+    } catch (error) {
+      console.error(`error: scancel ${ids.join(' ')} failed, cancel these jobs by hand: ${String((error as { stderr?: string }).stderr ?? '').trim()}`);
+    }
   }
 
   close(): void {

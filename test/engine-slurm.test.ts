@@ -184,3 +184,11 @@ test('--max-jobs caps the jobs submitted at once; per-stage resources reach sbat
   t.regex(shown, /TimeLimit=00:05:00/);
   t.regex(shown, /Comment=bench/);
 });
+
+test('a job sbatch refuses (a partition that does not exist) fails its node with sbatch\'s words; the rest is blocked, nothing hangs', async (t) => {
+  const ws = new Workspace({ params: { slow: { steps: 2, sleepMs: 10 } } });
+  const result = await finished(slurm(ws, ['--slurm-partition', 'slow=no-such-partition']));
+  t.is(result.code, 1, result.stdout + result.stderr);
+  t.regex(result.stdout, /FAILED {2}slow: sbatch failed: .*Invalid partition/);
+  t.regex(result.stdout, /5 nodes: 0 cached, 4 ran, 1 failed/);
+});
