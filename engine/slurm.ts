@@ -111,7 +111,7 @@ export class SlurmTransport implements Transport {
     } catch (error) {
       // A bad partition or account, a full queue: this node fails with sbatch's words, the others go on. Reported
       // on the next turn, not from inside the scheduler's dispatch.
-      const message = `sbatch failed: ${String((error as { stderr?: string }).stderr ?? (error as Error).message).trim()}`;
+      const message = `sbatch failed: ${String((error as { stderr?: string }).stderr ?? (error as Error).message).trim().split('\n').join('; ')}`;
       setImmediate(() => job.report({ type: 'result', result: { type: 'crashed', message } }));
       return;
     }
