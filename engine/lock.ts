@@ -127,9 +127,17 @@ function takeOver(path: string, stale: LockState): void {
   try {
     mkdirSync(guard);
   } catch {
-    // Someone else is taking it over; a guard left by a crash in this tiny window is cleared after staleMs.
+    // Someone else is taking it over; a guard left by a crash in this tiny window is cleared once this process
+    // has seen the same guard (inode, mtime) for staleMs of its own clock.
     try {
-      if (Date.now() - statSync(guard).mtimeMs > LOCK_STALE_MS) rmdirSync(guard);
+      const { ino, mtimeMs } = statSync(guard);
+      const signature = `${ino}:${mtimeMs}`;
+      const seen = watched.get(guard);
+      if (seen?.signature !== signature) watched.set(guard, { signature, since: Date.now() });
+      else if (Date.now() - seen.since > LOCK_STALE_MS) {
+        rmdirSync(guard);
+        watched.delete(guard);
+      }
     } catch { /* gone already */ }
     return;
   }
