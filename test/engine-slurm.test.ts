@@ -46,7 +46,7 @@ function activeJobs(ids: string[]): string[] {
 
 /** The first job id running `slow` in this store, once one runs. */
 async function runningSlowJob(ws: Workspace, minSteps: number): Promise<string> {
-  await waitFor(() => steps(ws).length >= minSteps, 60_000);
+  await waitFor(() => steps(ws).length >= minSteps);
   const jobs = readdirSync(join(ws.store, 'slurm', 'jobs')).map((f) => JSON.parse(readFileSync(join(ws.store, 'slurm', 'jobs', f), 'utf8')).id as string);
   if (jobs.length !== 1) throw new Error(`expected one slow job, found ${jobs.join(', ')}`);
   return jobs[0];
@@ -158,7 +158,7 @@ test('Ctrl-C cancels every submitted job and exits 130', async (t) => {
   let stdout = '';
   child.stdout!.on('data', (d) => (stdout += d));
   const done = finished(child);
-  await waitFor(() => submitted(stdout).length === 3 && steps(ws).length >= 2, 60_000);
+  await waitFor(() => submitted(stdout).length === 3 && steps(ws).length >= 2);
   process.kill(-child.pid!, 'SIGINT');
   const result = await done;
   t.is(result.code, 130, result.stdout + result.stderr);
