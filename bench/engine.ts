@@ -16,6 +16,7 @@ import { makeTable, type Table } from 'apache-arrow';
 import { buildPlan } from '../engine/graph.ts';
 import { hashBytes } from '../engine/hash.ts';
 import { cacheKey, manifestFor } from '../engine/keys.ts';
+import { LocalExecutor } from '../engine/local.ts';
 import { repro } from '../engine/repro.ts';
 import { HOST, Store, type RunRecord } from '../engine/store.ts';
 import type { StageContext } from '../engine/stage.ts';
@@ -54,7 +55,7 @@ console.log(`filled ${plan.nodes.length} nodes in ${ms(t0)}`);
 const sink = new Writable({ write: (_chunk, _enc, done) => done() });
 t0 = performance.now();
 // The plan is built inside the timing, as the command builds it: the figure stays plan + lookups + lock.
-const result = await repro(buildPlan(nodes), { store: new Store(store.root), lockPath: join(dir, 'pipeline.lock'), out: sink });
+const result = await repro(buildPlan(nodes), { executor: new LocalExecutor({ store: new Store(store.root) }), lockPath: join(dir, 'pipeline.lock'), out: sink });
 console.log(`in-process no-op repro, ${plan.nodes.length} cached nodes: ${ms(t0)}  (${result.summary.trim()})`);
 
 // The whole command as a user runs it; five runs, since other processes share the cores.

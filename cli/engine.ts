@@ -1,22 +1,29 @@
 /**
- * The engine's commands: repro, status, dag, gc, show. The experiment layer supplies the graph through a
- * GraphLoader; these commands know nothing of what the nodes compute.
+ * The engine's commands: repro, status, dag, gc, show, and run-task (one task: what a Slurm job runs). The
+ * experiment layer supplies the graph through a GraphLoader; these commands know nothing of what the nodes compute.
  */
 import type { Argv } from 'yargs';
 import { renderDag, type DagFormat } from '../engine/dag.ts';
 import { gc } from '../engine/gc.ts';
 import { buildPlan, type NodeSpec, type Plan } from '../engine/graph.ts';
-import { dryRun, repro } from '../engine/repro.ts';
+import { dryRun, forceMatcher, repro } from '../engine/repro.ts';
+import { runTaskCommand } from '../engine/run-task.ts';
 import { describeObject, formatBytes, formatObject } from '../engine/show.ts';
 import { assess } from '../engine/status.ts';
 import { Store, storeRoot } from '../engine/store.ts';
 import { releaseAllLocks } from '../engine/lock.ts';
+import { slurmNotes } from '../engine/slurm.ts';
+import { buildExecutor, withExecutorOptions } from './executor.ts';
 
-/** `beforeRepro` runs before a real (not --dry) repro, e.g. to warn that a run is too big for the backend. */
+/**
+ * `beforeRepro` runs before a real (not --dry) local repro, e.g. to warn that a run is too big for the backend;
+ * `cheapStages` take well under a second, so `--executor slurm` runs them here rather than as jobs.
+ */
 export type GraphLoader = (opts: { paramsFile?: string; set: string[] }) => Promise<{
   nodes: NodeSpec[];
   lockPath?: string;
   beforeRepro?: (plan: Plan, store: Store) => Promise<void>;
+  cheapStages?: string[];
 }>;
 
 interface CommonArgs { store?: string; params?: string; set?: string[]; json?: boolean }
@@ -37,18 +44,16 @@ function withCommon<T>(yargs: Argv<T>, graph: boolean) {
     : y;
 }
 
-/** --jobs as typed, so the error can quote it (yargs would turn 'abc' into NaN). */
-function parseJobs(value: string): number {
-  if (!/^[1-9]\d*$/.test(String(value).trim())) throw new Error(`--jobs wants a positive integer, got '${value}'`);
-  return Number(value);
+/** What a job needs to build the same graph as this command: its -p and --set. */
+function graphArgs(args: CommonArgs): string[] {
+  return [...(args.params ? ['-p', args.params] : []), ...(args.set ?? []).flatMap((s) => ['--set', s])];
 }
 
 export function registerEngineCommands(cli: Argv, loadGraph: GraphLoader): Argv {
   const load = (args: CommonArgs) => loadGraph({ paramsFile: args.params, set: args.set ?? [] });
 
   return cli
-    .command('repro', 'run every node that is not cached, then write pipeline.lock', (y) => withCommon(y, true)
-      .option('jobs', { alias: 'j', type: 'string', coerce: parseJobs, describe: 'worker processes, a positive integer (default: number of cores)' })
+    .command('repro', 'run every node that is not cached, then write pipeline.lock', (y) => withExecutorOptions(withCommon(y, true))
       .option('dry', { type: 'boolean', default: false, describe: 'list what would run and why; run nothing' })
       .option('force', { type: 'string', array: true, default: [] as string[], describe: 'rerun nodes whose id matches this glob, even if cached' })
       .option('verify', { type: 'boolean', default: false, describe: 're-hash the outputs of cached nodes; recompute corrupt ones' })
@@ -58,7 +63,7 @@ export function registerEngineCommands(cli: Argv, loadGraph: GraphLoader): Argv 
         return true;
       }), async (args) => {
       const store = openStore(args);
-      const { nodes, lockPath, beforeRepro } = await load(args);
+      const { nodes, lockPath, beforeRepro, cheapStages = [] } = await load(args);
       const plan = buildPlan(nodes);
       if (args.dry) {
         const todo = dryRun(plan, store, args.force);
@@ -70,7 +75,8 @@ export function registerEngineCommands(cli: Argv, loadGraph: GraphLoader): Argv 
         showWarnings(store);
         return;
       }
-      await beforeRepro?.(plan, store);
+      // It judges this machine's backend, which a Slurm run's jobs do not use.
+      if (args.executor === 'local') await beforeRepro?.(plan, store);
       // First Ctrl-C: stop cleanly (stages aborted, workers killed after a grace period); a second one: now.
       const controller = new AbortController();
       const onSigint = () => {
@@ -81,9 +87,12 @@ export function registerEngineCommands(cli: Argv, loadGraph: GraphLoader): Argv 
         console.error('\ninterrupted: stopping running stages (Ctrl-C again to quit now)');
         controller.abort();
       };
+      const executor = buildExecutor(args, {
+        store, plan, force: forceMatcher(args.force), verify: args.verify, signal: controller.signal, cheapStages, graphArgs: graphArgs(args),
+      });
       process.on('SIGINT', onSigint);
       try {
-        const result = await repro(plan, { store, jobs: args.jobs, force: args.force, verify: args.verify, lockPath, signal: controller.signal });
+        const result = await repro(plan, { executor, lockPath, progressEveryMs: args.progressEvery * 1000 });
         showWarnings(store);
         process.exitCode = result.exitCode;
       } finally {
@@ -94,12 +103,16 @@ export function registerEngineCommands(cli: Argv, loadGraph: GraphLoader): Argv 
       .option('json', { type: 'boolean', default: false }), async (args) => {
       const store = openStore(args);
       const states = assess(buildPlan((await load(args)).nodes), store);
+      // Nodes with a Slurm job: its id and state (pending, running) from squeue.
+      const slurm = slurmNotes(store, states.flatMap((s) => (s.key && s.state !== 'cached' ? [s.key] : [])));
+      const reason = (s: (typeof states)[number]) => [s.reason, s.key && slurm.get(s.key)].filter(Boolean).join('; ') || null;
       if (args.json) {
-        console.log(JSON.stringify(states.map((s) => ({ ids: s.node.ids, stage: s.node.stage.name, state: s.state, key: s.key ?? null, reason: s.reason ?? null })), null, 2));
+        console.log(JSON.stringify(states.map((s) => ({ ids: s.node.ids, stage: s.node.stage.name, state: s.state, key: s.key ?? null, reason: reason(s) })), null, 2));
       } else {
         for (const s of states) {
           const shared = s.node.ids.length > 1 ? ` (+${s.node.ids.length - 1} shared)` : '';
-          console.log(`${s.state.padEnd(8)} ${s.node.ids[0]}${shared}${s.reason ? `  — ${s.reason}` : ''}`);
+          const why = reason(s);
+          console.log(`${s.state.padEnd(8)} ${s.node.ids[0]}${shared}${why ? `  — ${why}` : ''}`);
         }
         const count = (state: string) => states.filter((s) => s.state === state).length;
         console.log(`${states.length} nodes: ${count('cached')} cached, ${count('missing')} missing, ${count('running')} running`);
@@ -130,6 +143,12 @@ export function registerEngineCommands(cli: Argv, loadGraph: GraphLoader): Argv 
           : report.deleted ? `deleted ${report.items.length} files, ${total}` : `would delete ${report.items.length} files, ${total}; run with --force to delete`);
       }
       showWarnings(store);
+    })
+    .command('run-task <task>', 'run one task file over the store and exit 0 done, 1 failed, 75 locked by another, 130 interrupted (what a Slurm job runs)', (y) => withCommon(y, true)
+      .positional('task', { type: 'string', demandOption: true, describe: 'a task file written by repro --executor slurm' })
+      .option('report', { type: 'string', describe: 'file to rewrite with progress and then the result, as JSON' }), async (args) => {
+      const store = openStore(args);
+      process.exitCode = await runTaskCommand(args.task, (await load(args)).nodes, store, args.report);
     })
     .command('show <hash>', 'schema, metadata and first rows of an object (a unique hash prefix will do)', (y) => withCommon(y, false)
       .positional('hash', { type: 'string', demandOption: true })

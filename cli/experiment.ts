@@ -29,6 +29,8 @@ export const loadExperimentGraph: GraphLoader = async ({ paramsFile = DEFAULT_PA
     nodes: experimentGraph(params),
     lockPath: lockPathFor(paramsFile),
     beforeRepro: (plan, store) => warnIfGpuSized(params, plan, store),
+    // Each takes well under a second even at the paper's scale: not worth a Slurm job of its own.
+    cheapStages: ['gen-d0', 'build-dataset', 'eval'],
   };
 };
 

@@ -1,16 +1,14 @@
 /**
- * Executing a plan. The Executor interface is what `repro` talks to; LocalExecutor runs nodes in a pool of
- * long-lived worker processes on this machine. A distributed executor would implement the same interface over
- * the same store (the locks and the commit protocol already hold across machines).
+ * Executing a plan. The Scheduler decides, node by node, cached / blocked / forced / verified / corrupt-retry and
+ * hands ready tasks to a Transport, which runs them somewhere (engine/local.ts: worker processes on this machine;
+ * engine/slurm.ts: Slurm jobs) and reports back. The scheduler knows nothing of processes; transports know
+ * nothing of the graph. Workers take each key's lock themselves, so several coordinators can share one store.
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { appendFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { descendants, type Plan, type PlanNode } from './graph.ts';
 import { cacheKey, manifestFor } from './keys.ts';
-import { Lock, releaseAllLocks, type LockOwner } from './lock.ts';
+import { inspectLock, type LockOwner } from './lock.ts';
 import type { Manifest, RunRecord, Store } from './store.ts';
-import type { FromWorker, Task, ToWorker } from './worker.ts';
+import type { Task, TaskResult } from './task.ts';
 
 export type Outcome =
   | { status: 'cached' | 'ran'; record: RunRecord }
@@ -18,11 +16,13 @@ export type Outcome =
   | { status: 'blocked'; by: string }
   | { status: 'interrupted' };
 
+/** `key` is the node's cache key; it is undefined only for a node blocked before its inputs existed. */
 export type ExecEvent =
-  | { type: 'start'; node: PlanNode }
-  | { type: 'progress'; node: PlanNode; done: number; total: number; note?: string }
-  | { type: 'waiting'; node: PlanNode; owner: LockOwner }
-  | { type: 'finish'; node: PlanNode; outcome: Outcome };
+  | { type: 'queued'; node: PlanNode; key: string; note: string }
+  | { type: 'start'; node: PlanNode; key: string; note?: string }
+  | { type: 'progress'; node: PlanNode; key: string; done: number; total: number; note?: string }
+  | { type: 'waiting'; node: PlanNode; key: string; owner: LockOwner }
+  | { type: 'finish'; node: PlanNode; key: string | undefined; outcome: Outcome };
 
 export interface ExecutionHooks {
   event(event: ExecEvent): void;
@@ -38,42 +38,43 @@ export interface Executor {
   run(plan: Plan, hooks: ExecutionHooks): Promise<ExecutionResult>;
 }
 
-export interface LocalExecutorOptions {
+/** What a transport tells the scheduler about one task; `result` is the last report. */
+export type TransportEvent =
+  | { type: 'queued'; note: string }
+  | { type: 'running'; note?: string }
+  | { type: 'progress'; done: number; total: number; note?: string }
+  | { type: 'result'; result: TaskResult | { type: 'crashed'; message: string } };
+
+export interface Transport {
+  /** Whether it takes a task of this node's stage now (a free worker, room under --max-jobs). */
+  hasRoom(stage: string): boolean;
+  start(task: Task, stage: PlanNode['stage'], report: (event: TransportEvent) => void): void;
+  /** Ctrl-C: stop every running task; each still reports its result. */
+  interrupt(): void;
+  /** The run is over: release whatever the transport holds. */
+  close(): void;
+}
+
+export interface SchedulerOptions {
   store: Store;
-  /** Worker processes; default: the number of cores. */
-  jobs?: number;
+  transport: Transport;
   /** Nodes to run even when cached (once). */
   force?: (node: PlanNode) => boolean;
   /** Re-hash the outputs of cached nodes instead of trusting that they exist. */
   verify?: boolean;
-  /** Ctrl-C: running stages are asked to stop, and killed after `graceMs`. */
   signal?: AbortSignal;
-  graceMs?: number;
 }
 
-const WORKER = new URL('./worker.ts', import.meta.url);
-const TSX = import.meta.resolve('tsx');
 const LOCK_RETRY_MS = 250;
 const MAX_CORRUPT_RETRIES = 2;
 
-interface Job { node: PlanNode; key: string; manifest: Manifest }
+interface Job { node: PlanNode; key: string; manifest: Manifest; staleLock?: string }
 
-interface Worker {
-  child: ChildProcess;
-  job?: Job & { lock: Lock; logPath: string };
-}
-
-export class LocalExecutor implements Executor {
-  private readonly jobs: number;
-  constructor(private readonly options: LocalExecutorOptions) {
-    const jobs = options.jobs ?? availableParallelism();
-    // NaN or 0 would start nothing and wait forever.
-    if (!Number.isInteger(jobs) || jobs < 1) throw new Error(`jobs must be a positive integer, got ${jobs}`);
-    this.jobs = jobs;
-  }
+export class Scheduler implements Executor {
+  constructor(private readonly options: SchedulerOptions) {}
 
   run(plan: Plan, hooks: ExecutionHooks): Promise<ExecutionResult> {
-    return new Run(plan, hooks, this.options, this.jobs).start();
+    return new Run(plan, hooks, this.options).start();
   }
 }
 
@@ -81,7 +82,7 @@ export class LocalExecutor implements Executor {
 class Run {
   private readonly outcomes = new Map<string, Outcome>();
   private readonly queue: Job[] = [];
-  private readonly workers = new Set<Worker>();
+  private readonly running = new Set<Job>();
   private readonly forced = new Set<string>();
   private readonly verified = new Set<string>();
   private readonly corruptRetries = new Map<string, number>();
@@ -90,12 +91,7 @@ class Run {
   private ended = false;
   private resolve!: (result: ExecutionResult) => void;
 
-  constructor(
-    private readonly plan: Plan,
-    private readonly hooks: ExecutionHooks,
-    private readonly options: LocalExecutorOptions,
-    private readonly jobs: number,
-  ) {}
+  constructor(private readonly plan: Plan, private readonly hooks: ExecutionHooks, private readonly options: SchedulerOptions) {}
 
   start(): Promise<ExecutionResult> {
     const done = new Promise<ExecutionResult>((resolve) => (this.resolve = resolve));
@@ -117,7 +113,7 @@ class Run {
     const manifest = manifestFor(node, (sid) => this.record(sid))!;
     const key = cacheKey(manifest);
     const cached = this.forcedNow(node) ? undefined : this.cachedRun(key);
-    if (cached) this.finish(node, { status: 'cached', record: cached });
+    if (cached) this.finish(node, key, { status: 'cached', record: cached });
     else this.queue.push({ node, key, manifest });
   }
 
@@ -141,9 +137,9 @@ class Run {
     return record;
   }
 
-  private finish(node: PlanNode, outcome: Outcome): void {
+  private finish(node: PlanNode, key: string | undefined, outcome: Outcome): void {
     this.outcomes.set(node.sid, outcome);
-    this.hooks.event({ type: 'finish', node, outcome });
+    this.hooks.event({ type: 'finish', node, key, outcome });
     if (outcome.status === 'cached' || outcome.status === 'ran') {
       for (const child of node.children.map((sid) => this.plan.bySid.get(sid)!)) {
         if (!this.outcomes.has(child.sid) && !this.isQueuedOrRunning(child) && child.deps.every((d) => this.record(d))) this.consider(child);
@@ -151,92 +147,72 @@ class Run {
     } else if (outcome.status === 'failed') {
       for (const sid of descendants(this.plan, [node.sid])) {
         const child = this.plan.bySid.get(sid)!;
-        if (!this.outcomes.has(sid)) this.finish(child, { status: 'blocked', by: node.ids[0] });
+        if (!this.outcomes.has(sid)) this.finish(child, undefined, { status: 'blocked', by: node.ids[0] });
       }
     }
   }
 
   private isQueuedOrRunning(node: PlanNode): boolean {
-    return this.queue.some((job) => job.node === node) || [...this.workers].some((w) => w.job?.node === node);
-  }
-
-  private get running(): number {
-    return [...this.workers].filter((w) => w.job).length;
+    return this.queue.some((job) => job.node === node) || [...this.running].some((job) => job.node === node);
   }
 
   private pump(): void {
-    while (!this.interrupted && this.queue.length && this.running < this.jobs) this.startJob(this.queue.shift()!);
-    if (this.running === 0 && this.waiting === 0 && (this.queue.length === 0 || this.interrupted)) this.end();
+    if (!this.interrupted) {
+      // In plan order, skipping stages the transport has no room for (a Slurm run keeps cheap stages local).
+      for (let i = 0; i < this.queue.length; i++) {
+        if (!this.options.transport.hasRoom(this.queue[i].node.stage.name)) continue;
+        this.dispatch(this.queue.splice(i--, 1)[0]);
+      }
+    }
+    if (this.running.size === 0 && this.waiting === 0 && (this.queue.length === 0 || this.interrupted)) this.end();
   }
 
-  private startJob(job: Job): void {
+  private dispatch(job: Job): void {
     const { store } = this.options;
-    const lock = Lock.acquire(store.lockPath(job.key));
-    if (!(lock instanceof Lock)) {
-      // Another process runs this key: wait for it without holding a worker, then take its result.
-      this.hooks.event({ type: 'waiting', node: job.node, owner: lock });
-      this.waiting++;
-      setTimeout(() => {
-        this.waiting--;
-        this.queue.unshift(job);
-        this.pump();
-      }, LOCK_RETRY_MS);
-      return;
-    }
-    const committed = this.forcedNow(job.node) ? undefined : store.lookupRun(job.key);
-    if (committed) {
-      lock.release();
-      this.finish(job.node, { status: 'cached', record: committed });
-      return;
-    }
-    const worker = [...this.workers].find((w) => !w.job) ?? this.spawn();
-    worker.job = { ...job, lock, logPath: store.logPath(job.key) };
+    const forced = this.forcedNow(job.node);
+    const committed = forced ? undefined : store.lookupRun(job.key);
+    if (committed) return this.finish(job.node, job.key, { status: 'cached', record: committed });
+    // Another process runs this key: wait for it without using the transport, then take its result.
+    const lock = inspectLock(store.lockPath(job.key));
+    if (lock !== 'free' && lock.live) return this.retryLater(job, lock.owner);
     const task: Task = {
-      key: job.key, sid: job.node.sid, ids: job.node.ids, module: job.node.stage.module, manifest: job.manifest, storeRoot: store.root,
+      key: job.key, sid: job.node.sid, ids: job.node.ids, manifest: job.manifest,
+      ...(forced ? { force: true } : {}), ...(lock !== 'free' ? { staleLock: lock.signature } : {}),
     };
-    worker.child.send({ type: 'run', task } satisfies ToWorker);
-    // After the send: an interrupt raised from this event must reach the worker after its task, not before.
-    this.hooks.event({ type: 'start', node: job.node });
+    this.running.add(job);
+    this.options.transport.start(task, job.node.stage, (event) => this.onEvent(job, event));
   }
 
-  private spawn(): Worker {
-    const child = fork(WORKER, [], { execArgv: ['--import', TSX], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
-    const worker: Worker = { child };
-    // Whatever a stage prints goes to its node's log, not over the progress display.
-    const capture = (chunk: Buffer) => worker.job && appendFileSync(worker.job.logPath, chunk);
-    child.stdout!.on('data', capture);
-    child.stderr!.on('data', capture);
-    child.on('message', (message: FromWorker) => this.onMessage(worker, message));
-    child.on('exit', (code, signal) => {
-      this.workers.delete(worker);
-      const job = worker.job;
-      if (!job) return;
-      worker.job = undefined;
-      job.lock.release();
-      if (this.interrupted) this.finish(job.node, { status: 'interrupted' });
-      else this.finish(job.node, { status: 'failed', crashed: true, log: job.logPath, error: `worker process died (${signal ?? `exit code ${code}`}) while running it` });
+  private retryLater(job: Job, owner: LockOwner): void {
+    this.hooks.event({ type: 'waiting', node: job.node, key: job.key, owner });
+    this.waiting++;
+    setTimeout(() => {
+      this.waiting--;
+      if (!this.interrupted) this.queue.unshift(job);
       this.pump();
-    });
-    this.workers.add(worker);
-    return worker;
+    }, LOCK_RETRY_MS);
   }
 
-  private onMessage(worker: Worker, message: FromWorker): void {
-    const job = worker.job;
-    if (!job) return;
-    if (message.type === 'progress') {
-      this.hooks.event({ type: 'progress', node: job.node, done: message.done, total: message.total, note: message.note });
-      return;
-    }
-    worker.job = undefined;
-    job.lock.release();
-    if (message.type === 'done') {
-      this.forced.add(job.node.sid);
-      this.finish(job.node, { status: 'ran', record: message.record });
-    } else if (message.corrupt && !this.interrupted) {
-      this.recoverFromCorruption(job, message.corrupt);
+  private onEvent(job: Job, event: TransportEvent): void {
+    const { node, key } = job;
+    if (event.type === 'queued') return this.hooks.event({ type: 'queued', node, key, note: event.note });
+    if (event.type === 'running') return this.hooks.event({ type: 'start', node, key, note: event.note });
+    if (event.type === 'progress') return this.hooks.event({ type: 'progress', node, key, done: event.done, total: event.total, note: event.note });
+    this.running.delete(job);
+    const result = event.result;
+    if (result.type === 'done') {
+      this.forced.add(node.sid);
+      this.finish(node, key, { status: result.ran ? 'ran' : 'cached', record: result.record });
+    } else if (result.type === 'busy') {
+      this.retryLater(job, result.owner);
+    } else if (result.type === 'interrupted' || this.interrupted) {
+      this.finish(node, key, { status: 'interrupted' });
+    } else if (result.type === 'crashed') {
+      this.finish(node, key, { status: 'failed', crashed: true, log: this.options.store.logPath(key), error: result.message });
+    } else if (result.corrupt) {
+      this.recoverFromCorruption(job, result.corrupt, result.log);
     } else {
-      this.finish(job.node, this.interrupted ? { status: 'interrupted' } : { status: 'failed', crashed: false, log: job.logPath, error: message.message });
+      this.finish(node, key, { status: 'failed', crashed: false, log: result.log, error: result.message });
     }
     this.pump();
   }
@@ -245,11 +221,11 @@ class Run {
    * An input's bytes no longer match its hash: drop the object, so its producer's run counts as missing and
    * is recomputed, then retry the consumer once the producer has committed again.
    */
-  private recoverFromCorruption(job: Job & { logPath: string }, hashes: string[]): void {
+  private recoverFromCorruption(job: Job, hashes: string[], log: string): void {
     const retries = (this.corruptRetries.get(job.node.sid) ?? 0) + 1;
     this.corruptRetries.set(job.node.sid, retries);
     if (retries > MAX_CORRUPT_RETRIES) {
-      this.finish(job.node, { status: 'failed', crashed: false, log: job.logPath, error: `inputs still corrupt after ${MAX_CORRUPT_RETRIES} recomputations: ${hashes.join(', ')}` });
+      this.finish(job.node, job.key, { status: 'failed', crashed: false, log, error: `inputs still corrupt after ${MAX_CORRUPT_RETRIES} recomputations: ${hashes.join(', ')}` });
       return;
     }
     for (const hash of hashes) this.options.store.dropCorruptObject(hash);
@@ -268,18 +244,14 @@ class Run {
     if (this.interrupted) return;
     this.interrupted = true;
     this.queue.length = 0;
-    for (const worker of this.workers) if (worker.job) worker.child.send({ type: 'abort' } satisfies ToWorker);
-    setTimeout(() => {
-      for (const worker of this.workers) if (worker.job) worker.child.kill('SIGKILL');
-    }, this.options.graceMs ?? 3_000).unref();
+    this.options.transport.interrupt();
     this.pump();
   }
 
   private end(): void {
     if (this.ended) return;
     this.ended = true;
-    for (const worker of this.workers) if (worker.child.connected) worker.child.disconnect();
-    releaseAllLocks();
+    this.options.transport.close();
     this.resolve({ outcomes: this.outcomes, interrupted: this.interrupted });
   }
 }

@@ -1,8 +1,9 @@
 /**
  * Per-key locks that work across processes and across machines sharing the store. A lock is a file holding its
  * owner (pid, host, start time), put in place whole by link(2), which fails with EEXIST if the lock exists; the
- * owner touches it every few seconds. A lock is stale when its owner is a dead process on this host, or when
- * nobody has touched it for `staleMs` (the only test possible for a process on another host).
+ * owner touches it every few seconds. A lock is stale when its owner is a dead process on this host, or when this
+ * process has watched it for `staleMs` of its own clock without seeing the heartbeat change it: a remote mtime is
+ * only compared with an earlier reading of itself, never with the local clock, so hosts need not agree on time.
  */
 import { linkSync, mkdirSync, readFileSync, rmdirSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -14,6 +15,14 @@ export interface LockOwner {
   started: string;
   /** Tells this lock from a later one at the same path. */
   token: string;
+  /** The Slurm job holding it, when it runs in one (`status` shows it). */
+  job?: string;
+}
+
+export interface AcquireOptions {
+  staleMs?: number;
+  /** A signature (LockState.signature) the caller has already watched go stale: take that lock over at once. */
+  staleSignature?: string;
 }
 
 const LOCK_STALE_MS = Number(process.env.PIPELINE_LOCK_STALE_MS ?? 120_000);
@@ -28,8 +37,11 @@ export class Lock {
   private constructor(readonly path: string, readonly owner: LockOwner) {}
 
   /** Takes the lock, taking over a stale one; returns the live owner instead when someone else holds it. */
-  static acquire(path: string): Lock | LockOwner {
-    const owner: LockOwner = { pid: process.pid, host: HOST, started: new Date().toISOString(), token: Math.random().toString(36).slice(2) };
+  static acquire(path: string, options: AcquireOptions = {}): Lock | LockOwner {
+    const owner: LockOwner = {
+      pid: process.pid, host: HOST, started: new Date().toISOString(), token: Math.random().toString(36).slice(2),
+      ...(process.env.SLURM_JOB_ID ? { job: process.env.SLURM_JOB_ID } : {}),
+    };
     // The owner is written and fsynced before the link, so a lock never appears without it.
     const temp = writeDurableTemp(dirname(path), Buffer.from(JSON.stringify(owner)));
     try {
@@ -42,9 +54,9 @@ export class Lock {
         } catch (error) {
           if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
         }
-        const state = inspectLock(path);
+        const state = inspectLock(path, options.staleMs);
         if (state === 'free') continue;
-        if (state.live) return state.owner;
+        if (state.live && state.signature !== options.staleSignature) return state.owner;
         takeOver(path, state);
       }
     } finally {
@@ -61,23 +73,41 @@ export class Lock {
   }
 }
 
-/** What a stale lock looked like when inspected, so that a takeover removes that file and no later one. */
-interface LockState { owner: LockOwner; live: boolean; ino: number; mtimeMs: number }
+/** What a lock looked like when inspected, so that a takeover removes that file and no later one. */
+export interface LockState {
+  owner: LockOwner;
+  live: boolean;
+  ino: number;
+  mtimeMs: number;
+  /** Changes with every heartbeat and with every new owner. */
+  signature: string;
+}
 
-/** 'free', or who holds the lock and whether they are alive. An unreadable owner has token ''. */
-export function inspectLock(path: string): 'free' | LockState {
+/** Each lock's last signature seen by this process, and when (by the local clock) it was first seen. */
+const watched = new Map<string, { signature: string; since: number }>();
+
+/**
+ * 'free', or who holds the lock and whether they are alive. An unreadable owner has token ''. A lock on another
+ * host is live until this process has seen its signature unchanged for `staleMs`: a single look says live.
+ */
+export function inspectLock(path: string, staleMs = LOCK_STALE_MS): 'free' | LockState {
   let ino: number;
   let mtimeMs: number;
   try {
     ({ ino, mtimeMs } = statSync(path));
   } catch {
+    watched.delete(path);
     return 'free';
   }
   const read = readOwner(path);
   const owner = read ?? { pid: 0, host: '?', started: new Date(mtimeMs).toISOString(), token: '' };
-  const fresh = Date.now() - mtimeMs < (read ? LOCK_STALE_MS : UNREADABLE_STALE_MS);
+  const signature = `${ino}:${mtimeMs}:${owner.token}`;
+  const now = Date.now();
+  let seen = watched.get(path);
+  if (seen?.signature !== signature) watched.set(path, (seen = { signature, since: now }));
+  const fresh = now - seen.since < (read ? staleMs : Math.min(staleMs, UNREADABLE_STALE_MS));
   const live = owner.host === HOST && owner.pid > 0 ? processAlive(owner.pid) && fresh : fresh;
-  return { owner, live, ino, mtimeMs };
+  return { owner, live, ino, mtimeMs, signature };
 }
 
 function readOwner(path: string): LockOwner | undefined {
@@ -97,9 +127,17 @@ function takeOver(path: string, stale: LockState): void {
   try {
     mkdirSync(guard);
   } catch {
-    // Someone else is taking it over; a guard left by a crash in this tiny window is cleared after staleMs.
+    // Someone else is taking it over; a guard left by a crash in this tiny window is cleared once this process
+    // has seen the same guard (inode, mtime) for staleMs of its own clock.
     try {
-      if (Date.now() - statSync(guard).mtimeMs > LOCK_STALE_MS) rmdirSync(guard);
+      const { ino, mtimeMs } = statSync(guard);
+      const signature = `${ino}:${mtimeMs}`;
+      const seen = watched.get(guard);
+      if (seen?.signature !== signature) watched.set(guard, { signature, since: Date.now() });
+      else if (Date.now() - seen.since > LOCK_STALE_MS) {
+        rmdirSync(guard);
+        watched.delete(guard);
+      }
     } catch { /* gone already */ }
     return;
   }
@@ -108,6 +146,7 @@ function takeOver(path: string, stale: LockState): void {
     const now = statSync(path, { throwIfNoEntry: false });
     const unchanged = now?.ino === stale.ino && now.mtimeMs === stale.mtimeMs && (readOwner(path)?.token ?? '') === stale.owner.token;
     if (unchanged) rmSync(path, { force: true });
+    watched.delete(path);
   } finally {
     rmdirSync(guard);
   }

@@ -1,7 +1,8 @@
 /**
  * What `repro` shows while it runs. On a terminal: a live block (done/total, cached, each running node with its
  * stage's progress and an ETA) redrawn a few times a second, finished nodes scrolling above it. Otherwise (CI,
- * a pipe): one line per finished node and the failures, nothing redrawn.
+ * a pipe, a Slurm job's output): a line when a node is queued, starts and ends, and for a long node a line with
+ * its step, loss and ETA at most every `progressEveryMs`; nothing is redrawn.
  */
 import type { ExecEvent, ExecutionHooks, Outcome } from './executor.ts';
 import type { PlanNode } from './graph.ts';
@@ -13,10 +14,14 @@ interface Running {
   total?: number;
   note?: string;
   firstProgress?: { at: number; done: number };
-  waitingOn?: string;
+  /** Pending in Slurm, waiting for another process's lock, or the job running it. */
+  where?: string;
+  /** Without a TTY: when this node's last progress line was printed. */
+  printedAt: number;
 }
 
 const REDRAW_MS = 200;
+const PROGRESS_EVERY_MS = 30_000;
 
 export class Display implements ExecutionHooks {
   private readonly started = Date.now();
@@ -29,24 +34,42 @@ export class Display implements ExecutionHooks {
   private pending: string[] = [];
   private anyRan = false;
 
-  constructor(private readonly out: NodeJS.WritableStream & { isTTY?: boolean; columns?: number }, private readonly total: number) {
+  constructor(
+    private readonly out: NodeJS.WritableStream & { isTTY?: boolean; columns?: number },
+    private readonly total: number,
+    private readonly progressEveryMs = PROGRESS_EVERY_MS,
+  ) {
     this.tty = Boolean(out.isTTY);
     if (this.tty) this.timer = setInterval(() => this.redraw(), REDRAW_MS);
   }
 
   event(event: ExecEvent): void {
     const sid = event.node.sid;
-    if (event.type === 'start') {
+    const now = Date.now();
+    if (event.type === 'start' || event.type === 'queued') {
       this.anyRan = true;
       this.flushPending();
-      this.running.set(sid, { node: event.node, startedAt: Date.now() });
+      const where = event.note;
+      const run = this.running.get(sid);
+      // A resubmitted job starts again: its elapsed time and ETA start over, its line says where it runs now.
+      this.running.set(sid, { node: event.node, startedAt: now, where, printedAt: now });
+      if (!this.tty && (run?.where !== where || event.type === 'start')) {
+        this.print(`${event.type === 'start' ? 'start ' : 'queued'}  ${event.node.ids[0]}${where ? `  ${where}` : ''}`);
+      }
     } else if (event.type === 'waiting') {
-      this.running.set(sid, { node: event.node, startedAt: Date.now(), waitingOn: `waiting for pid ${event.owner.pid} on ${event.owner.host}` });
+      const where = `waiting for pid ${event.owner.pid} on ${event.owner.host}${event.owner.job ? ` (slurm job ${event.owner.job})` : ''}`;
+      if (this.running.get(sid)?.where === where) return;
+      this.running.set(sid, { node: event.node, startedAt: now, where, printedAt: now });
+      if (!this.tty) this.print(`waiting ${event.node.ids[0]}  ${where}`);
     } else if (event.type === 'progress') {
       const run = this.running.get(sid);
       if (!run) return;
-      run.firstProgress ??= { at: Date.now(), done: event.done };
+      run.firstProgress ??= { at: now, done: event.done };
       Object.assign(run, { done: event.done, total: event.total, note: event.note });
+      if (!this.tty && now - run.printedAt >= this.progressEveryMs && event.done < event.total) {
+        run.printedAt = now;
+        this.print(`running ${run.node.ids[0]}  ${progressText(run, now)}  ${fmt((now - run.startedAt) / 1000)} elapsed`);
+      }
     } else {
       const run = this.running.get(sid);
       this.running.delete(sid);
@@ -106,18 +129,22 @@ export class Display implements ExecutionHooks {
     const lines = [`[${done}/${this.total}] ${cached} cached · ${this.running.size} running · ${fmt((now - this.started) / 1000)} elapsed`];
     for (const run of this.running.values()) {
       let line = `  ▸ ${run.node.ids[0]}`;
-      if (run.waitingOn) line += `  ${run.waitingOn}`;
-      else if (run.total) {
-        line += `  ${run.done}/${run.total}${run.note ? ` ${run.note}` : ''}`;
-        const first = run.firstProgress!;
-        const rate = (run.done! - first.done) / ((now - first.at) / 1000);
-        if (rate > 0) line += `  ETA ${fmt((run.total - run.done!) / rate)}`;
-      } else line += `  ${fmt((now - run.startedAt) / 1000)}`;
+      if (run.where) line += `  ${run.where}`;
+      line += `  ${run.total ? progressText(run, now) : fmt((now - run.startedAt) / 1000)}`;
       lines.push(line.slice(0, width));
     }
     this.out.write(lines.join('\n') + '\n');
     this.drawn = lines.length;
   }
+}
+
+/** `120/500 loss 1.234  ETA 1m05s`: the ETA from the rate since the first progress report. */
+function progressText(run: Running, now: number): string {
+  let text = `${run.done}/${run.total}${run.note ? ` ${run.note}` : ''}`;
+  const first = run.firstProgress!;
+  const rate = (run.done! - first.done) / ((now - first.at) / 1000);
+  if (rate > 0) text += `  ETA ${fmt((run.total! - run.done!) / rate)}`;
+  return text;
 }
 
 function finishedLine(node: PlanNode, outcome: Outcome, seconds: number): string {

@@ -1,7 +1,7 @@
 /**
  * `repro`: bring every node of a graph up to date, then write pipeline.lock. Also `repro --dry`.
  */
-import { LocalExecutor, type Outcome } from './executor.ts';
+import type { Executor, Outcome } from './executor.ts';
 import { globMatcher, type Plan, type PlanNode } from './graph.ts';
 import { sortedKeys } from './hash.ts';
 import { Display } from './progress.ts';
@@ -9,15 +9,13 @@ import { assess, type NodeState } from './status.ts';
 import { writeAtomic, type Store } from './store.ts';
 
 export interface ReproOptions {
-  store: Store;
-  jobs?: number;
-  /** Globs over node ids: matching nodes run even when cached. */
-  force?: string[];
-  verify?: boolean;
+  /** Local or Slurm; it holds the store, --force, --verify and the Ctrl-C signal. */
+  executor: Executor;
   /** Where pipeline.lock goes; default ./pipeline.lock. */
   lockPath?: string;
-  signal?: AbortSignal;
   out?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  /** Without a TTY: at most one progress line per running node this often (default 30 s). */
+  progressEveryMs?: number;
 }
 
 export interface ReproResult {
@@ -26,18 +24,14 @@ export interface ReproResult {
   exitCode: number;
 }
 
-function forceMatcher(globs: readonly string[] = []): (node: PlanNode) => boolean {
+export function forceMatcher(globs: readonly string[] = []): (node: PlanNode) => boolean {
   const matchers = globs.map(globMatcher);
   return (node) => node.ids.some((id) => matchers.some((m) => m(id)));
 }
 
 export async function repro(plan: Plan, options: ReproOptions): Promise<ReproResult> {
-  const out = options.out ?? process.stdout;
-  const executor = new LocalExecutor({
-    store: options.store, jobs: options.jobs, force: forceMatcher(options.force), verify: options.verify, signal: options.signal,
-  });
-  const display = new Display(out, plan.nodes.length);
-  const { outcomes, interrupted } = await executor.run(plan, display);
+  const display = new Display(options.out ?? process.stdout, plan.nodes.length, options.progressEveryMs);
+  const { outcomes, interrupted } = await options.executor.run(plan, display);
   const { summary, failed } = display.close(interrupted);
   writeLockFile(options.lockPath ?? 'pipeline.lock', plan, outcomes);
   return { summary, exitCode: interrupted ? 130 : failed ? 1 : 0 };

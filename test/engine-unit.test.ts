@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeTable } from 'apache-arrow';
 import pl from 'nodejs-polars';
-import { LocalExecutor } from '../engine/executor.ts';
+import { LocalExecutor } from '../engine/local.ts';
 import { buildPlan, expandSweep, globMatcher, type NodeSpec } from '../engine/graph.ts';
 import { canonicalJson } from '../engine/hash.ts';
 import { localClosure } from '../engine/fingerprint.ts';
@@ -68,7 +68,7 @@ test('code fingerprints follow local imports, not packages or type-only imports'
   t.deepEqual([...closure.keys()].map((f) => f.slice(dir.length + 1)).sort(), ['deep.ts', 'helper.ts', 'lazy.ts', 'stage.ts']);
 });
 
-test('locks: exclusive, released, and taken over from a dead process or a silent host', (t) => {
+test('locks: exclusive, released, and taken over from a dead process or a host whose heartbeat stopped', async (t) => {
   const dir = tmp();
   const path = join(dir, 'k.lock');
   const lock = Lock.acquire(path);
@@ -85,20 +85,38 @@ test('locks: exclusive, released, and taken over from a dead process or a silent
   t.true(taken instanceof Lock, 'a dead local owner is taken over');
   (taken as Lock).release();
 
+  // Another host's clock is not ours: an mtime far in the past is no evidence; only watching it not change is.
+  const staleMs = 300;
+  const sleep = () => new Promise((resolve) => setTimeout(resolve, staleMs + 50));
   writeFileSync(path, JSON.stringify({ pid: 1, host: 'elsewhere', started: new Date().toISOString(), token: 'far' }));
-  t.false(Lock.acquire(path) instanceof Lock, 'a fresh lock of another host is respected');
   const old = new Date(Date.now() - 10 * 60_000);
   utimesSync(path, old, old);
-  const fromHost = Lock.acquire(path);
-  t.true(fromHost instanceof Lock, 'a lock nobody touched for longer than the timeout is taken over');
+  t.false(Lock.acquire(path, { staleMs }) instanceof Lock, 'a lock of another host is respected when first seen, however old its mtime');
+  await sleep();
+  const beat = new Date(Date.now() - 9 * 60_000);
+  utimesSync(path, beat, beat);
+  t.false(Lock.acquire(path, { staleMs }) instanceof Lock, 'a heartbeat seen since the last look keeps it live');
+  const state = inspectLock(path, staleMs);
+  t.true(state !== 'free' && state.live);
+  await sleep();
+  const fromHost = Lock.acquire(path, { staleMs });
+  t.true(fromHost instanceof Lock, 'a lock watched without a heartbeat for longer than the timeout is taken over');
   (fromHost as Lock).release();
+
+  writeFileSync(path, JSON.stringify({ pid: 1, host: 'elsewhere', started: new Date().toISOString(), token: 'far2' }));
+  const seen = inspectLock(path);
+  t.true(seen !== 'free' && seen.live);
+  t.false(Lock.acquire(path, { staleSignature: 'another' }) instanceof Lock, 'a signature of some other lock is not this one');
+  const handed = Lock.acquire(path, { staleSignature: (seen as { signature: string }).signature });
+  t.true(handed instanceof Lock, 'a lock someone else watched go stale (the signature it saw) is taken over at once');
+  (handed as Lock).release();
 
   // An ownerless lock (a crash between create and write, by an older writer): respected briefly, then taken over.
   writeFileSync(path, '');
-  t.false(Lock.acquire(path) instanceof Lock, 'a fresh empty lock may still be being written');
-  utimesSync(path, old, old);
-  const fromEmpty = Lock.acquire(path);
-  t.true(fromEmpty instanceof Lock, 'an old empty lock is taken over');
+  t.false(Lock.acquire(path, { staleMs }) instanceof Lock, 'a fresh empty lock may still be being written');
+  await sleep();
+  const fromEmpty = Lock.acquire(path, { staleMs });
+  t.true(fromEmpty instanceof Lock, 'an empty lock watched for the timeout is taken over');
   t.is(JSON.parse(readFileSync(path, 'utf8')).pid, process.pid, 'a lock appears with its owner written');
   (fromEmpty as Lock).release();
   t.deepEqual(readdirSync(dir), [], 'no temp files are left behind');

@@ -12,16 +12,11 @@ import { Store } from '../engine/store.ts';
 import type { Lock } from '../experiment/compare.ts';
 import { expressionRows, type ExpressionRow } from '../stages/dataset.ts';
 import { finished, waitFor } from './fixtures/engine/harness.ts';
+import { MICRO, MICRO_N } from './fixtures/micro.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const TSX = import.meta.resolve('tsx');
-const N = 64;
-const MICRO = [
-  'generations=3', `data.n=${N}`, 'model.layers=1', 'model.heads=2', 'model.width=16', 'model.block_size=64',
-  'train.steps=12', 'train.eval_every=6', 'train.checkpoint_every=6', 'train.warmup_steps=2', 'train.eval_batches=2',
-  'sample.batch_size=64', 'runtime.backend=wasm',
-];
-
+const N = MICRO_N;
 
 class Experiment {
   readonly dir = mkdtempSync(join(tmpdir(), 'experiment-test-'));

@@ -1,0 +1,85 @@
+/**
+ * `repro --executor local|slurm` and the flags of each: the executor a repro is given, built from the command line.
+ */
+import { relative } from 'node:path';
+import type { Argv } from 'yargs';
+import type { Executor } from '../engine/executor.ts';
+import type { Plan, PlanNode } from '../engine/graph.ts';
+import { LocalExecutor, LocalPool } from '../engine/local.ts';
+import { Scheduler } from '../engine/executor.ts';
+import { loadSlurmConfig, type SlurmFlags } from '../engine/slurm-config.ts';
+import { SlurmTransport } from '../engine/slurm.ts';
+import type { Store } from '../engine/store.ts';
+
+/** A positive integer as typed, so the error can quote it (yargs would turn 'abc' into NaN). */
+export function positiveInteger(flag: string, zero = false) {
+  return (value: string): number => {
+    if (!(zero ? /^\d+$/ : /^[1-9]\d*$/).test(String(value).trim())) throw new Error(`--${flag} wants a ${zero ? 'whole number' : 'positive integer'}, got '${value}'`);
+    return Number(value);
+  };
+}
+
+function positiveSeconds(value: string): number {
+  const seconds = Number(value);
+  if (!(seconds > 0) || !Number.isFinite(seconds)) throw new Error(`--progress-every wants a positive number of seconds, got '${value}'`);
+  return seconds;
+}
+
+const RESOURCES = ['partition', 'account', 'time', 'mem', 'cpus', 'gres'] as const;
+
+export function withExecutorOptions<T>(yargs: Argv<T>) {
+  let y = yargs
+    .option('executor', { choices: ['local', 'slurm'] as const, default: 'local' as const, describe: 'run nodes in worker processes here, or as Slurm jobs over a shared store' })
+    .option('jobs', { alias: 'j', type: 'string', coerce: positiveInteger('jobs'), describe: 'worker processes, a positive integer (default: number of cores); with slurm, for the stages it keeps local' })
+    .option('progress-every', { type: 'string', coerce: positiveSeconds, default: '30', describe: 'without a terminal: seconds between the progress lines of a running node' })
+    .option('max-jobs', { type: 'string', coerce: positiveInteger('max-jobs'), default: '64', describe: 'slurm: at most this many jobs submitted at once' })
+    .option('retries', { type: 'string', coerce: positiveInteger('retries', true), default: '2', describe: 'slurm: resubmissions of a job Slurm ended (time limit, preemption, scancel)' })
+    .option('slurm-config', { type: 'string', describe: 'slurm: YAML file of resources per stage (local, default, stages)' })
+    .option('slurm-local', { type: 'string', describe: 'slurm: comma-separated stages run here instead of as jobs (default: the cheap ones)' })
+    .option('slurm-extra', { type: 'string', array: true, describe: 'slurm: extra sbatch options, OPTS or stage=OPTS (repeatable)' });
+  for (const name of RESOURCES) {
+    y = y.option(`slurm-${name}`, { type: 'string', array: true, describe: `slurm: ${name}, VALUE or stage=VALUE,stage=VALUE` }) as typeof y;
+  }
+  return y;
+}
+
+export interface ExecutorArgs {
+  executor: 'local' | 'slurm';
+  jobs?: number;
+  maxJobs: number;
+  retries: number;
+  slurmConfig?: string;
+  slurmLocal?: string;
+  [flag: `slurm${string}`]: unknown;
+}
+
+export interface ExecutorContext {
+  store: Store;
+  plan: Plan;
+  force: (node: PlanNode) => boolean;
+  verify: boolean;
+  signal: AbortSignal;
+  /** Stages too cheap for a job of their own (the graph loader says which). */
+  cheapStages: readonly string[];
+  /** The graph arguments a job needs to build the same graph: -p, --set. */
+  graphArgs: string[];
+}
+
+export function buildExecutor(args: ExecutorArgs, ctx: ExecutorContext): Executor {
+  const common = { store: ctx.store, force: ctx.force, verify: ctx.verify, signal: ctx.signal };
+  if (args.executor === 'local') return new LocalExecutor({ ...common, jobs: args.jobs });
+  const flags: SlurmFlags = { local: args.slurmLocal, extra: args.slurmExtra as string[] | undefined };
+  for (const name of RESOURCES) flags[name] = args[`slurm${name[0].toUpperCase()}${name.slice(1)}`] as string[] | undefined;
+  const stageNames = [...new Set(ctx.plan.nodes.map((n) => n.stage.name))];
+  const config = loadSlurmConfig(args.slurmConfig, flags, ctx.cheapStages.filter((s) => stageNames.includes(s)), stageNames);
+  // The job runs this same CLI (node, its loader flags, the script) from the same directory, over the same store.
+  // The task file first: --set takes every value that follows it.
+  const cli = [process.execPath, ...process.execArgv, relative(process.cwd(), process.argv[1]), 'run-task'];
+  const command = (taskFile: string, reportFile: string) => [...cli, taskFile, '--report', reportFile, '--store', ctx.store.root, ...ctx.graphArgs];
+  const transport = new SlurmTransport({
+    store: ctx.store, config, maxJobs: args.maxJobs, retries: args.retries, command,
+    local: new LocalPool({ store: ctx.store, jobs: args.jobs }),
+    pollMs: Number(process.env.PIPELINE_SLURM_POLL_MS ?? 500),
+  });
+  return new Scheduler({ ...common, transport });
+}

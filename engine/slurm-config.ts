@@ -1,0 +1,115 @@
+/**
+ * Slurm resources per stage, from a YAML file the user keeps (`--slurm-config`) and from command-line flags
+ * (which win). None of it is part of a node's manifest, so changing it never reruns a node.
+ *
+ *   local: [gen-d0, build-dataset, eval]     # stages run by the coordinator's own workers, not as jobs
+ *   default: { partition: gpu, time: "01:00:00", mem: 4G }
+ *   stages:
+ *     train: { gres: "gpu:1", time: "04:00:00", extra: ["--qos=long"] }
+ */
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+
+export interface SlurmResources {
+  partition?: string;
+  account?: string;
+  time?: string;
+  mem?: string;
+  cpus?: number;
+  gres?: string;
+  /** Free-form sbatch options, e.g. ['--qos=long', '--constraint=a100']. */
+  extra?: string[];
+}
+
+export interface SlurmConfig {
+  /** Stages that take well under a second: a scheduler round trip each would cost more than they do. */
+  local: string[];
+  default: SlurmResources;
+  stages: Record<string, SlurmResources>;
+}
+
+const FIELDS = ['partition', 'account', 'time', 'mem', 'cpus', 'gres', 'extra'] as const;
+
+/** Each resource flag's value: `VALUE` for every stage, or `stage=VALUE,stage=VALUE`. */
+export type SlurmFlags = Partial<Record<(typeof FIELDS)[number], string[]>> & { local?: string };
+
+export function loadSlurmConfig(file: string | undefined, flags: SlurmFlags, defaultLocal: readonly string[], stageNames: readonly string[]): SlurmConfig {
+  const config: SlurmConfig = { local: [...defaultLocal], default: {}, stages: {} };
+  if (file) readConfigFile(file, config);
+  const where = (flag: string) => `--slurm-${flag}`;
+  for (const field of FIELDS) {
+    for (const value of flags[field] ?? []) {
+      for (const item of field === 'extra' ? [value] : value.split(',')) {
+        const perStage = /^([A-Za-z][\w-]*)=(.*)$/.exec(item);
+        const target = perStage ? (config.stages[perStage[1]] ??= {}) : config.default;
+        setField(target, field, perStage ? perStage[2] : item, where(field));
+      }
+    }
+  }
+  if (flags.local !== undefined) config.local = flags.local.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const name of [...config.local, ...Object.keys(config.stages)]) {
+    if (!stageNames.includes(name)) throw new Error(`Slurm config: unknown stage '${name}'; the stages are ${stageNames.join(', ')}`);
+  }
+  return config;
+}
+
+function readConfigFile(file: string, config: SlurmConfig): void {
+  let doc: unknown;
+  try {
+    doc = parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new Error(`${file}: ${(error as Error).message}`);
+  }
+  if (!isObject(doc)) throw new Error(`${file}: expected a mapping with keys local, default, stages`);
+  for (const key of Object.keys(doc)) if (!['local', 'default', 'stages'].includes(key)) throw new Error(`${file}: unknown key '${key}' (expected local, default, stages)`);
+  if (doc.local !== undefined) {
+    if (!Array.isArray(doc.local) || !doc.local.every((s) => typeof s === 'string')) throw new Error(`${file}: local must be a list of stage names, got ${JSON.stringify(doc.local)}`);
+    config.local = doc.local;
+  }
+  if (doc.default !== undefined) readResources(doc.default, config.default, `${file}: default`);
+  if (doc.stages !== undefined) {
+    if (!isObject(doc.stages)) throw new Error(`${file}: stages must map stage names to resources`);
+    for (const [stage, value] of Object.entries(doc.stages)) readResources(value, (config.stages[stage] = {}), `${file}: stages.${stage}`);
+  }
+}
+
+function readResources(value: unknown, into: SlurmResources, where: string): void {
+  if (!isObject(value)) throw new Error(`${where} must be a mapping of ${FIELDS.join(', ')}`);
+  for (const [key, v] of Object.entries(value)) {
+    if (!(FIELDS as readonly string[]).includes(key)) throw new Error(`${where}: unknown key '${key}' (expected ${FIELDS.join(', ')})`);
+    if (key === 'extra') {
+      if (!Array.isArray(v) || !v.every((s) => typeof s === 'string')) throw new Error(`${where}.extra must be a list of sbatch options, got ${JSON.stringify(v)}`);
+      into.extra = v;
+    } else setField(into, key as (typeof FIELDS)[number], String(v), `${where}.${key}`);
+  }
+}
+
+function setField(into: SlurmResources, field: (typeof FIELDS)[number], value: string, where: string): void {
+  if (field === 'cpus') {
+    if (!/^[1-9]\d*$/.test(value)) throw new Error(`${where}: cpus wants a positive integer, got '${value}'`);
+    into.cpus = Number(value);
+  } else if (field === 'extra') into.extra = [...(into.extra ?? []), ...value.split(/\s+/).filter(Boolean)];
+  else {
+    if (!value) throw new Error(`${where}: ${field} is empty`);
+    into[field] = value;
+  }
+}
+
+/** The sbatch options of one stage: its own resources over the defaults. */
+export function sbatchOptions(config: SlurmConfig, stage: string): string[] {
+  const r = { ...config.default, ...config.stages[stage] };
+  const extra = [...(config.default.extra ?? []), ...(config.stages[stage]?.extra ?? [])];
+  return [
+    ...(r.partition ? [`--partition=${r.partition}`] : []),
+    ...(r.account ? [`--account=${r.account}`] : []),
+    ...(r.time ? [`--time=${r.time}`] : []),
+    ...(r.mem ? [`--mem=${r.mem}`] : []),
+    ...(r.cpus ? [`--cpus-per-task=${r.cpus}`] : []),
+    ...(r.gres ? [`--gres=${r.gres}`] : []),
+    ...extra,
+  ];
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
