@@ -43,9 +43,8 @@ for (const node of plan.nodes) {
   const produced: Record<string, Table> = await node.stage.run(ctx);
   const outputs = Object.fromEntries(await Promise.all(Object.entries(produced).map(async ([name, table]) => [name, await store.putObject(table)])));
   const now = new Date().toISOString();
-  const record: RunRecord = { version: 1, key, sid: node.sid, ids: node.ids, stage: node.stage.name, manifest, outputs, metrics: {},
-    startedAt: now, finishedAt: now, seconds: 0, host: HOST, pid: process.pid, log: `logs/${key}.log` };
-  store.commitRun(record);
+  const record = store.commitRun({ key, sid: node.sid, ids: node.ids, stage: node.stage.name, manifest, outputs, metrics: {},
+    startedAt: now, finishedAt: now, seconds: 0, host: HOST, pid: process.pid, log: `logs/${key}.log` });
   records.set(node.sid, record);
 }
 console.log(`filled ${plan.nodes.length} nodes in ${ms(t0)}`);

@@ -4,8 +4,8 @@
  * the same store (the locks and the commit protocol already hold across machines).
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { appendFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { errorLine, isIOError } from '../common/io-error.ts';
 import { descendants, type Plan, type PlanNode } from './graph.ts';
 import { cacheKey, manifestFor } from './keys.ts';
 import { Lock, releaseAllLocks, type LockOwner } from './lock.ts';
@@ -14,7 +14,8 @@ import type { FromWorker, Task, ToWorker } from './worker.ts';
 
 export type Outcome =
   | { status: 'cached' | 'ran'; record: RunRecord }
-  | { status: 'failed'; error: string; log: string; crashed: boolean }
+  /** io: the file system failed (a full disk, a read-only store), not the stage: repro stops (engine/repro.ts). */
+  | { status: 'failed'; error: string; log: string; crashed: boolean; io?: boolean }
   | { status: 'blocked'; by: string }
   | { status: 'interrupted' };
 
@@ -83,7 +84,6 @@ class Run {
   private readonly queue: Job[] = [];
   private readonly workers = new Set<Worker>();
   private readonly forced = new Set<string>();
-  private readonly verified = new Set<string>();
   private readonly corruptRetries = new Map<string, number>();
   private waiting = 0;
   private interrupted = false;
@@ -130,15 +130,7 @@ class Run {
     const store = this.options.store;
     const record = store.lookupRun(key);
     if (!record || !this.options.verify) return record;
-    for (const hash of Object.values(record.outputs)) {
-      if (this.verified.has(hash)) continue;
-      if (!store.verifyObject(hash)) {
-        store.dropCorruptObject(hash);
-        return undefined;
-      }
-      this.verified.add(hash);
-    }
-    return record;
+    return store.verifyRun(record) ? record : undefined;
   }
 
   private finish(node: PlanNode, outcome: Outcome): void {
@@ -171,7 +163,14 @@ class Run {
 
   private startJob(job: Job): void {
     const { store } = this.options;
-    const lock = Lock.acquire(store.lockPath(job.key));
+    let lock: Lock | LockOwner;
+    try {
+      lock = Lock.acquire(store.lockPath(job.key));
+    } catch (error) {
+      if (!isIOError(error)) throw error;
+      this.finish(job.node, { status: 'failed', crashed: false, io: true, log: store.logPath(job.key), error: errorLine(error) });
+      return;
+    }
     if (!(lock instanceof Lock)) {
       // Another process runs this key: wait for it without holding a worker, then take its result.
       this.hooks.event({ type: 'waiting', node: job.node, owner: lock });
@@ -203,7 +202,7 @@ class Run {
     const child = fork(WORKER, [], { execArgv: ['--import', TSX], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     const worker: Worker = { child };
     // Whatever a stage prints goes to its node's log, not over the progress display.
-    const capture = (chunk: Buffer) => worker.job && appendFileSync(worker.job.logPath, chunk);
+    const capture = (chunk: Buffer) => worker.job && this.options.store.appendLog(worker.job.key, chunk);
     child.stdout!.on('data', capture);
     child.stderr!.on('data', capture);
     child.on('message', (message: FromWorker) => this.onMessage(worker, message));
@@ -236,7 +235,7 @@ class Run {
     } else if (message.corrupt && !this.interrupted) {
       this.recoverFromCorruption(job, message.corrupt);
     } else {
-      this.finish(job.node, this.interrupted ? { status: 'interrupted' } : { status: 'failed', crashed: false, log: job.logPath, error: message.message });
+      this.finish(job.node, this.interrupted ? { status: 'interrupted' } : { status: 'failed', crashed: false, log: job.logPath, error: message.message, io: message.io });
     }
     this.pump();
   }

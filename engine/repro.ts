@@ -1,7 +1,9 @@
 /**
  * `repro`: bring every node of a graph up to date, then write pipeline.lock. Also `repro --dry`.
+ * An I/O error of the store (a full disk) stops the run as Ctrl-C would; the lock is still written for every
+ * node that committed, and the error is thrown after it.
  */
-import { LocalExecutor, type Outcome } from './executor.ts';
+import { LocalExecutor, type ExecutionHooks, type Outcome } from './executor.ts';
 import { globMatcher, type Plan, type PlanNode } from './graph.ts';
 import { sortedKeys } from './hash.ts';
 import { Display } from './progress.ts';
@@ -33,13 +35,28 @@ function forceMatcher(globs: readonly string[] = []): (node: PlanNode) => boolea
 
 export async function repro(plan: Plan, options: ReproOptions): Promise<ReproResult> {
   const out = options.out ?? process.stdout;
+  // Every node would fail the same way on a full or read-only disk: the first I/O failure stops the run.
+  const stop = new AbortController();
+  let ioFailure: string | undefined;
   const executor = new LocalExecutor({
-    store: options.store, jobs: options.jobs, force: forceMatcher(options.force), verify: options.verify, signal: options.signal,
+    store: options.store, jobs: options.jobs, force: forceMatcher(options.force), verify: options.verify,
+    signal: options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal,
   });
   const display = new Display(out, plan.nodes.length);
-  const { outcomes, interrupted } = await executor.run(plan, display);
-  const { summary, failed } = display.close(interrupted);
+  const hooks: ExecutionHooks = {
+    event(event) {
+      display.event(event);
+      if (event.type === 'finish' && event.outcome.status === 'failed' && event.outcome.io && ioFailure === undefined) {
+        ioFailure = event.outcome.error;
+        stop.abort();
+      }
+    },
+  };
+  const { outcomes, interrupted } = await executor.run(plan, hooks);
+  const { summary, failed } = display.close(interrupted && ioFailure === undefined);
   writeLockFile(options.lockPath ?? 'pipeline.lock', plan, outcomes);
+  options.store.removeStaleTempFiles();
+  if (ioFailure !== undefined) throw new Error(ioFailure);
   return { summary, exitCode: interrupted ? 130 : failed ? 1 : 0 };
 }
 

@@ -3,9 +3,9 @@
  * node's inputs from the store, runs the stage, writes the outputs and commits the run, and streams progress
  * back. Staying alive across nodes matters: importing a stage's dependencies (TensorFlow.js) costs seconds.
  */
-import { appendFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import type { Table } from 'apache-arrow';
+import { errorLine, isIOError } from '../common/io-error.ts';
 import { CorruptObjectError, HOST, Store, type Manifest, type RunRecord } from './store.ts';
 import { stageLocation, type Json, type Stage, type StageContext } from './stage.ts';
 
@@ -24,7 +24,7 @@ export type ToWorker = { type: 'run'; task: Task } | { type: 'abort' };
 export type FromWorker =
   | { type: 'progress'; done: number; total: number; note?: string }
   | { type: 'done'; record: RunRecord }
-  | { type: 'failed'; message: string; corrupt?: string[] };
+  | { type: 'failed'; message: string; corrupt?: string[]; io?: boolean };
 
 const PROGRESS_EVERY_MS = 100;
 // A worker belongs to one execution, which runs over one store: every task names the same root.
@@ -47,7 +47,7 @@ async function runTask(task: Task): Promise<FromWorker> {
   const controller = (current = new AbortController());
   const store = (workerStore ??= new Store(task.storeRoot));
   const logPath = store.logPath(task.key);
-  const log = (message: string) => appendFileSync(logPath, `${new Date().toISOString()} ${message}\n`);
+  const log = (message: string) => store.appendLog(task.key, `${new Date().toISOString()} ${message}\n`);
   log(`--- ${task.ids[0]} (key ${task.key}) on ${HOST} pid ${process.pid}`);
   const startedAt = new Date();
   try {
@@ -99,20 +99,19 @@ async function runTask(task: Task): Promise<FromWorker> {
       crashHook(stage.name);
     }
     const finishedAt = new Date();
-    const record: RunRecord = {
-      version: 1, key: task.key, sid: task.sid, ids: task.ids, stage: stage.name, manifest: task.manifest, outputs, metrics,
+    const record = store.commitRun({
+      key: task.key, sid: task.sid, ids: task.ids, stage: stage.name, manifest: task.manifest, outputs, metrics,
       startedAt: startedAt.toISOString(), finishedAt: finishedAt.toISOString(),
       seconds: (finishedAt.getTime() - startedAt.getTime()) / 1000, host: HOST, pid: process.pid,
       log: relative(store.root, logPath),
-    };
-    store.commitRun(record);
+    });
     store.dropCheckpoint(task.key);
     log(`committed in ${record.seconds.toFixed(1)}s`);
     return { type: 'done', record };
   } catch (error) {
     const err = error as Error;
     log(`FAILED: ${err.stack ?? err.message}`);
-    return { type: 'failed', message: err.message, corrupt: error instanceof CorruptObjectError ? error.hashes : undefined };
+    return { type: 'failed', message: errorLine(error), corrupt: error instanceof CorruptObjectError ? error.hashes : undefined, io: isIOError(error) };
   } finally {
     current = undefined;
   }
