@@ -94,9 +94,9 @@ export function registerEngineCommands(cli: Argv, loadGraph: GraphLoader): Argv 
       process.on('SIGINT', onSigint);
       try {
         const result = await repro(plan, { store, jobs: args.jobs, force: args.force, verify: args.verify, lockPath, signal: controller.signal });
-        showWarnings(store);
         process.exitCode = result.exitCode;
       } finally {
+        showWarnings(store);
         process.off('SIGINT', onSigint);
         // Whatever ended the run (an I/O error too), no lock of this live process may outlast it.
         releaseAllLocks();

@@ -162,8 +162,8 @@ export class Store {
 
   /**
    * `repro --verify` of a cached run: every output exists, its bytes match its name, and it is the object the
-   * record describes (ObjectInfo). A corrupt object is removed (its producer reruns); a record describing its
-   * outputs otherwise is treated as missing. Either way the warning names the file.
+   * record describes (ObjectInfo). A corrupt object is removed (its producer reruns), and so is a record that
+   * describes its outputs otherwise (its node reruns). Either way the warning names the file.
    */
   verifyRun(record: RunRecord): boolean {
     for (const [name, hash] of Object.entries(record.outputs)) {
@@ -179,7 +179,8 @@ export class Store {
       }
       const said = record.outputInfo[name];
       if (said?.bytes !== found.bytes || said.footer !== found.footer) {
-        this.warn(`run record ${this.runPath(record.key)} says output '${name}' (${hash}) is ${describeInfo(said)}, but that object is ${describeInfo(found)}; treated as missing, its node will rerun`);
+        this.warn(`run record ${this.runPath(record.key)} says output '${name}' (${hash}) is ${describeInfo(said)}, but that object is ${describeInfo(found)}; treated as missing and removed, its node will rerun`);
+        rmSync(this.runPath(record.key), { force: true });
         return false;
       }
     }
