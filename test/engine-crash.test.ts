@@ -9,18 +9,10 @@ import { LocalExecutor, type ExecEvent } from '../engine/executor.ts';
 import { buildPlan } from '../engine/graph.ts';
 import { hashBytes } from '../engine/hash.ts';
 import { Store } from '../engine/store.ts';
-import { finished, waitFor, Workspace } from './fixtures/engine/harness.ts';
+import { finished, referenceLock, waitFor, Workspace } from './fixtures/engine/harness.ts';
 import { toyLoader } from './fixtures/engine/toy-graph.ts';
 
 const SLOW = { steps: 8, sleepMs: 150 };
-
-/** The lock an uninterrupted run of these params produces. */
-async function referenceLock(params: object) {
-  const ws = new Workspace({ params });
-  const result = await ws.run(['repro', '--jobs', '2']);
-  if (result.code !== 0) throw new Error(result.stdout + result.stderr);
-  return ws.lock();
-}
 
 function slowSteps(ws: Workspace): number[] {
   return ws.counterLines().filter((l) => l.startsWith('slow step')).map((l) => Number(l.split(' ')[2]));

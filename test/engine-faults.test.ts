@@ -8,19 +8,11 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HOST, recordChecksum, type RunRecord } from '../engine/store.ts';
-import { finished, waitFor, Workspace, type Result } from './fixtures/engine/harness.ts';
+import { finished, referenceLock, waitFor, Workspace, type Result } from './fixtures/engine/harness.ts';
 
 const SLOW = { slow: { steps: 5, sleepMs: 10 } };
 const ROOT = process.getuid?.() === 0;
 const CI = process.env.CI === 'true';
-
-/** The lock an uninterrupted run of these params produces. */
-async function referenceLock(params: object) {
-  const ws = new Workspace({ params });
-  const result = await ws.run(['repro', '--jobs', '1']);
-  if (result.code !== 0) throw new Error(result.stdout + result.stderr);
-  return ws.lock();
-}
 
 /** Every file under `dir` whose name marks it as a temp file. */
 function tempFiles(dir: string): string[] {
