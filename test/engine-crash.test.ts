@@ -3,7 +3,7 @@
  * store, failing and crashing nodes, corrupt objects and truncated run records.
  */
 import test from 'ava';
-import { existsSync, readdirSync, readFileSync, rmSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalExecutor, type ExecEvent } from '../engine/executor.ts';
 import { buildPlan } from '../engine/graph.ts';
@@ -150,6 +150,7 @@ test('a lock file left empty by a crash is taken over once it is old, and its no
   const ws = new Workspace();
   const dry = JSON.parse((await ws.run(['repro', '--dry', '--json'])).stdout) as Array<{ ids: string[]; key: string | null }>;
   const lockPath = join(ws.store, 'locks', `${dry.find((s) => s.ids[0] === 'source')!.key}.lock`);
+  mkdirSync(join(ws.store, 'locks'), { recursive: true }); // repro --dry reads the store; it does not create it
   writeFileSync(lockPath, '');
   const old = new Date(Date.now() - 60_000);
   utimesSync(lockPath, old, old);
