@@ -66,6 +66,13 @@ mountTest('a full disk: one line naming the path, exit 1, the lock of what commi
   t.is(resumed.code, 0, resumed.stdout + resumed.stderr);
   t.deepEqual(ws.lock(), await reference);
   t.deepEqual(JSON.parse((await ws.run(['gc', '--json'])).stdout).items, [], 'nothing for gc');
+
+  // The same store mounted read-only, with something for gc to delete: root too gets EROFS.
+  writeFileSync(join(ws.store, 'objects', `.tmp-${HOST}~${deadPid()}~x`), 'half an object');
+  execFileSync('mount', ['-o', 'remount,ro', ws.store]);
+  const gc = await ws.run(['gc', '--force']);
+  t.is(gc.code, 1, gc.stderr);
+  t.regex(errorOf(gc), new RegExp(`^error: ${ws.store}/objects/\\S+: the file system is read-only \\(EROFS, unlink\\); remount it read-write`));
 });
 
 test('a read-only store: gc --force and repro fail with one line naming the path, status still reads it', async (t) => {
