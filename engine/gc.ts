@@ -5,7 +5,8 @@ import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { asIOError, IOError } from '../common/io-error.ts';
 import { inspectLock } from './lock.ts';
-import { listDir, type Store } from './store.ts';
+import { listDir } from './files.ts';
+import type { Store } from './store.ts';
 
 export interface GcItem { kind: 'object' | 'temp file' | 'checkpoint' | 'unreadable run record' | 'stale lock'; path: string; bytes: number }
 

@@ -11,76 +11,20 @@
  * Commit protocol: every file is written to a temp file in its final directory, fsynced and renamed into place;
  * a node's run record is written last. A crash at any instant leaves either nothing or a complete file (plus
  * perhaps a temp file that `gc` removes), and never a run record without its objects. A write that fails (a full
- * disk) removes its temp file and throws an IOError naming the file it was writing.
- *
- * A run record carries a checksum over its own content, keyed so that an edit cannot keep it valid by accident;
- * a record that fails it is treated as missing.
+ * disk) removes its temp file and throws an IOError naming the file it was writing (engine/files.ts). A run
+ * record that fails its checksum (engine/record.ts) is treated as missing.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeSync, appendFileSync } from 'node:fs';
-import { hostname } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Table } from 'apache-arrow';
 import { asIOError, errorLine, isIOError } from '../common/io-error.ts';
-import { hashBytes, hashText } from './hash.ts';
-import type { Json } from './stage.ts';
+import { HOST, listDir, processAlive, TEMP_PREFIX, writeAtomic } from './files.ts';
+import { hashBytes } from './hash.ts';
+import { checkRun, describeInfo, objectInfo, RECORD_VERSION, recordChecksum, type ObjectInfo, type RunDraft, type RunRecord } from './record.ts';
 
-/** Everything a cache key is computed from; kept in the run record so `status` can say what changed. */
-export interface Manifest {
-  stage: string;
-  code: string;
-  params: Json;
-  /** Input name → content hash of the object it reads. */
-  inputs: Record<string, string>;
-  seed: number;
-}
-
-export interface RunRecord {
-  version: typeof RECORD_VERSION;
-  key: string;
-  sid: string;
-  /** Node ids that shared this run when it was committed. */
-  ids: string[];
-  stage: string;
-  manifest: Manifest;
-  outputs: Record<string, string>;
-  /** Output name → what its object is, checked by `repro --verify`. */
-  outputInfo: Record<string, ObjectInfo>;
-  /** Whatever the stage reported through ctx.metric, e.g. loss, accuracy, backend. */
-  metrics: Record<string, number | string>;
-  startedAt: string;
-  finishedAt: string;
-  seconds: number;
-  host: string;
-  pid: number;
-  /** Relative to the store root. */
-  log: string;
-  /** recordChecksum of every other field. */
-  checksum: string;
-}
-
-/** A run record as a worker assembles it; the store adds what it knows of the outputs and the checksum. */
-export type RunDraft = Omit<RunRecord, 'version' | 'outputInfo' | 'checksum'>;
-
-/**
- * What `repro --verify` checks an output against besides its content hash: its size in bytes and the hash of
- * its Arrow file footer (the schema with its fields, types and key-value metadata, and each record batch's
- * offset and length).
- */
-export interface ObjectInfo { bytes: number; footer: string }
-
-/** Records without checksums (version 1) are from before checksums and are treated as missing. */
-const RECORD_VERSION = 2;
-/** The checksum's key: a plain xxhash64 of an edited record, e.g. by a script that meant well, does not match. */
-const RECORD_CHECKSUM_SEED = 0x72756e7265636f72n; // "runrecor"
-
-/**
- * Over the record's JSON in its own key order, not canonical JSON (3-5x slower on a no-op repro's 5,000 records):
- * the writer puts the record through JSON once, after which JSON.parse and JSON.stringify keep that order exactly.
- */
-export function recordChecksum(record: Omit<RunRecord, 'checksum'> & { checksum?: string }): string {
-  const { checksum: _, ...fields } = record;
-  return hashText(JSON.stringify(fields), RECORD_CHECKSUM_SEED);
-}
+// Moved to files.ts and record.ts; still exported here for the modules that import them from the store.
+export { HOST, processAlive, writeAtomic, writeDurableTemp } from './files.ts';
+export type { Manifest, RunRecord } from './record.ts';
 
 export class CorruptObjectError extends Error {
   constructor(readonly hashes: string[]) {
@@ -88,12 +32,10 @@ export class CorruptObjectError extends Error {
   }
 }
 
-export const HOST = hostname();
 
 // Arrow is loaded on first use: a repro with nothing to do never decodes a table, and the import costs ~0.1 s.
 let arrowModule: Promise<typeof import('apache-arrow')> | undefined;
 const arrow = () => (arrowModule ??= import('apache-arrow'));
-const TEMP_PREFIX = '.tmp-';
 const DIRS = ['objects', 'runs', 'checkpoints', 'logs', 'locks'];
 
 /** The store a command uses: --store, else $PIPELINE_STORE, else ./artifacts. */
@@ -414,105 +356,3 @@ function fileStamp(path: string): { size: number; mtimeMs: number } {
   return { size, mtimeMs };
 }
 
-/** Whether a parsed record can be trusted: well-formed, of this version, and matching its checksum. */
-function checkRun(value: unknown): 'ok' | 'unreadable' | 'legacy' | 'tampered' {
-  const record = value as Partial<RunRecord> | undefined;
-  if (!record || typeof record !== 'object' || typeof record.key !== 'string' || !record.outputs || !record.manifest) return 'unreadable';
-  if (record.checksum === undefined && (record.version as number) === 1) return 'legacy';
-  if (record.version !== RECORD_VERSION || !record.outputInfo) return 'unreadable';
-  return record.checksum === recordChecksum(record as RunRecord) ? 'ok' : 'tampered';
-}
-
-/** ObjectInfo of an object's bytes. A file too short to hold an Arrow footer gets footer '', which no object has. */
-function objectInfo(bytes: Uint8Array): ObjectInfo {
-  // An Arrow IPC file ends: footer, its length (int32 little-endian), "ARROW1".
-  const end = bytes.length - 10;
-  const length = end >= 8 ? new DataView(bytes.buffer, bytes.byteOffset + end, 4).getInt32(0, true) : -1;
-  const footer = length > 0 && end - length >= 8 ? hashBytes(bytes.subarray(end - length, end)) : '';
-  return { bytes: bytes.length, footer };
-}
-
-function describeInfo(info: ObjectInfo | undefined): string {
-  return info ? `${info.bytes} bytes with footer ${info.footer || '(none)'}` : 'not described';
-}
-
-/** A directory's entries; none when it does not exist (a store that was never written to). */
-export function listDir(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
-}
-
-export function processAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'; // alive, owned by someone else
-  }
-}
-
-/** A fresh temp file name in `dir`; it carries host and pid so gc can tell a dead writer's leftovers. */
-export function tempPathIn(dir: string): string {
-  return join(dir, `${TEMP_PREFIX}${HOST}~${process.pid}~${Math.random().toString(36).slice(2)}`);
-}
-
-/**
- * `bytes` whole and fsynced in a fresh temp file in `dir`, ready to be renamed or linked into place; its path.
- * On failure the temp file is removed and the error names `dir`.
- */
-export function writeDurableTemp(dir: string, bytes: Uint8Array): string {
-  const temp = tempPathIn(dir);
-  try {
-    writeWhole(temp, bytes);
-  } catch (error) {
-    removeAfterFailure(temp);
-    throw asIOError(error, dir);
-  }
-  return temp;
-}
-
-/**
- * Temp file in the target's directory (so rename is atomic), fsync, rename, fsync the directory so the rename
- * itself survives power loss. On failure the temp file is removed and the error names `path`.
- */
-export function writeAtomic(path: string, bytes: Uint8Array): void {
-  const dir = dirname(path);
-  const temp = tempPathIn(dir);
-  try {
-    writeWhole(temp, bytes);
-    renameSync(temp, path);
-    const dirFd = openSync(dir, 'r');
-    try {
-      fsyncSync(dirFd);
-    } finally {
-      closeSync(dirFd);
-    }
-  } catch (error) {
-    removeAfterFailure(temp);
-    throw asIOError(error, path);
-  }
-}
-
-function writeWhole(path: string, bytes: Uint8Array): void {
-  const fd = openSync(path, 'wx');
-  try {
-    // write(2) may write less than asked (a signal): loop until every byte is out. A full disk throws ENOSPC.
-    for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at, bytes.length - at);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function removeAfterFailure(temp: string): void {
-  try {
-    rmSync(temp, { force: true });
-  } catch {
-    // The write's own error is the one to report; gc lists the temp file once this process is gone.
-  }
-}

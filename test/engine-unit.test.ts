@@ -15,7 +15,8 @@ import { canonicalJson } from '../engine/hash.ts';
 import { localClosure } from '../engine/fingerprint.ts';
 import { inspectLock, Lock } from '../engine/lock.ts';
 import { diffManifests } from '../engine/status.ts';
-import { CorruptObjectError, HOST, recordChecksum, Store, type RunRecord } from '../engine/store.ts';
+import { recordChecksum } from '../engine/record.ts';
+import { CorruptObjectError, HOST, Store, type RunRecord } from '../engine/store.ts';
 import { toyLoader } from './fixtures/engine/toy-graph.ts';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'engine-unit-'));
