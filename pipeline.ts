@@ -4,6 +4,7 @@
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { exitWithError } from './common/io-error.ts';
 import { registerCompareCommands } from './cli/compare.ts';
 import { registerEngineCommands } from './cli/engine.ts';
 import { loadExperimentGraph } from './cli/experiment.ts';
@@ -25,10 +26,16 @@ registerEngineCommands(cli, loadExperimentGraph);
 registerModelCommands(cli);
 registerCompareCommands(cli);
 
-await cli
-  .fail((message, error) => {
-    // A thrown error is the user's problem to fix (bad params, missing file): its message, not a stack trace.
-    console.error(error ? `error: ${error.message}` : `${message}\nRun with --help for usage.`);
-    process.exit(1);
-  })
-  .parseAsync();
+// A thrown error is the user's problem to fix (bad params, missing file, a full disk): one line, not a stack trace.
+// yargs hands errors of async handlers to fail(); those of sync handlers escape parseAsync, hence the catch.
+try {
+  await cli
+    .fail((message, error) => {
+      if (error) exitWithError(error);
+      console.error(`${message}\nRun with --help for usage.`);
+      process.exit(1);
+    })
+    .parseAsync();
+} catch (error) {
+  exitWithError(error);
+}

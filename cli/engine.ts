@@ -28,8 +28,18 @@ export type GraphLoader = (opts: { paramsFile?: string; set: string[] }) => Prom
 
 interface CommonArgs { store?: string; params?: string; set?: string[]; json?: boolean }
 
-function openStore(args: CommonArgs): Store {
-  return new Store(storeRoot(args.store));
+/**
+ * Only repro creates a store. The commands that read one never do: status and repro --dry read a missing store
+ * as empty (and say so); gc and show want one that exists.
+ */
+function openStore(args: CommonArgs, use: 'run' | 'read' | 'existing'): Store {
+  const root = storeRoot(args.store);
+  const store = new Store(root, { create: use === 'run' });
+  if (!store.exists) {
+    if (use === 'existing') throw new Error(`no store at ${root}: give --store DIR or set PIPELINE_STORE`);
+    store.warn(`no store at ${root} yet: every node is missing`);
+  }
+  return store;
 }
 
 function showWarnings(store: Store): void {
@@ -62,7 +72,7 @@ export function registerEngineCommands(cli: Argv, loadGraph: GraphLoader): Argv 
         if (args.json && !args.dry) throw new Error('--json only applies to --dry (repro prints a progress display, not JSON)');
         return true;
       }), async (args) => {
-      const store = openStore(args);
+      const store = openStore(args, args.dry ? 'read' : 'run');
       const { nodes, lockPath, beforeRepro, cheapStages = [] } = await load(args);
       const plan = buildPlan(nodes);
       if (args.dry) {
@@ -92,16 +102,18 @@ export function registerEngineCommands(cli: Argv, loadGraph: GraphLoader): Argv 
       });
       process.on('SIGINT', onSigint);
       try {
-        const result = await repro(plan, { executor, lockPath, progressEveryMs: args.progressEvery * 1000 });
-        showWarnings(store);
+        const result = await repro(plan, { executor, store, lockPath, progressEveryMs: args.progressEvery * 1000 });
         process.exitCode = result.exitCode;
       } finally {
+        showWarnings(store);
         process.off('SIGINT', onSigint);
+        // Whatever ended the run (an I/O error too), no lock of this live process may outlast it.
+        releaseAllLocks();
       }
     })
     .command('status', 'every node: cached, missing (and why) or running', (y) => withCommon(y, true)
       .option('json', { type: 'boolean', default: false }), async (args) => {
-      const store = openStore(args);
+      const store = openStore(args, 'read');
       const states = assess(buildPlan((await load(args)).nodes), store);
       // Nodes with a Slurm job: its id and state (pending, running) from squeue.
       const slurm = slurmNotes(store, states.flatMap((s) => (s.key && s.state !== 'cached' ? [s.key] : [])));
@@ -129,7 +141,7 @@ export function registerEngineCommands(cli: Argv, loadGraph: GraphLoader): Argv 
     .command('gc', 'list (or with --force, delete) what no run record needs; a dry run by default', (y) => withCommon(y, false)
       .option('force', { type: 'boolean', default: false, describe: 'actually delete' })
       .option('json', { type: 'boolean', default: false }), (args) => {
-      const store = openStore(args);
+      const store = openStore(args, 'existing');
       const report = gc(store, args.force);
       if (args.json) console.log(JSON.stringify(report, null, 2));
       else {
@@ -147,14 +159,14 @@ export function registerEngineCommands(cli: Argv, loadGraph: GraphLoader): Argv 
     .command('run-task <task>', 'run one task file over the store and exit 0 done, 1 failed, 75 locked by another, 130 interrupted (what a Slurm job runs)', (y) => withCommon(y, true)
       .positional('task', { type: 'string', demandOption: true, describe: 'a task file written by repro --executor slurm' })
       .option('report', { type: 'string', describe: 'file to rewrite with progress and then the result, as JSON' }), async (args) => {
-      const store = openStore(args);
+      const store = openStore(args, 'existing');
       process.exitCode = await runTaskCommand(args.task, (await load(args)).nodes, store, args.report);
     })
     .command('show <hash>', 'schema, metadata and first rows of an object (a unique hash prefix will do)', (y) => withCommon(y, false)
       .positional('hash', { type: 'string', demandOption: true })
       .option('rows', { type: 'number', default: 10 })
       .option('json', { type: 'boolean', default: false }), async (args) => {
-      const summary = await describeObject(openStore(args), args.hash, args.rows);
+      const summary = await describeObject(openStore(args, 'existing'), args.hash, args.rows);
       process.stdout.write(args.json ? JSON.stringify(summary, null, 2) + '\n' : formatObject(summary));
     });
 }

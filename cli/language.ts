@@ -1,9 +1,10 @@
 /** Commands for the expression language on its own: generate expressions, score a file of them. */
-import { readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
 import type { Argv } from 'yargs';
 import { checkExpression } from '../logic/check.ts';
 import { generateExpressions, MAX_GENERATED_DEPTH } from '../logic/generator.ts';
 import { summarizeExpressions, type ExpressionSetSummary } from '../metrics/summary.ts';
+import { describeUnreadable, MAX_LINE_BYTES, readTextLines, type TextLines } from './text-lines.ts';
 
 export function registerLanguageCommands(cli: Argv): Argv {
   return cli
@@ -32,7 +33,7 @@ export function registerLanguageCommands(cli: Argv): Argv {
     .command(
       'score <file>',
       'Measure a file of expressions (one a line, blank lines skipped): syntactic and semantic correctness, ' +
-        'Levenshtein diversity, unique count, mean length and depth',
+        `Levenshtein diversity, unique count, mean length and depth. Lines that are not text (NUL bytes, invalid UTF-8, over ${MAX_LINE_BYTES} bytes) are counted, not scored`,
       (y) =>
         y
           .positional('file', {
@@ -50,14 +51,25 @@ export function registerLanguageCommands(cli: Argv): Argv {
           })
           .example('$0 score samples.txt --json', 'Metrics of a sample file as JSON'),
       async (argv) => {
-        const numbered = (await readLines(argv.file))
-          .map((text, i) => ({ line: i + 1, text }))
-          .filter(({ text }) => text.trim() !== '');
+        const { lines, unreadable } = await readLines(argv.file);
+        const name = argv.file === '-' ? 'stdin' : argv.file;
+        const numbered = lines.filter(({ text }) => text.trim() !== '');
+        if (unreadable.length) {
+          const total = lines.length + unreadable.length;
+          const what = `${unreadable.length} of ${total} lines could not be read (${describeUnreadable(unreadable)})`;
+          if (numbered.length === 0) throw new Error(`${name} is not text: ${what}; nothing is left to score`);
+          const mostly = unreadable.length > total / 2 ? 'is not text' : 'is not all text';
+          console.error(`warning: ${name} ${mostly}: ${what}; the other ${numbered.length} non-blank lines are scored`);
+        }
         if (argv.lines) {
-          for (const { line, text } of numbered) console.log(JSON.stringify({ line, text, ...checkExpression(text) }));
+          const verdicts = [
+            ...numbered.map(({ line, text }) => ({ line, text, ...checkExpression(text) })),
+            ...unreadable.map(({ line, reason }) => ({ line, unreadable: reason })),
+          ];
+          for (const verdict of verdicts.sort((a, b) => a.line - b.line)) console.log(JSON.stringify(verdict));
         }
         const summary = summarizeExpressions(numbered.map(({ text }) => text));
-        console.log(argv.json ? JSON.stringify(summary) : formatSummary(summary));
+        console.log(argv.json ? JSON.stringify({ ...summary, unreadable: unreadable.length }) : formatSummary(summary, unreadable.length));
       },
     );
 }
@@ -78,24 +90,17 @@ function seedOf(text: string): number | string {
   return /^-?\d+$/.test(text) ? Number(text) : text;
 }
 
-async function readLines(file: string): Promise<string[]> {
-  let text: string;
+async function readLines(file: string): Promise<TextLines> {
   try {
-    text = file === '-' ? await readStdin() : await readFile(file, 'utf8');
+    return await readTextLines(file === '-' ? process.stdin : createReadStream(file));
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new Error(code === 'ENOENT' ? `no such file: ${file}` : `cannot read ${file}: ${(error as Error).message}`);
+    // Other I/O errors (EACCES, EIO) reach the top level, which names the path and what to do.
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`no such file: ${file}`);
+    throw error;
   }
-  return text.split(/\r?\n/);
 }
 
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function formatSummary(s: ExpressionSetSummary): string {
+function formatSummary(s: ExpressionSetSummary, unreadable: number): string {
   const percent = (x: number): string => `${(100 * x).toFixed(2)}%`;
   const rows: [string, string][] = [
     ['expressions', String(s.count)],
@@ -105,6 +110,7 @@ function formatSummary(s: ExpressionSetSummary): string {
     ['unique', String(s.unique)],
     ['mean length', `${s.meanLength.toFixed(2)} tokens`],
     ['mean depth', s.meanDepth === null ? 'n/a (nothing parses)' : s.meanDepth.toFixed(2)],
+    ...(unreadable ? [['unreadable lines', `${unreadable} (not text, not scored)`] as [string, string]] : []),
   ];
   const width = Math.max(...rows.map(([name]) => name.length));
   return rows.map(([name, value]) => `${name.padEnd(width)}  ${value}`).join('\n');

@@ -12,7 +12,8 @@ import type { Task, TaskResult } from './task.ts';
 
 export type Outcome =
   | { status: 'cached' | 'ran'; record: RunRecord }
-  | { status: 'failed'; error: string; log: string; crashed: boolean }
+  /** io: the file system failed (a full disk, a read-only store), not the stage: repro stops (engine/repro.ts). */
+  | { status: 'failed'; error: string; log: string; crashed: boolean; io?: boolean }
   | { status: 'blocked'; by: string }
   | { status: 'interrupted' };
 
@@ -28,10 +29,14 @@ export interface ExecutionHooks {
   event(event: ExecEvent): void;
 }
 
-/** Nodes absent from `outcomes` never started (an interrupt came first). */
+/**
+ * Nodes absent from `outcomes` never started (an interrupt came first). `ioFailure`: the first node that failed
+ * on the file system (a full disk, a read-only store) stopped the run, as every other node would fail the same way.
+ */
 export interface ExecutionResult {
   outcomes: Map<string, Outcome>;
   interrupted: boolean;
+  ioFailure?: string;
 }
 
 export interface Executor {
@@ -84,10 +89,10 @@ class Run {
   private readonly queue: Job[] = [];
   private readonly running = new Set<Job>();
   private readonly forced = new Set<string>();
-  private readonly verified = new Set<string>();
   private readonly corruptRetries = new Map<string, number>();
   private waiting = 0;
   private interrupted = false;
+  private ioFailure: string | undefined;
   private ended = false;
   private resolve!: (result: ExecutionResult) => void;
 
@@ -126,15 +131,7 @@ class Run {
     const store = this.options.store;
     const record = store.lookupRun(key);
     if (!record || !this.options.verify) return record;
-    for (const hash of Object.values(record.outputs)) {
-      if (this.verified.has(hash)) continue;
-      if (!store.verifyObject(hash)) {
-        store.dropCorruptObject(hash);
-        return undefined;
-      }
-      this.verified.add(hash);
-    }
-    return record;
+    return store.verifyRun(record) ? record : undefined;
   }
 
   private finish(node: PlanNode, key: string | undefined, outcome: Outcome): void {
@@ -212,7 +209,11 @@ class Run {
     } else if (result.corrupt) {
       this.recoverFromCorruption(job, result.corrupt, result.log);
     } else {
-      this.finish(node, key, { status: 'failed', crashed: false, log: result.log, error: result.message });
+      this.finish(node, key, { status: 'failed', crashed: false, log: result.log, error: result.message, io: result.io });
+      if (result.io && this.ioFailure === undefined) {
+        this.ioFailure = result.message;
+        this.interrupt();
+      }
     }
     this.pump();
   }
@@ -252,6 +253,6 @@ class Run {
     if (this.ended) return;
     this.ended = true;
     this.options.transport.close();
-    this.resolve({ outcomes: this.outcomes, interrupted: this.interrupted });
+    this.resolve({ outcomes: this.outcomes, interrupted: this.interrupted, ioFailure: this.ioFailure });
   }
 }

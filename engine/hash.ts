@@ -19,8 +19,9 @@ export function hashBytes(bytes: Uint8Array): string {
   return hex(h.digest());
 }
 
-export function hashText(text: string): string {
-  return hex(api.h64(text));
+/** `seed` keys the hash (run record checksums); names and keys use the default seed 0. */
+export function hashText(text: string, seed?: bigint): string {
+  return hex(api.h64(text, seed));
 }
 
 /**

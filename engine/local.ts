@@ -3,7 +3,6 @@
  * at a time. LocalExecutor is the scheduler over it, what `repro --executor local` (the default) runs.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { appendFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Scheduler, type SchedulerOptions, type Transport, type TransportEvent } from './executor.ts';
 import type { Stage } from './stage.ts';
@@ -54,7 +53,7 @@ export class LocalPool implements Transport {
     const child = fork(WORKER, [], { execArgv: ['--import', TSX], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     const worker: Worker = { child };
     // Whatever a stage prints goes to its node's log, not over the progress display.
-    const capture = (chunk: Buffer) => worker.job && appendFileSync(this.options.store.logPath(worker.job.key), chunk);
+    const capture = (chunk: Buffer) => worker.job && this.options.store.appendLog(worker.job.key, chunk);
     child.stdout!.on('data', capture);
     child.stderr!.on('data', capture);
     child.on('message', (message: FromWorker) => {

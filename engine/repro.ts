@@ -1,5 +1,7 @@
 /**
  * `repro`: bring every node of a graph up to date, then write pipeline.lock. Also `repro --dry`.
+ * An I/O error of the store (a full disk) stops the run as Ctrl-C would; the lock is still written for every
+ * node that committed, and the error is thrown after it.
  */
 import type { Executor, Outcome } from './executor.ts';
 import { globMatcher, type Plan, type PlanNode } from './graph.ts';
@@ -9,8 +11,10 @@ import { assess, type NodeState } from './status.ts';
 import { writeAtomic, type Store } from './store.ts';
 
 export interface ReproOptions {
-  /** Local or Slurm; it holds the store, --force, --verify and the Ctrl-C signal. */
+  /** Local or Slurm; it holds --force, --verify and the Ctrl-C signal. */
   executor: Executor;
+  /** The executor's store: its dead writers' temp files are removed at the end. */
+  store: Store;
   /** Where pipeline.lock goes; default ./pipeline.lock. */
   lockPath?: string;
   out?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
@@ -31,9 +35,11 @@ export function forceMatcher(globs: readonly string[] = []): (node: PlanNode) =>
 
 export async function repro(plan: Plan, options: ReproOptions): Promise<ReproResult> {
   const display = new Display(options.out ?? process.stdout, plan.nodes.length, options.progressEveryMs);
-  const { outcomes, interrupted } = await options.executor.run(plan, display);
-  const { summary, failed } = display.close(interrupted);
+  const { outcomes, interrupted, ioFailure } = await options.executor.run(plan, display);
+  const { summary, failed } = display.close(interrupted && ioFailure === undefined);
   writeLockFile(options.lockPath ?? 'pipeline.lock', plan, outcomes);
+  options.store.removeStaleTempFiles();
+  if (ioFailure !== undefined) throw new Error(ioFailure);
   return { summary, exitCode: interrupted ? 130 : failed ? 1 : 0 };
 }
 

@@ -10,44 +10,21 @@
  *
  * Commit protocol: every file is written to a temp file in its final directory, fsynced and renamed into place;
  * a node's run record is written last. A crash at any instant leaves either nothing or a complete file (plus
- * perhaps a temp file that `gc` removes), and never a run record without its objects.
+ * perhaps a temp file that `gc` removes), and never a run record without its objects. A write that fails (a full
+ * disk) removes its temp file and throws an IOError naming the file it was writing (engine/files.ts). A run
+ * record that fails its checksum (engine/record.ts) is treated as missing.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeSync, appendFileSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Table } from 'apache-arrow';
+import { asIOError, errorLine, isIOError } from '../common/io-error.ts';
+import { HOST, listDir, processAlive, TEMP_PREFIX, writeAtomic } from './files.ts';
 import { hashBytes } from './hash.ts';
-import type { Json } from './stage.ts';
+import { checkRun, describeInfo, objectInfo, RECORD_VERSION, recordChecksum, type ObjectInfo, type RunDraft, type RunRecord } from './record.ts';
 
-/** Everything a cache key is computed from; kept in the run record so `status` can say what changed. */
-export interface Manifest {
-  stage: string;
-  code: string;
-  params: Json;
-  /** Input name → content hash of the object it reads. */
-  inputs: Record<string, string>;
-  seed: number;
-}
-
-export interface RunRecord {
-  version: 1;
-  key: string;
-  sid: string;
-  /** Node ids that shared this run when it was committed. */
-  ids: string[];
-  stage: string;
-  manifest: Manifest;
-  outputs: Record<string, string>;
-  /** Whatever the stage reported through ctx.metric, e.g. loss, accuracy, backend. */
-  metrics: Record<string, number | string>;
-  startedAt: string;
-  finishedAt: string;
-  seconds: number;
-  host: string;
-  pid: number;
-  /** Relative to the store root. */
-  log: string;
-}
+// Moved to files.ts and record.ts; still exported here for the modules that import them from the store.
+export { HOST, processAlive, writeAtomic, writeDurableTemp } from './files.ts';
+export type { Manifest, RunRecord } from './record.ts';
 
 export class CorruptObjectError extends Error {
   constructor(readonly hashes: string[]) {
@@ -55,12 +32,11 @@ export class CorruptObjectError extends Error {
   }
 }
 
-export const HOST = hostname();
 
 // Arrow is loaded on first use: a repro with nothing to do never decodes a table, and the import costs ~0.1 s.
 let arrowModule: Promise<typeof import('apache-arrow')> | undefined;
 const arrow = () => (arrowModule ??= import('apache-arrow'));
-const TEMP_PREFIX = '.tmp-';
+const DIRS = ['objects', 'runs', 'checkpoints', 'logs', 'locks'];
 
 /** The store a command uses: --store, else $PIPELINE_STORE, else ./artifacts. */
 export function storeRoot(dir?: string): string {
@@ -72,10 +48,23 @@ export class Store {
   /** Warnings (garbage run records, corrupt objects) for the command to show once. */
   readonly warnings: string[] = [];
   private index?: Map<string, IndexEntry>;
+  /** What this process wrote, for the run records that name it. */
+  private readonly written = new Map<string, ObjectInfo>();
+  /** Objects --verify found sound, so that outputs shared by many runs are read once. */
+  private readonly verified = new Map<string, ObjectInfo>();
+  private warnedLegacy = false;
 
-  constructor(root: string) {
+  /**
+   * `create: false` for commands that only read (status, gc, show, repro --dry): nothing is created, and a store
+   * or directory that does not exist reads as empty.
+   */
+  constructor(root: string, { create = true }: { create?: boolean } = {}) {
     this.root = root;
-    for (const dir of ['objects', 'runs', 'checkpoints', 'logs', 'locks']) mkdirSync(join(root, dir), { recursive: true });
+    if (create) for (const dir of DIRS) mkdirSync(join(root, dir), { recursive: true });
+  }
+
+  get exists(): boolean {
+    return existsSync(this.root);
   }
 
   objectPath(hash: string): string { return join(this.root, 'objects', `${hash}.arrow`); }
@@ -98,6 +87,7 @@ export class Store {
   async putObject(table: Table): Promise<string> {
     const bytes = (await arrow()).tableToIPC(table, 'file');
     const hash = hashBytes(bytes);
+    this.written.set(hash, objectInfo(bytes));
     const path = this.objectPath(hash);
     try {
       const now = new Date();
@@ -116,10 +106,31 @@ export class Store {
     return (await arrow()).tableFromIPC(bytes);
   }
 
-  /** Whether the object exists and its bytes match its name. */
-  verifyObject(hash: string): boolean {
-    const path = this.objectPath(hash);
-    return existsSync(path) && hashBytes(readFileSync(path)) === hash;
+  /**
+   * `repro --verify` of a cached run: every output exists, its bytes match its name, and it is the object the
+   * record describes (ObjectInfo). A corrupt object is removed (its producer reruns), and so is a record that
+   * describes its outputs otherwise (its node reruns). Either way the warning names the file.
+   */
+  verifyRun(record: RunRecord): boolean {
+    for (const [name, hash] of Object.entries(record.outputs)) {
+      let found = this.verified.get(hash);
+      if (!found) {
+        const path = this.objectPath(hash);
+        const bytes = existsSync(path) ? readFileSync(path) : undefined;
+        if (!bytes || hashBytes(bytes) !== hash) {
+          this.dropCorruptObject(hash);
+          return false;
+        }
+        this.verified.set(hash, (found = objectInfo(bytes)));
+      }
+      const said = record.outputInfo[name];
+      if (said?.bytes !== found.bytes || said.footer !== found.footer) {
+        this.warn(`run record ${this.runPath(record.key)} says output '${name}' (${hash}) is ${describeInfo(said)}, but that object is ${describeInfo(found)}; treated as missing and removed, its node will rerun`);
+        rmSync(this.runPath(record.key), { force: true });
+        return false;
+      }
+    }
+    return true;
   }
 
   hasObject(hash: string): boolean {
@@ -136,7 +147,7 @@ export class Store {
 
   /** Finds the one object whose hash starts with `prefix`. */
   resolveObject(prefix: string): string {
-    const matches = readdirSync(join(this.root, 'objects')).filter((f) => f.endsWith('.arrow') && f.startsWith(prefix));
+    const matches = listDir(join(this.root, 'objects')).filter((f) => f.endsWith('.arrow') && f.startsWith(prefix));
     if (matches.length === 0) throw new Error(`no object matches '${prefix}'`);
     if (matches.length > 1) throw new Error(`'${prefix}' matches ${matches.length} objects; give more of the hash`);
     return matches[0].slice(0, -'.arrow'.length);
@@ -144,15 +155,29 @@ export class Store {
 
   // ---- run records ---------------------------------------------------------------------------------------
 
-  /** The commit point of a node: its objects are already durable when this is called. */
-  commitRun(record: RunRecord): void {
+  /**
+   * The commit point of a node: its objects are already durable when this is called. Returns the record as
+   * written, with its outputs described and its checksum.
+   */
+  commitRun(draft: RunDraft): RunRecord {
+    const outputInfo = Object.fromEntries(Object.entries(draft.outputs).map(([name, hash]) => [name, this.written.get(hash) ?? objectInfo(readFileSync(this.objectPath(hash)))]));
+    // Through JSON first, so the checksum covers what a reader parses, in its key order (a NaN metric reads as null).
+    const fields = JSON.parse(JSON.stringify({ version: RECORD_VERSION, ...draft, outputInfo })) as Omit<RunRecord, 'checksum'>;
+    const record: RunRecord = { ...fields, checksum: recordChecksum(fields) };
     const path = this.runPath(record.key);
     writeAtomic(path, Buffer.from(JSON.stringify(record, null, 2) + '\n'));
     const entry: IndexEntry = { ...fileStamp(path), record };
     // One write(2) with O_APPEND: concurrent committers interleave whole lines. The index is only a cache of
-    // runs/, so a lost or torn line costs a file read later, never a wrong answer.
-    appendFileSync(this.indexPath, JSON.stringify(entry) + '\n');
+    // runs/, so a lost or torn line (a full disk after the record was written) costs a file read later, never
+    // a wrong answer, and must not fail a node that has committed.
+    try {
+      appendFileSync(this.indexPath, JSON.stringify(entry) + '\n');
+    } catch (error) {
+      if (!isIOError(error)) throw error;
+      this.warn(`could not add ${record.key} to the index (${errorLine(asIOError(error, this.indexPath))}); readers fall back to ${path}`);
+    }
     this.loadIndex().set(record.key, entry);
+    return record;
   }
 
   /**
@@ -173,7 +198,7 @@ export class Store {
     const index = this.loadIndex();
     const records: RunRecord[] = [];
     const unreadable: string[] = [];
-    for (const file of readdirSync(join(this.root, 'runs'))) {
+    for (const file of listDir(join(this.root, 'runs'))) {
       if (!file.endsWith('.json') || file.startsWith(TEMP_PREFIX)) continue;
       const path = join(this.root, 'runs', file);
       const record = this.readRun(index, file.slice(0, -'.json'.length), path);
@@ -204,7 +229,8 @@ export class Store {
     } catch {
       return undefined;
     }
-    return cached && cached.size === stamp.size && cached.mtimeMs === stamp.mtimeMs ? cached.record : this.readRunFile(path);
+    const fromIndex = cached && cached.size === stamp.size && cached.mtimeMs === stamp.mtimeMs && checkRun(cached.record) === 'ok';
+    return fromIndex ? cached.record : this.readRunFile(path);
   }
 
   private readRunFile(path: string): RunRecord | undefined {
@@ -214,9 +240,21 @@ export class Store {
     } catch {
       return undefined;
     }
-    const record = parseRun(text);
-    if (!record) this.warn(`ignoring unreadable run record ${path} (truncated or not a run record); its node will rerun`);
-    return record;
+    let record: unknown;
+    try {
+      record = JSON.parse(text);
+    } catch {
+      record = undefined;
+    }
+    const verdict = checkRun(record);
+    if (verdict === 'ok') return record as RunRecord;
+    if (verdict === 'unreadable') this.warn(`ignoring unreadable run record ${path} (truncated or not a run record); its node will rerun`);
+    else if (verdict === 'tampered') this.warn(`ignoring run record ${path}: it fails its checksum (edited after it was written); its node will rerun`);
+    else if (!this.warnedLegacy) {
+      this.warnedLegacy = true;
+      this.warn(`ignoring run records written before records carried checksums (e.g. ${path}); their nodes rerun, reproducing their outputs, and rewrite them`);
+    }
+    return undefined;
   }
 
   private loadIndex(): Map<string, IndexEntry> {
@@ -262,13 +300,29 @@ export class Store {
     rmSync(this.checkpointPath(key), { force: true });
   }
 
+  // ---- logs ----------------------------------------------------------------------------------------------
+
+  /**
+   * Appends to a node's log. A log is for people, not a result: when it cannot be written (a full disk) the node
+   * goes on, and the first failure per log becomes a warning.
+   */
+  appendLog(key: string, text: string | Uint8Array): void {
+    const path = this.logPath(key);
+    try {
+      appendFileSync(path, text);
+    } catch (error) {
+      if (!isIOError(error)) throw error;
+      this.warn(`could not write the log: ${errorLine(asIOError(error, path))}`);
+    }
+  }
+
   // ---- housekeeping --------------------------------------------------------------------------------------
 
   /** Temp files left by writers that died (their pid is gone on this host) or older than a day (other hosts). */
   staleTempFiles(): string[] {
     const out: string[] = [];
     for (const dir of ['objects', 'runs', 'checkpoints', 'locks', '.']) {
-      for (const file of readdirSync(join(this.root, dir))) {
+      for (const file of listDir(join(this.root, dir))) {
         if (!file.startsWith(TEMP_PREFIX)) continue;
         const path = join(this.root, dir, file);
         const [host, pid] = file.slice(TEMP_PREFIX.length).split('~');
@@ -277,6 +331,20 @@ export class Store {
       }
     }
     return out;
+  }
+
+  /**
+   * Removes the temp files of dead writers, e.g. a checkpoint half-written when a kill -9 struck: nobody will
+   * ever rename them, and a repro that completes leaves nothing for gc. Housekeeping: a store that refuses
+   * (read-only) gets a warning, and gc lists what is left.
+   */
+  removeStaleTempFiles(): void {
+    try {
+      for (const path of this.staleTempFiles()) rmSync(path, { force: true });
+    } catch (error) {
+      if (!isIOError(error)) throw error;
+      this.warn(`could not remove the temp files of dead writers: ${errorLine(error)}`);
+    }
   }
 }
 
@@ -288,55 +356,3 @@ function fileStamp(path: string): { size: number; mtimeMs: number } {
   return { size, mtimeMs };
 }
 
-function parseRun(text: string): RunRecord | undefined {
-  try {
-    const record = JSON.parse(text) as RunRecord;
-    return record && typeof record.key === 'string' && record.outputs && record.manifest ? record : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-export function processAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'; // alive, owned by someone else
-  }
-}
-
-/** A fresh temp file name in `dir`; it carries host and pid so gc can tell a dead writer's leftovers. */
-export function tempPathIn(dir: string): string {
-  return join(dir, `${TEMP_PREFIX}${HOST}~${process.pid}~${Math.random().toString(36).slice(2)}`);
-}
-
-/** `bytes` whole and fsynced in a fresh temp file in `dir`, ready to be renamed or linked into place; its path. */
-export function writeDurableTemp(dir: string, bytes: Uint8Array): string {
-  const temp = tempPathIn(dir);
-  const fd = openSync(temp, 'wx');
-  try {
-    // write(2) may write less than asked (a full disk, a signal): loop until every byte is out.
-    for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at, bytes.length - at);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  return temp;
-}
-
-/**
- * Temp file in the target's directory (so rename is atomic), fsync, rename, fsync the directory so the rename
- * itself survives power loss.
- */
-export function writeAtomic(path: string, bytes: Uint8Array): void {
-  const dir = join(path, '..');
-  renameSync(writeDurableTemp(dir, bytes), path);
-  const dirFd = openSync(dir, 'r');
-  try {
-    fsyncSync(dirFd);
-  } finally {
-    closeSync(dirFd);
-  }
-}

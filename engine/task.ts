@@ -3,9 +3,9 @@
  * lock itself, refuses a manifest its own code would not compute, reads its inputs, runs the stage and commits.
  * A task names no path of the checkout that planned it: the worker finds the stage in its own code.
  */
-import { appendFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import type { Table } from 'apache-arrow';
+import { errorLine, isIOError } from '../common/io-error.ts';
 import { codeFingerprint } from './fingerprint.ts';
 import { Lock, type LockOwner } from './lock.ts';
 import { CorruptObjectError, HOST, type Manifest, type RunRecord, type Store } from './store.ts';
@@ -26,7 +26,8 @@ export interface Task {
 /** How a task ended, as the worker saw it. */
 export type TaskResult =
   | { type: 'done'; record: RunRecord; ran: boolean }
-  | { type: 'failed'; message: string; log: string; corrupt?: string[] }
+  /** io: the file system failed (a full disk, a read-only store), not the stage. */
+  | { type: 'failed'; message: string; log: string; corrupt?: string[]; io?: boolean }
   | { type: 'busy'; owner: LockOwner }
   | { type: 'interrupted' };
 
@@ -50,8 +51,14 @@ export async function loadStage(module: string): Promise<Stage<any>> {
  */
 export async function runTask(task: Task, module: string, store: Store, signal: AbortSignal, progress: TaskProgress): Promise<TaskResult> {
   const logPath = store.logPath(task.key);
-  const log = (message: string) => appendFileSync(logPath, `${new Date().toISOString()} ${message}\n`);
-  const lock = Lock.acquire(store.lockPath(task.key), { staleSignature: task.staleLock });
+  const log = (message: string) => store.appendLog(task.key, `${new Date().toISOString()} ${message}\n`);
+  let lock: Lock | LockOwner;
+  try {
+    lock = Lock.acquire(store.lockPath(task.key), { staleSignature: task.staleLock });
+  } catch (error) {
+    if (!isIOError(error)) throw error;
+    return { type: 'failed', message: errorLine(error), log: logPath, io: true };
+  }
   if (!(lock instanceof Lock)) return { type: 'busy', owner: lock };
   try {
     const committed = task.force ? undefined : store.lookupRun(task.key);
@@ -65,7 +72,7 @@ export async function runTask(task: Task, module: string, store: Store, signal: 
       return { type: 'interrupted' };
     }
     log(`FAILED: ${err.stack ?? err.message}`);
-    return { type: 'failed', message: err.message, log: logPath, corrupt: error instanceof CorruptObjectError ? error.hashes : undefined };
+    return { type: 'failed', message: errorLine(error), log: logPath, corrupt: error instanceof CorruptObjectError ? error.hashes : undefined, io: isIOError(error) };
   } finally {
     lock.release();
   }
@@ -126,13 +133,12 @@ async function runLocked(task: Task, module: string, store: Store, signal: Abort
     crashHook(stage.name);
   }
   const finishedAt = new Date();
-  const record: RunRecord = {
-    version: 1, key: task.key, sid: task.sid, ids: task.ids, stage: stage.name, manifest: task.manifest, outputs, metrics,
+  const record = store.commitRun({
+    key: task.key, sid: task.sid, ids: task.ids, stage: stage.name, manifest: task.manifest, outputs, metrics,
     startedAt: startedAt.toISOString(), finishedAt: finishedAt.toISOString(),
     seconds: (finishedAt.getTime() - startedAt.getTime()) / 1000, host: HOST, pid: process.pid,
     log: relative(store.root, store.logPath(task.key)),
-  };
-  store.commitRun(record);
+  });
   store.dropCheckpoint(task.key);
   log(`committed in ${record.seconds.toFixed(1)}s`);
   return { type: 'done', record, ran: true };

@@ -5,9 +5,9 @@
  */
 import { defineStage } from '../engine/stage.ts';
 import type { GPTConfig, TrainConfig } from '../model/config.ts';
-import { VOCAB_SIZE } from '../model/tokenizer.ts';
+import { encodeExpression, VOCAB_SIZE } from '../model/tokenizer.ts';
 import { useBackend } from './backend.ts';
-import { expressionsOf } from './dataset.ts';
+import { expressionRows, type ExpressionRow } from './dataset.ts';
 
 export type TrainParams = {
   model: { layers: number; heads: number; width: number; block_size: number; dropout: number };
@@ -63,19 +63,41 @@ function trainConfig(train: TrainParams['train']): TrainConfig {
   };
 }
 
+/**
+ * The block must hold the longest expression plus the end token, or the model never sees that expression whole
+ * and where it ends: an error, not a truncation, since training on cut expressions silently changes what the
+ * experiment measures. Only the generator's rows (real, fresh) are checked: sampled rows are at most a block long
+ * because sampling stops there, and they are kept as sampled (the loop is self-consuming, not curated).
+ */
+export function checkBlockSize(rows: readonly ExpressionRow[], blockSize: number): void {
+  let longest = 0;
+  let row = -1;
+  rows.forEach((r, i) => {
+    if (r.origin === 'synthetic') return;
+    const tokens = encodeExpression(r.expression).length;
+    if (tokens > longest) [longest, row] = [tokens, i];
+  });
+  if (longest > blockSize - 1) {
+    throw new Error(`model.block_size is ${blockSize}, but the dataset's longest expression (row ${row}) has ${longest} tokens: `
+      + `model.block_size must be at least ${longest + 1} (the longest expression plus the end token)`);
+  }
+}
+
 export default defineStage<TrainParams>({
   name: 'train',
   module: import.meta.url,
   inputs: ['dataset'],
   outputs: ['weights', 'log'],
   async run(ctx) {
+    const { model, train } = ctx.params;
+    const rows = expressionRows(ctx.inputs.dataset);
+    checkBlockSize(rows, model.block_size);
     await useBackend(ctx);
     const { trainGPT } = await import('../model/train.ts');
-    const { model, train } = ctx.params;
     const result = await trainGPT({
       model: gptConfig(model),
       train: trainConfig(train),
-      expressions: expressionsOf(ctx.inputs.dataset),
+      expressions: rows.map((r) => r.expression),
       seed: ctx.seed,
       checkpoint: ctx.checkpoint,
       signal: ctx.signal,

@@ -13,7 +13,7 @@ interface Result {
   stderr: string;
 }
 
-function pipeline(args: string[], stdin?: string): Promise<Result> {
+function pipeline(args: string[], stdin?: string | Buffer): Promise<Result> {
   return new Promise((resolve) => {
     const child = execFile(process.execPath, ['--import', 'tsx', 'pipeline.ts', ...args], { cwd: ROOT }, (error, stdout, stderr) => {
       resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
@@ -85,4 +85,37 @@ test('every language command has --help', async (t) => {
     t.is(help.code, 0);
     t.regex(help.stdout, new RegExp(`pipeline.ts ${command}`));
   }
+});
+
+test('score says when its input is not text, counts the lines it could not read, and bounds a huge line', async (t) => {
+  // 1 MB of binary: a seeded byte stream (xorshift), so the counts below stay the same from run to run.
+  const binary = Buffer.alloc(1 << 20);
+  let x = 0x9e3779b9;
+  for (let i = 0; i < binary.length; i++) {
+    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+    binary[i] = x & 0xff;
+  }
+  const binaryFile = join(dir, 'binary.dat');
+  writeFileSync(binaryFile, binary);
+  const scored = await pipeline(['score', binaryFile, '--json']);
+  const unreadable = JSON.parse(scored.stdout).unreadable as number;
+  t.true(unreadable > 3000, `${unreadable} unreadable lines`);
+  t.regex(scored.stderr, new RegExp(`^warning: .*binary\\.dat is not text: ${unreadable} of \\d+ lines could not be read \\(\\d+ with NUL bytes, \\d+ not valid UTF-8\\)`, 'm'));
+
+  // Text with a NUL line, an invalid UTF-8 line and a line far over the limit: those three are counted, the rest scored.
+  const mixed = Buffer.concat([
+    Buffer.from('True and False\nnot False\n'), Buffer.from('True\0\n'), Buffer.from([0xff, 0xfe, 0x0a]),
+    Buffer.from(`${'True or '.repeat(50_000)}True\n`), Buffer.from('False\r\n'),
+  ]);
+  const result = await pipeline(['score', '-', '--lines', '--json'], mixed);
+  t.is(result.code, 0, result.stderr);
+  t.regex(result.stderr, /^warning: stdin is not all text: 3 of 6 lines could not be read \(1 with NUL bytes, 1 not valid UTF-8, 1 longer than 65536 bytes\); the other 3 non-blank lines are scored$/m);
+  const out = result.stdout.trimEnd().split('\n').map((line) => JSON.parse(line));
+  t.deepEqual(out.slice(2, 5), [{ line: 3, unreadable: 'with NUL bytes' }, { line: 4, unreadable: 'not valid UTF-8' }, { line: 5, unreadable: 'longer than 65536 bytes' }]);
+  t.like(out[5], { line: 6, text: 'False', syntactic: true });
+  t.like(out[6], { count: 3, unreadable: 3 });
+
+  const nothing = await pipeline(['score', '-'], '\0\0\n');
+  t.is(nothing.code, 1);
+  t.regex(nothing.stderr, /^error: stdin is not text: 1 of 1 lines could not be read \(1 with NUL bytes\); nothing is left to score$/m);
 });

@@ -3,25 +3,17 @@
  * store, failing and crashing nodes, corrupt objects and truncated run records.
  */
 import test from 'ava';
-import { existsSync, readdirSync, readFileSync, rmSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecEvent } from '../engine/executor.ts';
 import { LocalExecutor } from '../engine/local.ts';
 import { buildPlan } from '../engine/graph.ts';
 import { hashBytes } from '../engine/hash.ts';
 import { Store } from '../engine/store.ts';
-import { finished, waitFor, Workspace } from './fixtures/engine/harness.ts';
+import { finished, referenceLock, waitFor, Workspace } from './fixtures/engine/harness.ts';
 import { toyLoader } from './fixtures/engine/toy-graph.ts';
 
 const SLOW = { steps: 8, sleepMs: 150 };
-
-/** The lock an uninterrupted run of these params produces. */
-async function referenceLock(params: object) {
-  const ws = new Workspace({ params });
-  const result = await ws.run(['repro', '--jobs', '2']);
-  if (result.code !== 0) throw new Error(result.stdout + result.stderr);
-  return ws.lock();
-}
 
 function slowSteps(ws: Workspace): number[] {
   return ws.counterLines().filter((l) => l.startsWith('slow step')).map((l) => Number(l.split(' ')[2]));
@@ -162,6 +154,7 @@ test('a lock file left empty by a crash is taken over once it is old, and its no
   const ws = new Workspace();
   const dry = JSON.parse((await ws.run(['repro', '--dry', '--json'])).stdout) as Array<{ ids: string[]; key: string | null }>;
   const lockPath = join(ws.store, 'locks', `${dry.find((s) => s.ids[0] === 'source')!.key}.lock`);
+  mkdirSync(join(ws.store, 'locks'), { recursive: true }); // repro --dry reads the store; it does not create it
   writeFileSync(lockPath, '');
   const old = new Date(Date.now() - 60_000);
   utimesSync(lockPath, old, old);

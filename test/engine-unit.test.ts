@@ -15,10 +15,13 @@ import { canonicalJson } from '../engine/hash.ts';
 import { localClosure } from '../engine/fingerprint.ts';
 import { inspectLock, Lock } from '../engine/lock.ts';
 import { diffManifests } from '../engine/status.ts';
+import { recordChecksum } from '../engine/record.ts';
 import { CorruptObjectError, HOST, Store, type RunRecord } from '../engine/store.ts';
 import { toyLoader } from './fixtures/engine/toy-graph.ts';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'engine-unit-'));
+/** A record edited and then given a valid checksum, as only a deliberate writer could. */
+const withChecksum = (record: RunRecord): RunRecord => ({ ...record, checksum: recordChecksum(record) });
 
 test('canonical JSON sorts keys, drops whitespace and names the key of a value JSON cannot hold', (t) => {
   t.is(canonicalJson({ b: [1, { d: 'x', c: null }], a: true }), '{"a":true,"b":[1,{"c":null,"d":"x"}]}');
@@ -146,12 +149,11 @@ test('store: objects round-trip with metadata, corruption is caught, truncated r
     t.deepEqual([...df.getColumn('n').toArray()], [1, 2, 3]);
   }
 
-  const record: RunRecord = {
-    version: 1, key: 'k1', sid: 's1', ids: ['a'], stage: 'toy', outputs: { data: hash }, metrics: { loss: 0.5 },
+  const record = store.commitRun({
+    key: 'k1', sid: 's1', ids: ['a'], stage: 'toy', outputs: { data: hash }, metrics: { loss: 0.5 },
     manifest: { stage: 'toy', code: 'c', params: { lambda: 0.5 }, inputs: {}, seed: 1 },
     startedAt: '', finishedAt: '', seconds: 0, host: HOST, pid: process.pid, log: 'logs/k1.log',
-  };
-  store.commitRun(record);
+  });
   // Only the index can answer with the original once the record file holds other bytes under the same stamp.
   const stamp = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000); // whole ms: survives the stat round trip
   utimesSync(store.runPath('k1'), stamp, stamp);
@@ -162,7 +164,7 @@ test('store: objects round-trip with metadata, corruption is caught, truncated r
   utimesSync(store.runPath('k1'), stamp, stamp);
   t.deepEqual(new Store(store.root).lookupRun('k1'), record, 'found through the index by a fresh reader');
   // A rerun whose index append was lost, with a record of the same byte size: the index entry must not answer.
-  const rerun = { ...record, metrics: { loss: 0.7 } };
+  const rerun = withChecksum({ ...record, metrics: { loss: 0.7 } });
   writeFileSync(store.runPath('k1'), JSON.stringify(rerun, null, 2) + '\n');
   const later = new Date(Date.now() + 5_000);
   utimesSync(store.runPath('k1'), later, later);
@@ -177,7 +179,7 @@ test('store: objects round-trip with metadata, corruption is caught, truncated r
   bytes[100] ^= 1;
   writeFileSync(store.objectPath(hash), bytes);
   await t.throwsAsync(() => store.getObject(hash), { instanceOf: CorruptObjectError });
-  t.false(store.verifyObject(hash));
+  t.false(new Store(store.root).verifyRun(record));
 });
 
 test('the executor refuses a jobs count that is not a positive integer', (t) => {
