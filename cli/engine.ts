@@ -159,7 +159,7 @@ export function registerEngineCommands(cli: Argv, loadGraph: GraphLoader): Argv 
     .command('run-task <task>', 'run one task file over the store and exit 0 done, 1 failed, 75 locked by another, 130 interrupted (what a Slurm job runs)', (y) => withCommon(y, true)
       .positional('task', { type: 'string', demandOption: true, describe: 'a task file written by repro --executor slurm' })
       .option('report', { type: 'string', describe: 'file to rewrite with progress and then the result, as JSON' }), async (args) => {
-      const store = openStore(args, 'existing');
+      const store = openStore(args, 'run');
       process.exitCode = await runTaskCommand(args.task, (await load(args)).nodes, store, args.report);
     })
     .command('show <hash>', 'schema, metadata and first rows of an object (a unique hash prefix will do)', (y) => withCommon(y, false)
