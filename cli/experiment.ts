@@ -53,11 +53,11 @@ async function warnIfGpuSized(params: ParamsFile, plan: Plan, store: Store): Pro
   if (hours < WARN_HOURS) return;
   // Only now load TensorFlow.js: a small experiment should not pay for the check.
   const { selectBackend } = await import('../model/backend.ts');
-  const { name } = await selectBackend(params.runtime.backend);
-  if (name === 'tfjs-node-gpu') return;
+  const { name, report } = await selectBackend(params.runtime.backend);
+  if (report.onGpu) return;
   console.error(
     `warning: this run trains ${work.trainings} models on ${(work.tokens / 1e9).toFixed(2)}G tokens ` +
-      `(${(work.flops / 1e15).toFixed(1)} PFLOP) on the ${name} backend. This scale needs a GPU (tfjs-node-gpu; ` +
+      `(${(work.flops / 1e15).toFixed(1)} PFLOP) on the ${name} backend. This scale needs a GPU (tfjs-node-gpu or webgpu; ` +
       `see \`npx tsx pipeline.ts doctor\`): at the ${(CPU_TRAINING_FLOPS / 1e9).toFixed(0)} GFLOP/s measured on a ` +
       `2-core CPU it would take about ${formatHours(hours)}. Ctrl-C stops a run; the next repro resumes it.`,
   );

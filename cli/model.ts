@@ -1,6 +1,7 @@
 import type { Argv } from 'yargs';
 import { BACKEND_ORDER, NATIVE_PACKAGE, selectBackend, type BackendName, type BackendReport } from '../model/backend.ts';
 import { PAPER_GPT, countParameters } from '../model/config.ts';
+import { adapterText } from '../model/webgpu.ts';
 
 /** `doctor`: which TensorFlow.js backend loads here, which do not and why, and what the model needs. */
 export function registerModelCommands(cli: Argv): Argv {
@@ -34,12 +35,17 @@ function formatReport(report: BackendReport, paperParams: number): string {
       lines.push(`      (an optional dependency: \`npm install ${NATIVE_PACKAGE[a.name as keyof typeof NATIVE_PACKAGE]}\` with internet access installs it)`);
     }
   }
+  if (report.webgpuAdapter) {
+    const { software } = report.webgpuAdapter;
+    const why = report.selected === 'webgpu' ? 'chosen' : software ? 'a software adapter: never chosen by auto' : 'not chosen';
+    lines.push('', `webgpu adapter: ${adapterText(report.webgpuAdapter)} (${why})`);
+  }
   if (report.wasm) {
     lines.push('', `wasm: SIMD ${report.wasm.simd ? 'on' : 'off'}, threads ${report.wasm.threads}, binaries ${report.wasm.path}`);
     lines.push(`      kernel overrides: ${report.wasm.kernelOverrides.join(', ')}`);
   }
   lines.push('', `versions: ${Object.entries(report.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-  lines.push(`GPU: ${report.gpuRequirements}`);
+  lines.push(`GPU: ${report.gpuRequirements}; webgpu needs only a Vulkan driver${report.onGpu ? '' : ' (no GPU in use now)'}`);
   const nano = paperParams - PAPER_GPT.blockSize * PAPER_GPT.nEmbd;
   lines.push(`paper shape (6 layers, 6 heads, 384, vocab 8, block 256): ${(paperParams / 1e6).toFixed(2)}M parameters (${(nano / 1e6).toFixed(2)}M without position embeddings, as nanoGPT counts)`);
   return lines.join('\n');

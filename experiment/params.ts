@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { expandSweep } from '../engine/graph.ts';
+import { BACKEND_ORDER } from '../model/backend-names.ts';
 import { CYCLES } from '../stages/build-dataset.ts';
 import type { Json } from '../engine/stage.ts';
 
@@ -67,7 +68,7 @@ const experimentSchema = z.strictObject({
   }),
   runtime: z.strictObject({
     /** TensorFlow.js backend; recorded in run records, part of cache keys only when backend_in_key is true. */
-    backend: z.enum(['auto', 'tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu']),
+    backend: z.enum(['auto', ...BACKEND_ORDER]),
     backend_in_key: z.boolean(),
   }),
 });

@@ -1,17 +1,18 @@
 /**
  * Picks the TensorFlow.js backend (DESIGN.md "Model backends"): tfjs-node-gpu when it loads and sees a GPU, then
- * tfjs-node, then WebAssembly with SIMD (plus the kernel fixes in wasm-kernels.ts), then plain JS. The native
- * packages are optional dependencies that often fail to install; they are imported dynamically and the real
- * error is kept for `pipeline.ts doctor`.
+ * WebGPU when its adapter is a real GPU (webgpu.ts; a software adapter is only used when forced), then tfjs-node,
+ * then WebAssembly with SIMD (plus the kernel fixes in wasm-kernels.ts), then plain JS. The native packages are
+ * optional dependencies that often fail to install; they and WebGPU are imported dynamically and the real error is
+ * kept for `pipeline.ts doctor`.
  */
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths, getThreadsCount, version_wasm } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { installWasmKernels } from './wasm-kernels.ts';
-
-export type BackendName = 'tfjs-node-gpu' | 'tfjs-node' | 'wasm' | 'cpu';
-export const BACKEND_ORDER: readonly BackendName[] = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'];
+import { BACKEND_ORDER, type BackendName } from './backend-names.ts';
+export { BACKEND_ORDER, GPU_BACKENDS, type BackendName } from './backend-names.ts';
+import { activateWebgpu, adapterText, knownAdapter, webgpuAdapter, type AdapterInfo } from './webgpu.ts';
 
 export interface BackendAttempt {
   name: BackendName;
@@ -27,6 +28,10 @@ export interface BackendReport {
   tfBackend: string;
   attempts: BackendAttempt[];
   wasm?: { simd: boolean; threads: number; path: string; kernelOverrides: string[] };
+  /** The WebGPU adapter, whenever one was found (also when it was not chosen). */
+  webgpuAdapter?: AdapterInfo;
+  /** Whether the computation runs on a GPU (false for webgpu on a software adapter). */
+  onGpu: boolean;
   versions: Record<string, string>;
   /** What tfjs-node-gpu needs on the host (libtensorflow 2.9.1). */
   gpuRequirements: string;
@@ -73,7 +78,8 @@ async function choose(forced: BackendName | 'auto'): Promise<{ name: BackendName
   tf.enableProdMode(); // skips per-op NaN checks and silences the "use tfjs-node" banner of the cpu backend
   const candidates = forced === 'auto' ? BACKEND_ORDER : [forced];
   for (const name of candidates) {
-    const attempt = await tryBackend(name);
+    const veto = forced === 'auto' ? await autoVeto(name) : undefined;
+    const attempt = veto === undefined ? await tryBackend(name) : skip(name, veto);
     if (attempt.ok) return { name, report: await describe(name) };
     if (forced !== 'auto') throw new Error(`backend ${name} is not available: ${attempt.error}`);
   }
@@ -97,11 +103,33 @@ async function tryBackend(name: BackendName): Promise<BackendAttempt> {
 }
 
 function tfBackendName(name: BackendName): string {
-  return name === 'wasm' || name === 'cpu' ? name : 'tensorflow';
+  return name === 'tfjs-node-gpu' || name === 'tfjs-node' ? 'tensorflow' : name;
+}
+
+/**
+ * Why `auto` passes over a backend that may well load: WebGPU on a software adapter (a CPU emulating a GPU, slower
+ * than wasm) is for tests. A failing probe is no veto: trying the backend then reports the real error.
+ */
+async function autoVeto(name: BackendName): Promise<string | undefined> {
+  if (name !== 'webgpu') return undefined;
+  const adapter = await webgpuAdapter().catch(() => undefined);
+  if (!adapter?.software) return undefined;
+  return `the adapter is a software one (${adapterText(adapter)}): auto never picks it; --backend webgpu (runtime.backend: webgpu) forces it`;
+}
+
+function skip(name: BackendName, reason: string): BackendAttempt {
+  const attempt = { name, ok: false, error: reason };
+  attempts.set(name, attempt);
+  return attempt;
 }
 
 /** Makes `name` the active backend; returns a line of detail, throws with the real cause. */
 async function activate(name: BackendName): Promise<string | undefined> {
+  if (name === 'webgpu') {
+    const adapter = await webgpuAdapter();
+    await activateWebgpu();
+    return `adapter: ${adapterText(adapter)}${adapter.software ? '; a software adapter, used because it was asked for' : ''}`;
+  }
   if (name === 'tfjs-node-gpu' || name === 'tfjs-node') {
     const specifier = NATIVE_PACKAGE[name];
     // Both packages register the same 'tensorflow' backend, so only one is ever imported.
@@ -134,12 +162,15 @@ function wasmDirectory(): string {
 }
 
 async function describe(name: BackendName): Promise<BackendReport> {
+  const adapter = knownAdapter();
   const report: BackendReport = {
     selected: name,
     tfBackend: tf.getBackend(),
     attempts: BACKEND_ORDER.map((n) => attempts.get(n) ?? { name: n, ok: false, error: 'not tried' }),
     versions: { ...(tf.version as Record<string, string>), 'tfjs-backend-wasm': version_wasm },
     gpuRequirements: GPU_REQUIREMENTS,
+    webgpuAdapter: adapter,
+    onGpu: name === 'tfjs-node-gpu' || (name === 'webgpu' && adapter?.software === false),
   };
   if (name === 'wasm') {
     report.wasm = {

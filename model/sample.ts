@@ -2,7 +2,8 @@
  * Sampling (docs/EXPERIMENT.md §3): every sequence starts from EOS and runs until it emits EOS or has blockSize tokens;
  * every sample is returned as text, whatever it is. Large batches are decoded at once with a KV cache; finished
  * sequences are dropped from the batch once they are half of it. Token choices use the seeded RNG on the host, so
- * a seed gives the same samples on a backend.
+ * a seed gives the same samples on a backend. Logits are read with `await data()`, the one read-back the webgpu
+ * backend allows.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Table } from 'apache-arrow';
@@ -34,7 +35,7 @@ export async function sampleGPT(args: SampleArgs): Promise<string[]> {
   try {
     while (out.length < args.n) {
       const count = Math.min(batchSize, args.n - out.length);
-      for (const ids of sampleBatch(config, p, count, args.temperature, args.topK, rng)) out.push(decodeTokens(ids));
+      for (const ids of await sampleBatch(config, p, count, args.temperature, args.topK, rng)) out.push(decodeTokens(ids));
       args.progress?.(out.length, args.n);
       await new Promise((resolve) => setImmediate(resolve));
     }
@@ -50,7 +51,7 @@ function defaultBatchSize(config: GPTConfig): number {
 }
 
 /** Token ids (without the final EOS) of `count` sequences decoded together. */
-function sampleBatch(config: GPTConfig, p: Params, count: number, temperature: number, topK: number | undefined, rng: Rng): number[][] {
+async function sampleBatch(config: GPTConfig, p: Params, count: number, temperature: number, topK: number | undefined, rng: Rng): Promise<number[][]> {
   const sequences: number[][] = Array.from({ length: count }, () => []);
   let rows = sequences.map((_, i) => i); // batch row -> sequence, -1 once finished
   let tokens = new Int32Array(count).fill(EOS);
@@ -63,7 +64,7 @@ function sampleBatch(config: GPTConfig, p: Params, count: number, temperature: n
       input.dispose();
       disposeCache(cache);
       cache = step.cache;
-      const logits = step.logits.dataSync();
+      const logits = await step.logits.data();
       step.logits.dispose();
       for (let r = 0; r < rows.length; r++) {
         const s = rows[r];

@@ -4,7 +4,7 @@
  * so its cache key, only when runtime.backend_in_key is set.
  */
 import type { StageContext } from '../engine/stage.ts';
-import type { BackendName } from '../model/backend.ts';
+import type { BackendName } from '../model/backend-names.ts';
 
 export async function useBackend(ctx: StageContext<{ backend?: string }>): Promise<BackendName> {
   const wanted = (ctx.params.backend ?? process.env.PIPELINE_BACKEND ?? 'auto') as BackendName | 'auto';

@@ -3,9 +3,10 @@ import test from 'ava';
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../common/rng.ts';
 import { selectBackend } from '../model/backend.ts';
-import { PAPER_GPT, countParameters, type GPTConfig } from '../model/config.ts';
-import { decodeStep, disposeCache, forward, gelu, initParameters, layerNorm, toTensors, type KVCache } from '../model/gpt.ts';
+import { PAPER_GPT, countParameters } from '../model/config.ts';
+import { gelu, layerNorm } from '../model/gpt.ts';
 import { EOS, decodeTokens, encodeExpression } from '../model/tokenizer.ts';
+import { kvCacheMatchesForward } from './fixtures/model.ts';
 
 test('the paper shape has ~10.6M parameters (nanoGPT count, without position embeddings)', (t) => {
   const total = countParameters(PAPER_GPT);
@@ -22,40 +23,7 @@ test('tokenizer round trip; EOS is 7 and ends decoding', (t) => {
   t.throws(() => encodeExpression('True xor False'), { message: /unknown word 'xor'/ });
 });
 
-test('KV-cache decoding gives the logits of the full forward pass (wasm)', async (t) => {
-  await selectBackend('wasm');
-  const config: GPTConfig = { vocabSize: 8, blockSize: 12, nLayer: 2, nHead: 2, nEmbd: 16, dropout: 0 };
-  const rng = new Rng(5);
-  const params = initParameters(config, rng);
-  // Larger weights than the 0.02 initialisation, so that attention is far from uniform.
-  for (const values of params.values()) for (let i = 0; i < values.length; i++) values[i] += 0.3 * rng.normal();
-  const p = toTensors(config, params);
-  const N = 3;
-  const T = config.blockSize;
-  const ids = Int32Array.from({ length: N * T }, (_, i) => (i % T === 0 ? EOS : rng.int(8)));
-  const full = tf.tidy(() => forward(config, p, tf.tensor2d(ids, [N, T], 'int32')).reshape([N, T, 8]).arraySync() as number[][][]);
-  let cache: KVCache | undefined;
-  let maxErr = 0;
-  let scale = 0;
-  for (let pos = 0; pos < T; pos++) {
-    const tokens = tf.tensor1d(Int32Array.from({ length: N }, (_, r) => ids[r * T + pos]), 'int32');
-    const step = decodeStep(config, p, tokens, cache);
-    disposeCache(cache);
-    cache = step.cache;
-    const logits = step.logits.arraySync();
-    tf.dispose([tokens, step.logits]);
-    for (let r = 0; r < N; r++) {
-      for (let v = 0; v < 8; v++) {
-        maxErr = Math.max(maxErr, Math.abs(logits[r][v] - full[r][pos][v]));
-        scale = Math.max(scale, Math.abs(full[r][pos][v]));
-      }
-    }
-  }
-  disposeCache(cache);
-  tf.dispose(Object.values(p));
-  t.true(maxErr / scale <= 1e-4, `relative error ${maxErr / scale}`);
-  t.true(scale > 0.1);
-});
+test('KV-cache decoding gives the logits of the full forward pass (wasm)', kvCacheMatchesForward, 'wasm');
 
 /** max |a − b| / max |b| over every pair of outputs. */
 function relativeError(a: tf.Tensor[], b: tf.Tensor[]): number {
