@@ -3,14 +3,9 @@
  * GraphLoader; these commands know nothing of what the nodes compute.
  */
 import type { Argv } from 'yargs';
-import { renderDag, type DagFormat } from '../engine/dag.ts';
-import { gc } from '../engine/gc.ts';
-import { buildPlan, type NodeSpec, type Plan } from '../engine/graph.ts';
-import { dryRun, repro } from '../engine/repro.ts';
-import { describeObject, formatBytes, formatObject } from '../engine/show.ts';
-import { assess } from '../engine/status.ts';
-import { Store, storeRoot } from '../engine/store.ts';
-import { releaseAllLocks } from '../engine/lock.ts';
+import type { DagFormat } from '../engine/dag.ts';
+import type { NodeSpec, Plan } from '../engine/graph.ts';
+import type { Store } from '../engine/store.ts';
 
 /** `beforeRepro` runs before a real (not --dry) repro, e.g. to warn that a run is too big for the backend. */
 export type GraphLoader = (opts: { paramsFile?: string; set: string[] }) => Promise<{
@@ -21,7 +16,9 @@ export type GraphLoader = (opts: { paramsFile?: string; set: string[] }) => Prom
 
 interface CommonArgs { store?: string; params?: string; set?: string[]; json?: boolean }
 
-function openStore(args: CommonArgs): Store {
+// Each command imports what it uses when it runs (start-up cost stays that of yargs); see pipeline.ts.
+async function openStore(args: CommonArgs): Promise<Store> {
+  const { Store, storeRoot } = await import('../engine/store.ts');
   return new Store(storeRoot(args.store));
 }
 
@@ -57,7 +54,9 @@ export function registerEngineCommands(cli: Argv, loadGraph: GraphLoader): Argv 
         if (args.json && !args.dry) throw new Error('--json only applies to --dry (repro prints a progress display, not JSON)');
         return true;
       }), async (args) => {
-      const store = openStore(args);
+      const [store, { buildPlan }, { dryRun, repro }, { releaseAllLocks }] = await Promise.all([
+        openStore(args), import('../engine/graph.ts'), import('../engine/repro.ts'), import('../engine/lock.ts'),
+      ]);
       const { nodes, lockPath, beforeRepro } = await load(args);
       const plan = buildPlan(nodes);
       if (args.dry) {
@@ -92,7 +91,7 @@ export function registerEngineCommands(cli: Argv, loadGraph: GraphLoader): Argv 
     })
     .command('status', 'every node: cached, missing (and why) or running', (y) => withCommon(y, true)
       .option('json', { type: 'boolean', default: false }), async (args) => {
-      const store = openStore(args);
+      const [store, { buildPlan }, { assess }] = await Promise.all([openStore(args), import('../engine/graph.ts'), import('../engine/status.ts')]);
       const states = assess(buildPlan((await load(args)).nodes), store);
       if (args.json) {
         console.log(JSON.stringify(states.map((s) => ({ ids: s.node.ids, stage: s.node.stage.name, state: s.state, key: s.key ?? null, reason: s.reason ?? null })), null, 2));
@@ -111,12 +110,13 @@ export function registerEngineCommands(cli: Argv, loadGraph: GraphLoader): Argv 
       .option('mermaid', { type: 'boolean', describe: 'Mermaid flowchart' })
       .conflicts('dot', 'mermaid'), async (args) => {
       const format: DagFormat = args.dot ? 'dot' : args.mermaid ? 'mermaid' : 'text';
+      const [{ renderDag }, { buildPlan }] = await Promise.all([import('../engine/dag.ts'), import('../engine/graph.ts')]);
       process.stdout.write(renderDag(buildPlan((await load(args)).nodes), format));
     })
     .command('gc', 'list (or with --force, delete) what no run record needs; a dry run by default', (y) => withCommon(y, false)
       .option('force', { type: 'boolean', default: false, describe: 'actually delete' })
-      .option('json', { type: 'boolean', default: false }), (args) => {
-      const store = openStore(args);
+      .option('json', { type: 'boolean', default: false }), async (args) => {
+      const [store, { gc }, { formatBytes }] = await Promise.all([openStore(args), import('../engine/gc.ts'), import('../engine/show.ts')]);
       const report = gc(store, args.force);
       if (args.json) console.log(JSON.stringify(report, null, 2));
       else {
@@ -135,7 +135,8 @@ export function registerEngineCommands(cli: Argv, loadGraph: GraphLoader): Argv 
       .positional('hash', { type: 'string', demandOption: true })
       .option('rows', { type: 'number', default: 10 })
       .option('json', { type: 'boolean', default: false }), async (args) => {
-      const summary = await describeObject(openStore(args), args.hash, args.rows);
+      const { describeObject, formatObject } = await import('../engine/show.ts');
+      const summary = await describeObject(await openStore(args), args.hash, args.rows);
       process.stdout.write(args.json ? JSON.stringify(summary, null, 2) + '\n' : formatObject(summary));
     });
 }

@@ -8,10 +8,10 @@ import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths, getThreadsCount, version_wasm } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { BACKEND_ORDER, type BackendName } from './backend-names.ts';
 import { installWasmKernels } from './wasm-kernels.ts';
 
-export type BackendName = 'tfjs-node-gpu' | 'tfjs-node' | 'wasm' | 'cpu';
-export const BACKEND_ORDER: readonly BackendName[] = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'];
+export { BACKEND_ORDER, type BackendName };
 
 export interface BackendAttempt {
   name: BackendName;

@@ -7,7 +7,6 @@ import { defineStage } from '../engine/stage.ts';
 import type { GPTConfig, TrainConfig } from '../model/config.ts';
 import { VOCAB_SIZE } from '../model/tokenizer.ts';
 import { useBackend } from './backend.ts';
-import { expressionsOf } from './dataset.ts';
 
 export type TrainParams = {
   model: { layers: number; heads: number; width: number; block_size: number; dropout: number };
@@ -71,6 +70,8 @@ export default defineStage<TrainParams>({
   async run(ctx) {
     await useBackend(ctx);
     const { trainGPT } = await import('../model/train.ts');
+    // Arrow is imported when the stage runs: `status` and `repro` import every stage to build the graph.
+    const { expressionsOf } = await import('./dataset.ts');
     const { model, train } = ctx.params;
     const result = await trainGPT({
       model: gptConfig(model),

@@ -5,7 +5,9 @@ import path from 'node:path';
 import test from 'ava';
 import yargs from 'yargs';
 import { registerCompareCommands } from '../cli/compare.ts';
-import { NOT_RUN, readVersion, type Lock, type MetricRow, type ParamRow } from '../experiment/compare.ts';
+import type { MetricRow, ParamRow } from '../experiment/compare.ts';
+import { NOT_RUN, type Lock } from '../experiment/lock-file.ts';
+import { readVersion } from '../experiment/versions.ts';
 import { makeLock, nodeId, paramsYaml } from './fixtures/compare/locks.ts';
 
 /** Runs the compare commands as `pipeline.ts` would, in `cwd`; resolves to what they printed. */

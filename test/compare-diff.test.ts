@@ -1,17 +1,7 @@
 import test from 'ava';
-import {
-  diffMetrics,
-  diffParams,
-  flatten,
-  formatMetricDiff,
-  formatTable,
-  metricsTable,
-  NO_VALUE,
-  NOT_RUN,
-  parseLock,
-  readParamsYaml,
-  type Lock,
-} from '../experiment/compare.ts';
+import { diffMetrics, diffParams, flatten, formatMetricDiff, readParamsYaml } from '../experiment/compare.ts';
+import { evalPoints, NO_VALUE, NOT_RUN, parseLock, type Lock } from '../experiment/lock-file.ts';
+import { formatTable } from '../experiment/text-table.ts';
 import { makeLock, nodeId, paramsYaml } from './fixtures/compare/locks.ts';
 
 const withMetric = (lock: Lock, id: string, metric: string, value: number): Lock => {
@@ -55,7 +45,7 @@ test('diffMetrics shows changed values with Δ, hides unchanged ones unless all'
   t.like(row, { node: id, cycle: 'balanced', lambda: undefined, seed: 1, generation: 2, metric: 'samples.diversity' });
   t.is(row!.delta!.toFixed(6), '0.125000');
   const all = diffMetrics(a, b, { all: true });
-  t.is(all.length, metricsTable(a).rows.length * 8);
+  t.is(all.length, evalPoints(a).length * 8);
   t.is(all.filter((r) => r.delta !== 0).length, 1);
   t.deepEqual(diffMetrics(a, b, { metrics: ['samples.semantic'] }), []);
 });
@@ -117,7 +107,8 @@ test('text output: aligned columns, not run spelled out, signed Δ', (t) => {
 
 test('parseLock and readParamsYaml name the file when it is not what they expect', (t) => {
   t.throws(() => parseLock('{', 'HEAD:pipeline.lock'), { message: /HEAD:pipeline.lock is not JSON/ });
-  t.throws(() => parseLock('{"version":2,"nodes":{}}', 'x'), { message: /x is not a pipeline.lock \(version 1\): version/ });
+  t.throws(() => parseLock('{"version":2,"nodes":{}}', 'x'), { message: /^x is version 2; this tool reads version 1 locks: rerun `npx tsx pipeline.ts repro`/ });
+  t.throws(() => parseLock('{"nodes":{}}', 'x'), { message: /^x has no version field; this tool reads version 1 locks/ });
   t.throws(() => readParamsYaml('- 1\n- 2\n', 'p'), { message: /p is not a params file/ });
   t.deepEqual(readParamsYaml('', 'empty'), {});
 });
