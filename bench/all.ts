@@ -4,7 +4,7 @@
  */
 import { spawnSync } from 'node:child_process';
 
-const all = ['metrics', 'engine', 'model'];
+const all = ['metrics', 'engine', 'model', 'cli'];
 const chosen = process.argv.slice(2).length > 0 ? process.argv.slice(2) : all;
 let failed = 0;
 for (const name of chosen) {

@@ -48,9 +48,9 @@ export function registerCompareCommands(cli: Argv, io: CompareIo = {}): Argv {
               .option('metric', { type: 'string', array: true, describe: 'only these metrics (repeatable; "semantic" is samples.semantic)' })
               .option('all', { type: 'boolean', default: false, describe: 'every metric (default: semantic, syntactic, diversity, unique, copied)' })
               .option('per-seed', { type: 'boolean', default: false, describe: 'one row per seed instead of the mean over seeds' })
-              .option('json', { type: 'boolean', default: false, describe: 'JSON: every metric (unless --metric) with mean, interval, seeds and values' })
-              .option('csv', { type: 'boolean', default: false, describe: 'CSV: every metric (unless --metric); mean and interval columns' })
-              .option('md', { type: 'boolean', default: false, describe: 'a Markdown table' })
+              .option('json', { type: 'boolean', describe: 'JSON: every metric (unless --metric) with mean, interval, seeds and values' })
+              .option('csv', { type: 'boolean', describe: 'CSV: every metric (unless --metric); mean and interval columns' })
+              .option('md', { type: 'boolean', describe: 'a Markdown table' })
               .conflicts({ json: ['csv', 'md'], csv: 'md' })
               .example('$0 metrics show --metric diversity --metric unique', 'two metrics')
               .example('$0 metrics show --csv > metrics.csv', 'for a spreadsheet or pandas'),
