@@ -1,5 +1,5 @@
 import test from 'ava';
-import { diffMetrics, diffParams, flatten, formatMetricDiff, readParamsYaml } from '../experiment/compare.ts';
+import { diffMetrics, diffParams, diffSeedMeans, flatten, formatMetricDiff, formatSeedMeanDiff, readParamsYaml } from '../experiment/compare.ts';
 import { evalPoints, NO_VALUE, NOT_RUN, parseLock, type Lock } from '../experiment/lock-file.ts';
 import { formatTable } from '../experiment/text-table.ts';
 import { makeLock, nodeId, paramsYaml } from './fixtures/compare/locks.ts';
@@ -111,4 +111,24 @@ test('parseLock and readParamsYaml name the file when it is not what they expect
   t.throws(() => parseLock('{"nodes":{}}', 'x'), { message: /^x has no version field; this tool reads version 1 locks/ });
   t.throws(() => readParamsYaml('- 1\n- 2\n', 'p'), { message: /p is not a params file/ });
   t.deepEqual(readParamsYaml('', 'empty'), {});
+});
+
+test('seed means: a shift beyond the seeds spread is outside it, a small one within, one seed has no verdict', (t) => {
+  const a = makeLock({ cycles: ['balanced', 'incremental'], seeds: [1, 2, 3], generations: 2 });
+  const b = structuredClone(a);
+  for (const node of Object.values(b.nodes)) {
+    if (node.stage !== 'eval' || node.tags.generation !== 1) continue;
+    // The fixture's seeds spread semantic by 0.01 a seed: +0.2 is far outside, +0.001 well inside.
+    (node.metrics as Record<string, number>)['samples.semantic'] += node.tags.cycle === 'balanced' ? 0.2 : 0.001;
+  }
+  const rows = diffSeedMeans(a, b, { metrics: ['samples.semantic'] });
+  t.deepEqual(rows.map((r) => [r.cycle, r.generation, r.spread]), [['balanced', 1, 'outside seed spread'], ['incremental', 1, 'within seed spread']]);
+  t.is(rows[0]!.delta.toFixed(6), '0.200000');
+  t.true(rows[0]!.ci95!.low > 0 && rows[1]!.ci95!.low < 0 && rows[1]!.ci95!.high > 0);
+  const text = formatSeedMeanDiff(rows, 'A', 'B');
+  t.regex(text, /^balanced\s+1\s+samples\.semantic\s+0\.\d{4} \(3\)\s+0\.\d{4} \(3\)\s+\+0\.2000\s+\[\+0\.\d{4}, \+0\.\d{4}\]\s+outside seed spread$/m);
+  t.regex(text, /1 of 2 change\(s\) outside the seed spread$/);
+  const single = makeLock({ cycles: ['balanced'], generations: 2 });
+  t.deepEqual(diffSeedMeans(single, single), []);
+  t.deepEqual(diffSeedMeans(single, single, { all: true }).map((r) => r.spread).filter((s) => s !== 'one seed'), []);
 });
