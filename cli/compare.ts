@@ -117,7 +117,8 @@ export function registerCompareCommands(cli: Argv, io: CompareIo = {}): Argv {
           import('../experiment/train-curves.ts'), import('../engine/store.ts'),
         ]);
         const wanted = parseChain(args.chain ?? '');
-        const root = args.store ? path.resolve(cwd(), args.store) : storeRoot();
+        // storeRoot resolves against the process's directory; the commands work in cwd() (the same, but in tests).
+        const root = path.resolve(cwd(), path.relative(process.cwd(), storeRoot(args.store)));
         // Opening a Store creates its directories: a report must not leave an empty store behind.
         const curves = existsSync(root)
           ? await loadTrainingCurves(lock, new Store(root), wanted)
