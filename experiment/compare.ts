@@ -136,10 +136,10 @@ export interface SeedMeanRow extends SeriesPlace {
  * seed on both sides only when `all`, since for them the per-node rows already say everything.
  */
 export function diffSeedMeans(lockA: Lock, lockB: Lock, options: { all?: boolean; metrics?: readonly string[] } = {}): SeedMeanRow[] {
-  const a = new Map(seedGroups(evalPoints(lockA)).map((g) => [groupKey({ ...g.place }), g]));
+  const a = new Map(seedGroups(evalPoints(lockA)).map((g) => [groupKey(g.place), g]));
   const rows: SeedMeanRow[] = [];
   for (const gb of seedGroups(evalPoints(lockB))) {
-    const ga = a.get(groupKey({ ...gb.place }));
+    const ga = a.get(groupKey(gb.place));
     if (!ga) continue;
     for (const metric of metricNames([...ga.points, ...gb.points])) {
       if (options.metrics?.length && !options.metrics.includes(metric)) continue;
@@ -152,7 +152,7 @@ export function diffSeedMeans(lockA: Lock, lockB: Lock, options: { all?: boolean
       rows.push({ ...gb.place, metric, old, new: now, delta, ...(ci95 && { ci95 }), spread });
     }
   }
-  return sortByPlace(rows, (r) => ({ ...r }), (x, y) => compareNames(KNOWN_METRICS, x.metric, y.metric));
+  return sortByPlace(rows, (r) => r, (x, y) => compareNames(KNOWN_METRICS, x.metric, y.metric));
 }
 
 

@@ -39,8 +39,8 @@ export function formatCsv(header: readonly string[], rows: Rows): string {
 }
 
 /** The columns that place a row: cycle, λ, the other swept keys, seed (unless `seed` is false) and generation. */
-export function placeColumns(places: readonly Omit<Place, 'seed'>[], seed = true): { header: string[]; cells: (p: Omit<Place, 'seed'> & { seed?: number }) => string[] } {
-  const keys = extraKeys(places.map((p) => ({ ...p })));
+export function placeColumns(places: readonly Place[], seed = true): { header: string[]; cells: (p: Place) => string[] } {
+  const keys = extraKeys(places);
   return {
     header: ['cycle', 'λ', ...keys, ...(seed ? ['seed'] : []), 'gen'],
     cells: (p) =>
