@@ -1,13 +1,14 @@
 /**
  * The command line. It parses arguments and hands each command to the module that owns it (cli/); it holds no
- * logic of its own. `npx tsx pipeline.ts --help` lists the commands.
+ * logic of its own. `npx tsx pipeline.ts --help` lists the commands. The cli/ modules import only what their
+ * options need; each command loads its work (TensorFlow.js, Vega, the experiment graph) when it runs, so that
+ * `--help` or `gen` does not wait for what `report` or `doctor` need.
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { exitWithError } from './common/io-error.ts';
 import { registerCompareCommands } from './cli/compare.ts';
 import { registerEngineCommands } from './cli/engine.ts';
-import { loadExperimentGraph } from './cli/experiment.ts';
 import { registerLanguageCommands } from './cli/language.ts';
 import { registerModelCommands } from './cli/model.ts';
 
@@ -22,7 +23,7 @@ const cli = yargs(hideBin(process.argv))
   .wrap(Math.min(110, process.stdout.columns || 110));
 
 registerLanguageCommands(cli);
-registerEngineCommands(cli, loadExperimentGraph);
+registerEngineCommands(cli, async (opts) => (await import('./cli/experiment.ts')).loadExperimentGraph(opts));
 registerModelCommands(cli);
 registerCompareCommands(cli);
 

@@ -2,24 +2,10 @@
  * Commands that read versions of the experiment rather than run it: `metrics show`, `metrics diff`,
  * `params diff` and `report`. A version is a git revision, a file, a directory holding the file, or `workdir`.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Argv } from 'yargs';
-import {
-  diffMetrics,
-  diffParams,
-  formatMetricDiff,
-  formatMetricsTable,
-  formatParamDiff,
-  metricNames,
-  evalPoints,
-  metricsTable,
-  parseLock,
-  readParamsYaml,
-  readVersion,
-  WORKDIR,
-  type VersionFile,
-} from '../experiment/compare.ts';
-import { writeReport } from '../experiment/report.ts';
+import { readVersion, WORKDIR, type VersionFile } from '../experiment/versions.ts';
 
 /** Where the commands read from and write to; tests pass their own. */
 export interface CompareIo {
@@ -33,12 +19,13 @@ export function registerCompareCommands(cli: Argv, io: CompareIo = {}): Argv {
   const cwd = () => io.cwd ?? process.cwd();
   const print = io.print ?? ((text: string) => console.log(text));
   const read = async (spec: string, file: VersionFile) => readVersion(spec, file, cwd());
+  // The experiment modules (zod, yaml; Vega for report) load when a command runs, not when the CLI starts.
   const lockOf = async (spec: string) => {
-    const version = await read(spec, 'pipeline.lock');
+    const [version, { parseLock }] = await Promise.all([read(spec, 'pipeline.lock'), import('../experiment/lock-file.ts')]);
     return { label: version.label, lock: parseLock(version.text, `${version.label}'s pipeline.lock`) };
   };
   const paramsOf = async (spec: string) => {
-    const version = await read(spec, 'params.yaml');
+    const [version, { readParamsYaml }] = await Promise.all([read(spec, 'params.yaml'), import('../experiment/compare.ts')]);
     return { ...version, params: readParamsYaml(version.text, `${version.label}'s params.yaml`) };
   };
   const json = (value: unknown) => print(JSON.stringify(value, null, 2));
@@ -54,16 +41,23 @@ export function registerCompareCommands(cli: Argv, io: CompareIo = {}): Argv {
       y
         .command(
           'show',
-          'Every eval node of a lock: cycle, λ, seed, generation and all its metrics',
+          'The eval metrics of a lock per cycle, λ and generation: the mean over seeds with its 95% t-interval',
           (z) =>
             z
               .option('lock', { type: 'string', default: 'pipeline.lock', describe: `the lock: ${VERSION_HELP}` })
-              .option('json', { type: 'boolean', default: false, describe: 'print JSON instead of a table' }),
+              .option('metric', { type: 'string', array: true, describe: 'only these metrics (repeatable; "semantic" is samples.semantic)' })
+              .option('all', { type: 'boolean', default: false, describe: 'every metric (default: semantic, syntactic, diversity, unique, copied)' })
+              .option('per-seed', { type: 'boolean', default: false, describe: 'one row per seed instead of the mean over seeds' })
+              .option('json', { type: 'boolean', describe: 'JSON: every metric (unless --metric) with mean, interval, seeds and values' })
+              .option('csv', { type: 'boolean', describe: 'CSV: every metric (unless --metric); mean and interval columns' })
+              .option('md', { type: 'boolean', describe: 'a Markdown table' })
+              .conflicts({ json: ['csv', 'md'], csv: 'md' })
+              .example('$0 metrics show --metric diversity --metric unique', 'two metrics')
+              .example('$0 metrics show --csv > metrics.csv', 'for a spreadsheet or pandas'),
           async (args) => {
-            const { lock } = await lockOf(args.lock);
-            const table = metricsTable(lock);
-            if (args.json) json(table.rows.map((r) => ({ node: r.node, ...r.place, metrics: r.metrics })));
-            else print(formatMetricsTable(table));
+            const [{ label, lock }, { showMetrics }] = await Promise.all([lockOf(args.lock), import('../experiment/metrics-show.ts')]);
+            const format = args.json ? 'json' : args.csv ? 'csv' : args.md ? 'md' : 'text';
+            print(showMetrics(lock, { format, metrics: args.metric, all: args.all, perSeed: args['per-seed'], label: `${label}'s pipeline.lock` }));
           },
         )
         .command(
@@ -75,13 +69,17 @@ export function registerCompareCommands(cli: Argv, io: CompareIo = {}): Argv {
               .example('$0 metrics diff HEAD~1', 'last commit before HEAD against the working tree')
               .example('$0 metrics diff HEAD~1 HEAD --metric samples.diversity', 'two commits, one metric'),
           async (args) => {
-            const [a, b] = await Promise.all([lockOf(args.a), lockOf(args.b)]);
+            const [a, b, compare, { evalPoints, metricNames }] = await Promise.all([
+              lockOf(args.a), lockOf(args.b), import('../experiment/compare.ts'), import('../experiment/lock-file.ts'),
+            ]);
             const known = metricNames([...evalPoints(a.lock), ...evalPoints(b.lock)]);
             const unknown = (args.metric ?? []).filter((m) => !known.includes(m));
             if (unknown.length) throw new Error(`no eval metric ${unknown.join(', ')} in either lock; known: ${known.join(', ')}`);
-            const rows = diffMetrics(a.lock, b.lock, { all: args.all, metrics: args.metric });
-            if (args.json) json({ a: a.label, b: b.label, rows });
-            else print(formatMetricDiff(rows, a.label, b.label));
+            const options = { all: args.all, metrics: args.metric };
+            const rows = compare.diffMetrics(a.lock, b.lock, options);
+            const seedMeans = compare.diffSeedMeans(a.lock, b.lock, options);
+            if (args.json) json({ a: a.label, b: b.label, rows, seedMeans });
+            else print([compare.formatMetricDiff(rows, a.label, b.label), compare.formatSeedMeanDiff(seedMeans, a.label, b.label)].filter(Boolean).join('\n\n'));
           },
         )
         .demandCommand(1, 'Name a metrics command: show or diff.'),
@@ -94,6 +92,7 @@ export function registerCompareCommands(cli: Argv, io: CompareIo = {}): Argv {
           (z) => versions(z, 'params.yaml').example('$0 params diff HEAD~1', 'last commit before HEAD against the working tree'),
           async (args) => {
             const [a, b] = await Promise.all([paramsOf(args.a), paramsOf(args.b)]);
+            const { diffParams, formatParamDiff } = await import('../experiment/compare.ts');
             const rows = diffParams(a.params, b.params, { all: args.all });
             if (args.json) json({ a: a.label, b: b.label, rows });
             else print(formatParamDiff(rows, a.label, b.label));
@@ -109,11 +108,23 @@ export function registerCompareCommands(cli: Argv, io: CompareIo = {}): Argv {
           .option('out', { alias: 'o', type: 'string', default: 'report', describe: 'directory to write into' })
           .option('lock', { type: 'string', default: 'pipeline.lock', describe: `the lock: ${VERSION_HELP}` })
           .option('params', { alias: 'p', type: 'string', default: 'params.yaml', describe: `the params shown in the report: ${VERSION_HELP}` })
-          .option('title', { type: 'string', describe: 'the report heading' }),
+          .option('title', { type: 'string', describe: 'the report heading' })
+          .option('chain', { type: 'string', describe: 'whose training curves to draw, as tags: cycle=balanced,seed=2 (default: the first chain)' })
+          .option('store', { type: 'string', describe: 'the store holding the training logs (default $PIPELINE_STORE or ./artifacts)' }),
       async (args) => {
-        const [{ lock }, params] = await Promise.all([lockOf(args.lock), read(args.params, 'params.yaml')]);
+        const [{ lock }, params, { writeReport }, { loadTrainingCurves, parseChain }, { Store, storeRoot }] = await Promise.all([
+          lockOf(args.lock), read(args.params, 'params.yaml'), import('../experiment/report.ts'),
+          import('../experiment/train-curves.ts'), import('../engine/store.ts'),
+        ]);
+        const wanted = parseChain(args.chain ?? '');
+        // storeRoot resolves against the process's directory; the commands work in cwd() (the same, but in tests).
+        const root = path.resolve(cwd(), path.relative(process.cwd(), storeRoot(args.store)));
+        // Opening a Store creates its directories: a report must not leave an empty store behind.
+        const curves = existsSync(root)
+          ? await loadTrainingCurves(lock, new Store(root), wanted)
+          : { chain: args.chain ?? '(first)', missing: `no store at ${root} to read the training logs from (--store)` };
         const outDir = path.resolve(cwd(), args.out);
-        const { files, omitted } = await writeReport({ lock, params: params.text, outDir, title: args.title });
+        const { files, omitted } = await writeReport({ lock, params: params.text, outDir, title: args.title, curves });
         for (const file of files) print(path.relative(cwd(), file) || file);
         for (const { name, reason } of omitted) print(`(${name} not drawn: ${reason})`);
       },

@@ -3,16 +3,9 @@
  * experiment layer supplies the graph through a GraphLoader; these commands know nothing of what the nodes compute.
  */
 import type { Argv } from 'yargs';
-import { renderDag, type DagFormat } from '../engine/dag.ts';
-import { gc } from '../engine/gc.ts';
-import { buildPlan, type NodeSpec, type Plan } from '../engine/graph.ts';
-import { dryRun, forceMatcher, repro } from '../engine/repro.ts';
-import { runTaskCommand } from '../engine/run-task.ts';
-import { describeObject, formatBytes, formatObject } from '../engine/show.ts';
-import { assess } from '../engine/status.ts';
-import { Store, storeRoot } from '../engine/store.ts';
-import { releaseAllLocks } from '../engine/lock.ts';
-import { slurmNotes } from '../engine/slurm.ts';
+import type { DagFormat } from '../engine/dag.ts';
+import type { NodeSpec, Plan } from '../engine/graph.ts';
+import type { Store } from '../engine/store.ts';
 import { buildExecutor, withExecutorOptions } from './executor.ts';
 
 /**
@@ -29,10 +22,12 @@ export type GraphLoader = (opts: { paramsFile?: string; set: string[] }) => Prom
 interface CommonArgs { store?: string; params?: string; set?: string[]; json?: boolean }
 
 /**
- * Only repro creates a store. The commands that read one never do: status and repro --dry read a missing store
- * as empty (and say so); gc and show want one that exists.
+ * Only repro (and run-task) create a store. The commands that read one never do: status and repro --dry read a
+ * missing store as empty (and say so); gc and show want one that exists. Each command imports what it uses when
+ * it runs (start-up cost stays that of yargs); see pipeline.ts.
  */
-function openStore(args: CommonArgs, use: 'run' | 'read' | 'existing'): Store {
+async function openStore(args: CommonArgs, use: 'run' | 'read' | 'existing'): Promise<Store> {
+  const { Store, storeRoot } = await import('../engine/store.ts');
   const root = storeRoot(args.store);
   const store = new Store(root, { create: use === 'run' });
   if (!store.exists) {
@@ -72,7 +67,9 @@ export function registerEngineCommands(cli: Argv, loadGraph: GraphLoader): Argv 
         if (args.json && !args.dry) throw new Error('--json only applies to --dry (repro prints a progress display, not JSON)');
         return true;
       }), async (args) => {
-      const store = openStore(args, args.dry ? 'read' : 'run');
+      const [store, { buildPlan }, { dryRun, forceMatcher, repro }, { releaseAllLocks }] = await Promise.all([
+        openStore(args, args.dry ? 'read' : 'run'), import('../engine/graph.ts'), import('../engine/repro.ts'), import('../engine/lock.ts'),
+      ]);
       const { nodes, lockPath, beforeRepro, cheapStages = [] } = await load(args);
       const plan = buildPlan(nodes);
       if (args.dry) {
@@ -97,7 +94,7 @@ export function registerEngineCommands(cli: Argv, loadGraph: GraphLoader): Argv 
         console.error('\ninterrupted: stopping running stages (Ctrl-C again to quit now)');
         controller.abort();
       };
-      const executor = buildExecutor(args, {
+      const executor = await buildExecutor(args, {
         store, plan, force: forceMatcher(args.force), verify: args.verify, signal: controller.signal, cheapStages, graphArgs: graphArgs(args),
       });
       process.on('SIGINT', onSigint);
@@ -113,7 +110,9 @@ export function registerEngineCommands(cli: Argv, loadGraph: GraphLoader): Argv 
     })
     .command('status', 'every node: cached, missing (and why) or running', (y) => withCommon(y, true)
       .option('json', { type: 'boolean', default: false }), async (args) => {
-      const store = openStore(args, 'read');
+      const [store, { buildPlan }, { assess }, { slurmNotes }] = await Promise.all([
+        openStore(args, 'read'), import('../engine/graph.ts'), import('../engine/status.ts'), import('../engine/slurm.ts'),
+      ]);
       const states = assess(buildPlan((await load(args)).nodes), store);
       // Nodes with a Slurm job: its id and state (pending, running) from squeue.
       const slurm = slurmNotes(store, states.flatMap((s) => (s.key && s.state !== 'cached' ? [s.key] : [])));
@@ -136,12 +135,13 @@ export function registerEngineCommands(cli: Argv, loadGraph: GraphLoader): Argv 
       .option('mermaid', { type: 'boolean', describe: 'Mermaid flowchart' })
       .conflicts('dot', 'mermaid'), async (args) => {
       const format: DagFormat = args.dot ? 'dot' : args.mermaid ? 'mermaid' : 'text';
+      const [{ renderDag }, { buildPlan }] = await Promise.all([import('../engine/dag.ts'), import('../engine/graph.ts')]);
       process.stdout.write(renderDag(buildPlan((await load(args)).nodes), format));
     })
     .command('gc', 'list (or with --force, delete) what no run record needs; a dry run by default', (y) => withCommon(y, false)
       .option('force', { type: 'boolean', default: false, describe: 'actually delete' })
-      .option('json', { type: 'boolean', default: false }), (args) => {
-      const store = openStore(args, 'existing');
+      .option('json', { type: 'boolean', default: false }), async (args) => {
+      const [store, { gc }, { formatBytes }] = await Promise.all([openStore(args, 'existing'), import('../engine/gc.ts'), import('../engine/show.ts')]);
       const report = gc(store, args.force);
       if (args.json) console.log(JSON.stringify(report, null, 2));
       else {
@@ -159,14 +159,15 @@ export function registerEngineCommands(cli: Argv, loadGraph: GraphLoader): Argv 
     .command('run-task <task>', 'run one task file over the store and exit 0 done, 1 failed, 75 locked by another, 130 interrupted (what a Slurm job runs)', (y) => withCommon(y, true)
       .positional('task', { type: 'string', demandOption: true, describe: 'a task file written by repro --executor slurm' })
       .option('report', { type: 'string', describe: 'file to rewrite with progress and then the result, as JSON' }), async (args) => {
-      const store = openStore(args, 'run');
+      const [store, { runTaskCommand }] = await Promise.all([openStore(args, 'run'), import('../engine/run-task.ts')]);
       process.exitCode = await runTaskCommand(args.task, (await load(args)).nodes, store, args.report);
     })
     .command('show <hash>', 'schema, metadata and first rows of an object (a unique hash prefix will do)', (y) => withCommon(y, false)
       .positional('hash', { type: 'string', demandOption: true })
       .option('rows', { type: 'number', default: 10 })
       .option('json', { type: 'boolean', default: false }), async (args) => {
-      const summary = await describeObject(openStore(args, 'existing'), args.hash, args.rows);
+      const { describeObject, formatObject } = await import('../engine/show.ts');
+      const summary = await describeObject(await openStore(args, 'existing'), args.hash, args.rows);
       process.stdout.write(args.json ? JSON.stringify(summary, null, 2) + '\n' : formatObject(summary));
     });
 }

@@ -5,10 +5,7 @@ import { relative } from 'node:path';
 import type { Argv } from 'yargs';
 import type { Executor } from '../engine/executor.ts';
 import type { Plan, PlanNode } from '../engine/graph.ts';
-import { LocalExecutor, LocalPool } from '../engine/local.ts';
-import { Scheduler } from '../engine/executor.ts';
-import { loadSlurmConfig, type SlurmFlags } from '../engine/slurm-config.ts';
-import { SlurmTransport } from '../engine/slurm.ts';
+import type { SlurmFlags } from '../engine/slurm-config.ts';
 import type { Store } from '../engine/store.ts';
 
 /** A positive integer as typed, so the error can quote it (yargs would turn 'abc' into NaN). */
@@ -65,9 +62,14 @@ export interface ExecutorContext {
   graphArgs: string[];
 }
 
-export function buildExecutor(args: ExecutorArgs, ctx: ExecutorContext): Executor {
+/** The engine's modules load here, when repro runs, not when the CLI starts. */
+export async function buildExecutor(args: ExecutorArgs, ctx: ExecutorContext): Promise<Executor> {
   const common = { store: ctx.store, force: ctx.force, verify: ctx.verify, signal: ctx.signal };
+  const { LocalExecutor, LocalPool } = await import('../engine/local.ts');
   if (args.executor === 'local') return new LocalExecutor({ ...common, jobs: args.jobs });
+  const [{ Scheduler }, { loadSlurmConfig }, { SlurmTransport }] = await Promise.all([
+    import('../engine/executor.ts'), import('../engine/slurm-config.ts'), import('../engine/slurm.ts'),
+  ]);
   const flags: SlurmFlags = { local: args.slurmLocal, extra: args.slurmExtra as string[] | undefined };
   for (const name of RESOURCES) flags[name] = args[`slurm${name[0].toUpperCase()}${name.slice(1)}`] as string[] | undefined;
   const stageNames = [...new Set(ctx.plan.nodes.map((n) => n.stage.name))];

@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
-import { BACKEND_ORDER, NATIVE_PACKAGE, selectBackend, type BackendName, type BackendReport } from '../model/backend.ts';
+import { BACKEND_ORDER, type BackendName } from '../model/backend-names.ts';
+import type { BackendReport, NATIVE_PACKAGE } from '../model/backend.ts';
 import { PAPER_GPT, countParameters } from '../model/config.ts';
 import { adapterText } from '../model/webgpu.ts';
 
@@ -13,18 +14,20 @@ export function registerModelCommands(cli: Argv): Argv {
         .option('backend', { choices: ['auto', ...BACKEND_ORDER] as const, default: 'auto' as const, describe: 'force a backend' })
         .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON' }),
     async (argv) => {
+      // TensorFlow.js loads here, when doctor runs, not when the CLI starts.
+      const { selectBackend, NATIVE_PACKAGE } = await import('../model/backend.ts');
       const { report } = await selectBackend(argv.backend as BackendName | 'auto');
       const paperParams = countParameters(PAPER_GPT);
       if (argv.json) {
         console.log(JSON.stringify({ ...report, paperShapeParameters: paperParams }, null, 2));
         return;
       }
-      console.log(formatReport(report, paperParams));
+      console.log(formatReport(report, paperParams, NATIVE_PACKAGE));
     },
   );
 }
 
-function formatReport(report: BackendReport, paperParams: number): string {
+function formatReport(report: BackendReport, paperParams: number, packages: typeof NATIVE_PACKAGE): string {
   const lines = [`backend: ${report.selected} (tfjs backend '${report.tfBackend}')`, ''];
   for (const a of report.attempts) {
     const status = a.ok ? 'loaded' : a.error === 'not tried' ? 'not tried' : 'not available';
@@ -32,7 +35,7 @@ function formatReport(report: BackendReport, paperParams: number): string {
     if (!a.ok && a.error && a.error !== 'not tried') lines.push(...a.error.split('\n').map((l) => `      ${l}`));
     if (!a.ok && a.error?.includes('Cannot find package')) {
       // The usual cause: npm skipped the optional dependency because its install could not download libtensorflow.
-      lines.push(`      (an optional dependency: \`npm install ${NATIVE_PACKAGE[a.name as keyof typeof NATIVE_PACKAGE]}\` with internet access installs it)`);
+      lines.push(`      (an optional dependency: \`npm install ${packages[a.name as keyof typeof packages]}\` with internet access installs it)`);
     }
   }
   if (report.webgpuAdapter) {

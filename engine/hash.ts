@@ -27,34 +27,58 @@ export function hashText(text: string, seed?: bigint): string {
 /**
  * JSON with object keys sorted and no whitespace, so equal values always hash equally. Values JSON cannot
  * round-trip (NaN, ±Infinity, undefined, functions, bigints) are rejected with the path of the offending key.
+ * A plan encodes every node's params and manifest, so the path is kept as a stack of keys and spelled out only
+ * for the error: building it as a string for every value was a fifth of a no-op repro over 5,000 nodes.
  */
 export function canonicalJson(value: unknown, path = '$'): string {
-  if (value === null || typeof value === 'boolean' || typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new TypeError(`canonical JSON: ${path} is ${value}, which JSON cannot represent`);
-    return JSON.stringify(value);
-  }
-  if (Array.isArray(value)) return `[${value.map((v, i) => canonicalJson(v, `${path}[${i}]`)).join(',')}]`;
-  if (typeof value === 'object') {
-    const entries = sortedEntries(value).map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v, `${path}.${k}`)}`);
-    return `{${entries.join(',')}}`;
-  }
-  throw new TypeError(`canonical JSON: ${path} is ${typeof value}, which JSON cannot represent`);
+  const keys: (string | number)[] = [];
+  const fail = (what: string): never => {
+    const at = path + keys.map((k) => (typeof k === 'number' ? `[${k}]` : `.${k}`)).join('');
+    throw new TypeError(`canonical JSON: ${at} is ${what}, which JSON cannot represent`);
+  };
+  const encode = (v: unknown): string => {
+    if (v === null || typeof v === 'boolean' || typeof v === 'string') return JSON.stringify(v);
+    if (typeof v === 'number') return Number.isFinite(v) ? JSON.stringify(v) : fail(String(v));
+    if (Array.isArray(v)) {
+      let out = '[';
+      for (let i = 0; i < v.length; i++) {
+        keys.push(i);
+        out += (i ? ',' : '') + encode(v[i]);
+        keys.pop();
+      }
+      return out + ']';
+    }
+    if (typeof v === 'object') {
+      let out = '{';
+      let first = true;
+      for (const k of sortedNames(v)) {
+        keys.push(k);
+        out += `${first ? '' : ','}${JSON.stringify(k)}:${encode((v as Record<string, unknown>)[k])}`;
+        keys.pop();
+        first = false;
+      }
+      return out + '}';
+    }
+    return fail(typeof v);
+  };
+  return encode(value);
 }
 
 /**
- * An object's entries with keys sorted, the one sorter behind canonicalJson and sortedKeys. Entries, not an
- * object: an object lists integer-like keys first ('2' before '10'), which would change canonical hashes.
+ * An object's keys sorted, the one sorter behind canonicalJson and sortedKeys. Iterated as a list, never via a
+ * new object: an object lists integer-like keys first ('2' before '10'), which would change canonical hashes.
  */
-function sortedEntries(value: object): Array<[string, unknown]> {
-  return Object.keys(value).sort().map((k) => [k, (value as Record<string, unknown>)[k]]);
+function sortedNames(value: object): string[] {
+  return Object.keys(value).sort();
 }
 
 /** A copy of a JSON value with every object's keys sorted (for JSON that is pretty-printed, not hashed). */
 export function sortedKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortedKeys);
   if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(sortedEntries(value).map(([k, v]) => [k, sortedKeys(v)]));
+  const out: Record<string, unknown> = {};
+  for (const k of sortedNames(value)) out[k] = sortedKeys((value as Record<string, unknown>)[k]);
+  return out;
 }
 
 export function hashJson(value: unknown): string {

@@ -1,11 +1,13 @@
 /**
  * The report's figures as Vega-Lite specs, built from a lock's eval nodes: seeds are averaged per series
- * (cycle, λ and any other swept key) and generation, with their min–max spread when there is more than one seed.
+ * (cycle, λ and any other swept key) and generation, with the 95% t-interval of the mean (experiment/seeds.ts)
+ * drawn as a band or whiskers when there is more than one seed.
  * Pure: no rendering, no files.
  */
 import { scheme } from 'vega';
 import type { TopLevelSpec } from 'vega-lite';
-import { compareNames, compareValues, sortByPlace, type EvalPoint, type Place } from './compare.ts';
+import { compareNames, compareValues, sortByPlace, type EvalPoint } from './lock-file.ts';
+import { groupStat, INTERVAL_NAME, seedGroups, type SeriesPlace } from './seeds.ts';
 import { CYCLES } from './params.ts';
 
 export interface Series {
@@ -18,7 +20,7 @@ export interface Series {
   color: string;
 }
 
-/** One series at one generation: a metric's mean over seeds and its spread. */
+/** One series at one generation: a metric's mean over seeds and its 95% interval (the mean itself for one seed). */
 export interface Stat {
   series: string;
   cycle: string;
@@ -26,8 +28,8 @@ export interface Stat {
   generation: number;
   measure: string;
   mean: number;
-  min: number;
-  max: number;
+  low: number;
+  high: number;
   seeds: number;
 }
 
@@ -40,7 +42,7 @@ export interface Chart {
   omitted?: string;
 }
 
-function variantOf(place: Place): string {
+function variantOf(place: SeriesPlace): string {
   const parts = [
     ...(place.lambda === undefined ? [] : [`λ=${place.lambda}`]),
     ...Object.entries(place.extra)
@@ -50,7 +52,7 @@ function variantOf(place: Place): string {
   return parts.join(' ');
 }
 
-export function seriesLabel(place: Place): string {
+export function seriesLabel(place: SeriesPlace): string {
   return [place.cycle, variantOf(place)].filter(Boolean).join(' ');
 }
 
@@ -65,7 +67,7 @@ function ramp(name: string, count: number, from: number, to: number): string[] {
 
 /** The distinct series of these points, in cycle and λ order, each with its colour. */
 export function seriesOf(points: readonly EvalPoint[]): Series[] {
-  const firsts = new Map<string, Place>();
+  const firsts = new Map<string, SeriesPlace>();
   for (const p of sortByPlace(points, (q) => q.place)) {
     const label = seriesLabel(p.place);
     if (!firsts.has(label)) firsts.set(label, p.place);
@@ -81,28 +83,16 @@ export function seriesOf(points: readonly EvalPoint[]): Series[] {
   });
 }
 
-/** Mean, min and max over seeds of `metric`, per series and generation; points without a number are skipped. */
+/** Mean and 95% interval over seeds of `metric`, per series and generation; points without a number are skipped. */
 export function statsOf(points: readonly EvalPoint[], metric: string, measure = metric): Stat[] {
-  const groups = new Map<string, { place: Place; values: number[] }>();
-  for (const p of points) {
-    const value = p.metrics[metric];
-    if (typeof value !== 'number' || p.place.generation === undefined) continue;
-    const key = `${seriesLabel(p.place)}\u0000${p.place.generation}`;
-    const group = groups.get(key) ?? { place: p.place, values: [] };
-    group.values.push(value);
-    groups.set(key, group);
-  }
-  const stats = [...groups.values()].map(({ place, values }) => ({
-    series: seriesLabel(place),
-    cycle: place.cycle,
-    variant: variantOf(place) || place.cycle,
-    generation: place.generation!,
-    measure,
-    mean: values.reduce((s, v) => s + v, 0) / values.length,
-    min: Math.min(...values),
-    max: Math.max(...values),
-    seeds: values.length,
-  }));
+  const stats = seedGroups(points).flatMap((group): Stat[] => {
+    const { place } = group;
+    const stat = groupStat(group, metric);
+    if (!stat || place.generation === undefined) return [];
+    const { mean, ci95, n } = stat;
+    const series = seriesLabel(place);
+    return [{ series, cycle: place.cycle, variant: variantOf(place) || place.cycle, generation: place.generation, measure, mean, low: ci95?.low ?? mean, high: ci95?.high ?? mean, seeds: n }];
+  });
   return stats.sort((a, b) => compareValues(a.generation, b.generation));
 }
 
@@ -115,7 +105,7 @@ function presentIn(series: readonly Series[], stats: readonly Stat[]): Series[] 
 function seedNote(stats: readonly Stat[], spreadMark: 'whiskers' | 'band'): { subtitle: string; spread: boolean } {
   const most = Math.max(...stats.map((s) => s.seeds));
   return most > 1
-    ? { subtitle: `mean over up to ${most} seeds; ${spreadMark}: min–max`, spread: true }
+    ? { subtitle: `mean over up to ${most} seeds; ${spreadMark}: ${INTERVAL_NAME} of the mean`, spread: true }
     : { subtitle: 'one seed', spread: false };
 }
 
@@ -160,7 +150,7 @@ function correctnessChart(points: readonly EvalPoint[], series: readonly Series[
             },
           },
         },
-        ...(spread ? [{ mark: { type: 'rule' as const, color: '#333' }, encoding: { y: y('min'), y2: { field: 'max' } } }] : []),
+        ...(spread ? [{ mark: { type: 'rule' as const, color: '#333' }, encoding: { y: y('low'), y2: { field: 'high' } } }] : []),
       ],
     },
   };
@@ -186,7 +176,7 @@ function lineChart({ title, yTitle, stats, color, perCycle }: LineOptions): TopL
   // Bands are faint by fillOpacity (not opacity, which the shared legend would take on); legend symbols are strokes.
   const layers = [
     { mark: { type: 'line' as const, point: gens <= 12, strokeWidth: 2 }, encoding: { x, y: y('mean'), color: { ...colorEncoding, legend } } },
-    ...(spread ? [{ mark: { type: 'area' as const, fillOpacity: 0.15 }, encoding: { x, y: y('min'), y2: { field: 'max' }, color: colorEncoding } }] : []),
+    ...(spread ? [{ mark: { type: 'area' as const, fillOpacity: 0.15 }, encoding: { x, y: y('low'), y2: { field: 'high' }, color: colorEncoding } }] : []),
   ];
   const view = { width: perCycle ? 340 : 520, height: perCycle ? 240 : 300, layer: layers };
   const cycles = [...new Set(stats.map((s) => s.cycle))].sort((a, b) => compareNames(CYCLES, a, b));
@@ -194,6 +184,31 @@ function lineChart({ title, yTitle, stats, color, perCycle }: LineOptions): TopL
   return perCycle
     ? { ...common, facet: { column: { field: 'cycle', type: 'nominal', sort: cycles, title: null, header: { labelFontSize: 13 } } }, spec: view }
     : { ...common, ...view };
+}
+
+/** One point of a training curve: the validation loss of generation `generation`'s model after `step` updates. */
+export interface CurvePoint {
+  generation: number;
+  step: number;
+  val_loss: number;
+}
+
+/** Validation loss per step, one line per generation of one chain, light to dark. */
+export function trainingCurvesChart(chain: string, curve: readonly CurvePoint[]): TopLevelSpec {
+  const generations = [...new Set(curve.map((p) => p.generation))].sort((a, b) => a - b);
+  return {
+    title: { text: `Validation loss per step, each generation of ${chain}`, subtitle: 'the weights kept are those of the lowest validation loss' },
+    config: CONFIG,
+    data: { values: [...curve] },
+    width: 520,
+    height: 300,
+    mark: { type: 'line', strokeWidth: 1.5 },
+    encoding: {
+      x: { field: 'step', type: 'quantitative', title: 'step' },
+      y: { field: 'val_loss', type: 'quantitative', title: 'validation loss (nats/token)', scale: { zero: false } },
+      color: { field: 'generation', type: 'ordinal', title: 'generation', scale: { domain: generations, range: ramp('viridis', generations.length, 0, 0.9) } },
+    },
+  };
 }
 
 /** The report's charts, each with a spec or the reason it is left out. */

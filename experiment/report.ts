@@ -1,7 +1,7 @@
 /**
  * The run's report: each chart of report-charts.ts as SVG (Vega-Lite rendered in Node) and PNG (resvg), and a
- * self-contained report.html with the SVGs inlined, the params, the training backends and the metrics of each
- * series' last generation.
+ * self-contained report.html with the SVGs inlined, the table "paper vs this run", the params, the training
+ * backends and the metrics of each series' last generation (mean and 95% t-interval over seeds).
  */
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -10,8 +10,12 @@ import path from 'node:path';
 import { Resvg } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import { evalPoints, formatValue, metricNames, NOT_RUN, type EvalPoint, type Lock } from './compare.ts';
-import { reportCharts, seriesLabel, seriesOf } from './report-charts.ts';
+import { evalPoints, metricNames, NOT_RUN, withoutEval, type EvalPoint, type Lock } from './lock-file.ts';
+import { paperTable } from './paper.ts';
+import { reportCharts, seriesLabel, seriesOf, trainingCurvesChart, type Chart } from './report-charts.ts';
+import { INTERVAL_NAME, seedStat } from './seeds.ts';
+import { formatValue } from './text-table.ts';
+import type { Curves } from './train-curves.ts';
 
 export interface ReportInput {
   lock: Lock;
@@ -19,6 +23,8 @@ export interface ReportInput {
   params: string;
   outDir: string;
   title?: string;
+  /** The validation-loss curves of one chain, or why there are none. */
+  curves?: Curves;
   /** When the report is made; now by default. */
   date?: Date;
 }
@@ -80,13 +86,13 @@ function backends(lock: Lock): string {
 }
 
 function spread(values: readonly number[]): string {
-  const mean = formatValue(values.reduce((s, v) => s + v, 0) / values.length);
-  return values.length > 1 ? `${mean} (${formatValue(Math.min(...values))}–${formatValue(Math.max(...values))})` : mean;
+  const { mean, ci95 } = seedStat(values);
+  return ci95 ? `${formatValue(mean)} (${formatValue(ci95.low)}–${formatValue(ci95.high)})` : formatValue(mean);
 }
 
 /**
- * Per series, the last generation any of its seeds reached: each metric's mean over seeds (min–max when more),
- * and the seed × generation pairs of the lock's grid that the series has not run.
+ * Per series, the last generation any of its seeds reached: each metric's mean over seeds (with its 95%
+ * t-interval when there are several), and the seed × generation pairs of the lock's grid the series has not run.
  */
 export function finalTable(points: readonly EvalPoint[]): { header: string[]; rows: string[][] } {
   const metrics = metricNames(points);
@@ -123,7 +129,11 @@ export async function writeReport(input: ReportInput): Promise<ReportOutput> {
   const { lock, params, outDir } = input;
   const title = input.title ?? 'Self-consuming training loop: report';
   const points = evalPoints(lock);
-  const charts = reportCharts(points);
+  const curves = input.curves;
+  const curveChart: Chart[] = !curves ? [] : 'missing' in curves
+    ? [{ name: 'training-curves', title: 'Training curves', omitted: curves.missing }]
+    : [{ name: 'training-curves', title: 'Training curves', spec: trainingCurvesChart(curves.chain, curves.points) }];
+  const charts = [...reportCharts(points), ...curveChart];
   await mkdir(outDir, { recursive: true });
 
   const files: string[] = [];
@@ -146,6 +156,7 @@ export async function writeReport(input: ReportInput): Promise<ReportOutput> {
   }
 
   const final = finalTable(points);
+  const paper = paperTable(lock);
   const seeds = new Set(points.map((p) => p.place.seed)).size;
   const html = `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
@@ -154,9 +165,13 @@ export async function writeReport(input: ReportInput): Promise<ReportOutput> {
 <p>Made ${escapeHtml((input.date ?? new Date()).toISOString())} from ${Object.keys(lock.nodes).length} lock nodes:
 ${points.length} eval nodes in ${seriesOf(points).length} series, ${seeds} seed(s).</p>
 <p>Backend: ${escapeHtml(backends(lock))}.</p>
+<h2>Paper vs this run</h2>
+<p>The paper's figures as docs/EXPERIMENT.md §6 quotes them; this run's from the lock. With several seeds: mean ± half-width of
+the ${INTERVAL_NAME}. Diversity loss is 1 − diversity(S_t) / diversity(D_0).</p>
+${htmlTable(paper.header, paper.rows)}
 ${figures.join('\n')}
 <h2>Last generation per series</h2>
-${points.length ? htmlTable(final.header, final.rows) : '<p class="note">No eval node in the lock.</p>'}
+${points.length ? `<p>With several seeds: mean (${INTERVAL_NAME}).</p>\n${htmlTable(final.header, final.rows)}` : `<p class="note">${escapeHtml(withoutEval(lock, 'the lock'))}</p>`}
 <h2>Params</h2>
 <pre>${escapeHtml(params)}</pre>
 </body></html>

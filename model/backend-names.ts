@@ -1,5 +1,6 @@
 /**
- * The backend names, apart from backend.ts so that params validation can list them without loading TensorFlow.js.
+ * The backend names, apart from backend.ts so that params validation and `doctor --help` can list them without
+ * loading TensorFlow.js (a second of start-up).
  * BACKEND_ORDER is the order `auto` tries them in.
  */
 export const BACKEND_ORDER = ['tfjs-node-gpu', 'webgpu', 'tfjs-node', 'wasm', 'cpu'] as const;

@@ -9,8 +9,8 @@ import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths, getThreadsCount, version_wasm } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { installWasmKernels } from './wasm-kernels.ts';
 import { BACKEND_ORDER, type BackendName } from './backend-names.ts';
+import { installWasmKernels } from './wasm-kernels.ts';
 export { BACKEND_ORDER, GPU_BACKENDS, type BackendName } from './backend-names.ts';
 import { activateWebgpu, adapterText, knownAdapter, webgpuAdapter, type AdapterInfo } from './webgpu.ts';
 

@@ -15,7 +15,7 @@
 import { Rng } from '../common/rng.ts';
 import { defineStage } from '../engine/stage.ts';
 import { generateExpressions } from '../logic/generator.ts';
-import { expressionRows, expressionTable, type ExpressionRow } from './dataset.ts';
+import type { ExpressionRow } from './dataset.ts';
 
 export const CYCLES = ['full_synthetic', 'balanced', 'incremental', 'expanding'] as const;
 export type CycleName = (typeof CYCLES)[number];
@@ -86,6 +86,8 @@ export default defineStage<BuildParams>({
   inputs: ['d0', 'dataset', 'samples'],
   outputs: ['dataset'],
   async run(ctx) {
+    // Arrow is imported when the stage runs: `status` and `repro` import every stage to build the graph.
+    const { expressionRows, expressionTable } = await import('./dataset.ts');
     const rows = nextDataset(
       ctx.params,
       {

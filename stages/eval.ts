@@ -5,11 +5,8 @@
  * generation), unique count, mean length and depth, and the share of S_t copied verbatim from D_t.
  * One row per generation; the same figures become the node's metrics in pipeline.lock.
  */
-import { Table, makeVector } from 'apache-arrow';
 import { defineStage } from '../engine/stage.ts';
 import { copiedShare, summarizeExpressions } from '../metrics/summary.ts';
-import { withMetadata } from './arrow.ts';
-import { expressionsOf } from './dataset.ts';
 
 /** The eval metrics, in the order reports list them. */
 export const EVAL_METRICS = [
@@ -26,6 +23,8 @@ export default defineStage<EvalParams>({
   inputs: ['samples', 'dataset'],
   outputs: ['metrics'],
   async run(ctx) {
+    // Arrow is imported when the stage runs: `status` and `repro` import every stage to build the graph.
+    const [{ Table, makeVector }, { withMetadata }, { expressionsOf }] = await Promise.all([import('apache-arrow'), import('./arrow.ts'), import('./dataset.ts')]);
     const { diversity_pairs, data_diversity_pairs, generation } = ctx.params;
     const samples = expressionsOf(ctx.inputs.samples);
     const dataset = expressionsOf(ctx.inputs.dataset);

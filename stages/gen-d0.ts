@@ -4,7 +4,6 @@
  */
 import { defineStage } from '../engine/stage.ts';
 import { generateExpressions } from '../logic/generator.ts';
-import { expressionTable } from './dataset.ts';
 
 export type GenD0Params = { n: number; depth_min: number; depth_max: number };
 
@@ -14,6 +13,8 @@ export default defineStage<GenD0Params>({
   inputs: [],
   outputs: ['dataset'],
   async run(ctx) {
+    // Arrow is imported when the stage runs: `status` and `repro` import every stage to build the graph.
+    const { expressionTable } = await import('./dataset.ts');
     const { n, depth_min, depth_max } = ctx.params;
     const expressions = generateExpressions({
       n,

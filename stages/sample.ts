@@ -5,7 +5,6 @@
  */
 import { defineStage } from '../engine/stage.ts';
 import { useBackend } from './backend.ts';
-import { expressionTable } from './dataset.ts';
 
 export type SampleParams = {
   n: number;
@@ -24,6 +23,8 @@ export default defineStage<SampleParams>({
   async run(ctx) {
     await useBackend(ctx);
     const { sampleGPT } = await import('../model/sample.ts');
+    // Arrow is imported when the stage runs: `status` and `repro` import every stage to build the graph.
+    const { expressionTable } = await import('./dataset.ts');
     const { n, temperature, top_k, batch_size, generation } = ctx.params;
     const expressions = await sampleGPT({
       weights: ctx.inputs.weights,

@@ -7,7 +7,7 @@ import { defineStage } from '../engine/stage.ts';
 import type { GPTConfig, TrainConfig } from '../model/config.ts';
 import { encodeExpression, VOCAB_SIZE } from '../model/tokenizer.ts';
 import { useBackend } from './backend.ts';
-import { expressionRows, type ExpressionRow } from './dataset.ts';
+import type { ExpressionRow } from './dataset.ts';
 
 export type TrainParams = {
   model: { layers: number; heads: number; width: number; block_size: number; dropout: number };
@@ -89,6 +89,8 @@ export default defineStage<TrainParams>({
   inputs: ['dataset'],
   outputs: ['weights', 'log'],
   async run(ctx) {
+    // Arrow is imported when the stage runs: `status` and `repro` import every stage to build the graph.
+    const { expressionRows } = await import('./dataset.ts');
     const { model, train } = ctx.params;
     const rows = expressionRows(ctx.inputs.dataset);
     checkBlockSize(rows, model.block_size);

@@ -5,7 +5,9 @@ import path from 'node:path';
 import test from 'ava';
 import yargs from 'yargs';
 import { registerCompareCommands } from '../cli/compare.ts';
-import { NOT_RUN, readVersion, type Lock, type MetricRow, type ParamRow } from '../experiment/compare.ts';
+import type { MetricRow, ParamRow } from '../experiment/compare.ts';
+import { NOT_RUN, type Lock } from '../experiment/lock-file.ts';
+import { readVersion } from '../experiment/versions.ts';
 import { makeLock, nodeId, paramsYaml } from './fixtures/compare/locks.ts';
 
 /** Runs the compare commands as `pipeline.ts` would, in `cwd`; resolves to what they printed. */
@@ -79,20 +81,21 @@ test('params diff HEAD~1 HEAD shows the λ keys', async (t) => {
   t.regex(text, /^model\.width\s+64\s+64$/m);
 });
 
-test('metrics show lists every eval node of a lock, from a file or a revision', async (t) => {
-  const rows = JSON.parse(await cli(repo, 'metrics', 'show', '--json', '--lock', 'HEAD~1')) as { lambda?: number }[];
+test('metrics show lists every series and generation of a lock, from a file or a revision', async (t) => {
+  const { rows } = JSON.parse(await cli(repo, 'metrics', 'show', '--json', '--lock', 'HEAD~1')) as { rows: { lambda?: number }[] };
   t.is(rows.length, 4 * 3);
   t.true(rows.some((r) => r.lambda === 0.5));
   const text = await cli(repo, 'metrics', 'show', '--lock', path.join(repo, 'pipeline.lock'));
-  t.regex(text.split('\n')[0]!, /^cycle\s+λ\s+seed\s+gen\s+samples\.semantic\s+samples\.syntactic\s+samples\.diversity/);
+  t.regex(text.split('\n')[0]!, /^cycle\s+λ\s+gen\s+seeds\s+semantic\s+syntactic\s+diversity\s+unique\s+copied$/);
   t.is(text.split('\n').length, 2 + 12);
 });
 
 test('report writes the figures and report.html, and prints their paths', async (t) => {
   const printed = (await cli(repo, 'report', '-o', 'out/rep', '--lock', 'HEAD~1', '-p', 'HEAD~1')).split('\n');
   t.deepEqual(printed.slice(0, 2), ['out/rep/correctness.svg', 'out/rep/correctness.png']);
-  t.is(printed.at(-1), 'out/rep/report.html');
-  t.is(printed.length, 9);
+  t.is(printed.at(-2), 'out/rep/report.html');
+  t.is(printed.at(-1), `(training-curves not drawn: no store at ${path.join(repo, 'artifacts')} to read the training logs from (--store))`);
+  t.is(printed.length, 10);
   t.regex(readFileSync(path.join(repo, 'out/rep/report.html'), 'utf8'), /lambda: 0\.5 \}/);
 });
 

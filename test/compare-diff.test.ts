@@ -1,17 +1,7 @@
 import test from 'ava';
-import {
-  diffMetrics,
-  diffParams,
-  flatten,
-  formatMetricDiff,
-  formatTable,
-  metricsTable,
-  NO_VALUE,
-  NOT_RUN,
-  parseLock,
-  readParamsYaml,
-  type Lock,
-} from '../experiment/compare.ts';
+import { diffMetrics, diffParams, diffSeedMeans, flatten, formatMetricDiff, formatSeedMeanDiff, readParamsYaml } from '../experiment/compare.ts';
+import { evalPoints, NO_VALUE, NOT_RUN, parseLock, type Lock } from '../experiment/lock-file.ts';
+import { formatTable } from '../experiment/text-table.ts';
 import { makeLock, nodeId, paramsYaml } from './fixtures/compare/locks.ts';
 
 const withMetric = (lock: Lock, id: string, metric: string, value: number): Lock => {
@@ -55,7 +45,7 @@ test('diffMetrics shows changed values with Δ, hides unchanged ones unless all'
   t.like(row, { node: id, cycle: 'balanced', lambda: undefined, seed: 1, generation: 2, metric: 'samples.diversity' });
   t.is(row!.delta!.toFixed(6), '0.125000');
   const all = diffMetrics(a, b, { all: true });
-  t.is(all.length, metricsTable(a).rows.length * 8);
+  t.is(all.length, evalPoints(a).length * 8);
   t.is(all.filter((r) => r.delta !== 0).length, 1);
   t.deepEqual(diffMetrics(a, b, { metrics: ['samples.semantic'] }), []);
 });
@@ -117,7 +107,28 @@ test('text output: aligned columns, not run spelled out, signed Δ', (t) => {
 
 test('parseLock and readParamsYaml name the file when it is not what they expect', (t) => {
   t.throws(() => parseLock('{', 'HEAD:pipeline.lock'), { message: /HEAD:pipeline.lock is not JSON/ });
-  t.throws(() => parseLock('{"version":2,"nodes":{}}', 'x'), { message: /x is not a pipeline.lock \(version 1\): version/ });
+  t.throws(() => parseLock('{"version":2,"nodes":{}}', 'x'), { message: /^x is version 2; this tool reads version 1 locks: rerun `npx tsx pipeline.ts repro`/ });
+  t.throws(() => parseLock('{"nodes":{}}', 'x'), { message: /^x has no version field; this tool reads version 1 locks/ });
   t.throws(() => readParamsYaml('- 1\n- 2\n', 'p'), { message: /p is not a params file/ });
   t.deepEqual(readParamsYaml('', 'empty'), {});
+});
+
+test('seed means: a shift beyond the seeds spread is outside it, a small one within, one seed has no verdict', (t) => {
+  const a = makeLock({ cycles: ['balanced', 'incremental'], seeds: [1, 2, 3], generations: 2 });
+  const b = structuredClone(a);
+  for (const node of Object.values(b.nodes)) {
+    if (node.stage !== 'eval' || node.tags.generation !== 1) continue;
+    // The fixture's seeds spread semantic by 0.01 a seed: +0.2 is far outside, +0.001 well inside.
+    (node.metrics as Record<string, number>)['samples.semantic'] += node.tags.cycle === 'balanced' ? 0.2 : 0.001;
+  }
+  const rows = diffSeedMeans(a, b, { metrics: ['samples.semantic'] });
+  t.deepEqual(rows.map((r) => [r.cycle, r.generation, r.spread]), [['balanced', 1, 'outside seed spread'], ['incremental', 1, 'within seed spread']]);
+  t.is(rows[0]!.delta.toFixed(6), '0.200000');
+  t.true(rows[0]!.ci95!.low > 0 && rows[1]!.ci95!.low < 0 && rows[1]!.ci95!.high > 0);
+  const text = formatSeedMeanDiff(rows, 'A', 'B');
+  t.regex(text, /^balanced\s+1\s+samples\.semantic\s+0\.\d{4} \(3\)\s+0\.\d{4} \(3\)\s+\+0\.2000\s+\[\+0\.\d{4}, \+0\.\d{4}\]\s+outside seed spread$/m);
+  t.regex(text, /1 of 2 change\(s\) outside the seed spread$/);
+  const single = makeLock({ cycles: ['balanced'], generations: 2 });
+  t.deepEqual(diffSeedMeans(single, single), []);
+  t.deepEqual(diffSeedMeans(single, single, { all: true }).map((r) => r.spread).filter((s) => s !== 'one seed'), []);
 });

@@ -9,7 +9,7 @@ import { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Store } from '../engine/store.ts';
-import type { Lock } from '../experiment/compare.ts';
+import type { Lock } from '../experiment/lock-file.ts';
 import { expressionRows, type ExpressionRow } from '../stages/dataset.ts';
 import { finished, waitFor } from './fixtures/engine/harness.ts';
 import { MICRO, MICRO_N } from './fixtures/micro.ts';

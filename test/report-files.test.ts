@@ -2,9 +2,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import test from 'ava';
-import { evalPoints } from '../experiment/compare.ts';
+import { evalPoints } from '../experiment/lock-file.ts';
 import { reportCharts, seriesOf, statsOf } from '../experiment/report-charts.ts';
 import { finalTable, writeReport } from '../experiment/report.ts';
+import { seedStat } from '../experiment/seeds.ts';
+import { loadTrainingCurves, parseChain } from '../experiment/train-curves.ts';
+import { Store } from '../engine/store.ts';
+import { Float64, makeVector, Table, vectorFromArray } from 'apache-arrow';
 import { makeLock, paramsYaml } from './fixtures/compare/locks.ts';
 
 const dirs: string[] = [];
@@ -26,7 +30,7 @@ test('series: one per cycle and λ, in paper order, each with its own colour', (
   t.is(new Set(series.map((s) => s.color)).size, series.length);
 });
 
-test('stats: mean, min and max over seeds per series and generation', (t) => {
+test('stats: mean and 95% t-interval over seeds per series and generation; one seed has none', (t) => {
   const lock = makeLock({ cycles: ['balanced'], seeds: [1, 2, 3], generations: 2 });
   const values = (gen: number) =>
     Object.values(lock.nodes)
@@ -35,8 +39,11 @@ test('stats: mean, min and max over seeds per series and generation', (t) => {
   const stats = statsOf(evalPoints(lock), 'samples.diversity');
   t.is(stats.length, 2);
   const [first] = stats;
-  t.like(first, { series: 'balanced', generation: 0, seeds: 3, min: Math.min(...values(0)), max: Math.max(...values(0)) });
-  t.is(first!.mean.toFixed(9), (values(0).reduce((a, b) => a + b) / 3).toFixed(9));
+  const { mean, ci95 } = seedStat(values(0));
+  t.like(first, { series: 'balanced', generation: 0, seeds: 3, mean, low: ci95!.low, high: ci95!.high });
+  const [single] = statsOf(evalPoints(makeLock({ cycles: ['balanced'], generations: 1 })), 'samples.diversity');
+  t.is(single!.low, single!.mean);
+  t.is(single!.high, single!.mean);
 });
 
 test('a chart without data is left out with the reason', (t) => {
@@ -56,6 +63,9 @@ test('final table: last generation per series, spread over seeds, gaps named as 
   t.is(header.at(-1), 'not run');
   t.deepEqual(rows.map((r) => r.slice(0, 3)), [['balanced', '2', '2'], ['incremental λ=0.5', '2', '2']]);
   t.regex(rows[0]![3]!, /^0\.\d{4} \(0\.\d{4}–0\.\d{4}\)$/);
+  const own = evalPoints(lock).filter((p) => p.place.cycle === 'balanced' && p.place.generation === 2).map((p) => p.metrics['samples.semantic'] as number);
+  const { mean, ci95 } = seedStat(own);
+  t.is(rows[0]![3], `${mean.toFixed(4)} (${ci95!.low.toFixed(4)}–${ci95!.high.toFixed(4)})`);
   t.deepEqual(rows.map((r) => r.at(-1)), ['', 'seed 2 gen 1']);
 });
 
@@ -99,4 +109,49 @@ test('writeReport leaves out a chart without data and says so in the HTML', asyn
   const html = readFileSync(path.join(outDir, 'report.html'), 'utf8');
   t.regex(html, /Not drawn: no λ-dependent cycle/);
   t.is(html.match(/<svg /g)?.length, 3);
+});
+
+test('training curves: the validation loss of each generation of a chain, read from the store', async (t) => {
+  const lock = makeLock({ cycles: ['balanced', 'incremental'], seeds: [1, 2], generations: 3 });
+  const store = new Store(tmp());
+  for (const node of Object.values(lock.nodes).filter((n) => n.stage === 'train')) {
+    const g = Number(node.tags.generation);
+    // Evaluated every 50 steps; null between evaluations, as model/train.ts logs.
+    const val = Array.from({ length: 100 }, (_, i) => ((i + 1) % 50 === 0 ? 2 - g / 10 - i / 100 : null));
+    const steps = Int32Array.from({ length: 100 }, (_, i) => i + 1);
+    node.outputs.log = await store.putObject(new Table({ step: makeVector(steps), train_loss: makeVector(Float64Array.from(steps, () => 2)), val_loss: vectorFromArray(val, new Float64()) }));
+  }
+  const curves = await loadTrainingCurves(lock, store, parseChain('cycle=incremental,seed=2'));
+  t.false('missing' in curves);
+  if ('missing' in curves) return;
+  t.is(curves.chain, 'cycle=incremental,lambda=0.5,seed=2');
+  t.deepEqual(curves.points.map((p) => [p.generation, p.step]), [[0, 50], [0, 100], [1, 50], [1, 100], [2, 50], [2, 100]]);
+  t.is(curves.points[2]!.val_loss, 2 - 0.1 - 0.49);
+  t.throws(() => parseChain('incremental'), { message: /expected TAG=VALUE/ });
+  await t.throwsAsync(loadTrainingCurves(lock, store, parseChain('cycle=incremental')), { message: /matches 2 chains/ });
+  t.regex((await loadTrainingCurves(lock, store, parseChain('cycle=nope')) as { missing: string }).missing, /no train node in the lock matches --chain cycle=nope/);
+
+  const outDir = tmp();
+  const { files } = await writeReport({ lock, params: 'seed: 1\n', outDir, curves });
+  t.true(files.includes(path.join(outDir, 'training-curves.svg')));
+  t.regex(readFileSync(path.join(outDir, 'training-curves.svg'), 'utf8'), /Validation loss per step, each generation of cycle=incremental,lambda=0\.5,seed=2/);
+  const bare = new Store(tmp());
+  const missing = await loadTrainingCurves(lock, bare, {});
+  t.regex((missing as { missing: string }).missing, /lacks the training logs of 3 of 3 train nodes \(first: train\/cycle=balanced\/seed=1\/gen=0\)/);
+  const { omitted } = await writeReport({ lock, params: '', outDir: tmp(), curves: missing });
+  t.deepEqual(omitted.map((o) => o.name), ['training-curves']);
+});
+
+test('the report has the paper table, and a lock without eval nodes still makes a report that says so', async (t) => {
+  const outDir = tmp();
+  await writeReport({ lock: makeLock({ generations: 2 }), params: '', outDir });
+  const html = readFileSync(path.join(outDir, 'report.html'), 'utf8');
+  t.regex(html, /<h2>Paper vs this run<\/h2>/);
+  t.regex(html, /<td>full_synthetic<\/td><td>1<\/td><td>about gen 39<\/td>/);
+  t.regex(html, /<td>expanding λ=0\.75<\/td><td>0<\/td>/);
+  const empty = tmp();
+  const trainOnly = makeLock({ generations: 2, skip: () => true });
+  const { omitted } = await writeReport({ lock: trainOnly, params: '', outDir: empty });
+  t.is(omitted.length, 4);
+  t.regex(readFileSync(path.join(empty, 'report.html'), 'utf8'), /no eval nodes in the lock: it holds 8 train node\(s\)/);
 });

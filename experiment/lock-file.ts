@@ -1,0 +1,149 @@
+/**
+ * A pipeline.lock as the reading commands see it: its schema, its eval nodes placed in the experiment (cycle, λ,
+ * seed, generation and any other swept key), and the order in which every table lists them.
+ */
+import { z } from 'zod';
+import { EVAL_METRICS } from '../stages/eval.ts';
+import { CYCLES } from './params.ts';
+
+
+const scalar = z.union([z.string(), z.number(), z.boolean()]);
+const lockSchema = z.object({
+  version: z.literal(1),
+  nodes: z.record(
+    z.string(),
+    z.object({
+      stage: z.string(),
+      key: z.string(),
+      outputs: z.record(z.string(), z.string()).default({}),
+      metrics: z.record(z.string(), z.union([scalar, z.null()])).default({}),
+      tags: z.record(z.string(), scalar).default({}),
+    }),
+  ),
+});
+export type Lock = z.infer<typeof lockSchema>;
+export type LockNode = Lock['nodes'][string];
+export type Scalar = z.infer<typeof scalar>;
+
+/** A metric value as shown: the recorded value, or why there is none. Never a made-up 0. */
+export type Cell = Scalar | null;
+export const NOT_RUN = 'not run';
+/** The node ran but did not record this metric. */
+export const NO_VALUE = 'n/a';
+
+/** Cycles and eval metrics in the order the paper discusses them; unknown names sort after, alphabetically. */
+export const KNOWN_METRICS: readonly string[] = EVAL_METRICS;
+
+/** The tags that place an eval node in the experiment; `extra` holds any other swept key (e.g. model.width). */
+export interface Place {
+  cycle: string;
+  lambda?: number;
+  seed?: number;
+  generation?: number;
+  extra: Record<string, Scalar>;
+}
+
+export interface EvalPoint {
+  node: string;
+  place: Place;
+  metrics: Record<string, Cell>;
+}
+
+const PLACE_TAGS = new Set(['stage', 'cycle', 'lambda', 'seed', 'generation']);
+
+export function parseLock(text: string, label: string): Lock {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${label} is not JSON: ${(error as Error).message}`);
+  }
+  const version = (json as { version?: unknown } | null)?.version;
+  if (version !== 1) {
+    const found = version === undefined ? 'has no version field' : `is version ${JSON.stringify(version)}`;
+    throw new Error(`${label} ${found}; this tool reads version 1 locks: rerun \`npx tsx pipeline.ts repro\` to write one`);
+  }
+  const parsed = lockSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new Error(`${label} is not a pipeline.lock (version 1): ${issue.path.join('.') || 'top level'}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+function numberTag(value: Scalar | undefined): number | undefined {
+  return typeof value === 'number' ? value : undefined;
+}
+
+function placeOf(node: LockNode): Place {
+  const { tags } = node;
+  const extra = Object.fromEntries(Object.entries(tags).filter(([k]) => !PLACE_TAGS.has(k)));
+  return {
+    cycle: String(tags.cycle ?? '(none)'),
+    lambda: numberTag(tags.lambda),
+    seed: numberTag(tags.seed),
+    generation: numberTag(tags.generation),
+    extra,
+  };
+}
+
+/** The lock's eval nodes, sorted by cycle, λ, other swept keys, seed and generation. */
+export function evalPoints(lock: Lock): EvalPoint[] {
+  const points = Object.entries(lock.nodes)
+    .filter(([, node]) => node.stage === 'eval')
+    .map(([id, node]) => ({ node: id, place: placeOf(node), metrics: node.metrics }));
+  return sortByPlace(points, (p) => p.place);
+}
+
+
+function rank(known: readonly string[], name: string): number {
+  const i = known.indexOf(name);
+  return i < 0 ? known.length : i;
+}
+
+/** undefined first, numbers numerically, anything else as text. */
+export function compareValues(a: unknown, b: unknown): number {
+  if (a === b) return 0;
+  if (a === undefined) return -1;
+  if (b === undefined) return 1;
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  return String(a).localeCompare(String(b));
+}
+
+function compareTuples(a: readonly unknown[], b: readonly unknown[]): number {
+  for (let i = 0; i < a.length; i++) {
+    const c = compareValues(a[i], b[i]);
+    if (c !== 0) return c;
+  }
+  return 0;
+}
+
+export function compareNames(known: readonly string[], a: string, b: string): number {
+  return rank(known, a) - rank(known, b) || a.localeCompare(b);
+}
+
+/** The other swept keys found in these places, sorted. */
+export function extraKeys(places: readonly Place[]): string[] {
+  return [...new Set(places.flatMap((p) => Object.keys(p.extra)))].sort();
+}
+
+/** Sorts by cycle (paper order), λ, the other swept keys, seed, generation, then `tiebreak`; stable. */
+export function sortByPlace<T>(items: readonly T[], placeOfItem: (item: T) => Place, tiebreak?: (a: T, b: T) => number): T[] {
+  const keys = extraKeys(items.map(placeOfItem));
+  const tuple = (p: Place) => [rank(CYCLES, p.cycle), p.cycle, p.lambda, ...keys.map((k) => p.extra[k]), p.seed, p.generation];
+  return [...items].sort((a, b) => compareTuples(tuple(placeOfItem(a)), tuple(placeOfItem(b))) || (tiebreak?.(a, b) ?? 0));
+}
+
+/** The metric names of these points, known ones first in their order. */
+export function metricNames(points: readonly EvalPoint[]): string[] {
+  const names = new Set(points.flatMap((p) => Object.keys(p.metrics)));
+  return [...names].sort((a, b) => compareNames(KNOWN_METRICS, a, b));
+}
+
+/** What a lock without eval nodes holds instead, for a message that says what is missing. */
+export function withoutEval(lock: Lock, label: string): string {
+  const stages = new Map<string, number>();
+  for (const node of Object.values(lock.nodes)) stages.set(node.stage, (stages.get(node.stage) ?? 0) + 1);
+  const held = stages.size ? `it holds ${[...stages].map(([s, n]) => `${n} ${s}`).join(', ')} node(s)` : 'it holds no nodes';
+  return `no eval nodes in ${label}: ${held}. Run \`npx tsx pipeline.ts repro\` until the eval nodes have run.`;
+}

@@ -1,0 +1,124 @@
+/**
+ * `metrics show`: the eval metrics of a lock, one row per series and generation with the mean over seeds and its
+ * 95% t-interval (experiment/seeds.ts), or one row per node with --per-seed. Text and Markdown show the headline
+ * metrics unless asked for others, so that the default fits 100 columns; JSON and CSV carry every metric.
+ */
+import { evalPoints, metricNames, NO_VALUE, withoutEval, type EvalPoint, type Lock } from './lock-file.ts';
+import { INTERVAL_NAME, groupStat, seedGroups, type SeedStat, type SeriesPlace } from './seeds.ts';
+import { formatCsv, formatMarkdown, formatTable, formatValue, placeColumns } from './text-table.ts';
+
+/** What a reader of the paper looks at first: correctness, diversity, collapse, memorisation. */
+export const HEADLINE_METRICS = ['samples.semantic', 'samples.syntactic', 'samples.diversity', 'samples.unique', 'samples.copied'] as const;
+
+export type ShowFormat = 'text' | 'md' | 'csv' | 'json';
+
+export interface ShowOptions {
+  format: ShowFormat;
+  /** Metric names (or their part after `samples.`); default: the headline metrics, every metric for JSON and CSV. */
+  metrics?: readonly string[];
+  all?: boolean;
+  /** One row per eval node instead of per series and generation. */
+  perSeed?: boolean;
+  /** Names the lock in messages. */
+  label: string;
+}
+
+export interface ShowRow extends SeriesPlace {
+  seed?: number;
+  /** The seeds behind the row, in order. */
+  seeds: number[];
+  /** null: no seed recorded this metric. */
+  metrics: Record<string, SeedStat | null>;
+}
+
+/** Resolves `--metric` names (`semantic` is `samples.semantic`); an unknown name is an error listing the known. */
+export function chooseMetrics(points: readonly EvalPoint[], options: Pick<ShowOptions, 'format' | 'metrics' | 'all'>): string[] {
+  const known = metricNames(points);
+  if (options.metrics?.length) {
+    return options.metrics.map((name) => {
+      const found = [name, `samples.${name}`].find((n) => known.includes(n));
+      if (!found) throw new Error(`--metric ${name}: no such eval metric in the lock; known: ${known.join(', ')}`);
+      return found;
+    });
+  }
+  if (options.all || options.format === 'json' || options.format === 'csv') return known;
+  return [...HEADLINE_METRICS];
+}
+
+export function showRows(points: readonly EvalPoint[], metrics: readonly string[], perSeed = false): ShowRow[] {
+  const groups = seedGroups(points);
+  const split = perSeed ? groups.flatMap((g) => g.points.map((p) => ({ ...g, seeds: p.place.seed === undefined ? [] : [p.place.seed], points: [p] }))) : groups;
+  return split.map((group) => ({
+    ...group.place,
+    ...(perSeed && { seed: group.points[0]!.place.seed }),
+    seeds: group.seeds,
+    metrics: Object.fromEntries(metrics.map((m) => [m, groupStat(group, m) ?? null])),
+  }));
+}
+
+/** A text cell: the value for one seed; mean±half-width of the interval, a little shorter, for several. */
+function cell(stat: SeedStat | null): string {
+  if (!stat) return NO_VALUE;
+  if (!stat.ci95) return formatValue(stat.mean);
+  const digits = Math.abs(stat.mean) >= 10 ? 1 : 3;
+  return `${stat.mean.toFixed(digits)}±${((stat.ci95.high - stat.ci95.low) / 2).toFixed(digits)}`;
+}
+
+const shortName = (metric: string) => metric.replace(/^samples\./, '');
+
+function humanTable(rows: readonly ShowRow[], metrics: readonly string[], perSeed: boolean) {
+  const { header, cells } = placeColumns(rows, perSeed);
+  return {
+    header: [...header, ...(perSeed ? [] : ['seeds']), ...metrics.map(shortName)],
+    rows: rows.map((r) => [...cells(r), ...(perSeed ? [] : [String(r.seeds.length)]), ...metrics.map((m) => cell(r.metrics[m]!))]),
+  };
+}
+
+function csvTable(rows: readonly ShowRow[], metrics: readonly string[], perSeed: boolean): string {
+  const { header, cells } = placeColumns(rows, perSeed);
+  const names = header.map((h) => ({ λ: 'lambda', gen: 'generation' })[h] ?? h);
+  const num = (x: number | undefined) => (x === undefined ? '' : String(x));
+  return formatCsv(
+    [...names, ...(perSeed ? [] : ['seeds']), ...metrics.flatMap((m) => (perSeed ? [m] : [m, `${m}.ci95_low`, `${m}.ci95_high`]))],
+    rows.map((r) => [
+      ...cells(r),
+      ...(perSeed ? [] : [String(r.seeds.length)]),
+      ...metrics.flatMap((m) => {
+        const stat = r.metrics[m];
+        return perSeed ? [num(stat?.mean)] : [num(stat?.mean), num(stat?.ci95?.low), num(stat?.ci95?.high)];
+      }),
+    ]),
+  );
+}
+
+function missingNote(points: readonly EvalPoint[], metrics: readonly string[]): string {
+  const recorded = new Set(metricNames(points));
+  const missing = metrics.filter((m) => !recorded.has(m));
+  return missing.length ? `${NO_VALUE}: ${missing.join(', ')} not recorded in this lock (made by an older version? rerun repro)` : '';
+}
+
+export function showMetrics(lock: Lock, options: ShowOptions): string {
+  const points = evalPoints(lock);
+  if (points.length === 0) {
+    if (options.format === 'json') return JSON.stringify({ rows: [], missing: withoutEval(lock, options.label) }, null, 2);
+    return withoutEval(lock, options.label);
+  }
+  const metrics = chooseMetrics(points, options);
+  const perSeed = options.perSeed ?? false;
+  const rows = showRows(points, metrics, perSeed);
+  const note = missingNote(points, metrics);
+  switch (options.format) {
+    case 'json':
+      return JSON.stringify({ interval: INTERVAL_NAME, metrics, rows, ...(note && { missing: note }) }, null, 2);
+    case 'csv':
+      return csvTable(rows, metrics, perSeed);
+    case 'md':
+    case 'text': {
+      const { header, rows: cells } = humanTable(rows, metrics, perSeed);
+      const table = options.format === 'md' ? formatMarkdown(header, cells) : formatTable(header, cells);
+      const several = rows.some((r) => r.seeds.length > 1) && !perSeed;
+      const legend = several ? `with several seeds: mean±half-width of the ${INTERVAL_NAME} over seeds` : '';
+      return [table, ...[legend, note].filter(Boolean).map((line) => (options.format === 'md' ? `\n${line}` : line))].join('\n');
+    }
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * Tables for people and for other programs: aligned plain text, Markdown and CSV from the same header and cells,
+ * and the columns that place a row in the experiment.
+ */
+import { extraKeys, type Cell, type Place } from './lock-file.ts';
+
+/** A metric value: integers as they are, other numbers with 4 decimals, anything else as text. */
+export function formatValue(value: Cell | undefined): string {
+  if (value === undefined || value === null) return '';
+  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : value.toFixed(4);
+  return String(value);
+}
+
+const NUMERIC = /^[+-]?(\d|\.\d)/;
+
+export type Rows = readonly (readonly string[])[];
+
+/** Aligned columns: a column holding any number is right-aligned, others left-aligned. */
+export function formatTable(header: readonly string[], rows: Rows): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const right = header.map((_, i) => rows.some((r) => NUMERIC.test(r[i]!)));
+  const line = (cells: readonly string[]) =>
+    cells.map((c, i) => (right[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+/** A GitHub-flavoured Markdown table; numeric columns right-aligned. */
+export function formatMarkdown(header: readonly string[], rows: Rows): string {
+  const escape = (cell: string) => cell.replace(/\|/g, '\\|');
+  const right = header.map((_, i) => rows.some((r) => NUMERIC.test(r[i]!)));
+  const line = (cells: readonly string[]) => `| ${cells.map(escape).join(' | ')} |`;
+  return [line(header), `|${right.map((r) => (r ? '---:' : '---')).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+/** RFC 4180 CSV: a field with a comma, quote or line break is quoted, quotes doubled. */
+export function formatCsv(header: readonly string[], rows: Rows): string {
+  const field = (cell: string) => (/[",\r\n]/.test(cell) ? `"${cell.replace(/"/g, '""')}"` : cell);
+  return [header, ...rows].map((cells) => cells.map(field).join(',')).join('\n');
+}
+
+/** The columns that place a row: cycle, λ, the other swept keys, seed (unless `seed` is false) and generation. */
+export function placeColumns(places: readonly Place[], seed = true): { header: string[]; cells: (p: Place) => string[] } {
+  const keys = extraKeys(places);
+  return {
+    header: ['cycle', 'λ', ...keys, ...(seed ? ['seed'] : []), 'gen'],
+    cells: (p) =>
+      [p.cycle, p.lambda, ...keys.map((k) => p.extra[k]), ...(seed ? [p.seed] : []), p.generation].map((v) => (v === undefined ? '' : String(v))),
+  };
+}
