@@ -4,9 +4,9 @@
  * with squeue; a job reports through a file in the store that run-task rewrites atomically (progress, then its
  * result), so nothing depends on Slurm's exit-code bookkeeping or on accounting being enabled.
  *
- *   slurm/tasks/<key>.json     the task a job runs
- *   slurm/jobs/<key>.json      the job now running a key ({ id, report }): a later repro adopts it
- *   slurm/reports/<id>.json    a job attempt's latest report
+ *   slurm/tasks/<key>-<n>.json  the task one submission runs (one file each: two coordinators may submit a key)
+ *   slurm/jobs/<key>.json       the job now running a key ({ id, report, task }): a later repro adopts it
+ *   slurm/reports/<key>-<n>.json  a job attempt's latest report
  *   slurm/out/<jobid>.out      the job's stdout and stderr
  *
  * A job Slurm ends before it reports a result (time limit, preemption, node failure, scancel) is resubmitted up
@@ -42,6 +42,7 @@ interface Job {
   stage: string;
   report: (event: TransportEvent) => void;
   id: string;
+  taskFile: string;
   reportFile: string;
   attempt: number;
   state?: string;
@@ -81,27 +82,29 @@ export class SlurmTransport implements Transport {
   start(task: Task, stage: Stage<any>, report: (event: TransportEvent) => void): void {
     if (this.isLocal(stage.name)) return this.options.local.start(task, stage, report);
     const adopted = this.adopt(task, stage.name, report);
-    if (!adopted) this.submit({ task, stage: stage.name, report, id: '', reportFile: '', attempt: 1 });
+    if (!adopted) this.submit({ task, stage: stage.name, report, id: '', taskFile: '', reportFile: '', attempt: 1 });
     this.timer ??= setInterval(() => this.poll(), this.options.pollMs ?? 500);
   }
 
   /** A job an earlier coordinator submitted for this key that is still queued or running: watch it, do not resubmit. */
   private adopt(task: Task, stage: string, report: (event: TransportEvent) => void): boolean {
-    const submitted = readJson<{ id: string; report: string }>(join(this.dir, 'jobs', `${task.key}.json`));
+    const submitted = readJson<{ id: string; report: string; task: string }>(join(this.dir, 'jobs', `${task.key}.json`));
     if (!submitted) return false;
-    const { id, report: reportFile } = submitted;
+    const { id, report: reportFile, task: taskFile } = submitted;
     const state = jobStates([id]).get(id)?.state;
     if (!state || !ACTIVE.has(state)) return false;
-    this.jobs.add({ task, stage, report, id, reportFile, attempt: 1 });
+    this.jobs.add({ task, stage, report, id, taskFile, reportFile, attempt: 1 });
     return true;
   }
 
   private submit(job: Job): void {
     const { task } = job;
-    const taskFile = join(this.dir, 'tasks', `${task.key}.json`);
-    writeAtomic(taskFile, Buffer.from(JSON.stringify(task)));
-    job.reportFile = join(this.dir, 'reports', `${task.key}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}.json`);
-    const command = this.options.command(taskFile, job.reportFile).map(shellQuote).join(' ');
+    // Files of this submission alone: a finished job of another coordinator must not remove what this one reads.
+    const submission = `${task.key}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}.json`;
+    job.taskFile = join(this.dir, 'tasks', submission);
+    job.reportFile = join(this.dir, 'reports', submission);
+    writeAtomic(job.taskFile, Buffer.from(JSON.stringify(task)));
+    const command = this.options.command(job.taskFile, job.reportFile).map(shellQuote).join(' ');
     const args = [
       '--parsable', `--job-name=pipeline-${job.stage}`, `--output=${join(this.dir, 'out', '%j.out')}`, '--chdir', process.cwd(),
       ...sbatchOptions(this.options.config, job.stage), '--wrap', `exec ${command}`,
@@ -116,7 +119,7 @@ export class SlurmTransport implements Transport {
       return;
     }
     job.state = undefined;
-    writeAtomic(join(this.dir, 'jobs', `${task.key}.json`), Buffer.from(JSON.stringify({ id: job.id, report: job.reportFile })));
+    writeAtomic(join(this.dir, 'jobs', `${task.key}.json`), Buffer.from(JSON.stringify({ id: job.id, report: job.reportFile, task: job.taskFile })));
     this.jobs.add(job);
     job.report({ type: 'queued', note: `submitted as slurm job ${job.id}${job.attempt > 1 ? ` (attempt ${job.attempt} of ${this.options.retries + 1})` : ''}` });
   }
@@ -168,7 +171,10 @@ export class SlurmTransport implements Transport {
   }
 
   private done(job: Job, result: TaskResult | { type: 'crashed'; message: string }): void {
-    const files = [join(this.dir, 'jobs', `${job.task.key}.json`), join(this.dir, 'tasks', `${job.task.key}.json`), job.reportFile];
+    const files = [job.taskFile, job.reportFile];
+    // The key's job record, unless another coordinator's submission has replaced it since.
+    const jobRecord = join(this.dir, 'jobs', `${job.task.key}.json`);
+    if (readJson<{ id: string }>(jobRecord)?.id === job.id) files.push(jobRecord);
     // A job that committed leaves its log in the store; the output of any other is kept to read.
     if (result.type === 'done') files.push(join(this.dir, 'out', `${job.id}.out`));
     for (const file of files) rmSync(file, { force: true });

@@ -25,7 +25,7 @@ const COMMANDS: [string[], string, string[], RegExp][] = [
   [['status'], '--json', ['status', '-p', 'missing.yaml'], /missing\.yaml/],
   [['dag'], '--mermaid', ['dag', '-p', 'missing.yaml'], /missing\.yaml/],
   [['gc'], '--force', ['gc', '--forse'], /Unknown argument: forse/],
-  [['show'], '--rows', ['show', 'ffff'], /ffff/],
+  [['show'], '--rows', ['show', 'ffff'], /no store at .*: give --store DIR or set PIPELINE_STORE/],
   [['metrics', 'show'], '--csv', ['metrics', 'show', '--lock', 'none.lock'], /no pipeline\.lock at .*none\.lock: run `npx tsx pipeline\.ts repro` first/],
   [['metrics', 'diff'], '--metric', ['metrics', 'diff', 'a.lock', 'b.lock'], /no pipeline\.lock at .*a\.lock/],
   [['params', 'diff'], '--all', ['params', 'diff', 'a.yaml', 'b.yaml'], /no params\.yaml at .*a\.yaml/],
