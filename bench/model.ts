@@ -1,19 +1,31 @@
 /**
- * Model benchmark: training tokens/s for three GPT shapes and sampling expressions/s, on the backend that loads
- * (`--backend` forces one), next to the PyTorch CPU figures measured on the same kind of machine
- * (docs/tfjs-on-cpu.md). Run: npx tsx bench/model.ts [--backend wasm|webgpu|…] [--quick]
- * On a CPU backend every shape is trained by both loops (train-loop.ts), host and device-resident, side by side.
+ * Model benchmark: training tokens/s for three GPT shapes on the backend that loads (`--backend` forces one), each
+ * measured right after the PyTorch reference of the same GPT (bench/torch_gpt.py, one thread) when
+ * `/usr/bin/python3 -c 'import torch'` works, and sampling expressions/s.
+ * Run: npx tsx bench/model.ts [--backend wasm] [--quick] [--rounds N] [--case 'L2 H4'] [--profile]
+ * --rounds repeats every training measurement (the pair side by side each time); --profile prints where a step's
+ * time goes (bench/kernel-profile.ts) instead of sampling. On a CPU backend every shape is trained by both loops
+ * (train-loop.ts), host and device-resident, side by side.
  */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { Rng } from '../common/rng.ts';
 import { GPU_BACKENDS, selectBackend, wasmHeapBytes, type BackendName } from '../model/backend.ts';
 import { DEFAULT_TRAIN, countParameters, type GPTConfig, type TrainConfig } from '../model/config.ts';
 import { sampleGPT } from '../model/sample.ts';
 import { loopFor, trainGPT } from '../model/train.ts';
 import type { LoopKind } from '../model/train-loop.ts';
+import { profileKernels, type KernelProfile } from './kernel-profile.ts';
 
 const argv = process.argv.slice(2);
-const backendArg = argv.includes('--backend') ? (argv[argv.indexOf('--backend') + 1] as BackendName) : 'auto';
+const option = (name: string): string | undefined => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
+const backendArg = (option('--backend') ?? 'auto') as BackendName | 'auto';
 const quick = argv.includes('--quick');
+const profile = argv.includes('--profile');
+const rounds = Number(option('--rounds') ?? 1);
+if (!(Number.isInteger(rounds) && rounds >= 1)) throw new Error(`--rounds: expected a positive integer, got ${option('--rounds')}`);
+const PYTHON = '/usr/bin/python3';
+const TORCH_SCRIPT = fileURLToPath(new URL('torch_gpt.py', import.meta.url));
 
 interface Case {
   label: string;
@@ -21,14 +33,16 @@ interface Case {
   batchSize: number;
   microBatch: number;
   steps: number;
-  pytorch: number;
 }
 
-const CASES: Case[] = [
-  { label: 'L2 H2 C64', model: gpt(2, 2, 64), batchSize: 32, microBatch: 32, steps: quick ? 6 : 40, pytorch: 48_000 },
-  { label: 'L2 H4 C128', model: gpt(2, 4, 128), batchSize: 32, microBatch: 32, steps: quick ? 5 : 15, pytorch: 15_600 },
-  { label: 'L6 H6 C384 (paper)', model: gpt(6, 6, 384), batchSize: 8, microBatch: 8, steps: quick ? 3 : 5, pytorch: 1_040 },
+const ALL_CASES: Case[] = [
+  { label: 'L2 H2 C64', model: gpt(2, 2, 64), batchSize: 32, microBatch: 32, steps: quick ? 6 : 40 },
+  { label: 'L2 H4 C128', model: gpt(2, 4, 128), batchSize: 32, microBatch: 32, steps: quick ? 5 : 15 },
+  { label: 'L6 H6 C384 (paper)', model: gpt(6, 6, 384), batchSize: 8, microBatch: 8, steps: quick ? 3 : 5 },
 ];
+const caseFilter = option('--case');
+const CASES = ALL_CASES.filter((c) => !caseFilter || c.label.includes(caseFilter));
+if (CASES.length === 0) throw new Error(`--case '${caseFilter}' matches none of: ${ALL_CASES.map((c) => c.label).join(', ')}`);
 
 function gpt(nLayer: number, nHead: number, nEmbd: number): GPTConfig {
   return { vocabSize: 8, blockSize: 128, nLayer, nHead, nEmbd, dropout: 0 };
@@ -49,45 +63,113 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 const mb = (bytes: number | undefined): string => (bytes === undefined ? '-' : `${Math.round(bytes / 2 ** 20)} MB`);
 const peakRss = (): number => process.resourceUsage().maxRSS * 1024;
 
-const { name, report } = await selectBackend(backendArg);
-console.log(`backend: ${name}${report.wasm ? ` (SIMD ${report.wasm.simd ? 'on' : 'off'}, threads ${report.wasm.threads})` : ''}`);
-const expressions = corpus(2000);
-const rows: string[][] = [['task', 'params', 'batch', 'loop', 'ms/step', 'tok/s', 'PyTorch 1-thread', 'ratio', 'peak RSS', 'wasm heap']];
-// A GPU backend queues a step's work and returns: there the steps after the first are timed together, up to the
-// last one, whose loss read-back waits for the queue. CPU backends compute as they go and are timed step by step.
-const queued = GPU_BACKENDS.has(name);
-const loops: LoopKind[] = queued ? ['device'] : ['host', 'device'];
-let sampleWeights: Awaited<ReturnType<typeof trainGPT>>['weights'] | undefined;
+interface TorchResult {
+  tokens_per_s: number;
+  blas: string;
+  torch: string;
+}
 
-for (const c of CASES) {
-  for (const loop of loops) {
-    const train: TrainConfig = {
-      ...DEFAULT_TRAIN, steps: c.steps, batchSize: c.batchSize, microBatch: c.microBatch, warmupSteps: 2,
-      evalEvery: 0, evalBatches: 1, checkpointEvery: 0,
-    };
-    const ends: number[] = [];
-    const result = await trainGPT({ model: c.model, train, expressions, seed: 1, loop, progress: () => ends.push(performance.now()) });
-    if (c === CASES[0] && loop === loopFor(name)) sampleWeights = result.weights;
-    // The first step warms up (kernel setup, heap growth); the last one also runs the final evaluation.
-    const times = ends.slice(1).map((end, i) => end - ends[i]);
-    const ms = queued ? (ends[ends.length - 1] - ends[0]) / (ends.length - 1) : median(times.slice(0, -1));
-    const tokPerS = (c.batchSize * c.model.blockSize) / (ms / 1000);
-    rows.push([
-      `train ${c.label}, block 128`, `${(countParameters(c.model) / 1e6).toFixed(2)}M`, c.microBatch < c.batchSize ? `${c.batchSize} (${c.microBatch}x)` : `${c.batchSize}`,
-      loop, ms.toFixed(0), tokPerS.toFixed(0), `${c.pytorch}`, (tokPerS / c.pytorch).toFixed(2), mb(peakRss()), mb(wasmHeapBytes()),
-    ]);
+const torchCheck = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
+const torchSkipped = torchCheck.status === 0 ? undefined : (torchCheck.error?.message ?? torchCheck.stderr.trim().split('\n').at(-1));
+
+/** The PyTorch reference of one case, in a child process (one thread; its first step is excluded). */
+function torchReference(c: Case): TorchResult {
+  const { nLayer, nHead, nEmbd, blockSize, vocabSize } = c.model;
+  const args = [TORCH_SCRIPT, '--layers', nLayer, '--heads', nHead, '--width', nEmbd, '--block', blockSize, '--vocab', vocabSize, '--batch', c.batchSize, '--steps', c.steps];
+  const run = spawnSync(PYTHON, args.map(String), { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } });
+  if (run.status !== 0) throw new Error(`${TORCH_SCRIPT} failed (exit ${run.status ?? run.signal}): ${run.stderr.trim()}`);
+  return JSON.parse(run.stdout.trim().split('\n').at(-1)!) as TorchResult;
+}
+
+const expressions = corpus(2000);
+
+/**
+ * Median ms of the timed steps of one training run; with a profile, the kernels of those steps too. A GPU backend
+ * (`queued`) queues a step's work and returns: there the steps after the first are timed together, up to the last
+ * one, whose loss read-back waits for the queue. CPU backends compute as they go and are timed step by step.
+ */
+async function trainCase(c: Case, loop: LoopKind, queued: boolean, kernels?: KernelProfile): Promise<{ ms: number; weights: Awaited<ReturnType<typeof trainGPT>>['weights'] }> {
+  const train: TrainConfig = {
+    ...DEFAULT_TRAIN, steps: c.steps, batchSize: c.batchSize, microBatch: c.microBatch, warmupSteps: 2,
+    evalEvery: 0, evalBatches: 1, checkpointEvery: 0,
+  };
+  const times: number[] = [];
+  let last = performance.now();
+  let profiled: ReturnType<KernelProfile['rows']> = [];
+  const result = await trainGPT({
+    model: c.model, train, expressions, seed: 1, loop,
+    progress: ({ step, total }) => {
+      const now = performance.now();
+      times.push(now - last);
+      last = now;
+      if (step === 1) kernels?.reset();
+      if (step === total - 1 && kernels) profiled = kernels.rows();
+    },
+  });
+  // The first step warms up (kernel setup, heap growth); the last one also runs the final evaluation.
+  const timed = times.slice(1, -1);
+  if (kernels) printProfile(c, profiled, timed);
+  const ms = queued ? times.slice(1).reduce((a, b) => a + b, 0) / (times.length - 1) : median(timed);
+  return { ms, weights: result.weights };
+}
+
+function printProfile(c: Case, rows: ReturnType<KernelProfile['rows']>, timed: number[]): void {
+  const steps = timed.length;
+  const stepMs = timed.reduce((a, b) => a + b, 0) / steps;
+  const parts = new Map<string, number>();
+  for (const r of rows) parts.set(r.part, (parts.get(r.part) ?? 0) + r.ms / steps);
+  const inKernels = [...parts.values()].reduce((a, b) => a + b, 0);
+  const share = (ms: number): string => `${((100 * ms) / stepMs).toFixed(1)}%`;
+  console.log(`\nprofile ${c.label}: ${stepMs.toFixed(1)} ms per step (mean of ${steps}), ${inKernels.toFixed(1)} ms in kernels`);
+  console.log(`  outside kernels (tfjs bookkeeping, uploads, read-backs, clipping, JS AdamW): ${(stepMs - inKernels).toFixed(1)} ms ${share(stepMs - inKernels)}`);
+  for (const [part, ms] of [...parts].sort((a, b) => b[1] - a[1])) console.log(`  ${part.padEnd(28)} ${ms.toFixed(1).padStart(7)} ms ${share(ms).padStart(6)}`);
+  console.log('  top kernels:');
+  for (const r of rows.slice(0, 20)) {
+    console.log(`    ${`${r.part} / ${r.kernel}`.padEnd(40)} ${(r.ms / steps).toFixed(2).padStart(7)} ms ${share(r.ms / steps).padStart(6)}  ${Math.round(r.calls / steps)} calls`);
   }
 }
 
-const n = quick ? 1000 : 10_000;
-const start = performance.now();
-const samples = await sampleGPT({ weights: sampleWeights!, n, temperature: 0.8, seed: 1 });
-const seconds = (performance.now() - start) / 1000;
-const meanLength = samples.reduce((s, x) => s + (x ? x.split(' ').length : 0), 0) / samples.length;
-rows.push([
-  `sample ${n} (L2 H2 C64, T=0.8, mean ${meanLength.toFixed(1)} tokens)`, '', '', '', '', '', '', '', mb(peakRss()), mb(wasmHeapBytes()),
-]);
-rows.push([`  ${seconds.toFixed(2)} s = ${(n / seconds).toFixed(0)} expressions/s`, '', '', '', '', '', '', '', '', '']);
+const { name, report } = await selectBackend(backendArg);
+console.log(`backend: ${name}${report.wasm ? ` (SIMD ${report.wasm.simd ? 'on' : 'off'}, threads ${report.wasm.threads})` : ''}`);
+const kernels = profile ? profileKernels() : undefined;
+if (torchSkipped) console.log(`PyTorch reference skipped: ${PYTHON} -c 'import torch' failed (${torchSkipped})`);
+const rows: string[][] = [['task', 'params', 'batch', 'loop', 'ms/step', 'tok/s', 'PyTorch 1-thread', 'ratio', 'peak RSS', 'wasm heap']];
+const queued = GPU_BACKENDS.has(name);
+const loops: LoopKind[] = queued ? ['device'] : ['host', 'device'];
+let sampleWeights: Awaited<ReturnType<typeof trainGPT>>['weights'] | undefined;
+let blasPrinted = false;
+
+for (let round = 0; round < rounds; round++) {
+  for (const c of CASES) {
+    const torch = torchSkipped || profile ? undefined : torchReference(c);
+    if (torch && !blasPrinted) {
+      console.log(`PyTorch ${torch.torch}, BLAS loaded: ${torch.blas}`);
+      blasPrinted = true;
+    }
+    for (const loop of loops) {
+      const { ms, weights } = await trainCase(c, loop, queued, kernels);
+      if (c.label === 'L2 H2 C64' && loop === loopFor(name)) sampleWeights = weights;
+      const tokPerS = (c.batchSize * c.model.blockSize) / (ms / 1000);
+      rows.push([
+        `train ${c.label}, block 128`, `${(countParameters(c.model) / 1e6).toFixed(2)}M`, c.microBatch < c.batchSize ? `${c.batchSize} (${c.microBatch}x)` : `${c.batchSize}`,
+        loop, ms.toFixed(0), tokPerS.toFixed(0), torch ? torch.tokens_per_s.toFixed(0) : 'skipped', torch ? (tokPerS / torch.tokens_per_s).toFixed(2) : '-',
+        mb(peakRss()), mb(wasmHeapBytes()),
+      ]);
+    }
+  }
+}
+
+if (sampleWeights && !profile) {
+  const n = quick ? 1000 : 10_000;
+  const start = performance.now();
+  const samples = await sampleGPT({ weights: sampleWeights, n, temperature: 0.8, seed: 1 });
+  const seconds = (performance.now() - start) / 1000;
+  const meanLength = samples.reduce((s, x) => s + (x ? x.split(' ').length : 0), 0) / samples.length;
+  rows.push([
+    `sample ${n} (L2 H2 C64, T=0.8, mean ${meanLength.toFixed(1)} tokens)`, '', '', '', '', '', '', '', mb(peakRss()), mb(wasmHeapBytes()),
+  ]);
+  rows.push([`  ${seconds.toFixed(2)} s = ${(n / seconds).toFixed(0)} expressions/s`, '', '', '', '', '', '', '', '', '']);
+}
 
 const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
 for (const r of rows) console.log(r.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd());
