@@ -16,7 +16,9 @@ import { makeTable } from 'apache-arrow';
 import { loadExperimentGraph } from '../cli/experiment.ts';
 import { buildPlan } from '../engine/graph.ts';
 import { cacheKey, manifestFor } from '../engine/keys.ts';
-import { HOST, Store, type RunRecord } from '../engine/store.ts';
+import { Store } from '../engine/store.ts';
+import { HOST } from '../engine/files.ts';
+import type { RunRecord } from '../engine/record.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const SEEDS_FOR_5000 = 60;

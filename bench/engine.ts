@@ -18,7 +18,9 @@ import { hashBytes } from '../engine/hash.ts';
 import { cacheKey, manifestFor } from '../engine/keys.ts';
 import { LocalExecutor } from '../engine/local.ts';
 import { repro } from '../engine/repro.ts';
-import { HOST, Store, type RunRecord } from '../engine/store.ts';
+import { Store } from '../engine/store.ts';
+import { HOST } from '../engine/files.ts';
+import type { RunRecord } from '../engine/record.ts';
 import type { StageContext } from '../engine/stage.ts';
 import { toyLoader } from '../test/fixtures/engine/toy-graph.ts';
 

@@ -7,7 +7,8 @@
 import { descendants, type Plan, type PlanNode } from './graph.ts';
 import { cacheKey, manifestFor } from './keys.ts';
 import { inspectLock, type LockOwner } from './lock.ts';
-import type { Manifest, RunRecord, Store } from './store.ts';
+import type { Store } from './store.ts';
+import type { Manifest, RunRecord } from './record.ts';
 import type { Task, TaskResult } from './task.ts';
 
 export type Outcome =

@@ -5,7 +5,7 @@
  */
 import { hashJson } from './hash.ts';
 import type { PlanNode } from './graph.ts';
-import type { Manifest, RunRecord } from './store.ts';
+import type { Manifest, RunRecord } from './record.ts';
 
 /** Undefined while some upstream output is unknown. */
 export function manifestFor(node: PlanNode, upstream: (sid: string) => RunRecord | undefined): Manifest | undefined {

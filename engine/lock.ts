@@ -7,7 +7,7 @@
  */
 import { linkSync, mkdirSync, readFileSync, rmdirSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { HOST, processAlive, writeDurableTemp } from './store.ts';
+import { HOST, processAlive, writeDurableTemp } from './files.ts';
 
 export interface LockOwner {
   pid: number;

@@ -8,7 +8,8 @@ import { globMatcher, type Plan, type PlanNode } from './graph.ts';
 import { sortedKeys } from './hash.ts';
 import { Display } from './progress.ts';
 import { assess, type NodeState } from './status.ts';
-import { writeAtomic, type Store } from './store.ts';
+import { type Store } from './store.ts';
+import { writeAtomic } from './files.ts';
 
 export interface ReproOptions {
   /** Local or Slurm; it holds --force, --verify and the Ctrl-C signal. */

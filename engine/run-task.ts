@@ -5,7 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import type { NodeSpec } from './graph.ts';
-import { writeAtomic, type Store } from './store.ts';
+import { type Store } from './store.ts';
+import { writeAtomic } from './files.ts';
 import { EXIT_STATUS, runTask, type Task, type TaskResult } from './task.ts';
 
 /** What run-task writes to its --report file: the last progress, then the result. */

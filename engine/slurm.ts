@@ -20,7 +20,8 @@ import type { LocalPool } from './local.ts';
 import type { JobReport } from './run-task.ts';
 import { sbatchOptions, type SlurmConfig } from './slurm-config.ts';
 import type { Stage } from './stage.ts';
-import { writeAtomic, type Store } from './store.ts';
+import { type Store } from './store.ts';
+import { writeAtomic } from './files.ts';
 import type { Task, TaskResult } from './task.ts';
 
 export interface SlurmOptions {

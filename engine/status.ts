@@ -5,7 +5,8 @@
 import type { Plan, PlanNode } from './graph.ts';
 import { cacheKey, manifestFor } from './keys.ts';
 import { inspectLock } from './lock.ts';
-import type { Manifest, RunRecord, Store } from './store.ts';
+import type { Store } from './store.ts';
+import type { Manifest, RunRecord } from './record.ts';
 import type { Json } from './stage.ts';
 
 export interface NodeState {

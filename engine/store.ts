@@ -23,8 +23,6 @@ import { hashBytes } from './hash.ts';
 import { checkRun, describeInfo, objectInfo, RECORD_VERSION, recordChecksum, type ObjectInfo, type RunDraft, type RunRecord } from './record.ts';
 
 // Moved to files.ts and record.ts; still exported here for the modules that import them from the store.
-export { HOST, processAlive, writeAtomic, writeDurableTemp } from './files.ts';
-export type { Manifest, RunRecord } from './record.ts';
 
 export class CorruptObjectError extends Error {
   constructor(readonly hashes: string[]) {

@@ -8,7 +8,9 @@ import type { Table } from 'apache-arrow';
 import { errorLine, isIOError } from '../common/io-error.ts';
 import { codeFingerprint } from './fingerprint.ts';
 import { Lock, type LockOwner } from './lock.ts';
-import { CorruptObjectError, HOST, type Manifest, type RunRecord, type Store } from './store.ts';
+import { CorruptObjectError, type Store } from './store.ts';
+import { HOST } from './files.ts';
+import type { Manifest, RunRecord } from './record.ts';
 import { stageLocation, type Json, type Stage, type StageContext } from './stage.ts';
 
 /** The manifest carries the node's params, input hashes and seed. */

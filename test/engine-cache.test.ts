@@ -5,7 +5,7 @@
 import test from 'ava';
 import { appendFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { HOST } from '../engine/store.ts';
+import { HOST } from '../engine/files.ts';
 import { Workspace } from './fixtures/engine/harness.ts';
 
 test('a params change reruns only the nodes whose slice includes it', async (t) => {

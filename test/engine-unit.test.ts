@@ -16,7 +16,9 @@ import { localClosure } from '../engine/fingerprint.ts';
 import { inspectLock, Lock } from '../engine/lock.ts';
 import { diffManifests } from '../engine/status.ts';
 import { recordChecksum } from '../engine/record.ts';
-import { CorruptObjectError, HOST, Store, type RunRecord } from '../engine/store.ts';
+import { CorruptObjectError, Store } from '../engine/store.ts';
+import { HOST } from '../engine/files.ts';
+import type { RunRecord } from '../engine/record.ts';
 import { toyLoader } from './fixtures/engine/toy-graph.ts';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'engine-unit-'));
