@@ -130,5 +130,7 @@ test('seed means: a shift beyond the seeds spread is outside it, a small one wit
   t.regex(text, /1 of 2 change\(s\) outside the seed spread$/);
   const single = makeLock({ cycles: ['balanced'], generations: 2 });
   t.deepEqual(diffSeedMeans(single, single), []);
-  t.deepEqual(diffSeedMeans(single, single, { all: true }).map((r) => r.spread).filter((s) => s !== 'one seed'), []);
+  const singleRows = diffSeedMeans(single, single, { all: true });
+  t.true(singleRows.length > 0);
+  t.true(singleRows.every((r) => r.spread === 'one seed'));
 });

@@ -13,8 +13,9 @@ import { finished, waitFor, Workspace, type Result } from './fixtures/engine/har
 import { MICRO } from './fixtures/micro.ts';
 
 const HAS_SLURM = spawnSync('sbatch', ['--version']).status === 0;
-const test = (HAS_SLURM || process.env.CI ? anyTest.serial : anyTest.skip) as TestFn;
-if (!HAS_SLURM && !process.env.CI) console.log('engine-slurm: skipped, sbatch not found (start a cluster with .ci/start-slurm.sh; under CI=true these tests run)');
+const CI = process.env.CI === 'true';
+const test = (HAS_SLURM || CI ? anyTest.serial : anyTest.skip) as TestFn;
+if (!HAS_SLURM && !CI) console.log('engine-slurm: skipped, sbatch not found (start a cluster with .ci/start-slurm.sh; under CI=true these tests run)');
 
 // Cheap toy stages run in the coordinator, as the real experiment's cheap stages do; slow and fail become jobs.
 const CHEAP = ['--slurm-local', 'source,scale,shift,combine'];

@@ -28,6 +28,8 @@ test.serial('50 steps of the device loop end within float32 rounding of the host
   const diff = maxWeightDifference(host.weights, device.weights);
   t.log(`max |Δw| after 50 steps: ${diff}`);
   t.true(diff < 1e-4, `max |Δw| ${diff}`);
+  // And the device loop really ran: its float32 rounding differs from the host loop's (were `loop` ignored, 0).
+  t.true(diff > 0, 'the two runs are bit-identical: the device loop did not run');
   // The tolerance tells trainings apart: another seed ends far outside it.
   const other = await trainGPT({ model: TINY, train: TRAIN, expressions: DATA, seed: 5, loop: 'device' });
   t.true(maxWeightDifference(host.weights, other.weights) > 100 * 1e-4);
