@@ -10,11 +10,12 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Rng } from '../common/rng.ts';
-import { GPU_BACKENDS, selectBackend, wasmHeapBytes, type BackendName } from '../model/backend.ts';
+import { selectBackend, wasmHeapBytes, type BackendName } from '../model/backend.ts';
 import { DEFAULT_TRAIN, countParameters, type GPTConfig, type TrainConfig } from '../model/config.ts';
 import { sampleGPT } from '../model/sample.ts';
 import { loopFor, trainGPT } from '../model/train.ts';
 import type { LoopKind } from '../model/train-loop.ts';
+import { formatTable } from '../experiment/text-table.ts';
 import { profileKernels, type KernelProfile } from './kernel-profile.ts';
 
 const argv = process.argv.slice(2);
@@ -134,7 +135,7 @@ console.log(`backend: ${name}${report.wasm ? ` (SIMD ${report.wasm.simd ? 'on' :
 const kernels = profile ? profileKernels() : undefined;
 if (torchSkipped) console.log(`PyTorch reference skipped: ${PYTHON} -c 'import torch' failed (${torchSkipped})`);
 const rows: string[][] = [['task', 'params', 'batch', 'loop', 'ms/step', 'tok/s', 'PyTorch 1-thread', 'ratio', 'peak RSS', 'wasm heap']];
-const queued = GPU_BACKENDS.has(name);
+const queued = loopFor(name) === 'device';
 const loops: LoopKind[] = queued ? ['device'] : ['host', 'device'];
 let sampleWeights: Awaited<ReturnType<typeof trainGPT>>['weights'] | undefined;
 let blasPrinted = false;
@@ -171,5 +172,4 @@ if (sampleWeights && !profile) {
   rows.push([`  ${seconds.toFixed(2)} s = ${(n / seconds).toFixed(0)} expressions/s`, '', '', '', '', '', '', '', '', '']);
 }
 
-const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-for (const r of rows) console.log(r.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd());
+console.log(formatTable(rows[0], rows.slice(1)));

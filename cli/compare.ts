@@ -2,7 +2,6 @@
  * Commands that read versions of the experiment rather than run it: `metrics show`, `metrics diff`,
  * `params diff` and `report`. A version is a git revision, a file, a directory holding the file, or `workdir`.
  */
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import { readVersion, WORKDIR, type VersionFile } from '../experiment/versions.ts';
@@ -119,9 +118,10 @@ export function registerCompareCommands(cli: Argv, io: CompareIo = {}): Argv {
         const wanted = parseChain(args.chain ?? '');
         // storeRoot resolves against the process's directory; the commands work in cwd() (the same, but in tests).
         const root = path.resolve(cwd(), path.relative(process.cwd(), storeRoot(args.store)));
-        // Opening a Store creates its directories: a report must not leave an empty store behind.
-        const curves = existsSync(root)
-          ? await loadTrainingCurves(lock, new Store(root), wanted)
+        // A report reads the store, so it must not create one.
+        const store = new Store(root, { create: false });
+        const curves = store.exists
+          ? await loadTrainingCurves(lock, store, wanted)
           : { chain: args.chain ?? '(first)', missing: `no store at ${root} to read the training logs from (--store)` };
         const outDir = path.resolve(cwd(), args.out);
         const { files, omitted } = await writeReport({ lock, params: params.text, outDir, title: args.title, curves });

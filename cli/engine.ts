@@ -67,8 +67,8 @@ export function registerEngineCommands(cli: Argv, loadGraph: GraphLoader): Argv 
         if (args.json && !args.dry) throw new Error('--json only applies to --dry (repro prints a progress display, not JSON)');
         return true;
       }), async (args) => {
-      const [store, { buildPlan }, { dryRun, forceMatcher, repro }, { releaseAllLocks }] = await Promise.all([
-        openStore(args, args.dry ? 'read' : 'run'), import('../engine/graph.ts'), import('../engine/repro.ts'), import('../engine/lock.ts'),
+      const [store, { buildPlan }, { dryRun, forceMatcher, repro }] = await Promise.all([
+        openStore(args, args.dry ? 'read' : 'run'), import('../engine/graph.ts'), import('../engine/repro.ts'),
       ]);
       const { nodes, lockPath, beforeRepro, cheapStages = [] } = await load(args);
       const plan = buildPlan(nodes);
@@ -87,10 +87,8 @@ export function registerEngineCommands(cli: Argv, loadGraph: GraphLoader): Argv 
       // First Ctrl-C: stop cleanly (stages aborted, workers killed after a grace period); a second one: now.
       const controller = new AbortController();
       const onSigint = () => {
-        if (controller.signal.aborted) {
-          releaseAllLocks();
-          process.exit(130);
-        }
+        // The locks belong to the worker processes, which release them as they exit.
+        if (controller.signal.aborted) process.exit(130);
         console.error('\ninterrupted: stopping running stages (Ctrl-C again to quit now)');
         controller.abort();
       };
@@ -104,8 +102,6 @@ export function registerEngineCommands(cli: Argv, loadGraph: GraphLoader): Argv 
       } finally {
         showWarnings(store);
         process.off('SIGINT', onSigint);
-        // Whatever ended the run (an I/O error too), no lock of this live process may outlast it.
-        releaseAllLocks();
       }
     })
     .command('status', 'every node: cached, missing (and why) or running', (y) => withCommon(y, true)

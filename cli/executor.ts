@@ -9,7 +9,7 @@ import type { SlurmFlags } from '../engine/slurm-config.ts';
 import type { Store } from '../engine/store.ts';
 
 /** A positive integer as typed, so the error can quote it (yargs would turn 'abc' into NaN). */
-export function positiveInteger(flag: string, zero = false) {
+function positiveInteger(flag: string, zero = false) {
   return (value: string): number => {
     if (!(zero ? /^\d+$/ : /^[1-9]\d*$/).test(String(value).trim())) throw new Error(`--${flag} wants a ${zero ? 'whole number' : 'positive integer'}, got '${value}'`);
     return Number(value);

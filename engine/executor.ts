@@ -74,7 +74,7 @@ export interface SchedulerOptions {
 const LOCK_RETRY_MS = 250;
 const MAX_CORRUPT_RETRIES = 2;
 
-interface Job { node: PlanNode; key: string; manifest: Manifest; staleLock?: string }
+interface Job { node: PlanNode; key: string; manifest: Manifest }
 
 export class Scheduler implements Executor {
   constructor(private readonly options: SchedulerOptions) {}

@@ -32,7 +32,7 @@ export function processAlive(pid: number): boolean {
 }
 
 /** A fresh temp file name in `dir`; it carries host and pid so gc can tell a dead writer's leftovers. */
-export function tempPathIn(dir: string): string {
+function tempPathIn(dir: string): string {
   return join(dir, `${TEMP_PREFIX}${HOST}~${process.pid}~${Math.random().toString(36).slice(2)}`);
 }
 

@@ -165,7 +165,11 @@ export class SlurmTransport implements Transport {
     if (this.interrupted) return this.done(job, { type: 'interrupted' });
     // Slurm ended it before it could report (or it stopped on Slurm's SIGTERM): run it again, from its checkpoint.
     const retry = RETRYABLE.has(state) || result?.type === 'interrupted';
-    if (retry && job.attempt <= this.options.retries) return this.submit({ ...job, attempt: job.attempt + 1, progress: undefined });
+    if (retry && job.attempt <= this.options.retries) {
+      // The retry gets files of its own: this attempt's are done with.
+      for (const file of [job.taskFile, job.reportFile]) rmSync(file, { force: true });
+      return this.submit({ ...job, attempt: job.attempt + 1, progress: undefined });
+    }
     const output = join(this.dir, 'out', `${job.id}.out`);
     const attempts = job.attempt > 1 ? `, after ${job.attempt} attempts` : '';
     this.done(job, { type: 'crashed', message: `slurm job ${job.id} ended ${state} before it finished${attempts} (job output: ${output})` });
@@ -201,7 +205,7 @@ export class SlurmTransport implements Transport {
   }
 }
 
-export function slurmDir(store: Store): string {
+function slurmDir(store: Store): string {
   return join(store.root, 'slurm');
 }
 
@@ -217,7 +221,7 @@ export function slurmNotes(store: Store, keys: string[]): Map<string, string> {
 }
 
 /** squeue's state and reason per job id; a job squeue no longer knows is absent. */
-export function jobStates(ids: string[]): Map<string, { state: string; reason: string }> {
+function jobStates(ids: string[]): Map<string, { state: string; reason: string }> {
   const out = new Map<string, { state: string; reason: string }>();
   if (ids.length === 0) return out;
   let text: string;

@@ -22,8 +22,6 @@ import { HOST, listDir, processAlive, TEMP_PREFIX, writeAtomic } from './files.t
 import { hashBytes } from './hash.ts';
 import { checkRun, describeInfo, objectInfo, RECORD_VERSION, recordChecksum, type ObjectInfo, type RunDraft, type RunRecord } from './record.ts';
 
-// Moved to files.ts and record.ts; still exported here for the modules that import them from the store.
-
 export class CorruptObjectError extends Error {
   constructor(readonly hashes: string[]) {
     super(`corrupt object${hashes.length > 1 ? 's' : ''} ${hashes.join(', ')}: content does not match name`);

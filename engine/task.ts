@@ -40,7 +40,7 @@ export const EXIT_STATUS: Record<TaskResult['type'], number> = { done: 0, failed
 
 const PROGRESS_EVERY_MS = 100;
 
-export async function loadStage(module: string): Promise<Stage<any>> {
+async function loadStage(module: string): Promise<Stage<any>> {
   const { file, exportName } = stageLocation(module);
   const stage = (await import(file))[exportName] as Stage<any> | undefined;
   if (!stage || typeof stage.run !== 'function') throw new Error(`${file} has no stage export '${exportName}'`);

@@ -3,6 +3,7 @@
  * at a time; it streams progress back and answers with the task's result. Staying alive across tasks matters:
  * importing a stage's dependencies (TensorFlow.js) costs seconds.
  */
+import { releaseAllLocks } from './lock.ts';
 import { Store } from './store.ts';
 import { runTask, type Task, type TaskResult } from './task.ts';
 
@@ -39,4 +40,7 @@ process.on('message', (message: ToWorker) => {
 // Ctrl-C reaches the whole process group; the parent decides how this worker stops (abort, then kill).
 process.on('SIGINT', () => {});
 // The parent is gone (killed, or done with us): stop; an unfinished node keeps its checkpoint for next time.
-process.on('disconnect', () => process.exit(0));
+process.on('disconnect', () => {
+  releaseAllLocks();
+  process.exit(0);
+});

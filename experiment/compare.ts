@@ -85,7 +85,7 @@ export interface MetricRow extends Place {
 }
 
 /** A point's value of a metric: "not run" without the point, "n/a" when it did not record the metric. */
-export function cellOf(point: EvalPoint | undefined, metric: string): Cell {
+function cellOf(point: EvalPoint | undefined, metric: string): Cell {
   if (!point) return NOT_RUN;
   return point.metrics[metric] ?? NO_VALUE;
 }

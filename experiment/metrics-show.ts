@@ -8,7 +8,7 @@ import { INTERVAL_NAME, groupStat, seedGroups, type SeedStat, type SeriesPlace }
 import { formatCsv, formatMarkdown, formatTable, formatValue, placeColumns } from './text-table.ts';
 
 /** What a reader of the paper looks at first: correctness, diversity, collapse, memorisation. */
-export const HEADLINE_METRICS = ['samples.semantic', 'samples.syntactic', 'samples.diversity', 'samples.unique', 'samples.copied'] as const;
+const HEADLINE_METRICS = ['samples.semantic', 'samples.syntactic', 'samples.diversity', 'samples.unique', 'samples.copied'] as const;
 
 export type ShowFormat = 'text' | 'md' | 'csv' | 'json';
 
@@ -32,7 +32,7 @@ export interface ShowRow extends SeriesPlace {
 }
 
 /** Resolves `--metric` names (`semantic` is `samples.semantic`); an unknown name is an error listing the known. */
-export function chooseMetrics(points: readonly EvalPoint[], options: Pick<ShowOptions, 'format' | 'metrics' | 'all'>): string[] {
+function chooseMetrics(points: readonly EvalPoint[], options: Pick<ShowOptions, 'format' | 'metrics' | 'all'>): string[] {
   const known = metricNames(points);
   if (options.metrics?.length) {
     return options.metrics.map((name) => {
@@ -45,7 +45,7 @@ export function chooseMetrics(points: readonly EvalPoint[], options: Pick<ShowOp
   return [...HEADLINE_METRICS];
 }
 
-export function showRows(points: readonly EvalPoint[], metrics: readonly string[], perSeed = false): ShowRow[] {
+function showRows(points: readonly EvalPoint[], metrics: readonly string[], perSeed = false): ShowRow[] {
   const groups = seedGroups(points);
   const split = perSeed ? groups.flatMap((g) => g.points.map((p) => ({ ...g, seeds: p.place.seed === undefined ? [] : [p.place.seed], points: [p] }))) : groups;
   return split.map((group) => ({

@@ -9,7 +9,7 @@ import { seedGroups, seedStat } from './seeds.ts';
 import { seriesLabel } from './report-charts.ts';
 
 /** The generation the paper's diversity figures are taken at. */
-export const PAPER_GENERATION = 50;
+const PAPER_GENERATION = 50;
 
 interface PaperFigures {
   cycle: string;
