@@ -15,10 +15,8 @@ import { join } from 'node:path';
 import { makeTable } from 'apache-arrow';
 import { loadExperimentGraph } from '../cli/experiment.ts';
 import { buildPlan } from '../engine/graph.ts';
-import { cacheKey, manifestFor } from '../engine/keys.ts';
 import { Store } from '../engine/store.ts';
-import { HOST } from '../engine/files.ts';
-import type { RunRecord } from '../engine/record.ts';
+import { commitEveryNode } from './fill-store.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const SEEDS_FOR_5000 = 60;
@@ -30,18 +28,15 @@ process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 /** Fills `store` with a committed run for every node of the graph of `paramsFile`; returns the node count. */
 async function fill(paramsFile: string, set: string[], store: Store): Promise<number> {
   const plan = buildPlan((await loadExperimentGraph({ paramsFile, set })).nodes);
-  const records = new Map<string, RunRecord>();
-  for (const node of plan.nodes) {
-    const manifest = manifestFor(node, (sid) => records.get(sid))!;
-    const key = cacheKey(manifest);
+  let index = 0;
+  await commitEveryNode(store, plan, async (node) => {
     const outputs: Record<string, string> = {};
-    for (const name of node.stage.outputs) outputs[name] = await store.putObject(makeTable({ key: Int32Array.of(records.size), [name]: Float64Array.of(1) }));
+    for (const name of node.stage.outputs) outputs[name] = await store.putObject(makeTable({ key: Int32Array.of(index), [name]: Float64Array.of(1) }));
+    index++;
     // Eval nodes carry their 14 metrics, so that writing pipeline.lock costs what it does after a real run.
     const metrics = node.stage.name === 'eval' ? Object.fromEntries(Array.from({ length: 14 }, (_, i) => [`m${i}`, i / 7])) : { backend: 'wasm' };
-    const now = new Date().toISOString();
-    records.set(node.sid, store.commitRun({ key, sid: node.sid, ids: node.ids, stage: node.stage.name, manifest, outputs, metrics,
-      startedAt: now, finishedAt: now, seconds: 0, host: HOST, pid: process.pid, log: `logs/${key}.log` }));
-  }
+    return { outputs, metrics };
+  });
   return plan.nodes.length;
 }
 

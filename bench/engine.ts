@@ -15,12 +15,10 @@ import { Writable } from 'node:stream';
 import { makeTable, type Table } from 'apache-arrow';
 import { buildPlan } from '../engine/graph.ts';
 import { hashBytes } from '../engine/hash.ts';
-import { cacheKey, manifestFor } from '../engine/keys.ts';
 import { LocalExecutor } from '../engine/local.ts';
 import { repro } from '../engine/repro.ts';
 import { Store } from '../engine/store.ts';
-import { HOST } from '../engine/files.ts';
-import type { RunRecord } from '../engine/record.ts';
+import { commitEveryNode } from './fill-store.ts';
 import type { StageContext } from '../engine/stage.ts';
 import { toyLoader } from '../test/fixtures/engine/toy-graph.ts';
 
@@ -37,19 +35,14 @@ const ms = (t0: number) => `${(performance.now() - t0).toFixed(0)} ms`;
 let t0 = performance.now();
 const { nodes } = await toyLoader({ paramsFile, set: [] });
 const plan = buildPlan(nodes);
-const records = new Map<string, RunRecord>();
-for (const node of plan.nodes) {
-  const manifest = manifestFor(node, (sid) => records.get(sid))!;
-  const key = cacheKey(manifest);
+// The toy stages are cheap: run them for real, so the store holds their true outputs.
+await commitEveryNode(store, plan, async (node, manifest) => {
   const inputs = Object.fromEntries(await Promise.all(Object.entries(manifest.inputs).map(async ([name, hash]) => [name, await store.getObject(hash)])));
   const ctx = { params: node.params, inputs, seed: node.seed, progress() {}, log() {}, metric() {} } as unknown as StageContext;
   const produced: Record<string, Table> = await node.stage.run(ctx);
   const outputs = Object.fromEntries(await Promise.all(Object.entries(produced).map(async ([name, table]) => [name, await store.putObject(table)])));
-  const now = new Date().toISOString();
-  const record = store.commitRun({ key, sid: node.sid, ids: node.ids, stage: node.stage.name, manifest, outputs, metrics: {},
-    startedAt: now, finishedAt: now, seconds: 0, host: HOST, pid: process.pid, log: `logs/${key}.log` });
-  records.set(node.sid, record);
-}
+  return { outputs, metrics: {} };
+});
 console.log(`filled ${plan.nodes.length} nodes in ${ms(t0)}`);
 
 // ---- no-op repro ---------------------------------------------------------------------------------------------
