@@ -20,8 +20,8 @@ export function registerCompareCommands(cli: Argv, io: CompareIo = {}): Argv {
   const read = async (spec: string, file: VersionFile) => readVersion(spec, file, cwd());
   // The experiment modules (zod, yaml; Vega for report) load when a command runs, not when the CLI starts.
   const lockOf = async (spec: string) => {
-    const [version, { parseLock }] = await Promise.all([read(spec, 'pipeline.lock'), import('../experiment/lock-file.ts')]);
-    return { label: version.label, lock: parseLock(version.text, `${version.label}'s pipeline.lock`) };
+    const [version, { parseLockFile }] = await Promise.all([read(spec, 'pipeline.lock'), import('../engine/lock-file.ts')]);
+    return { label: version.label, lock: parseLockFile(version.text, `${version.label}'s pipeline.lock`) };
   };
   const paramsOf = async (spec: string) => {
     const [version, { readParamsYaml }] = await Promise.all([read(spec, 'params.yaml'), import('../experiment/compare.ts')]);
@@ -69,7 +69,7 @@ export function registerCompareCommands(cli: Argv, io: CompareIo = {}): Argv {
               .example('$0 metrics diff HEAD~1 HEAD --metric samples.diversity', 'two commits, one metric'),
           async (args) => {
             const [a, b, compare, { evalPoints, metricNames }] = await Promise.all([
-              lockOf(args.a), lockOf(args.b), import('../experiment/compare.ts'), import('../experiment/lock-file.ts'),
+              lockOf(args.a), lockOf(args.b), import('../experiment/compare.ts'), import('../experiment/eval-points.ts'),
             ]);
             const known = metricNames([...evalPoints(a.lock), ...evalPoints(b.lock)]);
             const unknown = (args.metric ?? []).filter((m) => !known.includes(m));

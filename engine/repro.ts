@@ -5,7 +5,7 @@
  */
 import type { Executor, Outcome } from './executor.ts';
 import { globMatcher, type Plan, type PlanNode } from './graph.ts';
-import { sortedKeys } from './hash.ts';
+import { formatLockFile, type LockFile } from './lock-file.ts';
 import { Display } from './progress.ts';
 import { assess, type NodeState } from './status.ts';
 import { type Store } from './store.ts';
@@ -49,17 +49,14 @@ export function dryRun(plan: Plan, store: Store, force: string[] = []): NodeStat
   return assess(plan, store, forceMatcher(force)).filter((s) => s.state !== 'cached');
 }
 
-/**
- * pipeline.lock: every committed node under each of its ids, sorted, 2-space JSON with a trailing newline, so
- * that git diffs of it are small and `metrics diff` can read any version. Nodes not computed are absent.
- */
+/** pipeline.lock (engine/lock-file.ts): the nodes not computed are absent. */
 function writeLockFile(path: string, plan: Plan, outcomes: Map<string, Outcome>): void {
-  const nodes: Record<string, unknown> = {};
+  const nodes: LockFile['nodes'] = {};
   for (const node of plan.nodes) {
     const outcome = outcomes.get(node.sid);
     if (outcome?.status !== 'cached' && outcome?.status !== 'ran') continue;
     const { key, outputs, metrics } = outcome.record;
     for (const id of node.ids) nodes[id] = { stage: node.stage.name, key, outputs, metrics, tags: node.tags[id] };
   }
-  writeAtomic(path, Buffer.from(JSON.stringify(sortedKeys({ version: 1, nodes }), null, 2) + '\n'));
+  writeAtomic(path, Buffer.from(formatLockFile({ version: 1, nodes })));
 }

@@ -3,6 +3,7 @@
  * and, where a sweep has several seeds, series by series: whether a change of a metric's seed mean lies outside
  * the seeds' spread (Welch's 95% t-interval of the difference excludes 0). Pure functions of their arguments.
  */
+import type { LockFile } from '../engine/lock-file.ts';
 import {
   compareNames,
   evalPoints,
@@ -13,9 +14,8 @@ import {
   sortByPlace,
   type Cell,
   type EvalPoint,
-  type Lock,
   type Place,
-} from './lock-file.ts';
+} from './eval-points.ts';
 import { differenceInterval, groupKey, groupStat, seedGroups, type SeedStat, type SeriesPlace } from './seeds.ts';
 import { formatTable, formatValue, placeColumns } from './text-table.ts';
 import { parse as parseYaml } from 'yaml';
@@ -94,7 +94,7 @@ function cellOf(point: EvalPoint | undefined, metric: string): Cell {
  * Eval metrics of two locks matched by node id: one row per node and metric, changed ones only unless `all`.
  * A node on one side only is "not run" on the other; `metrics` restricts the metric names.
  */
-export function diffMetrics(lockA: Lock, lockB: Lock, options: { all?: boolean; metrics?: readonly string[] } = {}): MetricRow[] {
+export function diffMetrics(lockA: LockFile, lockB: LockFile, options: { all?: boolean; metrics?: readonly string[] } = {}): MetricRow[] {
   const a = new Map(evalPoints(lockA).map((p) => [p.node, p]));
   const b = new Map(evalPoints(lockB).map((p) => [p.node, p]));
   const wanted = options.metrics?.length ? new Set(options.metrics) : undefined;
@@ -135,7 +135,7 @@ export interface SeedMeanRow extends SeriesPlace {
  * whether their difference lies outside the seeds' spread. Changed means only unless `all`; series with a single
  * seed on both sides only when `all`, since for them the per-node rows already say everything.
  */
-export function diffSeedMeans(lockA: Lock, lockB: Lock, options: { all?: boolean; metrics?: readonly string[] } = {}): SeedMeanRow[] {
+export function diffSeedMeans(lockA: LockFile, lockB: LockFile, options: { all?: boolean; metrics?: readonly string[] } = {}): SeedMeanRow[] {
   const a = new Map(seedGroups(evalPoints(lockA)).map((g) => [groupKey(g.place), g]));
   const rows: SeedMeanRow[] = [];
   for (const gb of seedGroups(evalPoints(lockB))) {

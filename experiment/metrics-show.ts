@@ -3,7 +3,8 @@
  * 95% t-interval (experiment/seeds.ts), or one row per node with --per-seed. Text and Markdown show the headline
  * metrics unless asked for others, so that the default fits 100 columns; JSON and CSV carry every metric.
  */
-import { evalPoints, metricNames, NO_VALUE, withoutEval, type EvalPoint, type Lock } from './lock-file.ts';
+import type { LockFile } from '../engine/lock-file.ts';
+import { evalPoints, metricNames, NO_VALUE, withoutEval, type EvalPoint } from './eval-points.ts';
 import { INTERVAL_NAME, groupStat, seedGroups, type SeedStat, type SeriesPlace } from './seeds.ts';
 import { formatCsv, formatMarkdown, formatTable, formatValue, placeColumns } from './text-table.ts';
 
@@ -97,7 +98,7 @@ function missingNote(points: readonly EvalPoint[], metrics: readonly string[]): 
   return missing.length ? `${NO_VALUE}: ${missing.join(', ')} not recorded in this lock (made by an older version? rerun repro)` : '';
 }
 
-export function showMetrics(lock: Lock, options: ShowOptions): string {
+export function showMetrics(lock: LockFile, options: ShowOptions): string {
   const points = evalPoints(lock);
   if (points.length === 0) {
     if (options.format === 'json') return JSON.stringify({ rows: [], missing: withoutEval(lock, options.label) }, null, 2);

@@ -4,7 +4,8 @@
  * last generation), the diversity loss at generation 50 (1 − diversity of S_50 / diversity of D_0), and semantic
  * correctness from generation 0 to the last. A figure the run lacks says so; nothing is extrapolated.
  */
-import { evalPoints, type EvalPoint, type Lock } from './lock-file.ts';
+import type { LockFile } from '../engine/lock-file.ts';
+import { evalPoints, type EvalPoint } from './eval-points.ts';
 import { seedGroups, seedStat } from './seeds.ts';
 import { seriesLabel } from './report-charts.ts';
 
@@ -91,7 +92,7 @@ function correctnessCell(chains: readonly EvalPoint[][]): string {
 }
 
 /** One row per series of the lock; paper cells a series has no counterpart for read "not in the paper". */
-export function paperTable(lock: Lock): { header: readonly string[]; rows: string[][] } {
+export function paperTable(lock: LockFile): { header: readonly string[]; rows: string[][] } {
   const points = evalPoints(lock);
   const series = new Map<string, EvalPoint[]>();
   for (const group of seedGroups(points)) {

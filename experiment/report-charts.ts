@@ -6,7 +6,7 @@
  */
 import { scheme } from 'vega';
 import type { TopLevelSpec } from 'vega-lite';
-import { compareNames, compareValues, sortByPlace, type EvalPoint } from './lock-file.ts';
+import { compareNames, compareValues, sortByPlace, type EvalPoint } from './eval-points.ts';
 import { groupStat, INTERVAL_NAME, seedGroups, type SeriesPlace } from './seeds.ts';
 import { CYCLES } from './params.ts';
 

@@ -10,7 +10,8 @@ import path from 'node:path';
 import { Resvg } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import { evalPoints, metricNames, NOT_RUN, withoutEval, type EvalPoint, type Lock } from './lock-file.ts';
+import type { LockFile } from '../engine/lock-file.ts';
+import { evalPoints, metricNames, NOT_RUN, withoutEval, type EvalPoint } from './eval-points.ts';
 import { paperTable } from './paper.ts';
 import { reportCharts, seriesLabel, seriesOf, trainingCurvesChart, type Chart } from './report-charts.ts';
 import { INTERVAL_NAME, seedStat } from './seeds.ts';
@@ -18,7 +19,7 @@ import { formatValue } from './text-table.ts';
 import type { Curves } from './train-curves.ts';
 
 export interface ReportInput {
-  lock: Lock;
+  lock: LockFile;
   /** params.yaml as text, shown verbatim. */
   params: string;
   outDir: string;
@@ -74,7 +75,7 @@ function htmlTable(header: readonly string[], rows: readonly (readonly string[])
 }
 
 /** "wasm (21 trainings)" per backend recorded by the lock's train nodes; a shared node counts once (by key). */
-function backends(lock: Lock): string {
+function backends(lock: LockFile): string {
   const byKey = new Map<string, string>();
   for (const node of Object.values(lock.nodes)) {
     if (node.stage === 'train' && node.metrics.backend !== undefined) byKey.set(node.key, String(node.metrics.backend));

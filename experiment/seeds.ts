@@ -5,7 +5,7 @@
  * with the 3–5 seeds a sweep affords, resampling has too few distinct resamples to give an honest interval, and the
  * t-interval is exact when the seeds' values are normal. One seed has no interval, never a made-up one.
  */
-import { sortByPlace, type EvalPoint, type Place } from './lock-file.ts';
+import { sortByPlace, type EvalPoint, type Place } from './eval-points.ts';
 
 /** A metric over the seeds of one series at one generation. */
 export interface SeedStat {

@@ -2,7 +2,7 @@
  * Tables for people and for other programs: aligned plain text, Markdown and CSV from the same header and cells,
  * and the columns that place a row in the experiment.
  */
-import { extraKeys, type Cell, type Place } from './lock-file.ts';
+import { extraKeys, type Cell, type Place } from './eval-points.ts';
 
 /** A metric value: integers as they are, other numbers with 4 decimals, anything else as text. */
 export function formatValue(value: Cell | undefined): string {

@@ -4,7 +4,8 @@
  * lock holds only the log's hash; the table itself is in the store, which may not hold it (a lock made elsewhere).
  */
 import type { Store } from '../engine/store.ts';
-import { compareValues, type Lock } from './lock-file.ts';
+import type { LockFile, LockFileNode } from '../engine/lock-file.ts';
+import { compareValues } from './eval-points.ts';
 import type { CurvePoint } from './report-charts.ts';
 
 export type Curves = { chain: string; points: CurvePoint[] } | { chain: string; missing: string };
@@ -24,7 +25,7 @@ export function parseChain(text: string): Record<string, string> {
  * The train nodes of the chain matching `wanted` (every tag but generation equal as text), or of the first chain
  * in cycle, λ and seed order when `wanted` is empty. Several chains matching is an error naming two of them.
  */
-function chainNodes(lock: Lock, wanted: Record<string, string>): { chain: string; nodes: [string, Lock['nodes'][string]][] } | { chain: string; missing: string } {
+function chainNodes(lock: LockFile, wanted: Record<string, string>): { chain: string; nodes: [string, LockFileNode][] } | { chain: string; missing: string } {
   const train = Object.entries(lock.nodes).filter(([, n]) => n.stage === 'train');
   const chainOf = (tags: Record<string, unknown>) =>
     Object.entries(tags).filter(([k]) => k !== 'generation' && k !== 'stage').sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`).join(',');
@@ -37,7 +38,7 @@ function chainNodes(lock: Lock, wanted: Record<string, string>): { chain: string
   return { chain, nodes: matching.filter(([, n]) => chainOf(n.tags) === chain) };
 }
 
-export async function loadTrainingCurves(lock: Lock, store: Store, wanted: Record<string, string>): Promise<Curves> {
+export async function loadTrainingCurves(lock: LockFile, store: Store, wanted: Record<string, string>): Promise<Curves> {
   const found = chainNodes(lock, wanted);
   if ('missing' in found) return found;
   const points: CurvePoint[] = [];

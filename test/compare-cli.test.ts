@@ -6,7 +6,8 @@ import test from 'ava';
 import yargs from 'yargs';
 import { registerCompareCommands } from '../cli/compare.ts';
 import type { MetricRow, ParamRow } from '../experiment/compare.ts';
-import { NOT_RUN, type Lock } from '../experiment/lock-file.ts';
+import type { LockFile } from '../engine/lock-file.ts';
+import { NOT_RUN } from '../experiment/eval-points.ts';
 import { readVersion } from '../experiment/versions.ts';
 import { makeLock, nodeId, paramsYaml } from './fixtures/compare/locks.ts';
 
@@ -27,7 +28,7 @@ const SHARED = nodeId({ cycle: 'full_synthetic', seed: 1, generation: 2, extra: 
 function repository(): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'compare-cli-'));
   const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', '-c', 'commit.gpgsign=false', ...args], { cwd: dir });
-  const commit = (lambda: number, lock: Lock) => {
+  const commit = (lambda: number, lock: LockFile) => {
     writeFileSync(path.join(dir, 'params.yaml'), paramsYaml(lambda));
     writeFileSync(path.join(dir, 'pipeline.lock'), JSON.stringify(lock, null, 2));
     git('add', '.');

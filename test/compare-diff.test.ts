@@ -1,10 +1,11 @@
 import test from 'ava';
 import { diffMetrics, diffParams, diffSeedMeans, flatten, formatMetricDiff, formatSeedMeanDiff, readParamsYaml } from '../experiment/compare.ts';
-import { evalPoints, NO_VALUE, NOT_RUN, parseLock, type Lock } from '../experiment/lock-file.ts';
+import { parseLockFile, type LockFile } from '../engine/lock-file.ts';
+import { evalPoints, NO_VALUE, NOT_RUN } from '../experiment/eval-points.ts';
 import { formatTable } from '../experiment/text-table.ts';
 import { makeLock, nodeId, paramsYaml } from './fixtures/compare/locks.ts';
 
-const withMetric = (lock: Lock, id: string, metric: string, value: number): Lock => {
+const withMetric = (lock: LockFile, id: string, metric: string, value: number): LockFile => {
   const copy = structuredClone(lock);
   copy.nodes[id]!.metrics[metric] = value;
   return copy;
@@ -105,10 +106,10 @@ test('text output: aligned columns, not run spelled out, signed Δ', (t) => {
   t.regex(text, /2 changed value\(s\) in 2 eval node\(s\)$/);
 });
 
-test('parseLock and readParamsYaml name the file when it is not what they expect', (t) => {
-  t.throws(() => parseLock('{', 'HEAD:pipeline.lock'), { message: /HEAD:pipeline.lock is not JSON/ });
-  t.throws(() => parseLock('{"version":2,"nodes":{}}', 'x'), { message: /^x is version 2; this tool reads version 1 locks: rerun `npx tsx pipeline.ts repro`/ });
-  t.throws(() => parseLock('{"nodes":{}}', 'x'), { message: /^x has no version field; this tool reads version 1 locks/ });
+test('parseLockFile and readParamsYaml name the file when it is not what they expect', (t) => {
+  t.throws(() => parseLockFile('{', 'HEAD:pipeline.lock'), { message: /HEAD:pipeline.lock is not JSON/ });
+  t.throws(() => parseLockFile('{"version":2,"nodes":{}}', 'x'), { message: /^x is version 2; this tool reads version 1 locks: rerun `npx tsx pipeline.ts repro`/ });
+  t.throws(() => parseLockFile('{"nodes":{}}', 'x'), { message: /^x has no version field; this tool reads version 1 locks/ });
   t.throws(() => readParamsYaml('- 1\n- 2\n', 'p'), { message: /p is not a params file/ });
   t.deepEqual(readParamsYaml('', 'empty'), {});
 });

@@ -8,8 +8,8 @@ import { execFileSync, spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { parseLockFile, type LockFile } from '../engine/lock-file.ts';
 import { Store } from '../engine/store.ts';
-import type { Lock } from '../experiment/lock-file.ts';
 import { expressionRows, type ExpressionRow } from '../stages/dataset.ts';
 import { finished, waitFor } from './fixtures/engine/harness.ts';
 import { MICRO, MICRO_N } from './fixtures/micro.ts';
@@ -36,8 +36,9 @@ class Experiment {
     if (result.code !== 0) throw new Error(`repro failed (${result.code}):\n${result.stdout}\n${result.stderr}`);
     return { ran: ranIds(result.stdout), stdout: result.stdout };
   }
-  lock(): Lock {
-    return JSON.parse(readFileSync(join(this.dir, 'pipeline.lock'), 'utf8'));
+  lock(): LockFile {
+    const path = join(this.dir, 'pipeline.lock');
+    return parseLockFile(readFileSync(path, 'utf8'), path);
   }
   async dataset(hash: string): Promise<ExpressionRow[]> {
     return expressionRows(await new Store(this.store).getObject(hash));
@@ -152,7 +153,7 @@ test.serial('killing repro with SIGKILL and running it again gives the same pipe
   const resumed = await interrupted.repro([0.25, 0.5]);
   const before = new Set(ranIds(stdout));
   t.false(resumed.ran.some((id) => before.has(id)), 'no committed node ran again');
-  const strip = (lock: Lock) => JSON.stringify(lock.nodes);
+  const strip = (lock: LockFile) => JSON.stringify(lock.nodes);
   t.is(strip(interrupted.lock()), strip(reference));
 });
 

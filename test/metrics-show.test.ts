@@ -1,14 +1,14 @@
 import test from 'ava';
 import { showMetrics, type ShowRow } from '../experiment/metrics-show.ts';
 import { seedStat } from '../experiment/seeds.ts';
-import type { Lock } from '../experiment/lock-file.ts';
+import type { LockFile } from '../engine/lock-file.ts';
 import { makeLock, nodeId } from './fixtures/compare/locks.ts';
 
 const oneSeed = makeLock({ lambdas: [0.25, 0.75], generations: 3 });
 const threeSeeds = makeLock({ lambdas: [0.5], seeds: [1, 2, 3], generations: 3 });
-const show = (lock: Lock, format: 'text' | 'md' | 'csv' | 'json', more: { metrics?: string[]; all?: boolean; perSeed?: boolean } = {}) =>
+const show = (lock: LockFile, format: 'text' | 'md' | 'csv' | 'json', more: { metrics?: string[]; all?: boolean; perSeed?: boolean } = {}) =>
   showMetrics(lock, { format, label: 'fixture', ...more });
-const evalNodes = (lock: Lock) => Object.entries(lock.nodes).filter(([, n]) => n.stage === 'eval');
+const evalNodes = (lock: LockFile) => Object.entries(lock.nodes).filter(([, n]) => n.stage === 'eval');
 
 /** A minimal RFC 4180 reader: the test must not trust the writer it checks. */
 function parseCsv(text: string): string[][] {
@@ -99,7 +99,7 @@ test('--metric, --all, --per-seed choose columns and rows; an unknown metric is 
 });
 
 test('a lock without eval nodes, or from an older version without some metrics, says what is missing', (t) => {
-  const trainOnly: Lock = { version: 1, nodes: Object.fromEntries(Object.entries(oneSeed.nodes).filter(([, n]) => n.stage !== 'eval')) };
+  const trainOnly: LockFile = { version: 1, nodes: Object.fromEntries(Object.entries(oneSeed.nodes).filter(([, n]) => n.stage !== 'eval')) };
   t.is(show(trainOnly, 'text'), 'no eval nodes in fixture: it holds 18 train node(s). Run `npx tsx pipeline.ts repro` until the eval nodes have run.');
   t.regex(JSON.parse(show(trainOnly, 'json')).missing, /^no eval nodes in fixture/);
   const older = structuredClone(oneSeed);

@@ -1,5 +1,5 @@
 import test from 'ava';
-import type { Lock } from '../experiment/lock-file.ts';
+import type { LockFile } from '../engine/lock-file.ts';
 import { PAPER_HEADER, paperTable } from '../experiment/paper.ts';
 import { makeLock, nodeId } from './fixtures/compare/locks.ts';
 
@@ -38,7 +38,7 @@ test('51 generations and 3 seeds: loss at generation 50 with its interval; an ol
   t.is(incremental['1:seeds'], '3');
   t.is(incremental['4:diversity loss at gen 50: paper'], '≈68%');
   t.regex(incremental['5:this run']!, /^\d+% ± \d+%$/);
-  const older: Lock = structuredClone(lock);
+  const older: LockFile = structuredClone(lock);
   for (const node of Object.values(older.nodes)) if (node.stage === 'eval') delete node.metrics['samples.unique'];
   t.is(rowOf(paperTable(older).rows, 'incremental λ=0.5')['3:this run'], 'samples.unique not recorded');
   t.deepEqual(paperTable({ version: 1, nodes: {} }).rows.map((r) => r[3]), Array(6).fill('not in this run'));

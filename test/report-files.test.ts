@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import test from 'ava';
-import { evalPoints } from '../experiment/lock-file.ts';
+import { evalPoints } from '../experiment/eval-points.ts';
 import { reportCharts, seriesOf, statsOf } from '../experiment/report-charts.ts';
 import { finalTable, writeReport } from '../experiment/report.ts';
 import { seedStat } from '../experiment/seeds.ts';

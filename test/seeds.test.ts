@@ -1,6 +1,6 @@
 import test from 'ava';
 import { differenceInterval, seedGroups, seedStat, studentQuantile } from '../experiment/seeds.ts';
-import { evalPoints } from '../experiment/lock-file.ts';
+import { evalPoints } from '../experiment/eval-points.ts';
 import { makeLock } from './fixtures/compare/locks.ts';
 
 test('t quantiles match the printed tables', (t) => {

@@ -1,32 +1,13 @@
 /**
- * A pipeline.lock as the reading commands see it: its schema, its eval nodes placed in the experiment (cycle, λ,
- * seed, generation and any other swept key), and the order in which every table lists them.
+ * A pipeline.lock (engine/lock-file.ts) as the reading commands see it: its eval nodes placed in the experiment
+ * (cycle, λ, seed, generation and any other swept key), and the order in which every table lists them.
  */
-import { z } from 'zod';
+import type { LockFile, LockFileNode, LockFileScalar } from '../engine/lock-file.ts';
 import { EVAL_METRICS } from '../stages/eval.ts';
 import { CYCLES } from './params.ts';
 
-
-const scalar = z.union([z.string(), z.number(), z.boolean()]);
-const lockSchema = z.object({
-  version: z.literal(1),
-  nodes: z.record(
-    z.string(),
-    z.object({
-      stage: z.string(),
-      key: z.string(),
-      outputs: z.record(z.string(), z.string()).default({}),
-      metrics: z.record(z.string(), z.union([scalar, z.null()])).default({}),
-      tags: z.record(z.string(), scalar).default({}),
-    }),
-  ),
-});
-export type Lock = z.infer<typeof lockSchema>;
-export type LockNode = Lock['nodes'][string];
-export type Scalar = z.infer<typeof scalar>;
-
 /** A metric value as shown: the recorded value, or why there is none. Never a made-up 0. */
-export type Cell = Scalar | null;
+export type Cell = LockFileScalar | null;
 export const NOT_RUN = 'not run';
 /** The node ran but did not record this metric. */
 export const NO_VALUE = 'n/a';
@@ -40,7 +21,7 @@ export interface Place {
   lambda?: number;
   seed?: number;
   generation?: number;
-  extra: Record<string, Scalar>;
+  extra: Record<string, LockFileScalar>;
 }
 
 export interface EvalPoint {
@@ -51,31 +32,11 @@ export interface EvalPoint {
 
 const PLACE_TAGS = new Set(['stage', 'cycle', 'lambda', 'seed', 'generation']);
 
-export function parseLock(text: string, label: string): Lock {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`${label} is not JSON: ${(error as Error).message}`);
-  }
-  const version = (json as { version?: unknown } | null)?.version;
-  if (version !== 1) {
-    const found = version === undefined ? 'has no version field' : `is version ${JSON.stringify(version)}`;
-    throw new Error(`${label} ${found}; this tool reads version 1 locks: rerun \`npx tsx pipeline.ts repro\` to write one`);
-  }
-  const parsed = lockSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new Error(`${label} is not a pipeline.lock (version 1): ${issue.path.join('.') || 'top level'}: ${issue.message}`);
-  }
-  return parsed.data;
-}
-
-function numberTag(value: Scalar | undefined): number | undefined {
+function numberTag(value: LockFileScalar | undefined): number | undefined {
   return typeof value === 'number' ? value : undefined;
 }
 
-function placeOf(node: LockNode): Place {
+function placeOf(node: LockFileNode): Place {
   const { tags } = node;
   const extra = Object.fromEntries(Object.entries(tags).filter(([k]) => !PLACE_TAGS.has(k)));
   return {
@@ -88,7 +49,7 @@ function placeOf(node: LockNode): Place {
 }
 
 /** The lock's eval nodes, sorted by cycle, λ, other swept keys, seed and generation. */
-export function evalPoints(lock: Lock): EvalPoint[] {
+export function evalPoints(lock: LockFile): EvalPoint[] {
   const points = Object.entries(lock.nodes)
     .filter(([, node]) => node.stage === 'eval')
     .map(([id, node]) => ({ node: id, place: placeOf(node), metrics: node.metrics }));
@@ -141,7 +102,7 @@ export function metricNames(points: readonly EvalPoint[]): string[] {
 }
 
 /** What a lock without eval nodes holds instead, for a message that says what is missing. */
-export function withoutEval(lock: Lock, label: string): string {
+export function withoutEval(lock: LockFile, label: string): string {
   const stages = new Map<string, number>();
   for (const node of Object.values(lock.nodes)) stages.set(node.stage, (stages.get(node.stage) ?? 0) + 1);
   const held = stages.size ? `it holds ${[...stages].map(([s, n]) => `${n} ${s}`).join(', ')} node(s)` : 'it holds no nodes';
