@@ -19,6 +19,8 @@ export interface LocalPoolOptions {
   jobs?: number;
   /** Ctrl-C: running stages are asked to stop, and killed after `graceMs`. */
   graceMs?: number;
+  /** The file each worker process runs: engine/worker.ts, or a test fixture that imports it. */
+  worker?: URL;
 }
 
 interface Worker {
@@ -50,7 +52,7 @@ export class LocalPool implements Transport {
   }
 
   private spawn(): Worker {
-    const child = fork(WORKER, [], { execArgv: ['--import', TSX], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    const child = fork(this.options.worker ?? WORKER, [], { execArgv: ['--import', TSX], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     const worker: Worker = { child };
     // Whatever a stage prints goes to its node's log, not over the progress display.
     const capture = (chunk: Buffer) => worker.job && this.options.store.appendLog(worker.job.key, chunk);

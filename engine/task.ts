@@ -132,7 +132,6 @@ async function runLocked(task: Task, module: string, store: Store, signal: Abort
     const table = produced[name];
     if (!table || typeof table.numRows !== 'number') throw new Error(`stage '${stage.name}' returned no table for output '${name}'`);
     outputs[name] = await store.putObject(table);
-    crashHook(stage.name);
   }
   const finishedAt = new Date();
   const record = store.commitRun({
@@ -144,14 +143,4 @@ async function runLocked(task: Task, module: string, store: Store, signal: Abort
   store.dropCheckpoint(task.key);
   log(`committed in ${record.seconds.toFixed(1)}s`);
   return { type: 'done', record, ran: true };
-}
-
-/**
- * Test hook for crash safety: PIPELINE_TEST_CRASH_AFTER_OBJECT=<stage name> kills this worker and the repro
- * that owns it, as a power cut would, after an output object is durable and before the run record exists.
- */
-function crashHook(stageName: string): void {
-  if (process.env.PIPELINE_TEST_CRASH_AFTER_OBJECT !== stageName) return;
-  process.kill(process.ppid, 'SIGKILL');
-  process.kill(process.pid, 'SIGKILL');
 }

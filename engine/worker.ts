@@ -16,7 +16,13 @@ export type FromWorker =
 
 // A worker belongs to one execution, which runs over one store: every task names the same root.
 let store: Store | undefined;
+let openStore = (root: string): Store => new Store(root);
 let current: AbortController | undefined;
+
+/** For a test fixture's worker, which imports this module: a store that fails on purpose. */
+export function openStoreWith(open: (root: string) => Store): void {
+  openStore = open;
+}
 
 function send(message: FromWorker): void {
   process.send?.(message);
@@ -30,7 +36,7 @@ process.on('message', (message: ToWorker) => {
   // Before anything that awaits: an abort that arrives while the stage loads must not be lost.
   const controller = (current = new AbortController());
   const { key } = message.task;
-  store ??= new Store(message.storeRoot);
+  store ??= openStore(message.storeRoot);
   void runTask(message.task, message.module, store, controller.signal, (done, total, note) => send({ type: 'progress', key, done, total, note }))
     .then((result) => {
       current = undefined;
