@@ -20,18 +20,21 @@ export interface LockOwner {
 }
 
 export interface AcquireOptions {
+  /** How long a lock is watched without a heartbeat before it is stale; default 2 minutes. */
   staleMs?: number;
   /** A signature (LockState.signature) the caller has already watched go stale: take that lock over at once. */
   staleSignature?: string;
 }
 
-const LOCK_STALE_MS = Number(process.env.PIPELINE_LOCK_STALE_MS ?? 120_000);
+/** The default staleMs: far above the heartbeat, so that a busy host's late heartbeat never costs it its lock. */
+const LOCK_STALE_MS = 120_000;
+/** How often a holder touches its lock: a staleMs close to this would take live locks over. */
+const HEARTBEAT_MS = 5_000;
 /**
  * A lock without a readable owner cannot come from acquire (the file appears complete), only from a crash or an
  * older writer that created the file before writing it: it is stale once it is this old.
  */
 const UNREADABLE_STALE_MS = 5_000;
-const HEARTBEAT_MS = Math.max(50, Math.min(5_000, LOCK_STALE_MS / 4));
 
 export class Lock {
   private constructor(readonly path: string, readonly owner: LockOwner) {}
@@ -57,7 +60,7 @@ export class Lock {
         const state = inspectLock(path, options.staleMs);
         if (state === 'free') continue;
         if (state.live && state.signature !== options.staleSignature) return state.owner;
-        takeOver(path, state);
+        takeOver(path, state, options.staleMs);
       }
     } finally {
       rmSync(temp, { force: true });
@@ -122,7 +125,7 @@ function readOwner(path: string): LockOwner | undefined {
  * Removes a stale lock. Two processes may both find it stale; the guard directory (mkdir is atomic) lets one
  * of them re-check and remove it, so nobody removes a lock that was taken afresh in between.
  */
-function takeOver(path: string, stale: LockState): void {
+function takeOver(path: string, stale: LockState, staleMs = LOCK_STALE_MS): void {
   const guard = `${path}.takeover`;
   try {
     mkdirSync(guard);
@@ -134,7 +137,7 @@ function takeOver(path: string, stale: LockState): void {
       const signature = `${ino}:${mtimeMs}`;
       const seen = watched.get(guard);
       if (seen?.signature !== signature) watched.set(guard, { signature, since: Date.now() });
-      else if (Date.now() - seen.since > LOCK_STALE_MS) {
+      else if (Date.now() - seen.since > staleMs) {
         rmdirSync(guard);
         watched.delete(guard);
       }
