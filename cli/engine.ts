@@ -5,6 +5,7 @@
 import type { Argv } from 'yargs';
 import type { DagFormat } from '../engine/dag.ts';
 import type { NodeSpec, Plan } from '../engine/graph.ts';
+import type { Stage } from '../engine/stage.ts';
 import type { Store } from '../engine/store.ts';
 import { buildExecutor, withExecutorOptions } from './executor.ts';
 
@@ -16,7 +17,7 @@ export type GraphLoader = (opts: { paramsFile?: string; set: string[] }) => Prom
   nodes: NodeSpec[];
   lockPath?: string;
   beforeRepro?: (plan: Plan, store: Store) => Promise<void>;
-  cheapStages?: string[];
+  cheapStages?: readonly Stage<any>[];
 }>;
 
 interface CommonArgs { store?: string; params?: string; set?: string[]; json?: boolean }

@@ -6,6 +6,7 @@ import type { Argv } from 'yargs';
 import type { Executor } from '../engine/executor.ts';
 import type { Plan, PlanNode } from '../engine/graph.ts';
 import type { SlurmFlags } from '../engine/slurm-config.ts';
+import type { Stage } from '../engine/stage.ts';
 import type { Store } from '../engine/store.ts';
 
 /** A positive integer as typed, so the error can quote it (yargs would turn 'abc' into NaN). */
@@ -57,7 +58,7 @@ export interface ExecutorContext {
   verify: boolean;
   signal: AbortSignal;
   /** Stages too cheap for a job of their own (the graph loader says which). */
-  cheapStages: readonly string[];
+  cheapStages: readonly Stage<any>[];
   /** The graph arguments a job needs to build the same graph: -p, --set. */
   graphArgs: string[];
 }
@@ -73,7 +74,9 @@ export async function buildExecutor(args: ExecutorArgs, ctx: ExecutorContext): P
   const flags: SlurmFlags = { local: args.slurmLocal, extra: args.slurmExtra as string[] | undefined };
   for (const name of RESOURCES) flags[name] = args[`slurm${name[0].toUpperCase()}${name.slice(1)}`] as string[] | undefined;
   const stageNames = [...new Set(ctx.plan.nodes.map((n) => n.stage.name))];
-  const config = loadSlurmConfig(args.slurmConfig, flags, ctx.cheapStages.filter((s) => stageNames.includes(s)), stageNames);
+  // The Slurm config (its YAML file, --slurm-local) names stages.
+  const cheap = ctx.cheapStages.map((s) => s.name).filter((s) => stageNames.includes(s));
+  const config = loadSlurmConfig(args.slurmConfig, flags, cheap, stageNames);
   // The job runs this same CLI (node, its loader flags, the script) from the same directory, over the same store.
   // The task file first: --set takes every value that follows it.
   const cli = [process.execPath, ...process.execArgv, relative(process.cwd(), process.argv[1]), 'run-task'];

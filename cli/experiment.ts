@@ -11,6 +11,9 @@ import type { Store } from '../engine/store.ts';
 import { trainingWork, type TrainingWork } from '../experiment/estimate.ts';
 import { experimentGraph } from '../experiment/graph.ts';
 import { loadParams, type ParamsFile } from '../experiment/params.ts';
+import buildDataset from '../stages/build-dataset.ts';
+import evaluate from '../stages/eval.ts';
+import genD0 from '../stages/gen-d0.ts';
 
 const DEFAULT_PARAMS_FILE = 'params.yaml';
 
@@ -30,7 +33,7 @@ export const loadExperimentGraph: GraphLoader = async ({ paramsFile = DEFAULT_PA
     lockPath: lockPathFor(paramsFile),
     beforeRepro: (plan, store) => warnIfGpuSized(params, plan, store),
     // Each takes well under a second even at the paper's scale: not worth a Slurm job of its own.
-    cheapStages: ['gen-d0', 'build-dataset', 'eval'],
+    cheapStages: [genD0, buildDataset, evaluate],
   };
 };
 

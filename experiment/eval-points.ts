@@ -3,7 +3,7 @@
  * (cycle, λ, seed, generation and any other swept key), and the order in which every table lists them.
  */
 import type { LockFile, LockFileNode, LockFileScalar } from '../engine/lock-file.ts';
-import { EVAL_METRICS } from '../stages/eval.ts';
+import evaluate, { EVAL_METRICS } from '../stages/eval.ts';
 import { CYCLES } from './params.ts';
 
 /** A metric value as shown: the recorded value, or why there is none. Never a made-up 0. */
@@ -51,7 +51,7 @@ function placeOf(node: LockFileNode): Place {
 /** The lock's eval nodes, sorted by cycle, λ, other swept keys, seed and generation. */
 export function evalPoints(lock: LockFile): EvalPoint[] {
   const points = Object.entries(lock.nodes)
-    .filter(([, node]) => node.stage === 'eval')
+    .filter(([, node]) => node.stage === evaluate.name)
     .map(([id, node]) => ({ node: id, place: placeOf(node), metrics: node.metrics }));
   return sortByPlace(points, (p) => p.place);
 }

@@ -11,6 +11,7 @@ import { Resvg } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import type { LockFile } from '../engine/lock-file.ts';
+import trainStage from '../stages/train.ts';
 import { evalPoints, metricNames, NOT_RUN, withoutEval, type EvalPoint } from './eval-points.ts';
 import { paperTable } from './paper.ts';
 import { reportCharts, seriesLabel, seriesOf, trainingCurvesChart, type Chart } from './report-charts.ts';
@@ -78,7 +79,7 @@ function htmlTable(header: readonly string[], rows: readonly (readonly string[])
 function backends(lock: LockFile): string {
   const byKey = new Map<string, string>();
   for (const node of Object.values(lock.nodes)) {
-    if (node.stage === 'train' && node.metrics.backend !== undefined) byKey.set(node.key, String(node.metrics.backend));
+    if (node.stage === trainStage.name && node.metrics.backend !== undefined) byKey.set(node.key, String(node.metrics.backend));
   }
   const counts = new Map<string, number>();
   for (const name of byKey.values()) counts.set(name, (counts.get(name) ?? 0) + 1);

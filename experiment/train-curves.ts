@@ -5,6 +5,7 @@
  */
 import type { Store } from '../engine/store.ts';
 import type { LockFile, LockFileNode } from '../engine/lock-file.ts';
+import trainStage from '../stages/train.ts';
 import { compareValues } from './eval-points.ts';
 import type { CurvePoint } from './report-charts.ts';
 
@@ -26,7 +27,7 @@ export function parseChain(text: string): Record<string, string> {
  * in cycle, λ and seed order when `wanted` is empty. Several chains matching is an error naming two of them.
  */
 function chainNodes(lock: LockFile, wanted: Record<string, string>): { chain: string; nodes: [string, LockFileNode][] } | { chain: string; missing: string } {
-  const train = Object.entries(lock.nodes).filter(([, n]) => n.stage === 'train');
+  const train = Object.entries(lock.nodes).filter(([, n]) => n.stage === trainStage.name);
   const chainOf = (tags: Record<string, unknown>) =>
     Object.entries(tags).filter(([k]) => k !== 'generation' && k !== 'stage').sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`).join(',');
   const matching = train.filter(([, n]) => Object.entries(wanted).every(([k, v]) => String(n.tags[k]) === v));
