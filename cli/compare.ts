@@ -18,7 +18,7 @@ export function registerCompareCommands(cli: Argv, io: CompareIo = {}): Argv {
   const cwd = () => io.cwd ?? process.cwd();
   const print = io.print ?? ((text: string) => console.log(text));
   const read = async (spec: string, file: VersionFile) => readVersion(spec, file, cwd());
-  // The experiment modules (zod, yaml; Vega for report) load when a command runs, not when the CLI starts.
+  // What the commands use (zod, yaml; Vega for report) loads when a command runs, not when the CLI starts.
   const lockOf = async (spec: string) => {
     const [version, { parseLockFile }] = await Promise.all([read(spec, 'pipeline.lock'), import('../engine/lock-file.ts')]);
     return { label: version.label, lock: parseLockFile(version.text, `${version.label}'s pipeline.lock`) };

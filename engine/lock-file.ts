@@ -7,7 +7,6 @@ import { z } from 'zod';
 import { sortedKeys } from './hash.ts';
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
-// Readers accept locks written before outputs, metrics and tags were recorded.
 const lockFileSchema = z.object({
   version: z.literal(1),
   nodes: z.record(
