@@ -1,6 +1,6 @@
 /**
  * Training (docs/EXPERIMENT.md §2): AdamW with decoupled weight decay on 2-D weights, linear warm-up then cosine decay
- * to minLearningRate, global-norm clipping, gradient accumulation over micro-batches, a seeded 90/10 split with
+ * to min_learning_rate, global-norm clipping, gradient accumulation over micro-batches, a seeded 90/10 split with
  * periodic validation, best-weights selection and early stopping, and resumable checkpoints. The data are packed
  * as batches.ts describes.
  *
@@ -13,7 +13,8 @@ import { Float64, Table, vectorFromArray } from 'apache-arrow';
 import { ensureBackend, GPU_BACKENDS, type BackendName } from './backend.ts';
 import { packExpressions, splitExpressions } from './batches.ts';
 import { fnv1a32, Rng, type RngState } from '../common/rng.ts';
-import { parameterShapes, validateGPTConfig, type GPTConfig, type TrainConfig } from './config.ts';
+import { parameterShapes, validateGPTConfig, type GPTConfig } from './config.ts';
+import type { TrainSection } from '../experiment/params.ts';
 import { initParameters, type Dropout, type HostParams } from './gpt.ts';
 import { VOCAB_SIZE } from './tokenizer.ts';
 import { deviceLoop } from './train-device.ts';
@@ -36,7 +37,7 @@ export interface Checkpointer {
 
 export interface TrainArgs {
   model: GPTConfig;
-  train: TrainConfig;
+  train: TrainSection;
   expressions: string[];
   seed: number;
   checkpoint?: Checkpointer;
@@ -59,11 +60,11 @@ export interface TrainResult {
 const STATE_KEY = 'train.state';
 
 /** nanoGPT's schedule for the update at `step` (0-based): linear warm-up, cosine decay to the minimum at the end. */
-export function learningRate(train: TrainConfig, step: number): number {
-  if (step < train.warmupSteps) return (train.learningRate * (step + 1)) / (train.warmupSteps + 1);
-  if (step >= train.steps) return train.minLearningRate;
-  const ratio = (step - train.warmupSteps) / Math.max(1, train.steps - train.warmupSteps);
-  return train.minLearningRate + 0.5 * (1 + Math.cos(Math.PI * ratio)) * (train.learningRate - train.minLearningRate);
+export function learningRate(train: TrainSection, step: number): number {
+  if (step < train.warmup_steps) return (train.learning_rate * (step + 1)) / (train.warmup_steps + 1);
+  if (step >= train.steps) return train.min_learning_rate;
+  const ratio = (step - train.warmup_steps) / Math.max(1, train.steps - train.warmup_steps);
+  return train.min_learning_rate + 0.5 * (1 + Math.cos(Math.PI * ratio)) * (train.learning_rate - train.min_learning_rate);
 }
 
 interface LogRow {
@@ -99,14 +100,14 @@ export async function trainGPT(args: TrainArgs): Promise<TrainResult> {
   validateGPTConfig(config);
   if (config.vocabSize < VOCAB_SIZE) throw new Error(`vocabSize ${config.vocabSize} is smaller than the token vocabulary (${VOCAB_SIZE})`);
   if (args.expressions.length === 0) throw new Error('trainGPT: no training expressions');
-  const micro = Math.max(1, Math.min(train.microBatch ?? train.batchSize, train.batchSize));
-  const split = splitExpressions(args.expressions, train.valFraction, seed);
+  const micro = Math.max(1, Math.min(train.micro_batch, train.batch_size));
+  const split = splitExpressions(args.expressions, train.val_fraction, seed);
   const trainStream = packExpressions(split.train);
   const valStream = split.val.length > 0 ? packExpressions(split.val) : trainStream;
 
   // Fixed evaluation windows, so successive validation losses are comparable.
   const evalRng = new Rng(`${seed}:eval`);
-  const evalStarts = Array.from({ length: Math.max(1, train.evalBatches) }, () => Array.from({ length: micro }, () => valStream.starts[evalRng.int(valStream.starts.length)]));
+  const evalStarts = Array.from({ length: Math.max(1, train.eval_batches) }, () => Array.from({ length: micro }, () => valStream.starts[evalRng.int(valStream.starts.length)]));
 
   const params = initParameters(config, new Rng(`${seed}:init`));
   let start: OptimiserState = { params, m: zerosLike(params), v: zerosLike(params) };
@@ -138,8 +139,8 @@ export async function trainGPT(args: TrainArgs): Promise<TrainResult> {
       const row: LogRow = { step: state.step, trainLoss: loss ?? Number.NaN, valLoss: null, lr };
       if (loss === undefined) unread.push(row);
       state.log.push(row);
-      const evaluating = (train.evalEvery > 0 && state.step % train.evalEvery === 0) || state.step === train.steps;
-      const checkpointing = args.checkpoint && train.checkpointEvery > 0 && state.step % train.checkpointEvery === 0 && state.step < train.steps;
+      const evaluating = (train.eval_every > 0 && state.step % train.eval_every === 0) || state.step === train.steps;
+      const checkpointing = args.checkpoint && train.checkpoint_every > 0 && state.step % train.checkpoint_every === 0 && state.step < train.steps;
       if (evaluating || checkpointing) await readLosses();
       if (evaluating) {
         row.valLoss = await loop.evaluate();
@@ -148,7 +149,7 @@ export async function trainGPT(args: TrainArgs): Promise<TrainResult> {
           state.bestStep = state.step;
           state.evalsSinceBest = 0;
           loop.keepBest();
-        } else if (train.earlyStopPatience > 0 && ++state.evalsSinceBest >= train.earlyStopPatience) {
+        } else if (train.early_stop_patience > 0 && ++state.evalsSinceBest >= train.early_stop_patience) {
           stoppedEarly = true;
         }
       }

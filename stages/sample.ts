@@ -4,16 +4,11 @@
  * measured by eval, never filtered here, because the loop is self-consuming, not curated.
  */
 import { defineStage } from '../engine/stage.ts';
+import type { SampleSection } from '../experiment/params.ts';
 import { useBackend } from './backend.ts';
 
-export type SampleParams = {
-  n: number;
-  temperature: number;
-  top_k: number;
-  batch_size: number;
-  generation: number;
-  backend?: string;
-};
+/** params.yaml's `sample` section, n = data.n, the generation it samples, and the backend when it is keyed on. */
+export type SampleParams = SampleSection & { n: number; generation: number; backend?: string };
 
 export default defineStage<SampleParams>({
   name: 'sample',
