@@ -20,9 +20,10 @@ export default defineStage<SampleParams>({
     const { sampleGPT } = await import('../model/sample.ts');
     // Arrow is imported when the stage runs: `status` and `repro` import every stage to build the graph.
     const { expressionTable } = await import('./dataset.ts');
+    const { weightsFromTable } = await import('./weights-table.ts');
     const { n, temperature, top_k, batch_size, generation } = ctx.params;
     const expressions = await sampleGPT({
-      weights: ctx.inputs.weights,
+      weights: weightsFromTable(ctx.inputs.weights),
       n,
       temperature,
       topK: top_k > 0 ? top_k : undefined,

@@ -53,6 +53,7 @@ export default defineStage<TrainParams>({
   async run(ctx) {
     // Arrow is imported when the stage runs: `status` and `repro` import every stage to build the graph.
     const { expressionRows } = await import('./dataset.ts');
+    const { logTable, tableCheckpointer, weightsToTable } = await import('./weights-table.ts');
     const { model, train } = ctx.params;
     const rows = expressionRows(ctx.inputs.dataset);
     checkBlockSize(rows, model.block_size);
@@ -63,7 +64,7 @@ export default defineStage<TrainParams>({
       train,
       expressions: rows.map((r) => r.expression),
       seed: ctx.seed,
-      checkpoint: ctx.checkpoint,
+      checkpoint: tableCheckpointer(ctx.checkpoint),
       signal: ctx.signal,
       progress: (p) =>
         ctx.progress(p.step, p.total, `loss ${p.trainLoss?.toFixed(3) ?? '…'}${p.valLoss === undefined ? '' : ` val ${p.valLoss.toFixed(3)}`}`),
@@ -71,6 +72,6 @@ export default defineStage<TrainParams>({
     ctx.metric('best_val_loss', result.bestValLoss);
     ctx.metric('best_step', result.bestStep);
     ctx.metric('stopped_early', result.stoppedEarly ? 1 : 0);
-    return { weights: result.weights, log: result.log };
+    return { weights: weightsToTable(result.weights), log: logTable(result.log) };
   },
 });

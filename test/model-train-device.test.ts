@@ -36,7 +36,7 @@ test.serial('50 steps of the device loop end within float32 rounding of the host
   t.true(maxWeightDifference(host.weights, other.weights) > 100 * 1e-4);
   t.is(device.bestStep, host.bestStep);
   t.true(Math.abs(device.bestValLoss - host.bestValLoss) < 1e-4);
-  const losses = (log: typeof host.log) => log.toArray().map((r) => r.train_loss as number);
+  const losses = (log: typeof host.log) => log.map((r) => r.trainLoss);
   const [h, d] = [losses(host.log), losses(device.log)];
   t.is(d.length, TRAIN.steps);
   t.true(d.every((x, i) => Math.abs(x - h[i]) < 1e-4), 'every step\'s train loss read back and close to the host loop\'s');
