@@ -26,7 +26,7 @@ test('the train stage refuses a block too short for its data before it trains', 
     train: trainSettings({ steps: 2, batch_size: 2, micro_batch: 2 }),
   };
   const ctx: StageContext<TrainParams> = {
-    params, inputs: { dataset: expressionTable(rows) }, seed: 1, progress: () => void steps++, log() {}, metric() {},
+    params, runtime: {}, inputs: { dataset: expressionTable(rows) }, seed: 1, progress: () => void steps++, log() {}, metric() {},
     checkpoint: { load: async () => undefined, save: async () => {} }, signal: new AbortController().signal,
   };
   await t.throwsAsync(() => train.run(ctx), { message: /^model\.block_size is 4, .* has 6 tokens: model\.block_size must be at least 7/ });
