@@ -38,7 +38,7 @@ const plan = buildPlan(nodes);
 // The toy stages are cheap: run them for real, so the store holds their true outputs.
 await commitEveryNode(store, plan, async (node, manifest) => {
   const inputs = Object.fromEntries(await Promise.all(Object.entries(manifest.inputs).map(async ([name, hash]) => [name, await store.getObject(hash)])));
-  const ctx = { params: node.params, inputs, seed: node.seed, progress() {}, log() {}, metric() {} } as unknown as StageContext;
+  const ctx = { params: node.params, runtime: node.runtime, inputs, seed: node.seed, progress() {}, log() {}, metric() {} } as unknown as StageContext;
   const produced: Record<string, Table> = await node.stage.run(ctx);
   const outputs = Object.fromEntries(await Promise.all(Object.entries(produced).map(async ([name, table]) => [name, await store.putObject(table)])));
   return { outputs, metrics: {} };

@@ -11,12 +11,13 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Rng } from '../common/rng.ts';
 import { selectBackend, wasmHeapBytes, type BackendName } from '../model/backend.ts';
-import { DEFAULT_TRAIN, countParameters, type GPTConfig, type TrainConfig } from '../model/config.ts';
+import { countParameters, type GPTConfig } from '../model/config.ts';
 import { sampleGPT } from '../model/sample.ts';
 import { loopFor, trainGPT } from '../model/train.ts';
 import type { LoopKind } from '../model/train-loop.ts';
 import { formatTable } from '../experiment/text-table.ts';
 import { profileKernels, type KernelProfile } from './kernel-profile.ts';
+import { trainSettings } from '../test/fixtures/train-settings.ts';
 
 const argv = process.argv.slice(2);
 const option = (name: string): string | undefined => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
@@ -90,10 +91,9 @@ const expressions = corpus(2000);
  * one, whose loss read-back waits for the queue. CPU backends compute as they go and are timed step by step.
  */
 async function trainCase(c: Case, loop: LoopKind, queued: boolean, kernels?: KernelProfile): Promise<{ ms: number; weights: Awaited<ReturnType<typeof trainGPT>>['weights'] }> {
-  const train: TrainConfig = {
-    ...DEFAULT_TRAIN, steps: c.steps, batchSize: c.batchSize, microBatch: c.microBatch, warmupSteps: 2,
-    evalEvery: 0, evalBatches: 1, checkpointEvery: 0,
-  };
+  const train = trainSettings({
+    steps: c.steps, batch_size: c.batchSize, micro_batch: c.microBatch, warmup_steps: 2, eval_every: 0, eval_batches: 1, checkpoint_every: 0,
+  });
   const times: number[] = [];
   let last = performance.now();
   let profiled: ReturnType<KernelProfile['rows']> = [];

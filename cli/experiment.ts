@@ -1,7 +1,7 @@
 /**
  * The experiment as the engine commands see it: params.yaml (or -p FILE, with --set overrides) validated and
- * expanded into the node graph. Worker processes inherit the chosen backend through PIPELINE_BACKEND. Before a
- * repro, training work that would take hours on this backend is announced with an estimate.
+ * expanded into the node graph (the graph hands the model stages their backend). Before a repro, training work
+ * that would take hours on this backend is announced with an estimate.
  */
 import { basename, dirname, extname, join } from 'node:path';
 import type { GraphLoader } from './engine.ts';
@@ -27,7 +27,6 @@ const WARN_HOURS = 1;
 
 export const loadExperimentGraph: GraphLoader = async ({ paramsFile = DEFAULT_PARAMS_FILE, set }) => {
   const params = loadParams(paramsFile, set);
-  process.env.PIPELINE_BACKEND = params.runtime.backend;
   return {
     nodes: experimentGraph(params),
     lockPath: lockPathFor(paramsFile),

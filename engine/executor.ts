@@ -174,7 +174,7 @@ class Run {
     const lock = inspectLock(store.lockPath(job.key));
     if (lock !== 'free' && lock.live) return this.retryLater(job, lock.owner);
     const task: Task = {
-      key: job.key, sid: job.node.sid, ids: job.node.ids, manifest: job.manifest,
+      key: job.key, sid: job.node.sid, ids: job.node.ids, manifest: job.manifest, runtime: job.node.runtime,
       ...(forced ? { force: true } : {}), ...(lock !== 'free' ? { staleLock: lock.signature } : {}),
     };
     this.running.add(job);

@@ -22,6 +22,11 @@ export interface NodeSpec {
   tags?: Record<string, string | number>;
   /** The experiment seed mixed into the derived seed. */
   seedBase?: number | string;
+  /**
+   * How the stage runs (a backend, say), handed to it as ctx.runtime. It is in neither the structural identity nor
+   * the cache key, so it is ignored when specs collapse into one node: the node runs with the first spec's.
+   */
+  runtime?: Record<string, Json>;
 }
 
 /** One unit of work: every spec with the same structural identity collapses into one PlanNode. */
@@ -31,6 +36,7 @@ export interface PlanNode {
   ids: string[];
   stage: Stage<any>;
   params: Json;
+  runtime: Record<string, Json>;
   code: string;
   seed: number;
   inputs: Record<string, { sid: string; output: string }>;
@@ -87,7 +93,7 @@ export function buildPlan(specs: readonly NodeSpec[]): Plan {
     let node = bySid.get(sid);
     if (!node) {
       node = {
-        sid, ids: [], stage: spec.stage, params: spec.params, code, seed: parseInt(seedIdOf.get(sid)!.slice(0, 8), 16),
+        sid, ids: [], stage: spec.stage, params: spec.params, runtime: spec.runtime ?? {}, code, seed: parseInt(seedIdOf.get(sid)!.slice(0, 8), 16),
         inputs, deps: [...new Set(Object.values(inputs).map((i) => i.sid))], children: [], tags: {},
       };
       bySid.set(sid, node);

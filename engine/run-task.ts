@@ -44,7 +44,7 @@ function readTask(file: string): Task {
   } catch (error) {
     throw new Error(`${file}: not a readable task file (${(error as Error).message})`);
   }
-  for (const field of ['key', 'sid', 'ids', 'manifest'] as const) {
+  for (const field of ['key', 'sid', 'ids', 'manifest', 'runtime'] as const) {
     if (task?.[field] === undefined) throw new Error(`${file}: a task needs '${field}'`);
   }
   return task;

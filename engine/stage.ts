@@ -8,6 +8,8 @@ export type Json = null | boolean | number | string | Json[] | { [k: string]: Js
 
 export interface StageContext<P extends Json = Json> {
   params: P;
+  /** How to run, not what (NodeSpec.runtime): never part of the cache key, so it must not change the outputs. */
+  runtime: Record<string, Json>;
   inputs: Record<string, Table>;
   /** uint32 derived from the node's structural identity: shared nodes share seeds. */
   seed: number;

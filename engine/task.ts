@@ -13,12 +13,13 @@ import { HOST } from './files.ts';
 import type { Manifest, RunRecord } from './record.ts';
 import { stageLocation, type Json, type Stage, type StageContext } from './stage.ts';
 
-/** The manifest carries the node's params, input hashes and seed. */
+/** The manifest carries the node's params, input hashes and seed; runtime, how to run it (ctx.runtime). */
 export interface Task {
   key: string;
   sid: string;
   ids: string[];
   manifest: Manifest;
+  runtime: Record<string, Json>;
   /** Run even when the key is committed (repro --force). */
   force?: boolean;
   /** The lock's signature the scheduler watched go stale (engine/lock.ts). */
@@ -106,6 +107,7 @@ async function runLocked(task: Task, module: string, store: Store, signal: Abort
   let lastProgress = 0;
   const ctx: StageContext<Json> = {
     params: task.manifest.params,
+    runtime: task.runtime,
     inputs,
     seed: task.manifest.seed,
     progress(done, total, note) {

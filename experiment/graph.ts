@@ -30,6 +30,7 @@ export function experimentGraph(file: ParamsFile): NodeSpec[] {
   return [...nodes.values()];
 }
 
+// Without runtime, which is how a node runs, not what it computes (engine/graph.ts).
 const definition = (node: NodeSpec): string =>
   canonicalJson({ stage: node.stage.name, params: node.params, inputs: node.inputs, seedBase: node.seedBase ?? null });
 
@@ -39,8 +40,6 @@ function chainOf(point: SweepPoint): NodeSpec[] {
   const p = point.params;
   const labels = labelsOf(point);
   const { cycle: _cycle, lambda: _lambda, ...realLabels } = labels;
-  const withBackend = (slice: Record<string, Json>): Json =>
-    p.runtime.backend_in_key ? { ...slice, backend: p.runtime.backend } : slice;
   const node = (
     stage: NodeSpec['stage'], generation: number, params: Json, inputs: Record<string, Ref>,
     named: Record<string, string | number> = labels, inId: boolean = true,
@@ -53,13 +52,19 @@ function chainOf(point: SweepPoint): NodeSpec[] {
     seedBase: p.seed,
   });
   const out = (n: NodeSpec, output: string): Ref => ({ node: n.id, output });
+  // The model stages run on runtime.backend (ctx.runtime); it is in their params slice, and so their key, only
+  // with backend_in_key.
+  const modelNode = (stage: NodeSpec['stage'], generation: number, slice: Record<string, Json>, inputs: Record<string, Ref>): NodeSpec => ({
+    ...node(stage, generation, p.runtime.backend_in_key ? { ...slice, backend: p.runtime.backend } : slice, inputs),
+    runtime: { backend: p.runtime.backend },
+  });
 
   const d0 = node(genD0, 0, { n: p.data.n, depth_min: p.data.depth_min, depth_max: p.data.depth_max }, {}, realLabels, false);
   const nodes: NodeSpec[] = [d0];
   let dataset = out(d0, 'dataset');
   for (let t = 0; t < p.generations; t++) {
-    const model = node(train, t, withBackend({ model: p.model, train: p.train }), { dataset });
-    const samples = node(sample, t, withBackend({ n: p.data.n, ...p.sample, generation: t }), { weights: out(model, 'weights') });
+    const model = modelNode(train, t, { model: p.model, train: p.train }, { dataset });
+    const samples = modelNode(sample, t, { n: p.data.n, ...p.sample, generation: t }, { weights: out(model, 'weights') });
     const evaluation = node(evaluate, t, { ...p.eval, generation: t }, { samples: out(samples, 'samples'), dataset });
     nodes.push(model, samples, evaluation);
     if (t + 1 < p.generations) {

@@ -81,6 +81,14 @@ const paramsFileSchema = experimentSchema.extend({
 export type ExperimentParams = z.infer<typeof experimentSchema>;
 export type ParamsFile = z.infer<typeof paramsFileSchema>;
 
+/**
+ * The sections the model stages read, named once, here. Stages and model/ take them with `import type`, which
+ * leaves this module (and zod, yaml) out of their code fingerprints and out of a worker's imports.
+ */
+export type ModelSection = ExperimentParams['model'];
+export type TrainSection = ExperimentParams['train'];
+export type SampleSection = ExperimentParams['sample'];
+
 export class ParamsError extends Error {
   constructor(source: string, problems: string[]) {
     super(`invalid params in ${source}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);

@@ -1,6 +1,9 @@
 /**
- * Model and training hyper-parameters (docs/EXPERIMENT.md §2). The defaults are nanoGPT's character-level preset
- * scaled down; the `paper` shape is 6 layers, 6 heads, 384 dims, block 256.
+ * The GPT's shape (docs/EXPERIMENT.md §2); the `paper` shape is 6 layers, 6 heads, 384 dims, block 256. Training
+ * settings have no type here: the model reads params.yaml's `train` section as it is (TrainSection).
+ *
+ * GPTConfig keeps nanoGPT's names rather than the `model` section's because its JSON is in the metadata of every
+ * weights table: renaming a key would change the bytes of every stored model.
  */
 export interface GPTConfig {
   vocabSize: number;
@@ -11,44 +14,7 @@ export interface GPTConfig {
   dropout: number;
 }
 
-export interface TrainConfig {
-  steps: number;
-  batchSize: number;
-  /** Rows per forward/backward pass; gradients are accumulated when smaller than batchSize. */
-  microBatch?: number;
-  learningRate: number;
-  minLearningRate: number;
-  warmupSteps: number;
-  weightDecay: number;
-  beta1: number;
-  beta2: number;
-  gradClip: number;
-  evalEvery: number;
-  evalBatches: number;
-  /** Evaluations without a new best validation loss before stopping; 0 = never stop early. */
-  earlyStopPatience: number;
-  valFraction: number;
-  checkpointEvery: number;
-}
-
 export const PAPER_GPT: GPTConfig = { vocabSize: 8, blockSize: 256, nLayer: 6, nHead: 6, nEmbd: 384, dropout: 0.2 };
-
-export const DEFAULT_TRAIN: TrainConfig = {
-  steps: 5000,
-  batchSize: 64,
-  learningRate: 1e-3,
-  minLearningRate: 1e-4,
-  warmupSteps: 100,
-  weightDecay: 0.1,
-  beta1: 0.9,
-  beta2: 0.99,
-  gradClip: 1.0,
-  evalEvery: 250,
-  evalBatches: 20,
-  earlyStopPatience: 0,
-  valFraction: 0.1,
-  checkpointEvery: 500,
-};
 
 /** Name and shape of every parameter, in the fixed order used for initialisation, optimisation and storage. */
 export function parameterShapes(c: GPTConfig): Array<[string, number[]]> {

@@ -12,6 +12,12 @@ import { parameterShapes, type GPTConfig } from './config.ts';
 export type Params = Record<string, tf.Tensor>;
 export type HostParams = Map<string, Float32Array>;
 
+/** A model: its shape and every parameter on the host (stages/weights-table.ts stores it as a table). */
+export interface Weights {
+  config: GPTConfig;
+  params: HostParams;
+}
+
 /** nanoGPT's initialisation: N(0, 0.02), residual projections scaled by 1/sqrt(2·nLayer), zero biases, unit LN gains. */
 export function initParameters(config: GPTConfig, rng: Rng): HostParams {
   const params: HostParams = new Map();

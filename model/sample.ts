@@ -6,16 +6,14 @@
  * backend allows.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Table } from 'apache-arrow';
 import { ensureBackend } from './backend.ts';
 import { Rng } from '../common/rng.ts';
 import type { GPTConfig } from './config.ts';
-import { decodeStep, disposeCache, selectRows, toTensors, type KVCache, type Params } from './gpt.ts';
+import { decodeStep, disposeCache, selectRows, toTensors, type KVCache, type Params, type Weights } from './gpt.ts';
 import { EOS, VOCAB_SIZE, decodeTokens } from './tokenizer.ts';
-import { weightsFromTable } from './weights.ts';
 
 export interface SampleArgs {
-  weights: Table;
+  weights: Weights;
   n: number;
   temperature: number;
   topK?: number;
@@ -27,7 +25,7 @@ export interface SampleArgs {
 
 export async function sampleGPT(args: SampleArgs): Promise<string[]> {
   await ensureBackend();
-  const { config, params } = weightsFromTable(args.weights);
+  const { config, params } = args.weights;
   const p = toTensors(config, params);
   const rng = new Rng(args.seed);
   const batchSize = args.batchSize ?? defaultBatchSize(config);

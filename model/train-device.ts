@@ -52,7 +52,7 @@ export function deviceLoop(setup: LoopSetup): TrainLoop {
     let grad: tf.Tensor1D | undefined;
     const values: tf.Scalar[] = [];
     const weights: number[] = [];
-    for (const { starts, weight } of microBatches(trainStream, train.batchSize, micro, rng)) {
+    for (const { starts, weight } of microBatches(trainStream, train.batch_size, micro, rng)) {
       const next = tf.tidy(() => {
         const { x, y } = windows(trainStream.tokens, starts, T);
         const { value, grads } = tf.valueAndGrads((flat: tf.Tensor) => lossFn(config, named(flat), x, y, dropout))([params]);
@@ -75,16 +75,16 @@ export function deviceLoop(setup: LoopSetup): TrainLoop {
       pending.push({ values, weights });
       const next = tf.tidy(() => {
         let g: tf.Tensor = grad;
-        if (train.gradClip > 0) {
+        if (train.grad_clip > 0) {
           // min(1, c/(‖g‖ + 1e-6)): the host loop's clipping, which leaves g alone when the norm is small.
-          g = tf.mul(g, tf.minimum(tf.div(train.gradClip, tf.add(tf.sqrt(tf.sum(tf.square(g))), 1e-6)), 1));
+          g = tf.mul(g, tf.minimum(tf.div(train.grad_clip, tf.add(tf.sqrt(tf.sum(tf.square(g))), 1e-6)), 1));
         }
         const { beta1, beta2 } = train;
         const bc1 = 1 - beta1 ** t;
         const bc2Sqrt = Math.sqrt(1 - beta2 ** t);
         const m1 = tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1));
         const v1 = tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2));
-        const shrink = tf.sub(1, tf.mul(decayMask, lr * train.weightDecay));
+        const shrink = tf.sub(1, tf.mul(decayMask, lr * train.weight_decay));
         const update = tf.mul(tf.div(m1, tf.add(tf.div(tf.sqrt(v1), bc2Sqrt), 1e-8)), lr / bc1);
         return { p: tf.sub(tf.mul(params, shrink), update) as tf.Tensor1D, m: m1 as tf.Tensor1D, v: v1 as tf.Tensor1D };
       });

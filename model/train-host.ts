@@ -7,7 +7,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { microBatches, windows } from './batches.ts';
-import { parameterShapes, type TrainConfig } from './config.ts';
+import type { TrainSection } from '../experiment/params.ts';
+import { parameterShapes } from './config.ts';
 import { lossFn, toTensors, type HostParams } from './gpt.ts';
 import { mean, stepLoss, type LoopSetup, type TrainLoop } from './train-loop.ts';
 
@@ -30,7 +31,7 @@ export function hostLoop(setup: LoopSetup): TrainLoop {
     const values: number[] = [];
     const weights: number[] = [];
     try {
-      for (const { starts, weight } of microBatches(trainStream, train.batchSize, micro, rng)) {
+      for (const { starts, weight } of microBatches(trainStream, train.batch_size, micro, rng)) {
         tf.tidy(() => {
           const { x, y } = windows(trainStream.tokens, starts, T);
           const f = (...ps: tf.Tensor[]): tf.Scalar => lossFn(config, Object.fromEntries(names.map((n, i) => [n, ps[i]])), x, y, dropout);
@@ -54,7 +55,7 @@ export function hostLoop(setup: LoopSetup): TrainLoop {
   return {
     step(lr, t) {
       const loss = gradients();
-      clipByGlobalNorm(grads, train.gradClip);
+      clipByGlobalNorm(grads, train.grad_clip);
       adamW(params, m, v, grads, names, decays, lr, t, train);
       return loss;
     },
@@ -91,7 +92,7 @@ function clipByGlobalNorm(grads: Float32Array[], maxNorm: number): void {
 /** PyTorch's AdamW: p ← p·(1 − lr·wd) − lr·m̂/(√v̂ + ε), with decay only on 2-D weights. */
 function adamW(
   params: HostParams, m: HostParams, v: HostParams, grads: Float32Array[], names: string[], decays: boolean[],
-  lr: number, t: number, train: TrainConfig,
+  lr: number, t: number, train: TrainSection,
 ): void {
   const { beta1, beta2 } = train;
   const bc1 = 1 - beta1 ** t;
@@ -102,7 +103,7 @@ function adamW(
     const mk = m.get(name)!;
     const vk = v.get(name)!;
     const g = grads[k];
-    const shrink = decays[k] ? 1 - lr * train.weightDecay : 1;
+    const shrink = decays[k] ? 1 - lr * train.weight_decay : 1;
     for (let i = 0; i < p.length; i++) {
       mk[i] = beta1 * mk[i] + (1 - beta1) * g[i];
       vk[i] = beta2 * vk[i] + (1 - beta2) * g[i] * g[i];

@@ -6,7 +6,8 @@
  * synchronously at all).
  */
 import type { Rng } from '../common/rng.ts';
-import type { GPTConfig, TrainConfig } from './config.ts';
+import type { TrainSection } from '../experiment/params.ts';
+import type { GPTConfig } from './config.ts';
 import type { Dropout, HostParams } from './gpt.ts';
 import type { Stream } from './batches.ts';
 
@@ -22,7 +23,7 @@ export interface OptimiserState {
 
 export interface LoopSetup {
   config: GPTConfig;
-  train: TrainConfig;
+  train: TrainSection;
   /** Rows per forward/backward pass. */
   micro: number;
   trainStream: Stream;
@@ -37,7 +38,7 @@ export interface LoopSetup {
 
 export interface TrainLoop {
   /**
-   * One AdamW update at learning rate lr (update number t, from 1) on batchSize windows, gradients clipped by
+   * One AdamW update at learning rate lr (update number t, from 1) on batch_size windows, gradients clipped by
    * global norm. Returns the step's mean loss when the loop has it on the host, else undefined: losses() has it.
    */
   step(lr: number, t: number): number | undefined;

@@ -1,6 +1,6 @@
 /**
  * Training (docs/EXPERIMENT.md §2): AdamW with decoupled weight decay on 2-D weights, linear warm-up then cosine decay
- * to minLearningRate, global-norm clipping, gradient accumulation over micro-batches, a seeded 90/10 split with
+ * to min_learning_rate, global-norm clipping, gradient accumulation over micro-batches, a seeded 90/10 split with
  * periodic validation, best-weights selection and early stopping, and resumable checkpoints. The data are packed
  * as batches.ts describes.
  *
@@ -9,17 +9,16 @@
  * backend and loop give the same weights; a resumed run repeats the same operations in the same order and so gives
  * bit-identical weights.
  */
-import { Float64, Table, vectorFromArray } from 'apache-arrow';
 import { ensureBackend, GPU_BACKENDS, type BackendName } from './backend.ts';
 import { packExpressions, splitExpressions } from './batches.ts';
 import { fnv1a32, Rng, type RngState } from '../common/rng.ts';
-import { parameterShapes, validateGPTConfig, type GPTConfig, type TrainConfig } from './config.ts';
-import { initParameters, type Dropout, type HostParams } from './gpt.ts';
+import { validateGPTConfig, type GPTConfig } from './config.ts';
+import type { TrainSection } from '../experiment/params.ts';
+import { initParameters, type Dropout, type HostParams, type Weights } from './gpt.ts';
 import { VOCAB_SIZE } from './tokenizer.ts';
 import { deviceLoop } from './train-device.ts';
 import { hostLoop } from './train-host.ts';
 import type { LoopKind, OptimiserState } from './train-loop.ts';
-import { CONFIG_KEY, configFromTable, tensorsFromTable, tensorsToTable, weightsToTable, type TensorRecord } from './weights.ts';
 
 export interface TrainProgress {
   step: number;
@@ -29,14 +28,22 @@ export interface TrainProgress {
   lr: number;
 }
 
+/** Everything a resumed run starts from. */
+export interface TrainingCheckpoint {
+  config: GPTConfig;
+  state: TrainState;
+  tensors: OptimiserState;
+}
+
+/** Where checkpoints go (the train stage stores them as tables: stages/weights-table.ts). */
 export interface Checkpointer {
-  load(): Promise<Table | undefined>;
-  save(table: Table): Promise<void>;
+  load(): Promise<TrainingCheckpoint | undefined>;
+  save(checkpoint: TrainingCheckpoint): Promise<void>;
 }
 
 export interface TrainArgs {
   model: GPTConfig;
-  train: TrainConfig;
+  train: TrainSection;
   expressions: string[];
   seed: number;
   checkpoint?: Checkpointer;
@@ -47,26 +54,24 @@ export interface TrainArgs {
 }
 
 export interface TrainResult {
-  weights: Table;
-  /** One row per step: step, train_loss, val_loss (null between evaluations), lr. */
-  log: Table;
+  weights: Weights;
+  /** One row per step. */
+  log: LogRow[];
   /** Step of the weights returned (the best validation loss; the last step if there was no evaluation). */
   bestStep: number;
   bestValLoss: number;
   stoppedEarly: boolean;
 }
 
-const STATE_KEY = 'train.state';
-
 /** nanoGPT's schedule for the update at `step` (0-based): linear warm-up, cosine decay to the minimum at the end. */
-export function learningRate(train: TrainConfig, step: number): number {
-  if (step < train.warmupSteps) return (train.learningRate * (step + 1)) / (train.warmupSteps + 1);
-  if (step >= train.steps) return train.minLearningRate;
-  const ratio = (step - train.warmupSteps) / Math.max(1, train.steps - train.warmupSteps);
-  return train.minLearningRate + 0.5 * (1 + Math.cos(Math.PI * ratio)) * (train.learningRate - train.minLearningRate);
+export function learningRate(train: TrainSection, step: number): number {
+  if (step < train.warmup_steps) return (train.learning_rate * (step + 1)) / (train.warmup_steps + 1);
+  if (step >= train.steps) return train.min_learning_rate;
+  const ratio = (step - train.warmup_steps) / Math.max(1, train.steps - train.warmup_steps);
+  return train.min_learning_rate + 0.5 * (1 + Math.cos(Math.PI * ratio)) * (train.learning_rate - train.min_learning_rate);
 }
 
-interface LogRow {
+export interface LogRow {
   step: number;
   /** NaN until the loop has read it back (the device loop reads losses at evaluations and checkpoints). */
   trainLoss: number;
@@ -75,7 +80,7 @@ interface LogRow {
 }
 
 /** Everything a resumed run needs besides the tensors. */
-interface TrainState {
+export interface TrainState {
   step: number;
   rng: RngState;
   bestStep: number;
@@ -99,14 +104,14 @@ export async function trainGPT(args: TrainArgs): Promise<TrainResult> {
   validateGPTConfig(config);
   if (config.vocabSize < VOCAB_SIZE) throw new Error(`vocabSize ${config.vocabSize} is smaller than the token vocabulary (${VOCAB_SIZE})`);
   if (args.expressions.length === 0) throw new Error('trainGPT: no training expressions');
-  const micro = Math.max(1, Math.min(train.microBatch ?? train.batchSize, train.batchSize));
-  const split = splitExpressions(args.expressions, train.valFraction, seed);
+  const micro = Math.max(1, Math.min(train.micro_batch, train.batch_size));
+  const split = splitExpressions(args.expressions, train.val_fraction, seed);
   const trainStream = packExpressions(split.train);
   const valStream = split.val.length > 0 ? packExpressions(split.val) : trainStream;
 
   // Fixed evaluation windows, so successive validation losses are comparable.
   const evalRng = new Rng(`${seed}:eval`);
-  const evalStarts = Array.from({ length: Math.max(1, train.evalBatches) }, () => Array.from({ length: micro }, () => valStream.starts[evalRng.int(valStream.starts.length)]));
+  const evalStarts = Array.from({ length: Math.max(1, train.eval_batches) }, () => Array.from({ length: micro }, () => valStream.starts[evalRng.int(valStream.starts.length)]));
 
   const params = initParameters(config, new Rng(`${seed}:init`));
   let start: OptimiserState = { params, m: zerosLike(params), v: zerosLike(params) };
@@ -115,7 +120,7 @@ export async function trainGPT(args: TrainArgs): Promise<TrainResult> {
     dataHash: hashStream(trainStream.tokens, valStream.tokens), log: [],
   };
   const saved = await args.checkpoint?.load();
-  if (saved) ({ start, state } = restore(saved, config, state));
+  if (saved) ({ tensors: start, state } = resumable(saved, config, state));
   const rng = Rng.fromState(state.rng);
   const dropout: Dropout | undefined = config.dropout > 0 ? { rate: config.dropout, nextSeed: () => rng.nextUint32() } : undefined;
   const loop = (loopKind === 'host' ? hostLoop : deviceLoop)({ config, train, micro, trainStream, valStream, evalStarts, rng, dropout, start });
@@ -138,8 +143,8 @@ export async function trainGPT(args: TrainArgs): Promise<TrainResult> {
       const row: LogRow = { step: state.step, trainLoss: loss ?? Number.NaN, valLoss: null, lr };
       if (loss === undefined) unread.push(row);
       state.log.push(row);
-      const evaluating = (train.evalEvery > 0 && state.step % train.evalEvery === 0) || state.step === train.steps;
-      const checkpointing = args.checkpoint && train.checkpointEvery > 0 && state.step % train.checkpointEvery === 0 && state.step < train.steps;
+      const evaluating = (train.eval_every > 0 && state.step % train.eval_every === 0) || state.step === train.steps;
+      const checkpointing = args.checkpoint && train.checkpoint_every > 0 && state.step % train.checkpoint_every === 0 && state.step < train.steps;
       if (evaluating || checkpointing) await readLosses();
       if (evaluating) {
         row.valLoss = await loop.evaluate();
@@ -148,7 +153,7 @@ export async function trainGPT(args: TrainArgs): Promise<TrainResult> {
           state.bestStep = state.step;
           state.evalsSinceBest = 0;
           loop.keepBest();
-        } else if (train.earlyStopPatience > 0 && ++state.evalsSinceBest >= train.earlyStopPatience) {
+        } else if (train.early_stop_patience > 0 && ++state.evalsSinceBest >= train.early_stop_patience) {
           stoppedEarly = true;
         }
       }
@@ -156,7 +161,8 @@ export async function trainGPT(args: TrainArgs): Promise<TrainResult> {
       args.progress?.({ step: state.step, total: train.steps, trainLoss, valLoss: row.valLoss ?? undefined, lr });
       if (checkpointing) {
         state.rng = rng.state();
-        await args.checkpoint!.save(checkpointTable(config, await loop.state(), state));
+        // A copy of the state: the checkpointer may keep the object, and the state goes on changing.
+        await args.checkpoint!.save({ config, state: structuredClone(state), tensors: await loop.state() });
       }
       if (stoppedEarly) break;
       await new Promise((resolve) => setImmediate(resolve)); // let abort signals and I/O through
@@ -164,8 +170,8 @@ export async function trainGPT(args: TrainArgs): Promise<TrainResult> {
     await readLosses();
     const hasBest = state.bestValLoss !== null;
     return {
-      weights: weightsToTable(config, await loop.result()),
-      log: logTable(state.log),
+      weights: { config, params: await loop.result() },
+      log: state.log,
       bestStep: hasBest ? state.bestStep : state.step,
       bestValLoss: state.bestValLoss ?? Number.NaN,
       stoppedEarly,
@@ -186,41 +192,10 @@ function hashStream(...streams: Int32Array[]): string {
   return h.toString(16);
 }
 
-/** Checkpoint tensor groups: each tensor is stored as `${group}/${parameter name}`. */
-const GROUPS = ['param', 'adam_m', 'adam_v', 'best'] as const;
-type Group = (typeof GROUPS)[number];
-
-function checkpointTable(config: GPTConfig, { params, m, v, best }: OptimiserState, state: TrainState): Table {
-  const records: TensorRecord[] = [];
-  const groups: Record<Group, HostParams | undefined> = { param: params, adam_m: m, adam_v: v, best };
-  for (const group of GROUPS) {
-    const values = groups[group];
-    if (!values) continue;
-    for (const [name, shape] of parameterShapes(config)) records.push({ name: `${group}/${name}`, shape, values: values.get(name)! });
-  }
-  return tensorsToTable(records, new Map([[CONFIG_KEY, JSON.stringify(config)], [STATE_KEY, JSON.stringify(state)]]));
-}
-
-function restore(table: Table, config: GPTConfig, fresh: TrainState): { start: OptimiserState; state: TrainState } {
-  if (JSON.stringify(configFromTable(table)) !== JSON.stringify(config)) throw new Error('checkpoint was written for a different model config');
-  const text = table.schema.metadata.get(STATE_KEY);
-  if (!text) throw new Error(`not a training checkpoint: no ${STATE_KEY} in the metadata`);
-  const state = JSON.parse(text) as TrainState;
+/** The checkpoint, once it is known to be of this run: the same model, seed and training data. */
+function resumable(saved: TrainingCheckpoint, config: GPTConfig, fresh: TrainState): TrainingCheckpoint {
+  if (JSON.stringify(saved.config) !== JSON.stringify(config)) throw new Error('checkpoint was written for a different model config');
+  const { state } = saved;
   if (state.seed !== fresh.seed || state.dataHash !== fresh.dataHash) throw new Error('checkpoint was written for a different seed or training data');
-  const groups = new Map<string, HostParams>(GROUPS.map((g) => [g, new Map()]));
-  for (const record of tensorsFromTable(table)) {
-    const slash = record.name.indexOf('/');
-    groups.get(record.name.slice(0, slash))?.set(record.name.slice(slash + 1), record.values);
-  }
-  const best = groups.get('best')!;
-  return { start: { params: groups.get('param')!, m: groups.get('adam_m')!, v: groups.get('adam_v')!, best: best.size > 0 ? best : undefined }, state };
-}
-
-function logTable(rows: LogRow[]): Table {
-  return new Table({
-    step: vectorFromArray(Int32Array.from(rows, (r) => r.step)),
-    train_loss: vectorFromArray(Float64Array.from(rows, (r) => r.trainLoss)),
-    val_loss: vectorFromArray(rows.map((r) => r.valLoss), new Float64()),
-    lr: vectorFromArray(Float64Array.from(rows, (r) => r.lr)),
-  });
+  return saved;
 }

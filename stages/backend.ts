@@ -1,13 +1,14 @@
 /**
- * The backend a model stage runs on. It is chosen per process (runtime.backend in params.yaml, passed to worker
- * processes as PIPELINE_BACKEND) and recorded as the node's `backend` metric; it enters a node's params slice, and
- * so its cache key, only when runtime.backend_in_key is set.
+ * The backend a model stage runs on: runtime.backend in params.yaml, which reaches the stage as ctx.runtime.backend
+ * (engine/graph.ts, NodeSpec.runtime), and is recorded as the node's `backend` metric. The stage reads it there
+ * alone. runtime.backend_in_key also copies it into the node's params slice (experiment/graph.ts), where it is only
+ * part of the cache key.
  */
 import type { StageContext } from '../engine/stage.ts';
 import type { BackendName } from '../model/backend-names.ts';
 
-export async function useBackend(ctx: StageContext<{ backend?: string }>): Promise<BackendName> {
-  const wanted = (ctx.params.backend ?? process.env.PIPELINE_BACKEND ?? 'auto') as BackendName | 'auto';
+export async function useBackend(ctx: Pick<StageContext, 'runtime' | 'metric'>): Promise<BackendName> {
+  const wanted = (ctx.runtime.backend ?? 'auto') as BackendName | 'auto';
   // Loaded here, not at the top: TensorFlow.js takes half a second to import, and `status` imports every stage.
   const { selectBackend } = await import('../model/backend.ts');
   const { name } = await selectBackend(wanted);

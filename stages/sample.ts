@@ -4,16 +4,11 @@
  * measured by eval, never filtered here, because the loop is self-consuming, not curated.
  */
 import { defineStage } from '../engine/stage.ts';
+import type { SampleSection } from '../experiment/params.ts';
 import { useBackend } from './backend.ts';
 
-export type SampleParams = {
-  n: number;
-  temperature: number;
-  top_k: number;
-  batch_size: number;
-  generation: number;
-  backend?: string;
-};
+/** params.yaml's `sample` section, n = data.n, the generation it samples, and the backend when it is keyed on. */
+export type SampleParams = SampleSection & { n: number; generation: number; backend?: string };
 
 export default defineStage<SampleParams>({
   name: 'sample',
@@ -25,9 +20,10 @@ export default defineStage<SampleParams>({
     const { sampleGPT } = await import('../model/sample.ts');
     // Arrow is imported when the stage runs: `status` and `repro` import every stage to build the graph.
     const { expressionTable } = await import('./dataset.ts');
+    const { weightsFromTable } = await import('./weights-table.ts');
     const { n, temperature, top_k, batch_size, generation } = ctx.params;
     const expressions = await sampleGPT({
-      weights: ctx.inputs.weights,
+      weights: weightsFromTable(ctx.inputs.weights),
       n,
       temperature,
       topK: top_k > 0 ? top_k : undefined,

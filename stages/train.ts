@@ -4,35 +4,17 @@
  * checkpoints through the stage context, so an interrupted run resumes from its last checkpoint.
  */
 import { defineStage } from '../engine/stage.ts';
-import type { GPTConfig, TrainConfig } from '../model/config.ts';
+import type { ModelSection, TrainSection } from '../experiment/params.ts';
+import type { GPTConfig } from '../model/config.ts';
 import { encodeExpression, VOCAB_SIZE } from '../model/tokenizer.ts';
 import { useBackend } from './backend.ts';
 import type { ExpressionRow } from './dataset.ts';
 
-export type TrainParams = {
-  model: { layers: number; heads: number; width: number; block_size: number; dropout: number };
-  train: {
-    steps: number;
-    batch_size: number;
-    micro_batch: number;
-    learning_rate: number;
-    min_learning_rate: number;
-    warmup_steps: number;
-    weight_decay: number;
-    beta1: number;
-    beta2: number;
-    grad_clip: number;
-    eval_every: number;
-    eval_batches: number;
-    early_stop_patience: number;
-    val_fraction: number;
-    checkpoint_every: number;
-  };
-  backend?: string;
-};
+/** The params slice of a train node: params.yaml's `model` and `train` sections, with the backend when it is keyed on. */
+export type TrainParams = { model: ModelSection; train: TrainSection; backend?: string };
 
 /** The GPT of params.yaml's `model` section, over the 7 tokens plus the end-of-expression token. */
-export function gptConfig(model: TrainParams['model']): GPTConfig {
+export function gptConfig(model: ModelSection): GPTConfig {
   return {
     vocabSize: VOCAB_SIZE,
     blockSize: model.block_size,
@@ -40,26 +22,6 @@ export function gptConfig(model: TrainParams['model']): GPTConfig {
     nHead: model.heads,
     nEmbd: model.width,
     dropout: model.dropout,
-  };
-}
-
-function trainConfig(train: TrainParams['train']): TrainConfig {
-  return {
-    steps: train.steps,
-    batchSize: train.batch_size,
-    microBatch: train.micro_batch,
-    learningRate: train.learning_rate,
-    minLearningRate: train.min_learning_rate,
-    warmupSteps: train.warmup_steps,
-    weightDecay: train.weight_decay,
-    beta1: train.beta1,
-    beta2: train.beta2,
-    gradClip: train.grad_clip,
-    evalEvery: train.eval_every,
-    evalBatches: train.eval_batches,
-    earlyStopPatience: train.early_stop_patience,
-    valFraction: train.val_fraction,
-    checkpointEvery: train.checkpoint_every,
   };
 }
 
@@ -91,6 +53,7 @@ export default defineStage<TrainParams>({
   async run(ctx) {
     // Arrow is imported when the stage runs: `status` and `repro` import every stage to build the graph.
     const { expressionRows } = await import('./dataset.ts');
+    const { logTable, tableCheckpointer, weightsToTable } = await import('./weights-table.ts');
     const { model, train } = ctx.params;
     const rows = expressionRows(ctx.inputs.dataset);
     checkBlockSize(rows, model.block_size);
@@ -98,10 +61,10 @@ export default defineStage<TrainParams>({
     const { trainGPT } = await import('../model/train.ts');
     const result = await trainGPT({
       model: gptConfig(model),
-      train: trainConfig(train),
+      train,
       expressions: rows.map((r) => r.expression),
       seed: ctx.seed,
-      checkpoint: ctx.checkpoint,
+      checkpoint: tableCheckpointer(ctx.checkpoint),
       signal: ctx.signal,
       progress: (p) =>
         ctx.progress(p.step, p.total, `loss ${p.trainLoss?.toFixed(3) ?? '…'}${p.valLoss === undefined ? '' : ` val ${p.valLoss.toFixed(3)}`}`),
@@ -109,6 +72,6 @@ export default defineStage<TrainParams>({
     ctx.metric('best_val_loss', result.bestValLoss);
     ctx.metric('best_step', result.bestStep);
     ctx.metric('stopped_early', result.stoppedEarly ? 1 : 0);
-    return { weights: result.weights, log: result.log };
+    return { weights: weightsToTable(result.weights), log: logTable(result.log) };
   },
 });

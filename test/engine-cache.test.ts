@@ -1,12 +1,16 @@
 /**
  * Cache hits and misses through the toy CLI: params slices, code fingerprints (a stage file and a module it
- * imports), sweep deduplication, status reasons, dry runs, dag, show, gc.
+ * imports), sweep deduplication, runtime settings, status reasons, dry runs, dag, show, gc.
  */
 import test from 'ava';
 import { appendFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HOST } from '../engine/files.ts';
+import { codeFingerprint } from '../engine/fingerprint.ts';
+import { cacheKey } from '../engine/keys.ts';
+import { Store } from '../engine/store.ts';
 import { Workspace } from './fixtures/engine/harness.ts';
+import { STAGES_DIR } from './fixtures/engine/toy-graph.ts';
 
 test('a params change reruns only the nodes whose slice includes it', async (t) => {
   const ws = new Workspace();
@@ -96,6 +100,27 @@ test('identical subgraphs in a sweep run once; the lock lists shared nodes under
   // --force reruns the matching nodes even when cached.
   t.is((await ws.run(['repro', '--force', 'combine/offset=2*'])).code, 0);
   t.is(ws.counts().combine, 4);
+});
+
+test('runtime reaches the stage through workers and task files, is no part of the key, and a shared node runs with the first', async (t) => {
+  const ws = new Workspace({ params: { runtime: { note: 'a' } } });
+  t.is((await ws.run(['repro', '--jobs', '1'])).code, 0);
+  t.is(ws.lock().nodes.source.metrics.note, 'a');
+  t.regex((await ws.run(['repro', '--set', 'runtime={"note":"b"}'])).stdout, /nothing to do: all 4 nodes cached/);
+
+  const swept = new Workspace({ params: { sweep: { 'runtime.note': ['x', 'y'] } } });
+  t.is((await swept.run(['repro', '--jobs', '1'])).code, 0);
+  t.deepEqual(swept.counts(), { source: 1, scale: 1, shift: 1, combine: 1 });
+  t.is(swept.lock().nodes['source/runtime.note="y"'].metrics.note, 'x');
+
+  // What a Slurm job runs: the task file carries the runtime.
+  const manifest = { stage: 'source', code: codeFingerprint(new URL('source.ts', STAGES_DIR).href), params: { size: 3 }, inputs: {}, seed: 1 };
+  const task = { key: cacheKey(manifest), sid: 'x', ids: ['source'], manifest, runtime: { note: 'from the task file' } };
+  const file = join(ws.dir, 'task.json');
+  writeFileSync(file, JSON.stringify(task));
+  const ran = await ws.run(['run-task', file]);
+  t.is(ran.code, 0, ran.stderr);
+  t.is(new Store(ws.store).lookupRun(task.key)?.metrics.note, 'from the task file');
 });
 
 test('show prints schema, metadata and rows; gc is a dry run unless --force', async (t) => {

@@ -142,7 +142,7 @@ test('a task planned on other code is refused, naming both fingerprints', async 
   const ws = new Workspace();
   const dry = JSON.parse((await ws.run(['repro', '--dry', '--json'])).stdout) as Array<{ ids: string[]; key: string }>;
   const source = dry.find((s) => s.ids[0] === 'source')!;
-  const task = { key: source.key, sid: 'x', ids: ['source'], manifest: { stage: 'source', code: 'feedfacefeedface', params: { size: 4 }, inputs: {}, seed: 1 } };
+  const task = { key: source.key, sid: 'x', ids: ['source'], manifest: { stage: 'source', code: 'feedfacefeedface', params: { size: 4 }, inputs: {}, seed: 1 }, runtime: {} };
   const file = join(ws.dir, 'task.json');
   writeFileSync(file, JSON.stringify(task));
   const result = await ws.run(['run-task', file, '--report', join(ws.dir, 'report.json')]);

@@ -61,13 +61,21 @@ test('each generation has train, sample, eval and (but the last) build-dataset, 
   });
 });
 
-test('the backend enters the params slice only when runtime.backend_in_key is set', (t) => {
+test('the model stages get the backend as runtime; it enters the params slice only when runtime.backend_in_key is set', (t) => {
   const train = (plan: Plan) => plan.byId.get('train/cycle=full_synthetic/seed=1/gen=0')!;
   t.is(train(planFor('runtime.backend=cpu')).sid, train(planFor('runtime.backend=wasm')).sid);
   t.not(
     train(planFor('runtime.backend=cpu', 'runtime.backend_in_key=true')).sid,
     train(planFor('runtime.backend=wasm', 'runtime.backend_in_key=true')).sid,
   );
+  const plan = planFor('runtime.backend=cpu');
+  for (const stage of ['train', 'sample']) {
+    const node = plan.byId.get(`${stage}/cycle=full_synthetic/seed=1/gen=1`)!;
+    t.deepEqual(node.runtime, { backend: 'cpu' }, stage);
+    t.false('backend' in (node.params as object), stage);
+  }
+  t.deepEqual(plan.byId.get('eval/cycle=full_synthetic/seed=1/gen=1')!.runtime, {});
+  t.is((train(planFor('runtime.backend=cpu', 'runtime.backend_in_key=true')).params as { backend?: string }).backend, 'cpu');
 });
 
 test('another swept key (model width) names its chains and does not share training across widths', (t) => {

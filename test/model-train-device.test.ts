@@ -5,9 +5,10 @@
 import test from 'ava';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../model/backend.ts';
-import { DEFAULT_TRAIN, type GPTConfig, type TrainConfig } from '../model/config.ts';
+import type { GPTConfig } from '../model/config.ts';
 import { loopFor, trainGPT } from '../model/train.ts';
 import { expressions, maxWeightDifference, resumesBitExact } from './fixtures/model.ts';
+import { trainSettings } from './fixtures/train-settings.ts';
 
 test.before(async () => {
   await selectBackend('cpu');
@@ -15,7 +16,7 @@ test.before(async () => {
 
 // Dropout and micro-batches on, so that both loops must draw windows and masks from the seed in the same order.
 const TINY: GPTConfig = { vocabSize: 8, blockSize: 16, nLayer: 1, nHead: 2, nEmbd: 16, dropout: 0.1 };
-const TRAIN: TrainConfig = { ...DEFAULT_TRAIN, steps: 50, batchSize: 8, microBatch: 3, warmupSteps: 5, learningRate: 3e-3, evalEvery: 10, evalBatches: 2, checkpointEvery: 20 };
+const TRAIN = trainSettings({ steps: 50, batch_size: 8, micro_batch: 3, warmup_steps: 5, learning_rate: 3e-3, eval_every: 10, eval_batches: 2, checkpoint_every: 20 });
 const DATA = expressions(40, 3, 7);
 
 test.serial('each backend trains with its loop: GPU backends on the device, the others on the host', (t) => {
@@ -35,7 +36,7 @@ test.serial('50 steps of the device loop end within float32 rounding of the host
   t.true(maxWeightDifference(host.weights, other.weights) > 100 * 1e-4);
   t.is(device.bestStep, host.bestStep);
   t.true(Math.abs(device.bestValLoss - host.bestValLoss) < 1e-4);
-  const losses = (log: typeof host.log) => log.toArray().map((r) => r.train_loss as number);
+  const losses = (log: typeof host.log) => log.map((r) => r.trainLoss);
   const [h, d] = [losses(host.log), losses(device.log)];
   t.is(d.length, TRAIN.steps);
   t.true(d.every((x, i) => Math.abs(x - h[i]) < 1e-4), 'every step\'s train loss read back and close to the host loop\'s');

@@ -13,11 +13,12 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Rng } from '../common/rng.ts';
 import { selectBackend, type BackendName } from '../model/backend.ts';
-import { DEFAULT_TRAIN, parameterShapes, type GPTConfig, type TrainConfig } from '../model/config.ts';
+import { parameterShapes, type GPTConfig } from '../model/config.ts';
 import { initParameters, lossFn, toTensors } from '../model/gpt.ts';
 import { trainGPT } from '../model/train.ts';
 import { webgpuAdapter } from '../model/webgpu.ts';
 import { expressions, kvCacheMatchesForward, maxWeightDifference } from './fixtures/model.ts';
+import { trainSettings } from './fixtures/train-settings.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const TSX = import.meta.resolve('tsx');
@@ -60,7 +61,7 @@ gpuTest('a tiny GPT has the loss and gradients of the cpu backend on webgpu', as
 });
 
 gpuTest('30 steps of training on webgpu end within float32 rounding of the cpu backend', async (t) => {
-  const train: TrainConfig = { ...DEFAULT_TRAIN, steps: 30, batchSize: 8, microBatch: 4, warmupSteps: 3, learningRate: 3e-3, evalEvery: 10, evalBatches: 2, checkpointEvery: 0 };
+  const train = trainSettings({ steps: 30, batch_size: 8, micro_batch: 4, warmup_steps: 3, learning_rate: 3e-3, eval_every: 10, eval_batches: 2, checkpoint_every: 0 });
   const args = { model: TINY, train, expressions: expressions(40, 3, 7), seed: 3 };
   await selectBackend('cpu');
   const cpu = await trainGPT(args);

@@ -3,6 +3,7 @@ import test from 'ava';
 import type { StageContext } from '../engine/stage.ts';
 import { expressionTable, type ExpressionRow } from '../stages/dataset.ts';
 import train, { checkBlockSize, type TrainParams } from '../stages/train.ts';
+import { trainSettings } from './fixtures/train-settings.ts';
 
 const rows: ExpressionRow[] = [
   { expression: 'True', origin: 'real', generation: 0 },
@@ -22,13 +23,10 @@ test('the train stage refuses a block too short for its data before it trains', 
   let steps = 0;
   const params: TrainParams = {
     model: { layers: 1, heads: 1, width: 8, block_size: 4, dropout: 0 },
-    train: {
-      steps: 2, batch_size: 2, micro_batch: 2, learning_rate: 0.01, min_learning_rate: 0.001, warmup_steps: 0, weight_decay: 0,
-      beta1: 0.9, beta2: 0.99, grad_clip: 1, eval_every: 0, eval_batches: 1, early_stop_patience: 0, val_fraction: 0.5, checkpoint_every: 0,
-    },
+    train: trainSettings({ steps: 2, batch_size: 2, micro_batch: 2 }),
   };
   const ctx: StageContext<TrainParams> = {
-    params, inputs: { dataset: expressionTable(rows) }, seed: 1, progress: () => void steps++, log() {}, metric() {},
+    params, runtime: {}, inputs: { dataset: expressionTable(rows) }, seed: 1, progress: () => void steps++, log() {}, metric() {},
     checkpoint: { load: async () => undefined, save: async () => {} }, signal: new AbortController().signal,
   };
   await t.throwsAsync(() => train.run(ctx), { message: /^model\.block_size is 4, .* has 6 tokens: model\.block_size must be at least 7/ });
