@@ -167,6 +167,16 @@ export function setPath(root: Json, path: string, value: Json): Json {
   return root;
 }
 
+/** The value at a dotted key path of a JSON object (undefined where the path does not exist). */
+export function getPath(root: Json, path: string): Json | undefined {
+  let at: Json | undefined = root;
+  for (const key of path.split('.')) {
+    if (at === null || typeof at !== 'object' || Array.isArray(at)) return undefined;
+    at = at[key];
+  }
+  return at;
+}
+
 /** Glob over node ids: '*' matches any run of characters ('/' included, so 'train/*' is every train node). */
 export function globMatcher(glob: string): (id: string) => boolean {
   const pattern = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*+|\?/g, (m) => (m === '?' ? '.' : '.*'));

@@ -1,8 +1,9 @@
 /**
  * The experiment as a DAG: each point of the sweep becomes the chain of docs/EXPERIMENT.md, generation after generation,
  *
- *   gen-d0 → D_0 → train → M_0 → sample → S_0 → build-dataset → D_1 → train → M_1 → …,   eval(S_t, D_t) each t,
+ *   gen-d0 → D_0 → train → M_0 → sample → S_0 → [curate] → build-dataset → D_1 → train → M_1 → …,   eval(S_t, D_t) each t,
  *
+ * with a curate node only where curation.mode is not none, so the uncurated loop's nodes are the paper's.
  * and every node carries only the params its stage reads. Nodes of different sweep points that read the same
  * params from the same inputs (D_0, M_0, S_0 of every cycle; a λ-free cycle across λ) are the same node to the
  * engine, which runs them once.
@@ -11,6 +12,7 @@ import type { NodeSpec } from '../engine/graph.ts';
 import { canonicalJson } from '../engine/hash.ts';
 import type { Json } from '../engine/stage.ts';
 import buildDataset, { type BuildParams } from '../stages/build-dataset.ts';
+import curate, { type CurateParams } from '../stages/curate.ts';
 import evaluate from '../stages/eval.ts';
 import genD0 from '../stages/gen-d0.ts';
 import sample from '../stages/sample.ts';
@@ -61,6 +63,15 @@ function chainOf(point: SweepPoint): NodeSpec[] {
 
   const d0 = node(genD0, 0, { n: p.data.n, depth_min: p.data.depth_min, depth_max: p.data.depth_max }, {}, realLabels, false);
   const nodes: NodeSpec[] = [d0];
+  // S_t as the cycle sees it: through a curate node when curation is on.
+  const curated = (samples: NodeSpec, t: number): Ref => {
+    const { mode, max_copies } = p.curation;
+    if (mode === 'none') return out(samples, 'samples');
+    const slice: CurateParams = { mode, ...(mode === 'capped' ? { max_copies } : {}), generation: t };
+    const kept = node(curate, t, slice, { samples: out(samples, 'samples') });
+    nodes.push(kept);
+    return out(kept, 'samples');
+  };
   let dataset = out(d0, 'dataset');
   for (let t = 0; t < p.generations; t++) {
     const model = modelNode(train, t, { model: p.model, train: p.train }, { dataset });
@@ -76,7 +87,7 @@ function chainOf(point: SweepPoint): NodeSpec[] {
         depth_max: p.data.depth_max,
         generation: t + 1,
       };
-      const next = node(buildDataset, t + 1, build, { d0: out(d0, 'dataset'), dataset, samples: out(samples, 'samples') });
+      const next = node(buildDataset, t + 1, build, { d0: out(d0, 'dataset'), dataset, samples: curated(samples, t) });
       nodes.push(next);
       dataset = out(next, 'dataset');
     }

@@ -9,9 +9,10 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml, parseDocument } from 'yaml';
 import { z } from 'zod';
-import { expandSweep } from '../engine/graph.ts';
+import { expandSweep, getPath } from '../engine/graph.ts';
 import { BACKEND_ORDER } from '../model/backend-names.ts';
 import { CYCLES } from '../stages/build-dataset.ts';
+import { CURATION_MODES } from '../stages/curate.ts';
 import type { Json } from '../engine/stage.ts';
 
 const positiveInt = z.number().int().positive();
@@ -60,6 +61,12 @@ const experimentSchema = z.strictObject({
     name: z.enum(CYCLES),
     lambda: share,
   }),
+  curation: z.strictObject({
+    /** What is kept of S_t before the cycle builds D_{t+1} (stages/curate.ts); none = the paper's uncurated loop. */
+    mode: z.enum(CURATION_MODES),
+    /** capped mode: copies of one expression kept at most. */
+    max_copies: positiveInt,
+  }),
   eval: z.strictObject({
     /** Levenshtein diversity of S_t: 0 = exact over all pairs; otherwise a seeded estimate over this many pairs. */
     diversity_pairs: z.number().int().min(0),
@@ -73,9 +80,12 @@ const experimentSchema = z.strictObject({
   }),
 });
 
+const sweepBlock = z.record(z.string(), z.array(z.unknown()).min(1));
 const paramsFileSchema = experimentSchema.extend({
-  sweep: z.record(z.string(), z.array(z.unknown()).min(1)).default({}),
+  /** One block (the cartesian product of its keys) or a list of blocks (the union of their products). */
+  sweep: z.union([sweepBlock, z.array(sweepBlock).min(1)]).default({}),
 });
+type SweepBlock = z.infer<typeof sweepBlock>;
 
 /** One concrete experiment: no sweep block, every key set. */
 export type ExperimentParams = z.infer<typeof experimentSchema>;
@@ -124,7 +134,7 @@ export function parseParams(text: string, source: string, sets: readonly string[
   const params = checked.data;
   // Each sweep value must be valid at its key; then every combination (the base values where nothing is swept)
   // must satisfy the cross-key rules.
-  for (const [path, values] of Object.entries(params.sweep)) {
+  for (const [path, values] of sweepBlocks(params).flatMap((block) => Object.entries(block))) {
     values.forEach((value, i) =>
       collect(problems, () => {
         const candidate = setKnownPath(structuredClone(stripSweep(params)), path, value);
@@ -163,15 +173,15 @@ function applySet(target: Record<string, unknown>, assignment: string): void {
   if (eq <= 0) throw new Error(`--set "${assignment}": expected key.path=value`);
   const path = assignment.slice(0, eq).trim();
   const value: unknown = parseYaml(assignment.slice(eq + 1));
+  const blocks = ([] as Record<string, unknown>[]).concat((target.sweep ??= {}) as Record<string, unknown>);
   if (path.startsWith('sweep.')) {
-    const sweep = (target.sweep ??= {}) as Record<string, unknown>;
-    sweep[path.slice('sweep.'.length)] = Array.isArray(value) ? value : [value];
+    // A list of blocks gets the key in every block: `--set sweep.seed=[1,2,3]` runs every block over those seeds.
+    for (const block of blocks) block[path.slice('sweep.'.length)] = Array.isArray(value) ? value : [value];
     return;
   }
   setKnownPath(target, path, value);
   // A swept key set on the command line means that value alone, not a base value the sweep would override.
-  const sweep = target.sweep as Record<string, unknown> | undefined;
-  if (sweep && Object.prototype.hasOwnProperty.call(sweep, path)) sweep[path] = [value];
+  for (const block of blocks) if (Object.prototype.hasOwnProperty.call(block, path)) block[path] = [value];
 }
 
 export interface SweepPoint {
@@ -181,12 +191,27 @@ export interface SweepPoint {
   assignment: Record<string, unknown>;
 }
 
-/** The cartesian product of the sweep block, in file order (the last key varies fastest). */
+export function sweepBlocks(params: ParamsFile): SweepBlock[] {
+  return Array.isArray(params.sweep) ? params.sweep : [params.sweep];
+}
+
+/**
+ * The cartesian product of each sweep block, in file order (the last key varies fastest), and the union of the
+ * blocks' products. Every point is assigned every key that any block sweeps, read from its params, so a point two
+ * blocks reach (each question's baseline) is one chain with one name.
+ */
 export function sweepCombinations(params: ParamsFile): SweepPoint[] {
-  return expandSweep(stripSweep(params), params.sweep as Record<string, Json[]>).map(({ params: concrete, assignment }) => ({
-    params: experimentSchema.parse(concrete),
-    assignment,
-  }));
+  const base = stripSweep(params);
+  const blocks = sweepBlocks(params);
+  const keys = [...new Set(blocks.flatMap((block) => Object.keys(block)))];
+  const points = new Map<string, SweepPoint>();
+  for (const block of blocks) {
+    for (const { params: concrete } of expandSweep(base, block as Record<string, Json[]>)) {
+      const assignment = Object.fromEntries(keys.map((key) => [key, getPath(concrete, key)]));
+      points.set(JSON.stringify(assignment), { params: experimentSchema.parse(concrete), assignment });
+    }
+  }
+  return [...points.values()];
 }
 
 function stripSweep(params: ParamsFile): ExperimentParams {

@@ -6,7 +6,7 @@
  */
 import { scheme } from 'vega';
 import type { TopLevelSpec } from 'vega-lite';
-import { compareNames, compareValues, sortByPlace, type EvalPoint } from './eval-points.ts';
+import { compareNames, compareValues, extraKeys, sortByPlace, type EvalPoint } from './eval-points.ts';
 import { groupStat, INTERVAL_NAME, seedGroups, type SeriesPlace } from './seeds.ts';
 import { CYCLES } from './params.ts';
 
@@ -25,6 +25,8 @@ export interface Stat {
   series: string;
   cycle: string;
   variant: string;
+  /** The panel of a per-panel chart: the cycle, or the series without the key a chart splits by. */
+  panel: string;
   generation: number;
   measure: string;
   mean: number;
@@ -57,8 +59,8 @@ export function seriesLabel(place: SeriesPlace): string {
 }
 
 // A colour family per cycle, shaded by λ: light for small λ, dark for large.
-const CYCLE_SCHEMES: Record<string, string> = { full_synthetic: 'reds', balanced: 'greys', incremental: 'blues', expanding: 'greens' };
-const OTHER_SCHEMES = ['purples', 'oranges'];
+const CYCLE_SCHEMES: Record<string, string> = { full_synthetic: 'reds', balanced: 'greys', incremental: 'blues', expanding: 'greens', accumulate: 'purples' };
+const OTHER_SCHEMES = ['oranges', 'browns'];
 
 function ramp(name: string, count: number, from: number, to: number): string[] {
   const interpolate = scheme(name) as (t: number) => string;
@@ -83,17 +85,48 @@ export function seriesOf(points: readonly EvalPoint[]): Series[] {
   });
 }
 
-/** Mean and 95% interval over seeds of `metric`, per series and generation; points without a number are skipped. */
-export function statsOf(points: readonly EvalPoint[], metric: string, measure = metric): Stat[] {
+/**
+ * Mean and 95% interval over seeds of `metric`, per series and generation; points without a number are skipped.
+ * With `split`, a swept key: its value is the variant and the rest of the series the panel, for a chart of that key.
+ */
+export function statsOf(points: readonly EvalPoint[], metric: string, measure = metric, split?: string): Stat[] {
   const stats = seedGroups(points).flatMap((group): Stat[] => {
     const { place } = group;
     const stat = groupStat(group, metric);
     if (!stat || place.generation === undefined) return [];
+    if (split !== undefined && !(split in place.extra)) return [];
     const { mean, ci95, n } = stat;
     const series = seriesLabel(place);
-    return [{ series, cycle: place.cycle, variant: variantOf(place) || place.cycle, generation: place.generation, measure, mean, low: ci95?.low ?? mean, high: ci95?.high ?? mean, seeds: n }];
+    const { [split ?? '']: value, ...rest } = place.extra;
+    const [variant, panel] = split === undefined
+      ? [variantOf(place) || place.cycle, place.cycle]
+      : [`${split}=${value}`, seriesLabel({ ...place, extra: rest })];
+    return [{ series, cycle: place.cycle, variant, panel, generation: place.generation, measure, mean, low: ci95?.low ?? mean, high: ci95?.high ?? mean, seeds: n }];
   });
   return stats.sort((a, b) => compareValues(a.generation, b.generation));
+}
+
+/** Diversity per value of a swept key other than cycle and λ, one panel per rest of the series that has several. */
+function keyChart(points: readonly EvalPoint[], key: string): Chart {
+  const all = statsOf(points, 'samples.diversity', 'samples.diversity', key);
+  const valuesPerPanel = new Map<string, Set<string>>();
+  for (const s of all) valuesPerPanel.set(s.panel, (valuesPerPanel.get(s.panel) ?? new Set()).add(s.variant));
+  const stats = all.filter((s) => valuesPerPanel.get(s.panel)!.size > 1);
+  const title = `Diversity per ${key}`;
+  if (stats.length === 0) return { name: `diversity-${key}`, title, omitted: `no series has more than one value of ${key}` };
+  const variants = sortByPlace(points, (p) => p.place).map((p) => `${key}=${p.place.extra[key]}`).filter((v, i, all) => all.indexOf(v) === i);
+  const shown = variants.filter((v) => stats.some((s) => s.variant === v));
+  return {
+    name: `diversity-${key}`,
+    title,
+    spec: lineChart({
+      title: `Levenshtein diversity of S_t per generation and ${key}`,
+      yTitle: 'diversity of S_t',
+      stats,
+      color: { field: 'variant', title: key, domain: shown, range: ramp('viridis', shown.length, 0, 0.85) },
+      perPanel: true,
+    }),
+  };
 }
 
 /** The series that have any of these stats, in series order. */
@@ -162,11 +195,11 @@ interface LineOptions {
   yTitle: string;
   stats: Stat[];
   color: { field: 'series' | 'variant'; title: string; domain: string[]; range: string[] };
-  /** One panel per cycle. */
-  perCycle?: boolean;
+  /** One panel per stat's `panel` (its cycle unless the chart splits by another key). */
+  perPanel?: boolean;
 }
 
-function lineChart({ title, yTitle, stats, color, perCycle }: LineOptions): TopLevelSpec {
+function lineChart({ title, yTitle, stats, color, perPanel }: LineOptions): TopLevelSpec {
   const { subtitle, spread } = seedNote(stats, 'band');
   const colorEncoding = { field: color.field, type: 'nominal' as const, title: color.title, scale: { domain: color.domain, range: color.range } };
   const legend = { symbolType: 'stroke', symbolStrokeWidth: 3, labelLimit: 400 };
@@ -178,11 +211,11 @@ function lineChart({ title, yTitle, stats, color, perCycle }: LineOptions): TopL
     { mark: { type: 'line' as const, point: gens <= 12, strokeWidth: 2 }, encoding: { x, y: y('mean'), color: { ...colorEncoding, legend } } },
     ...(spread ? [{ mark: { type: 'area' as const, fillOpacity: 0.15 }, encoding: { x, y: y('low'), y2: { field: 'high' }, color: colorEncoding } }] : []),
   ];
-  const view = { width: perCycle ? 340 : 520, height: perCycle ? 240 : 300, layer: layers };
-  const cycles = [...new Set(stats.map((s) => s.cycle))].sort((a, b) => compareNames(CYCLES, a, b));
+  const view = { width: perPanel ? 340 : 520, height: perPanel ? 240 : 300, layer: layers };
+  const panels = [...new Set(stats.map((s) => s.panel))].sort((a, b) => compareNames(CYCLES, a.split(' ')[0]!, b.split(' ')[0]!) || a.localeCompare(b));
   const common = { title: { text: title, subtitle }, config: CONFIG, data: { values: stats } };
-  return perCycle
-    ? { ...common, facet: { column: { field: 'cycle', type: 'nominal', sort: cycles, title: null, header: { labelFontSize: 13 } } }, spec: view }
+  return perPanel
+    ? { ...common, columns: 3, facet: { field: 'panel', type: 'nominal', sort: panels, title: null, header: { labelFontSize: 13 } }, spec: view }
     : { ...common, ...view };
 }
 
@@ -242,7 +275,7 @@ export function reportCharts(points: readonly EvalPoint[]): Chart[] {
             yTitle: 'diversity of S_t',
             stats: lambdaDiversity,
             color: { field: 'variant', title: 'λ', domain: variants, range: ramp('viridis', variants.length, 0, 0.85) },
-            perCycle: true,
+            perPanel: true,
           })
         : undefined,
       'no λ-dependent cycle (incremental, expanding) with samples.diversity in the lock',
@@ -253,5 +286,6 @@ export function reportCharts(points: readonly EvalPoint[]): Chart[] {
       unique.length ? lineChart({ title: 'Distinct expressions in S_t per generation', yTitle: 'unique expressions', stats: unique, color: byLabel(unique) }) : undefined,
       'no eval node records samples.unique',
     ),
+    ...extraKeys(points.map((p) => p.place)).map((key) => keyChart(points, key)),
   ];
 }

@@ -1,5 +1,5 @@
 /**
- * build-dataset: D_{t+1} from D_0, D_t and S_t by one of four data cycles (docs/EXPERIMENT.md §4). n is the dataset
+ * build-dataset: D_{t+1} from D_0, D_t and S_t by one of the data cycles (docs/EXPERIMENT.md §4). n is the dataset
  * size and λ the share of generated data; "drawn from" means drawn uniformly without replacement, so duplicates
  * that S_t holds are drawn as often as they occur in it. Counts are k = round(λ·n) generated and n − k other rows.
  *
@@ -8,8 +8,14 @@
  * - incremental(λ):  D_{t+1} = n − k drawn from D_t ∪ k drawn from S_t (the size stays n).
  * - expanding(λ):    D_{t+1} = D_t ∪ k drawn from S_t ∪ n − k fresh real expressions (new True expressions from
  *                    the generator, in no earlier dataset); the dataset grows by n each generation.
+ * - accumulate:      D_{t+1} = D_t ∪ S_t: every real and every generated row is kept, so the dataset grows by n each
+ *                    generation (Gerstgrasser et al. 2024); unlike expanding, no fresh real data comes in.
  *
- * Only incremental and expanding read λ, so only they carry it in their params (and cache keys): the other two
+ * S_t may be curated (stages/curate.ts) and then shorter than n. Whatever a cycle takes from it, it then takes
+ * every curated row once and draws the shortfall from them with replacement, so the dataset's size and the
+ * cycle's shares never depend on the curation.
+ *
+ * Only incremental and expanding read λ, so only they carry it in their params (and cache keys): the other
  * cycles are shared across a λ sweep.
  */
 import { Rng } from '../common/rng.ts';
@@ -17,7 +23,7 @@ import { defineStage } from '../engine/stage.ts';
 import { generateExpressions } from '../logic/generator.ts';
 import type { ExpressionRow } from './dataset.ts';
 
-export const CYCLES = ['full_synthetic', 'balanced', 'incremental', 'expanding'] as const;
+export const CYCLES = ['full_synthetic', 'balanced', 'incremental', 'expanding', 'accumulate'] as const;
 export type CycleName = (typeof CYCLES)[number];
 /** The cycles whose formula reads λ; only they carry it in their params, and so in their keys. */
 export const CYCLES_USING_LAMBDA: ReadonlySet<CycleName> = new Set(['incremental', 'expanding']);
@@ -42,15 +48,17 @@ export function nextDataset(params: BuildParams, data: CycleInputs, rng: Rng): E
   const { n } = params;
   switch (params.cycle) {
     case 'full_synthetic':
-      return data.samples.slice();
+      return allSamples(data.samples, n, rng);
     case 'balanced': {
       const real = Math.floor(n / 2);
-      return [...draw(data.d0, real, 'D_0', rng), ...draw(data.samples, n - real, 'S_t', rng)];
+      return [...draw(data.d0, real, 'D_0', rng), ...drawSamples(data.samples, n - real, rng)];
     }
     case 'incremental': {
       const generated = generatedCount(params);
-      return [...draw(data.current, n - generated, 'D_t', rng), ...draw(data.samples, generated, 'S_t', rng)];
+      return [...draw(data.current, n - generated, 'D_t', rng), ...drawSamples(data.samples, generated, rng)];
     }
+    case 'accumulate':
+      return [...data.current, ...allSamples(data.samples, n, rng)];
     case 'expanding': {
       const generated = generatedCount(params);
       const fresh = generateExpressions({
@@ -62,7 +70,7 @@ export function nextDataset(params: BuildParams, data: CycleInputs, rng: Rng): E
         unique: true,
         exclude: new Set(data.current.map((r) => r.expression)),
       }).map((expression) => ({ expression, origin: 'fresh' as const, generation: params.generation }));
-      return [...data.current, ...draw(data.samples, generated, 'S_t', rng), ...fresh];
+      return [...data.current, ...drawSamples(data.samples, generated, rng), ...fresh];
     }
   }
 }
@@ -71,6 +79,22 @@ export function nextDataset(params: BuildParams, data: CycleInputs, rng: Rng): E
 function generatedCount(params: BuildParams): number {
   if (params.lambda === undefined) throw new Error(`the ${params.cycle} cycle needs lambda`);
   return Math.round(params.lambda * params.n);
+}
+
+/** S_t whole: n rows, or all of a curated S_t that is shorter and its shortfall drawn with replacement. */
+function allSamples(samples: readonly ExpressionRow[], n: number, rng: Rng): ExpressionRow[] {
+  return samples.length >= n ? samples.slice() : topUp(samples, n, rng);
+}
+
+/** `count` rows of S_t: drawn without replacement, or topped up when a curated S_t has fewer. */
+function drawSamples(samples: readonly ExpressionRow[], count: number, rng: Rng): ExpressionRow[] {
+  return count <= samples.length ? rng.sample(samples, count) : topUp(samples, count, rng);
+}
+
+function topUp(rows: readonly ExpressionRow[], count: number, rng: Rng): ExpressionRow[] {
+  if (rows.length === 0) throw new Error(`cannot take ${count} rows from S_t: it has none`);
+  const extra = Array.from({ length: count - rows.length }, () => rows[rng.int(rows.length)]);
+  return [...rows, ...extra];
 }
 
 function draw(rows: readonly ExpressionRow[], count: number, name: string, rng: Rng): ExpressionRow[] {

@@ -99,3 +99,41 @@ test('training work counts each distinct training once and skips cached ones', (
   const gen0 = trainings.find((n) => n.ids[0].endsWith('/gen=0'))!.sid;
   t.is(trainingWork(plan, (sid) => sid === gen0).trainings, 8);
 });
+
+test('curation none builds no curate node; a curation mode puts one between sample and build-dataset, eval still reads raw S_t', (t) => {
+  const none = planFor('sweep.cycle.name=[full_synthetic]');
+  t.false(none.nodes.some((n) => n.stage.name === 'curate'));
+  const curated = planFor('sweep.cycle.name=[full_synthetic]', 'curation.mode=verified');
+  const curates = curated.nodes.filter((n) => n.stage.name === 'curate');
+  t.is(curates.length, 2, 'S_0 and S_1 feed D_1 and D_2');
+  const build = curated.byId.get('build-dataset/cycle=full_synthetic/seed=1/gen=1')!;
+  t.is(build.inputs.samples!.sid, curated.byId.get('curate/cycle=full_synthetic/seed=1/gen=0')!.sid);
+  const evaluation = curated.byId.get('eval/cycle=full_synthetic/seed=1/gen=0')!;
+  t.is(evaluation.inputs.samples!.sid, curated.byId.get('sample/cycle=full_synthetic/seed=1/gen=0')!.sid);
+  t.deepEqual(curates[0]!.params, { mode: 'verified', generation: 0 }, 'max_copies only in the capped mode');
+  // Curation changes nothing upstream of the first curated S_t.
+  for (const id of ['train/cycle=full_synthetic/seed=1/gen=0', 'sample/cycle=full_synthetic/seed=1/gen=0']) {
+    t.is(curated.byId.get(id)!.sid, none.byId.get(id)!.sid, id);
+  }
+});
+
+test('a list of sweep blocks runs the union of their products; a point two blocks reach is one chain', (t) => {
+  const text = shipped.replace(/^sweep:[\s\S]*$/m, [
+    'sweep:',
+    '  - cycle.name: [full_synthetic]',
+    '    curation.mode: [none, unique]',
+    '  - cycle.name: [full_synthetic, accumulate]',
+    '  - model.width: [32, 64]',
+    '',
+  ].join('\n'));
+  const plan = buildPlan(experimentGraph(parseParams(text, 'q.yaml', ['generations=2'])));
+  const chains = [...new Set(plan.nodes.filter((n) => n.stage.name === 'eval').flatMap((n) => n.ids).map((id) => id.replace(/\/gen=\d+$/, '')))].sort();
+  t.deepEqual(chains, [
+    'eval/cycle=accumulate/seed=1/curation.mode=none/model.width=64',
+    'eval/cycle=full_synthetic/seed=1/curation.mode=none/model.width=32',
+    'eval/cycle=full_synthetic/seed=1/curation.mode=none/model.width=64',
+    'eval/cycle=full_synthetic/seed=1/curation.mode=unique/model.width=64',
+  ]);
+  const noneTrains = plan.nodes.filter((n) => n.stage.name === 'train' && n.ids.some((id) => id.includes('model.width=64')));
+  t.is(noneTrains.filter((n) => n.ids.some((id) => id.endsWith('gen=0'))).length, 1, 'generation 0 at width 64 is shared by three chains');
+});

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { lockPathFor } from '../cli/experiment.ts';
-import { loadParams, parseParams, sweepCombinations } from '../experiment/params.ts';
+import { loadParams, parseParams, sweepBlocks, sweepCombinations } from '../experiment/params.ts';
 
 const shipped = readFileSync('params.yaml', 'utf8');
 
@@ -41,12 +41,12 @@ test('cross-key rules: depth range, heads dividing width, batch a multiple of mi
 test('--set overrides any key, reads the value as YAML, and rejects unknown keys', (t) => {
   const params = parseParams(shipped, 'p.yaml', ['train.steps=50', 'sweep.cycle.lambda=[0.25, 0.75]']);
   t.is(params.train.steps, 50);
-  t.deepEqual(params.sweep['cycle.lambda'], [0.25, 0.75]);
+  t.deepEqual(sweepBlocks(params)[0]!['cycle.lambda'], [0.25, 0.75]);
   t.is(sweepCombinations(params).length, 8);
   t.throws(() => parseParams(shipped, 'p.yaml', ['train.stpes=5']), { message: /unknown key "train\.stpes"/ });
   // setting a swept key narrows the sweep to that value
   const narrowed = parseParams(shipped, 'p.yaml', ['cycle.name=balanced']);
-  t.deepEqual(narrowed.sweep['cycle.name'], ['balanced']);
+  t.deepEqual(sweepBlocks(narrowed)[0]!['cycle.name'], ['balanced']);
   t.deepEqual(sweepCombinations(narrowed).map((p) => p.params.cycle.name), ['balanced']);
   t.throws(() => parseParams(shipped, 'p.yaml', ['train.steps']), { message: /expected key\.path=value/ });
 });
@@ -70,4 +70,15 @@ test('a params file keeps its lock beside it: params.yaml → pipeline.lock, NAM
   t.is(lockPathFor('params.yaml'), 'pipeline.lock');
   t.is(lockPathFor('runs/params.yaml'), 'runs/pipeline.lock');
   t.is(lockPathFor('presets/paper.yaml'), 'presets/paper.lock');
+});
+
+test('a list of sweep blocks: --set sweep.KEY goes into every block, a swept key set alone narrows every block', (t) => {
+  const text = shipped.replace(/^sweep:[\s\S]*$/m, 'sweep:\n  - cycle.name: [full_synthetic, accumulate]\n  - curation.mode: [none, verified]\n');
+  const seeded = parseParams(text, 'q.yaml', ['sweep.seed=[1, 2]']);
+  t.deepEqual(sweepBlocks(seeded).map((b) => b.seed), [[1, 2], [1, 2]]);
+  // (full_synthetic, none) is reached by both blocks: 3 distinct points per seed
+  t.is(sweepCombinations(seeded).length, 6);
+  const narrowed = parseParams(text, 'q.yaml', ['curation.mode=verified']);
+  t.deepEqual(sweepCombinations(narrowed).map((p) => [p.params.cycle.name, p.params.curation.mode]), [['full_synthetic', 'verified'], ['accumulate', 'verified']]);
+  t.throws(() => parseParams(text, 'q.yaml', ['sweep.curation.mode=[tidy]']), { message: /sweep\.curation\.mode\[0\] = "tidy": curation\.mode: /s });
 });

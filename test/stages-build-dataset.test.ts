@@ -54,3 +54,38 @@ test('the cycles that read λ refuse to run without it; drawing more rows than e
     message: /cannot draw 21 rows from D_0: it has only 20/,
   });
 });
+
+test('accumulate keeps D_t whole and adds all of S_t: the dataset grows by n', (t) => {
+  const rows = build(params('accumulate'));
+  t.deepEqual(rows, [...current, ...samples]);
+});
+
+// A curated S_t shorter than what the cycle takes: every kept row once, the shortfall drawn from them with replacement.
+const curated = samples.slice(0, 4);
+const short = (p: BuildParams) => nextDataset(p, { d0, current, samples: curated }, new Rng(7));
+const onlyFrom = (rows: ExpressionRow[], from: ExpressionRow[]) => rows.every((r) => from.includes(r));
+
+test('a curated S_t shorter than n fills full_synthetic and accumulate to n rows from itself, each kept row at least once', (t) => {
+  const full = short(params('full_synthetic'));
+  t.is(full.length, n);
+  t.deepEqual(full.slice(0, curated.length), curated);
+  t.true(onlyFrom(full, curated));
+  const accumulated = short(params('accumulate'));
+  t.is(accumulated.length, current.length + n);
+  t.deepEqual(accumulated.slice(0, current.length), current);
+  t.true(onlyFrom(accumulated.slice(current.length), curated));
+});
+
+test('a curated S_t shorter than the draw tops up balanced, incremental and expanding, keeping their shares', (t) => {
+  const balanced = short(params('balanced'));
+  t.is(count(balanced, 'real', 0), n / 2);
+  t.is(count(balanced, 'synthetic', 2), n / 2);
+  t.true(onlyFrom(balanced.filter((r) => r.origin === 'synthetic'), curated));
+  const incremental = short(params('incremental', 0.5));
+  t.is(incremental.length, n);
+  t.is(incremental.filter((r) => curated.includes(r)).length, 10, 'round(0.5·20) rows of S_t, all from the curated four');
+  const expanding = short(params('expanding', 0.5));
+  t.is(expanding.length, current.length + n);
+  t.is(count(expanding, 'fresh', 3), 10);
+  t.throws(() => nextDataset(params('full_synthetic'), { d0, current, samples: [] }, new Rng(1)), { message: /cannot take 20 rows from S_t: it has none/ });
+});

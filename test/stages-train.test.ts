@@ -1,6 +1,6 @@
 /** The train stage checks model.block_size against its data before it trains (issue 14, item 4). */
 import test from 'ava';
-import type { StageContext } from '../engine/stage.ts';
+import { stageContext } from './fixtures/stage-context.ts';
 import { expressionTable, type ExpressionRow } from '../stages/dataset.ts';
 import train, { checkBlockSize, type TrainParams } from '../stages/train.ts';
 import { trainSettings } from './fixtures/train-settings.ts';
@@ -25,10 +25,7 @@ test('the train stage refuses a block too short for its data before it trains', 
     model: { layers: 1, heads: 1, width: 8, block_size: 4, dropout: 0 },
     train: trainSettings({ steps: 2, batch_size: 2, micro_batch: 2 }),
   };
-  const ctx: StageContext<TrainParams> = {
-    params, runtime: {}, inputs: { dataset: expressionTable(rows) }, seed: 1, progress: () => void steps++, log() {}, metric() {},
-    checkpoint: { load: async () => undefined, save: async () => {} }, signal: new AbortController().signal,
-  };
+  const ctx = stageContext(params, { dataset: expressionTable(rows) }, { progress: () => void steps++ });
   await t.throwsAsync(() => train.run(ctx), { message: /^model\.block_size is 4, .* has 6 tokens: model\.block_size must be at least 7/ });
   t.is(steps, 0, 'no training step ran');
 });
