@@ -66,7 +66,7 @@ const experimentSchema = z.strictObject({
     mode: z.enum(CURATION_MODES),
     /** capped mode: copies of one expression kept at most. */
     max_copies: positiveInt,
-  }),
+  }).default({ mode: 'none', max_copies: 3 }), // a params file from before curation runs as it did
   eval: z.strictObject({
     /** Levenshtein diversity of S_t: 0 = exact over all pairs; otherwise a seeded estimate over this many pairs. */
     diversity_pairs: z.number().int().min(0),
