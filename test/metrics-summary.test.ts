@@ -9,7 +9,10 @@ test('summary of a mixed set', (t) => {
   t.is(summary.unique, 4);
   t.is(summary.meanLength, (1 + 1 + 6 + 2 + 2) / 5);
   t.is(summary.meanDepth, (1 + 1 + 3) / 3);
-  t.true(summary.diversity > 0 && summary.diversity < 1);
+  // Sequences [0], [0], [4 5 1 3 0 6], [0 2], [7 8]; distance / longer length over the 10 pairs: [0]-[0] 0;
+  // each [0] against the other three 5/6, 1/2, 1; [4 5 1 3 0 6]-[0 2] 5/6 (2 is not in it); the two pairs with [7 8]
+  // share nothing, 1. (0 + 2 * (5/6 + 1/2 + 1) + 5/6 + 1 + 1) / 10 = 7.5 / 10.
+  t.is(summary.diversity, 0.75);
 });
 
 test('empty and unparseable sets', (t) => {
