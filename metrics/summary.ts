@@ -58,7 +58,12 @@ export function summarizeExpressions(lines: readonly string[], options: SummaryO
   };
 }
 
-/** checkExpression's verdict on a line and its diversity sequence (see sequencesForDiversity), from one lex. */
+/**
+ * checkExpression's verdict on a line and its token sequence for diversity, from one lex. A line that lexes gives its
+ * token ids. A line that does not (the `score` command reads arbitrary text) is split on whitespace: vocabulary words
+ * keep their TOKEN_ID, and each distinct unknown word gets its own id from TOKENS.length (7) upwards, shared across
+ * the lines of one set, so distances between such lines still count word edits.
+ */
 function checkLine(line: string, wordIds: WordEncoder): { verdict: ExpressionVerdict; seq: Uint16Array } {
   let lexed: LexedExpression;
   try {
@@ -74,25 +79,6 @@ function diversityOf(seqs: Uint16Array[], { diversityPairs = 0, seed = 0 }: Summ
   if (diversityPairs === 0) return { diversity: levenshteinDiversity(seqs), diversityStderr: 0 };
   const estimate = sampledLevenshteinDiversity(seqs, diversityPairs, seed);
   return { diversity: estimate.mean, diversityStderr: estimate.stderr };
-}
-
-/**
- * Token sequences for diversity, for any text. A line that lexes gives its token ids. A line that does not (the
- * `score` command reads arbitrary text) is split on whitespace: vocabulary words keep their TOKEN_ID, and each
- * distinct unknown word gets its own id from TOKENS.length (7) upwards, shared across lines, so distances between
- * such lines still count word edits.
- */
-export function sequencesForDiversity(lines: readonly string[]): Uint16Array[] {
-  const wordIds = unknownWordEncoder();
-  return lines.map((line) => {
-    let lexed: LexedExpression;
-    try {
-      lexed = lex(line);
-    } catch {
-      return wordIds(splitWords(line));
-    }
-    return tokenIds(lexed);
-  });
 }
 
 /** The diversity sequence of a line that lexes: its TOKEN_IDs. */

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { summarizeExpressions } from '../metrics/summary.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -40,7 +41,8 @@ test('gen prints the requested expressions, deterministic per seed', async (t) =
   const summary = JSON.parse(scored.stdout);
   t.like(summary, { count: 200, syntactic: 1, semantic: 1, unique: 200 });
   t.true(summary.meanDepth >= 2 && summary.meanDepth <= 4);
-  t.true(summary.diversity > 0 && summary.diversity < 1);
+  // The library's exact all-pairs value over the same lines (its arithmetic is checked by hand in metrics-summary).
+  t.is(summary.diversity, summarizeExpressions(lines).diversity);
   t.true(summary.meanLength > 1);
 });
 
@@ -54,7 +56,10 @@ test('score --lines gives per-line verdicts with error positions; stdin with -',
   t.like(out[1], { line: 3, syntactic: false, error: { kind: 'unexpected-token', position: 8, tokenIndex: 2 } });
   t.like(out[2], { line: 4, syntactic: false, tokens: 2, error: { position: 0, reason: "unknown word 'hello' at 0" } });
   t.like(out[3], { line: 5, syntactic: false, error: { kind: 'empty-parens', position: 4 } });
-  t.like(out[4], { count: 4, syntactic: 0.25, semantic: 0.25, unique: 4, meanDepth: 3 });
+  // Sequences [0 2 4 1], [0 2], [7 8] (unknown words), [4 5 6]; distance / longer length: [0 2 4 1]-[0 2] 2/4;
+  // [0 2 4 1]-[4 5 6] 4/4 (matching the 4s costs two deletions); the other four pairs share nothing, 1.
+  // (1/2 + 5) / 6 pairs = 11/12.
+  t.like(out[4], { count: 4, syntactic: 0.25, semantic: 0.25, unique: 4, meanDepth: 3, diversity: 11 / 12 });
 });
 
 test('score prints a readable table', async (t) => {

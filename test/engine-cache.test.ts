@@ -2,52 +2,88 @@
  * Cache hits and misses through the toy CLI: params slices, code fingerprints (a stage file and a module it
  * imports), sweep deduplication, runtime settings, status reasons, dry runs, dag, show, gc.
  */
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { appendFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HOST } from '../engine/files.ts';
 import { codeFingerprint } from '../engine/fingerprint.ts';
 import { cacheKey } from '../engine/keys.ts';
+import type { LockFile } from '../engine/lock-file.ts';
 import { Store } from '../engine/store.ts';
 import { Workspace } from './fixtures/engine/harness.ts';
 import { STAGES_DIR } from './fixtures/engine/toy-graph.ts';
 
-test('a params change reruns only the nodes whose slice includes it', async (t) => {
-  const ws = new Workspace();
-  t.is((await ws.run(['repro', '--jobs', '2'])).code, 0);
-  t.deepEqual(ws.counts(), { source: 1, scale: 1, shift: 1, combine: 1 });
-  const first = ws.lock();
+const ONE_RUN_EACH = { source: 1, scale: 1, shift: 1, combine: 1 };
 
+/** A workspace after one full repro of the default params: every node ran once and is cached. */
+async function cachedWorkspace(t: ExecutionContext): Promise<Workspace> {
+  const ws = new Workspace();
+  const result = await ws.run(['repro', '--jobs', '2']);
+  t.is(result.code, 0, result.stderr);
+  t.deepEqual(ws.counts(), ONE_RUN_EACH);
+  return ws;
+}
+
+/** cachedWorkspace, then a repro with offset 1 → 5 (in shift's slice, not in source's or scale's). */
+async function rerunWithOffset5(t: ExecutionContext): Promise<{ ws: Workspace; before: LockFile; after: LockFile }> {
+  const ws = await cachedWorkspace(t);
+  const before = ws.lock();
+  const result = await ws.run(['repro', '--set', 'offset=5']);
+  t.is(result.code, 0, result.stderr);
+  return { ws, before, after: ws.lock() };
+}
+
+/** `status --json` with these --set overrides, as [id, state, reason] per node. */
+async function statusRows(t: ExecutionContext, ws: Workspace, sets: string[]): Promise<Array<[string, string, string | null]>> {
+  const result = await ws.run(['status', '--json', ...sets.flatMap((s) => ['--set', s])]);
+  t.is(result.code, 0, result.stderr);
+  return (JSON.parse(result.stdout) as Array<{ ids: string[]; state: string; reason: string | null }>).map((s) => [s.ids[0], s.state, s.reason]);
+}
+
+test('a repro with nothing changed runs nothing and says so', async (t) => {
+  const ws = await cachedWorkspace(t);
   const again = await ws.run(['repro']);
   t.regex(again.stdout, /nothing to do: all 4 nodes cached/);
-  t.deepEqual(ws.counts(), { source: 1, scale: 1, shift: 1, combine: 1 });
+  t.deepEqual(ws.counts(), ONE_RUN_EACH);
+});
 
+test('a dry run after a params change names each node that would run and why', async (t) => {
+  const ws = await cachedWorkspace(t);
   const dry = await ws.run(['repro', '--dry', '--set', 'offset=5']);
   t.regex(dry.stdout, /would run {2}shift {2}— params\.offset: 1 → 5/);
   t.regex(dry.stdout, /would run {2}combine {2}— upstream missing: shift/);
   t.regex(dry.stdout, /2 of 4 nodes would run/);
+});
 
+test('status after a params change shows unaffected nodes cached and names why the others are missing', async (t) => {
+  const ws = await cachedWorkspace(t);
   const status = await ws.run(['status', '--set', 'offset=5']);
   t.regex(status.stdout, /cached {3}source/);
   t.regex(status.stdout, /missing {2}shift {2}— params\.offset: 1 → 5/);
   t.regex(status.stdout, /missing {2}combine {2}— upstream missing: shift/);
+});
 
-  t.is((await ws.run(['repro', '--set', 'offset=5'])).code, 0);
+test('a params change reruns only the nodes whose slice includes it', async (t) => {
+  const { ws, before, after } = await rerunWithOffset5(t);
   t.deepEqual(ws.counts(), { source: 1, scale: 1, shift: 2, combine: 2 });
-  const second = ws.lock();
-  t.is(second.nodes.scale.key, first.nodes.scale.key);
-  t.not(second.nodes.shift.key, first.nodes.shift.key);
-  t.is(second.nodes.combine.metrics.sum, 2 * (0 + 2 + 4 + 6) + 4 * 5);
+  t.is(after.nodes.scale.key, before.nodes.scale.key);
+  t.not(after.nodes.shift.key, before.nodes.shift.key);
+  t.is(after.nodes.combine.metrics.sum, 2 * (0 + 2 + 4 + 6) + 4 * 5);
+});
 
-  // status after a rerun compares with the closest earlier run of the same node id: only the input changed.
-  const back = await ws.run(['status', '--json', '--set', 'factor=3', '--set', 'offset=5']);
-  const byId = Object.fromEntries((JSON.parse(back.stdout) as Array<{ ids: string[]; state: string; reason: string | null }>).map((s) => [s.ids[0], s]));
-  t.is(byId.scale.reason, 'params.factor: 2 → 3');
-  t.is(byId.source.state, 'cached');
-  // A change at the root: the root names it, each descendant names the first upstream node it waits for.
-  const resized = await ws.run(['status', '--json', '--set', 'size=5']);
-  t.is(resized.code, 0, resized.stderr);
-  t.deepEqual((JSON.parse(resized.stdout) as Array<{ ids: string[]; state: string; reason: string | null }>).map((s) => [s.ids[0], s.state, s.reason]), [
+test('status after a rerun compares each node with its latest run', async (t) => {
+  const { ws } = await rerunWithOffset5(t);
+  const reasons = async (sets: string[]) => Object.fromEntries((await statusRows(t, ws, sets)).map(([id, state, reason]) => [id, { state, reason }]));
+  const factor3 = await reasons(['factor=3', 'offset=5']);
+  t.is(factor3.scale.reason, 'params.factor: 2 → 3');
+  t.is(factor3.source.state, 'cached');
+  // shift ran with offset 1, then 5: the reason is against the later run, not the first.
+  t.is((await reasons(['offset=7'])).shift.reason, 'params.offset: 5 → 7');
+});
+
+test('status after a change at the root: the root names it, each descendant the first upstream node it waits for', async (t) => {
+  const ws = await cachedWorkspace(t);
+  t.deepEqual(await statusRows(t, ws, ['size=5']), [
     ['source', 'missing', 'params.size: 4 → 5'],
     ['scale', 'missing', 'upstream missing: source'],
     ['shift', 'missing', 'upstream missing: scale'],

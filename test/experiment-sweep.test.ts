@@ -51,28 +51,41 @@ class Experiment {
 const ranIds = (stdout: string): string[] =>
   stdout.split('\n').filter((l) => l.startsWith('ran ')).map((l) => l.split(/\s+/)[1]);
 
-const shared = new Experiment();
-const first = shared.repro([0.25, 0.5]);
-const firstLock = first.then(() => shared.lock());
+/** make() on the first call, its result after: so importing this file (ava --match, a worker listing tests) runs nothing. */
+function once<T>(make: () => T): () => T {
+  let made: { value: T } | undefined;
+  return () => (made ??= { value: make() }).value;
+}
+
+// One experiment shared by the tests below, run when a test first asks for it.
+const shared = once(() => new Experiment());
+const firstRun = once(() => shared().repro([0.25, 0.5]));
+const firstLock = once(async () => {
+  await firstRun();
+  return shared().lock();
+});
 // The same sweep with λ = [0.25, 0.75] instead: its reruns and lock, used by two tests below.
-const second = firstLock.then(async () => ({ ...(await shared.repro([0.25, 0.75])), lock: shared.lock() }));
+const secondRun = once(async () => {
+  await firstLock();
+  return { ...(await shared().repro([0.25, 0.75])), lock: shared().lock() };
+});
 
 test.serial('a micro sweep of all cycles and two λ runs end to end, generation 0 once for all', async (t) => {
-  const { ran } = await first;
-  const lock = await firstLock;
+  const { ran } = await firstRun();
+  const lock = await firstLock();
   const gen0 = Object.entries(lock.nodes).filter(([id, n]) => n.stage === 'train' && id.endsWith('/gen=0'));
   t.is(gen0.length, 6, 'six chains: full_synthetic, balanced, incremental and expanding at two λ');
   t.is(new Set(gen0.map(([, n]) => n.key)).size, 1);
   for (const stage of ['gen-d0', 'train', 'sample']) {
-    const records = shared.runRecords().filter((r) => r.stage === stage && r.ids.some((id) => !id.includes('gen=') || id.endsWith('gen=0')));
+    const records = shared().runRecords().filter((r) => r.stage === stage && r.ids.some((id) => !id.includes('gen=') || id.endsWith('gen=0')));
     t.is(records.length, 1, `${stage} of generation 0 ran once`);
   }
   t.is(ran.length, new Set(Object.values(lock.nodes).map((n) => n.key)).size, 'every distinct node ran once');
 });
 
 test.serial('every eval node has its metrics in pipeline.lock', async (t) => {
-  await first;
-  const evals = Object.entries((await firstLock).nodes).filter(([, n]) => n.stage === 'eval');
+  await firstRun();
+  const evals = Object.entries((await firstLock()).nodes).filter(([, n]) => n.stage === 'eval');
   t.is(evals.length, 6 * 3);
   for (const [id, node] of evals) {
     for (const name of ['samples.semantic', 'samples.syntactic', 'samples.diversity', 'samples.unique', 'samples.copied', 'data.diversity']) {
@@ -83,11 +96,11 @@ test.serial('every eval node has its metrics in pipeline.lock', async (t) => {
 });
 
 test.serial("each cycle's dataset composition by origin matches its formula exactly", async (t) => {
-  await first;
-  const lock = await firstLock;
+  await firstRun();
+  const lock = await firstLock();
   const datasetOf = (cycle: string, generation: number) => {
     const id = Object.keys(lock.nodes).find((k) => k.startsWith(`build-dataset/cycle=${cycle}/`) && k.endsWith(`/gen=${generation}`))!;
-    return shared.dataset(lock.nodes[id].outputs.dataset);
+    return shared().dataset(lock.nodes[id].outputs.dataset);
   };
   const count = (rows: ExpressionRow[], origin: string, generation?: number) =>
     rows.filter((r) => r.origin === origin && (generation === undefined || r.generation === generation)).length;
@@ -122,9 +135,9 @@ test.serial("each cycle's dataset composition by origin matches its formula exac
 });
 
 test.serial('changing λ reruns only the λ-dependent nodes; full synthetic and balanced ignore λ', async (t) => {
-  await first;
-  const before = await firstLock;
-  const { ran, lock: after } = await second;
+  await firstRun();
+  const before = await firstLock();
+  const { ran, lock: after } = await secondRun();
   t.true(ran.length > 0);
   for (const id of ran) t.regex(id, /lambda=0\.75\/.*gen=[12]$/, `${id} should not have rerun`);
   // full_synthetic and balanced: same ids, same keys, whatever λ the sweep holds
@@ -135,14 +148,14 @@ test.serial('changing λ reruns only the λ-dependent nodes; full synthetic and 
 });
 
 test.serial('a second repro does nothing and says so', async (t) => {
-  await second;
-  const { ran, stdout } = await shared.repro([0.25, 0.75]);
+  await secondRun();
+  const { ran, stdout } = await shared().repro([0.25, 0.75]);
   t.deepEqual(ran, []);
   t.regex(stdout, /nothing to do/);
 });
 
 test.serial('killing repro with SIGKILL and running it again gives the same pipeline.lock as an uninterrupted run', async (t) => {
-  const reference = await firstLock;
+  const reference = await firstLock();
   const interrupted = new Experiment();
   const child = interrupted.spawn([0.25, 0.5]);
   let stdout = '';
@@ -159,7 +172,7 @@ test.serial('killing repro with SIGKILL and running it again gives the same pipe
 
 test.serial('metrics diff between two git commits that differ in one λ', async (t) => {
   // The shared experiment's locks before and after its λ change: λ = [0.25, 0.5], then [0.25, 0.75].
-  const [before, { lock: after }] = [await firstLock, await second];
+  const [before, { lock: after }] = [await firstLock(), await secondRun()];
   const repo = mkdtempSync(join(tmpdir(), 'experiment-git-'));
   const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: repo });
   git('init', '-q');
