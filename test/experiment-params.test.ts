@@ -14,6 +14,21 @@ test('the shipped params.yaml and the paper preset validate', (t) => {
   t.is(sweepCombinations(paper).length, 20);
 });
 
+test('the presets validate: long has 51 generations and five chains, questions eight chains on the default base', (t) => {
+  const long = loadParams('presets/long.yaml');
+  t.is(long.generations, 51);
+  t.is(sweepCombinations(long).length, 5);
+  const questions = loadParams('presets/questions.yaml');
+  t.is(sweepCombinations(questions).length, 5 + 1 + 2);
+  t.deepEqual({ ...questions, sweep: undefined }, { ...loadParams('params.yaml'), sweep: undefined });
+});
+
+test('a params file from before curation (no curation section) runs uncurated', (t) => {
+  const before = shipped.replace(/^curation:.*\n(  .*\n)*/m, '');
+  t.false(before.includes('curation'));
+  t.deepEqual(parseParams(before, 'old.yaml').curation, { mode: 'none', max_copies: 3 });
+});
+
 test('an unknown key is rejected with its path', (t) => {
   const error = t.throws(() => parseParams(shipped.replace('  width: 64', '  widht: 64'), 'x.yaml'));
   t.regex(error!.message, /x\.yaml/);
