@@ -56,7 +56,6 @@ export function evalPoints(lock: LockFile): EvalPoint[] {
   return sortByPlace(points, (p) => p.place);
 }
 
-
 function rank(known: readonly string[], name: string): number {
   const i = known.indexOf(name);
   return i < 0 ? known.length : i;

@@ -173,7 +173,8 @@ function applySet(target: Record<string, unknown>, assignment: string): void {
   if (eq <= 0) throw new Error(`--set "${assignment}": expected key.path=value`);
   const path = assignment.slice(0, eq).trim();
   const value: unknown = parseYaml(assignment.slice(eq + 1));
-  const blocks = ([] as Record<string, unknown>[]).concat((target.sweep ??= {}) as Record<string, unknown>);
+  const sweep = (target.sweep ??= {}) as Record<string, unknown> | Record<string, unknown>[];
+  const blocks = Array.isArray(sweep) ? sweep : [sweep];
   if (path.startsWith('sweep.')) {
     // A list of blocks gets the key in every block: `--set sweep.seed=[1,2,3]` runs every block over those seeds.
     for (const block of blocks) block[path.slice('sweep.'.length)] = Array.isArray(value) ? value : [value];

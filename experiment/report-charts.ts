@@ -114,7 +114,7 @@ function keyChart(points: readonly EvalPoint[], key: string): Chart {
   const stats = all.filter((s) => valuesPerPanel.get(s.panel)!.size > 1);
   const title = `Diversity per ${key}`;
   if (stats.length === 0) return { name: `diversity-${key}`, title, omitted: `no series has more than one value of ${key}` };
-  const variants = sortByPlace(points, (p) => p.place).map((p) => `${key}=${p.place.extra[key]}`).filter((v, i, all) => all.indexOf(v) === i);
+  const variants = [...new Set(sortByPlace(points, (p) => p.place).map((p) => `${key}=${p.place.extra[key]}`))];
   const shown = variants.filter((v) => stats.some((s) => s.variant === v));
   return {
     name: `diversity-${key}`,
@@ -212,7 +212,9 @@ function lineChart({ title, yTitle, stats, color, perPanel }: LineOptions): TopL
     ...(spread ? [{ mark: { type: 'area' as const, fillOpacity: 0.15 }, encoding: { x, y: y('low'), y2: { field: 'high' }, color: colorEncoding } }] : []),
   ];
   const view = { width: perPanel ? 340 : 520, height: perPanel ? 240 : 300, layer: layers };
-  const panels = [...new Set(stats.map((s) => s.panel))].sort((a, b) => compareNames(CYCLES, a.split(' ')[0]!, b.split(' ')[0]!) || a.localeCompare(b));
+  // Panels in cycle order (each stat knows its cycle), then by label.
+  const cycleOfPanel = new Map(stats.map((s) => [s.panel, s.cycle]));
+  const panels = [...cycleOfPanel.keys()].sort((a, b) => compareNames(CYCLES, cycleOfPanel.get(a)!, cycleOfPanel.get(b)!) || a.localeCompare(b));
   const common = { title: { text: title, subtitle }, config: CONFIG, data: { values: stats } };
   return perPanel
     ? { ...common, columns: 3, facet: { field: 'panel', type: 'nominal', sort: panels, title: null, header: { labelFontSize: 13 } }, spec: view }
