@@ -1,8 +1,8 @@
 import type { Argv } from 'yargs';
 import { BACKEND_ORDER, type BackendName } from '../model/backend-names.ts';
 import type { BackendReport, NATIVE_PACKAGE } from '../model/backend.ts';
+import type { AdapterInfo } from '../model/webgpu.ts';
 import { PAPER_GPT, countParameters } from '../model/config.ts';
-import { adapterText } from '../model/webgpu.ts';
 
 /** `doctor`: which TensorFlow.js backend loads here, which do not and why, and what the model needs. */
 export function registerModelCommands(cli: Argv): Argv {
@@ -16,18 +16,19 @@ export function registerModelCommands(cli: Argv): Argv {
     async (argv) => {
       // TensorFlow.js loads here, when doctor runs, not when the CLI starts.
       const { selectBackend, NATIVE_PACKAGE } = await import('../model/backend.ts');
+      const { adapterText } = await import('../model/webgpu.ts');
       const { report } = await selectBackend(argv.backend as BackendName | 'auto');
       const paperParams = countParameters(PAPER_GPT);
       if (argv.json) {
         console.log(JSON.stringify({ ...report, paperShapeParameters: paperParams }, null, 2));
         return;
       }
-      console.log(formatReport(report, paperParams, NATIVE_PACKAGE));
+      console.log(formatReport(report, paperParams, NATIVE_PACKAGE, adapterText));
     },
   );
 }
 
-function formatReport(report: BackendReport, paperParams: number, packages: typeof NATIVE_PACKAGE): string {
+function formatReport(report: BackendReport, paperParams: number, packages: typeof NATIVE_PACKAGE, adapterText: (adapter: AdapterInfo) => string): string {
   const lines = [`backend: ${report.selected} (tfjs backend '${report.tfBackend}')`, ''];
   for (const a of report.attempts) {
     const status = a.ok ? 'loaded' : a.error === 'not tried' ? 'not tried' : 'not available';

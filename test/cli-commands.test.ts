@@ -12,12 +12,14 @@ const root = path.resolve(import.meta.dirname, '..');
 const dir = mkdtempSync(path.join(tmpdir(), 'cli-commands-'));
 test.after.always(() => rmSync(dir, { recursive: true, force: true }));
 
-function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+function runWith(preloads: string[], ...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const imports = [import.meta.resolve('tsx'), ...preloads].flatMap((p) => ['--import', p]);
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', import.meta.resolve('tsx'), path.join(root, 'pipeline.ts'), ...args], { cwd: dir, env: { ...process.env, PIPELINE_STORE: path.join(dir, 'store') } },
+    execFile(process.execPath, [...imports, path.join(root, 'pipeline.ts'), ...args], { cwd: dir, env: { ...process.env, PIPELINE_STORE: path.join(dir, 'store') } },
       (error, out, err) => resolve({ code: error ? Number(error.code ?? 1) : 0, out, err }));
   });
 }
+const run = (...args: string[]) => runWith([], ...args);
 
 /** command words, an option its help must list, the arguments of an error and the message expected. */
 const COMMANDS: [string[], string, string[], RegExp][] = [
@@ -49,4 +51,16 @@ test('--version and the top-level --help', async (t) => {
   const [version, help] = await Promise.all([run('--version'), run('--help')]);
   t.regex(version.out, /^\d+\.\d+\.\d+\n$/);
   for (const command of ['repro', 'status', 'dag', 'gc', 'show', 'metrics', 'params', 'report', 'gen', 'score', 'doctor']) t.regex(help.out, new RegExp(`pipeline\\.ts ${command}\\b`));
+});
+
+// Start-up time is what these packages cost (issue 12: --version went from 2.5 s to 0.4 s by not loading them).
+test('--version, --help, gen and status load none of TensorFlow.js, Vega, resvg and Arrow; doctor loads TensorFlow.js', async (t) => {
+  const preload = import.meta.resolve('./fixtures/loaded-packages.ts');
+  const loaded = async (...args: string[]): Promise<string> => {
+    const { code, err } = await runWith([preload], ...args);
+    t.is(code, 0, err);
+    return /\nloaded: (.*)\n/.exec(err)?.[1] ?? 'no report';
+  };
+  for (const args of [['--version'], ['--help'], ['gen', '--n', '3', '--seed', '1'], ['status', '-p', path.join(root, 'params.yaml')]]) t.is(await loaded(...args), '', args.join(' '));
+  t.regex(await loaded('doctor'), /@tensorflow/);
 });
