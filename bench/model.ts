@@ -5,9 +5,14 @@
  * Run: npx tsx bench/model.ts [--backend wasm] [--quick] [--rounds N] [--case 'L2 H4'] [--profile]
  * --rounds repeats every training measurement (the pair side by side each time); --profile prints where a step's
  * time goes (bench/kernel-profile.ts) instead of sampling. On a CPU backend every shape is trained by both loops
- * (train-loop.ts), host and device-resident, side by side.
+ * (train-loop.ts), host and device-resident, side by side. A second table gives each shape's matmul ceiling
+ * (bench/matmul-ceiling.ts): the step's matmuls replayed alone, here and in PyTorch, and the ratio to PyTorch's
+ * whole step that we would reach if every other op cost nothing.
  */
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Rng } from '../common/rng.ts';
 import { selectBackend, wasmHeapBytes, type BackendName } from '../model/backend.ts';
@@ -17,6 +22,7 @@ import { loopFor, trainGPT } from '../model/train.ts';
 import type { LoopKind } from '../model/train-loop.ts';
 import { formatTable } from '../experiment/text-table.ts';
 import { profileKernels, type KernelProfile } from './kernel-profile.ts';
+import { matMulFlops, matMulKind, replayMs, stepMatMuls, type MatMulCall } from './matmul-ceiling.ts';
 import { trainSettings } from '../test/fixtures/train-settings.ts';
 
 const argv = process.argv.slice(2);
@@ -28,6 +34,8 @@ const rounds = Number(option('--rounds') ?? 1);
 if (!(Number.isInteger(rounds) && rounds >= 1)) throw new Error(`--rounds: expected a positive integer, got ${option('--rounds')}`);
 const PYTHON = '/usr/bin/python3';
 const TORCH_SCRIPT = fileURLToPath(new URL('torch_gpt.py', import.meta.url));
+// One thread: torch's own pool, and OpenBLAS's (which reads OPENBLAS_NUM_THREADS before OMP_NUM_THREADS).
+const TORCH_ENV = { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' };
 
 interface Case {
   label: string;
@@ -78,9 +86,23 @@ const torchSkipped = torchCheck.status === 0 ? undefined : (torchCheck.error?.me
 function torchReference(c: Case): TorchResult {
   const { nLayer, nHead, nEmbd, blockSize, vocabSize } = c.model;
   const args = [TORCH_SCRIPT, '--layers', nLayer, '--heads', nHead, '--width', nEmbd, '--block', blockSize, '--vocab', vocabSize, '--batch', c.batchSize, '--steps', c.steps];
-  const run = spawnSync(PYTHON, args.map(String), { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } });
+  const run = spawnSync(PYTHON, args.map(String), { encoding: 'utf8', env: TORCH_ENV });
   if (run.status !== 0) throw new Error(`${TORCH_SCRIPT} failed (exit ${run.status ?? run.signal}): ${run.stderr.trim()}`);
   return JSON.parse(run.stdout.trim().split('\n').at(-1)!) as TorchResult;
+}
+
+/** PyTorch's median ms for each of the same matmul calls (bench/torch_gpt.py --matmuls, one thread). */
+function torchMatMulMs(calls: readonly MatMulCall[], rounds: number): number[] {
+  const dir = mkdtempSync(path.join(tmpdir(), 'matmuls-'));
+  try {
+    const file = path.join(dir, 'calls.json');
+    writeFileSync(file, JSON.stringify(calls));
+    const run = spawnSync(PYTHON, [TORCH_SCRIPT, '--matmuls', file, '--steps', String(rounds)], { encoding: 'utf8', env: TORCH_ENV });
+    if (run.status !== 0) throw new Error(`${TORCH_SCRIPT} --matmuls failed (exit ${run.status ?? run.signal}): ${run.stderr.trim()}`);
+    return (JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { matmul_ms: number[] }).matmul_ms;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 const expressions = corpus(2000);
@@ -135,6 +157,7 @@ console.log(`backend: ${name}${report.wasm ? ` (SIMD ${report.wasm.simd ? 'on' :
 const kernels = profile ? profileKernels() : undefined;
 if (torchSkipped) console.log(`PyTorch reference skipped: ${PYTHON} -c 'import torch' failed (${torchSkipped})`);
 const rows: string[][] = [['task', 'params', 'batch', 'loop', 'ms/step', 'tok/s', 'PyTorch 1-thread', 'ratio', 'peak RSS', 'wasm heap']];
+const ceilingRows: string[][] = [];
 const queued = loopFor(name) === 'device';
 const loops: LoopKind[] = queued ? ['device'] : ['host', 'device'];
 let sampleWeights: Awaited<ReturnType<typeof trainGPT>>['weights'] | undefined;
@@ -157,7 +180,33 @@ for (let round = 0; round < rounds; round++) {
         mb(peakRss()), mb(wasmHeapBytes()),
       ]);
     }
+    if (!profile) ceilingRows.push(...matMulCeiling(c, torch));
   }
+}
+
+/**
+ * Rows of the ceiling table for one shape: every kind of matmul (matmul-ceiling.ts) and the whole step's, here and in
+ * PyTorch, and the ratio to PyTorch's whole step that this step's matmuls alone would allow.
+ */
+function matMulCeiling(c: Case, torch: TorchResult | undefined): string[][] {
+  const microBatches = c.batchSize / c.microBatch;
+  const calls = stepMatMuls(c.model, c.microBatch);
+  const replays = Math.max(3, c.steps);
+  const ours = replayMs(calls, replays);
+  const theirs = torch ? torchMatMulMs(calls, replays) : undefined;
+  const kinds = [...new Set(calls.map(matMulKind))];
+  const sum = (times: number[], kind?: string): number => microBatches * calls.reduce((s, call, i) => s + (kind && matMulKind(call) !== kind ? 0 : times[i]), 0);
+  const flops = (kind?: string): number => microBatches * calls.reduce((s, call) => s + (kind && matMulKind(call) !== kind ? 0 : matMulFlops(call)), 0);
+  const rate = (ms: number, kind?: string): string => `${ms.toFixed(1)} ms (${(flops(kind) / 1e6 / ms).toFixed(1)} GFLOP/s)`;
+  const row = (label: string, kind?: string): string[] => [
+    label, `${(flops(kind) / 1e9).toFixed(2)} (${calls.filter((call) => !kind || matMulKind(call) === kind).length} calls)`,
+    rate(sum(ours, kind), kind), theirs ? rate(sum(theirs, kind), kind) : 'skipped',
+  ];
+  const ceilingTokPerS = (c.batchSize * c.model.blockSize) / (sum(ours) / 1000);
+  return [
+    ...kinds.map((kind) => [...row(`${c.label}: ${kind}`, kind), '', '']),
+    [...row(`${c.label}: all matmuls`), ceilingTokPerS.toFixed(0), torch ? (ceilingTokPerS / torch.tokens_per_s).toFixed(2) : '-'],
+  ];
 }
 
 if (sampleWeights && !profile) {
@@ -173,3 +222,7 @@ if (sampleWeights && !profile) {
 }
 
 console.log(formatTable(rows[0], rows.slice(1)));
+if (ceilingRows.length > 0) {
+  console.log('\nmatmul ceiling: a step\'s matmuls replayed alone; tok/s if every other op were free, and its ratio to PyTorch\'s whole step');
+  console.log(formatTable(['matmuls of a step', 'GFLOP/step', 'here', 'PyTorch', 'ceiling tok/s', 'ceiling ratio'], ceilingRows));
+}
