@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 
-const all = ['metrics', 'engine', 'model', 'slurm', 'cli'];
+const all = ['metrics', 'engine', 'model', 'threads', 'slurm', 'cli'];
 const args = process.argv.slice(2);
 const firstOption = args.findIndex((a) => a.startsWith('--'));
 const names = firstOption < 0 ? args : args.slice(0, firstOption);
