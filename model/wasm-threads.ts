@@ -1,6 +1,7 @@
 /**
  * The multi-threaded wasm build in Node, which tfjs leaves off there (tfjs issue #3830). Three things stand in its
- * way, each undone here for the length of the backend's initialisation only:
+ * way; the patched globals (URL.createObjectURL, os.cpus) are restored once the backend has started, the flag and
+ * the thread count stay set, as they describe the backend that now runs:
  * - the WASM_HAS_MULTITHREAD_SUPPORT flag answers false in Node: set it;
  * - the pthread workers are started from a blob: URL that Node's worker_threads cannot load, and are handed the
  *   main script as a Blob they cannot read synchronously: the worker script is written to a temporary file, prefixed
