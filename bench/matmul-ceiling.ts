@@ -23,17 +23,17 @@ export function stepMatMuls(config: GPTConfig, batch: number): MatMulCall[] {
   const kernel = tf.getKernel('BatchMatMul', backendName);
   if (!kernel) throw new Error(`the ${backendName} backend has no BatchMatMul kernel`);
   const calls: MatMulCall[] = [];
-  tf.unregisterKernel('BatchMatMul', backendName);
-  tf.registerKernel({
-    ...kernel,
-    kernelFunc: (args) => {
-      const { a, b } = args.inputs as Record<string, tf.TensorInfo>;
-      calls.push({ a: [...a.shape], b: [...b.shape], transposeA: Boolean(args.attrs?.transposeA), transposeB: Boolean(args.attrs?.transposeB) });
-      return kernel.kernelFunc(args);
-    },
-  });
   const params = toTensors(config, initParameters(config, new Rng('matmul-ceiling')));
+  tf.unregisterKernel('BatchMatMul', backendName);
   try {
+    tf.registerKernel({
+      ...kernel,
+      kernelFunc: (args) => {
+        const { a, b } = args.inputs as Record<string, tf.TensorInfo>;
+        calls.push({ a: [...a.shape], b: [...b.shape], transposeA: Boolean(args.attrs?.transposeA), transposeB: Boolean(args.attrs?.transposeB) });
+        return kernel.kernelFunc(args);
+      },
+    });
     tf.tidy(() => {
       const T = config.blockSize;
       const tokens = (): tf.Tensor2D => tf.randomUniformInt([batch, T], 0, config.vocabSize, 1) as tf.Tensor2D;
@@ -61,7 +61,8 @@ export function matMulFlops({ a, b, transposeA, transposeB }: MatMulCall): numbe
 
 /**
  * The kind of product, by how the kernel was called: batched ones are attention's; among 2-D ones, Aᵀ·B is a weight
- * gradient, A·Bᵀ an input gradient (or the tied head's forward), A·B a forward linear layer or embedding.
+ * gradient, A·Bᵀ an input gradient (or the tied head's forward), A·B a forward linear layer or embedding (or the
+ * tied head's input gradient, dy·wte).
  */
 export function matMulKind({ a, b, transposeA, transposeB }: MatMulCall): string {
   if (a.length > 2 && a.slice(0, -2).some((d) => d > 1)) return 'batched (attention)';

@@ -26,6 +26,7 @@ const option = (name: string, fallback: number): number => {
 };
 const threads = option('--threads', 2);
 const steps = option('--steps', 100);
+if (steps < 3) throw new Error(`--steps: expected at least 3 (the first step warms up, the last evaluates), got ${steps}`);
 const rounds = option('--rounds', 2);
 const SAMPLES = 1000;
 
