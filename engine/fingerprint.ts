@@ -1,6 +1,8 @@
 /**
  * Code fingerprints: a stage's key must change when its source, or any local module it imports, changes. The
- * module graph is found by following import / export-from statements, so no list has to be kept by hand.
+ * module graph is found by following import / export-from statements, so no list has to be kept by hand. A file a
+ * module names relative to itself with `new URL('./file', import.meta.url)` (C source it compiles, say) is part of
+ * its code too.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve, sep } from 'node:path';
@@ -14,6 +16,7 @@ const SPECIFIERS = [
   /\b(?:import|export)\s+(?!type\b)[^'";]*?\bfrom\s*['"]([^'"]+)['"]/g,
   /\bimport\s*['"]([^'"]+)['"]/g,
   /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g,
+  /\bnew\s+URL\(\s*['"]([^'"]+)['"]\s*,\s*import\.meta\.url\s*\)/g,
 ];
 
 // The engine's own files are the machinery, not the stage's computation: a stage imports engine/stage.ts, and

@@ -54,11 +54,13 @@ function chainOf(point: SweepPoint): NodeSpec[] {
     seedBase: p.seed,
   });
   const out = (n: NodeSpec, output: string): Ref => ({ node: n.id, output });
-  // The model stages run on runtime.backend (ctx.runtime); it is in their params slice, and so their key, only
-  // with backend_in_key.
+  // The model stages run on runtime's backend and kernel set (ctx.runtime); those are in their params slice, and so
+  // their key, only with backend_in_key.
+  const { backend_in_key, ...runtime } = p.runtime;
+  const keyed = { backend: runtime.backend, kernels: runtime.kernels, blas_coretype: runtime.blas_coretype };
   const modelNode = (stage: NodeSpec['stage'], generation: number, slice: Record<string, Json>, inputs: Record<string, Ref>): NodeSpec => ({
-    ...node(stage, generation, p.runtime.backend_in_key ? { ...slice, backend: p.runtime.backend } : slice, inputs),
-    runtime: { backend: p.runtime.backend },
+    ...node(stage, generation, backend_in_key ? { ...slice, ...keyed } : slice, inputs),
+    runtime,
   });
 
   const d0 = node(genD0, 0, { n: p.data.n, depth_min: p.data.depth_min, depth_max: p.data.depth_max }, {}, realLabels, false);

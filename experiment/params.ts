@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { expandSweep, getPath } from '../engine/graph.ts';
-import { BACKEND_ORDER } from '../model/backend-names.ts';
+import { BACKEND_ORDER, BLAS_CORETYPES, KERNEL_CHOICES } from '../model/backend-names.ts';
 import { CYCLES } from '../stages/build-dataset.ts';
 import { CURATION_MODES } from '../stages/curate.ts';
 import type { Json } from '../engine/stage.ts';
@@ -77,6 +77,17 @@ const experimentSchema = z.strictObject({
     /** TensorFlow.js backend; recorded in run records, part of cache keys only when backend_in_key is true. */
     backend: z.enum(['auto', ...BACKEND_ORDER]),
     backend_in_key: z.boolean(),
+    /**
+     * The wasm backend's kernel set: native (OpenBLAS + native/kernels.c), wasm, or auto (native when it loads, else
+     * wasm with a one-line reason). Recorded per node (the `kernels` metric); keyed only with backend_in_key.
+     */
+    kernels: z.enum(KERNEL_CHOICES).default('auto'),
+    /** OpenBLAS's kernels: Haswell (portable AVX2) or SkylakeX (AVX-512, only on a CPU with avx512f). */
+    blas_coretype: z.enum(BLAS_CORETYPES).default('Haswell'),
+    /** OpenBLAS threads of each model node. */
+    blas_threads: positiveInt.default(1),
+    /** The OpenBLAS shared library, as dlopen finds it (a build of your own, say). */
+    blas_library: z.string().min(1).default('libopenblas.so.0'),
   }),
 });
 

@@ -8,3 +8,11 @@ export type BackendName = (typeof BACKEND_ORDER)[number];
 
 /** Backends whose tensors live in GPU memory: training keeps its state there (train-device.ts). */
 export const GPU_BACKENDS: ReadonlySet<BackendName> = new Set(['tfjs-node-gpu', 'webgpu']);
+
+/** runtime.kernels: on the wasm backend, native (OpenBLAS and native/kernels.c), wasm, or auto (native when it loads). */
+export const KERNEL_CHOICES = ['auto', 'native', 'wasm'] as const;
+export type KernelChoice = (typeof KERNEL_CHOICES)[number];
+
+/** OpenBLAS kernel families: Haswell (AVX2: portable, the default) or SkylakeX (AVX-512: only where the CPU has avx512f). */
+export const BLAS_CORETYPES = ['Haswell', 'SkylakeX'] as const;
+export type BlasCoretype = (typeof BLAS_CORETYPES)[number];

@@ -8,6 +8,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../common/rng.ts';
 import { parameterShapes, type GPTConfig } from './config.ts';
+import { causalSelfAttention, crossEntropy, drop, gelu, layerNorm, linear, type Dropout } from './ops.ts';
+export type { Dropout } from './ops.ts';
 
 export type Params = Record<string, tf.Tensor>;
 export type HostParams = Map<string, Float32Array>;
@@ -45,93 +47,33 @@ export function toTensors(config: GPTConfig, host: HostParams): Params {
   return params;
 }
 
-/** Dropout with seeds drawn from the caller's RNG, so that a run is reproducible and resumable. */
-export interface Dropout {
-  rate: number;
-  nextSeed: () => number;
+function linearOf(x: tf.Tensor, p: Params, name: string): tf.Tensor2D {
+  return linear(x, p[`${name}.weight`], p[`${name}.bias`]);
 }
 
-function drop(x: tf.Tensor, dropout: Dropout | undefined): tf.Tensor {
-  return dropout && dropout.rate > 0 ? tf.dropout(x, dropout.rate, undefined, dropout.nextSeed()) : x;
+function layerNormOf(x: tf.Tensor, p: Params, name: string): tf.Tensor {
+  return layerNorm(x, p[`${name}.weight`], p[`${name}.bias`]);
 }
-
-function linear(x: tf.Tensor, p: Params, name: string): tf.Tensor2D {
-  return tf.add(tf.matMul(x as tf.Tensor2D, p[`${name}.weight`] as tf.Tensor2D), p[`${name}.bias`]);
-}
-
-/**
- * LayerNorm over the last axis with a hand-written backward pass (about half the ops of autodiff's):
- * dx = rstd·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)) with ĝ = dy·weight.
- */
-const layerNormOp = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-  const [x, weight, bias] = args as tf.Tensor[];
-  const save = args[3] as tf.GradSaveFunc;
-  const centred = tf.sub(x, tf.mean(x, -1, true));
-  const rstd = tf.rsqrt(tf.add(tf.mean(tf.square(centred), -1, true), 1e-5));
-  const xhat = tf.mul(centred, rstd);
-  save([xhat, rstd, weight]);
-  return {
-    value: tf.add(tf.mul(xhat, weight), bias),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [xh, r, w] = saved;
-      const rows = dy.size / dy.shape[dy.rank - 1];
-      const dy2 = tf.reshape(dy, [rows, -1]);
-      const gh = tf.mul(dy, w);
-      const dx = tf.mul(r, tf.sub(tf.sub(gh, tf.mean(gh, -1, true)), tf.mul(xh, tf.mean(tf.mul(gh, xh), -1, true))));
-      return [dx, tf.sum(tf.reshape(tf.mul(dy, xh), [rows, -1]), 0), tf.sum(dy2, 0)];
-    },
-  };
-});
-
-export function layerNorm(x: tf.Tensor, p: Params, name: string): tf.Tensor {
-  return layerNormOp(x, p[`${name}.weight`], p[`${name}.bias`]);
-}
-
-/**
- * tanh-approximated GELU written with sigmoid (0.5·(1+tanh z) = sigmoid(2z); tanh is ~6x slower on wasm), with a
- * hand-written backward pass: d/dx = s + x·s·(1−s)·(a + 3b·x²) for s = sigmoid(x·(a + b·x²)).
- */
-const GELU_A = 1.5957691216057308; // 2·sqrt(2/π)
-const GELU_B = GELU_A * 0.044715;
-export const gelu = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-  const x = args[0] as tf.Tensor;
-  const save = args[1] as tf.GradSaveFunc;
-  const x2 = tf.square(x);
-  const s = tf.sigmoid(tf.mul(x, tf.add(tf.mul(x2, GELU_B), GELU_A)));
-  save([x, x2, s]);
-  return {
-    value: tf.mul(x, s),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [xs, x2s, ss] = saved;
-      const slope = tf.mul(tf.mul(xs, tf.sub(ss, tf.square(ss))), tf.add(tf.mul(x2s, 3 * GELU_B), GELU_A));
-      return [tf.mul(dy, tf.add(ss, slope))];
-    },
-  };
-});
 
 function embed(config: GPTConfig, p: Params, tokens: tf.Tensor1D): tf.Tensor2D {
   return tf.matMul(tf.cast(tf.oneHot(tokens, config.vocabSize), 'float32'), p.wte as tf.Tensor2D);
 }
 
-function mlp(x: tf.Tensor, p: Params, prefix: string, dropout?: Dropout): tf.Tensor {
-  const hidden = gelu(linear(layerNorm(x, p, `${prefix}ln_2`), p, `${prefix}mlp.c_fc`));
-  return tf.add(x, drop(linear(hidden, p, `${prefix}mlp.c_proj`), dropout));
+/**
+ * Transformer block l, the one block of training and decoding: pre-LayerNorm attention then MLP, each added to the
+ * residual stream. `attend` maps the layer's q, k, v [rows, 3C] to the heads' output [rows, C]: causal over the
+ * whole sequence in training, against the KV cache in decoding.
+ */
+function block(x: tf.Tensor, p: Params, l: number, attend: (qkv: tf.Tensor2D) => tf.Tensor2D, dropout?: Dropout): tf.Tensor {
+  const prefix = `h.${l}.`;
+  const y = attend(linearOf(layerNormOf(x, p, `${prefix}ln_1`), p, `${prefix}attn.c_attn`));
+  const h = tf.add(x, drop(linearOf(y, p, `${prefix}attn.c_proj`), dropout));
+  const hidden = gelu(linearOf(layerNormOf(h, p, `${prefix}ln_2`), p, `${prefix}mlp.c_fc`));
+  return tf.add(h, drop(linearOf(hidden, p, `${prefix}mlp.c_proj`), dropout));
 }
 
 function head(p: Params, x: tf.Tensor): tf.Tensor2D {
-  return tf.matMul(layerNorm(x, p, 'ln_f') as tf.Tensor2D, p.wte as tf.Tensor2D, false, true);
-}
-
-const causalMasks = new Map<number, Float32Array>();
-/** Additive mask: 0 on and below the diagonal, -1e9 above (finite, so softmax's gradient stays finite). */
-function causalMask(T: number): tf.Tensor2D {
-  let mask = causalMasks.get(T);
-  if (!mask) {
-    mask = new Float32Array(T * T);
-    for (let i = 0; i < T; i++) for (let j = i + 1; j < T; j++) mask[i * T + j] = -1e9;
-    causalMasks.set(T, mask);
-  }
-  return tf.tensor2d(mask, [T, T]);
+  return tf.matMul(layerNormOf(x, p, 'ln_f') as tf.Tensor2D, p.wte as tf.Tensor2D, false, true);
 }
 
 /** Logits [B·T, vocab] for token ids idx [B, T]. */
@@ -139,30 +81,15 @@ export function forward(config: GPTConfig, p: Params, idx: tf.Tensor2D, dropout?
   const [B, T] = idx.shape;
   if (T > config.blockSize) throw new Error(`sequence length ${T} exceeds the block size ${config.blockSize}`);
   const C = config.nEmbd;
-  const H = config.nHead;
-  const hd = C / H;
   const tok = tf.reshape(embed(config, p, tf.reshape(idx, [B * T])), [B, T, C]);
   let x: tf.Tensor = drop(tf.reshape(tf.add(tok, tf.slice(p.wpe, [0, 0], [T, C])), [B * T, C]), dropout);
-  const mask = causalMask(T);
-  // [B·T, C] -> [B, H, T, hd]; 4-D transposes (5-D ones are slow on wasm).
-  const heads = (t: tf.Tensor): tf.Tensor4D => tf.transpose(tf.reshape(t, [B, T, H, hd]), [0, 2, 1, 3]);
-  for (let l = 0; l < config.nLayer; l++) {
-    const prefix = `h.${l}.`;
-    const [q, k, v] = tf.split(linear(layerNorm(x, p, `${prefix}ln_1`), p, `${prefix}attn.c_attn`), 3, 1);
-    const scores = tf.add(tf.matMul(heads(tf.mul(q, 1 / Math.sqrt(hd))), heads(k), false, true), mask);
-    const att = drop(tf.softmax(scores), dropout);
-    const y = tf.reshape(tf.transpose(tf.matMul(att as tf.Tensor4D, heads(v)), [0, 2, 1, 3]), [B * T, C]);
-    x = tf.add(x, drop(linear(y, p, `${prefix}attn.c_proj`), dropout));
-    x = mlp(x, p, prefix, dropout);
-  }
+  for (let l = 0; l < config.nLayer; l++) x = block(x, p, l, (qkv) => causalSelfAttention(qkv, B, T, config.nHead, dropout), dropout);
   return head(p, x);
 }
 
 /** Mean cross-entropy of predicting targets [B, T] from idx [B, T]. */
 export function lossFn(config: GPTConfig, p: Params, idx: tf.Tensor2D, targets: tf.Tensor2D, dropout?: Dropout): tf.Scalar {
-  const logits = forward(config, p, idx, dropout);
-  const labels = tf.oneHot(tf.reshape(targets, [-1]) as tf.Tensor1D, config.vocabSize);
-  return tf.neg(tf.mean(tf.sum(tf.mul(tf.cast(labels, 'float32'), tf.logSoftmax(logits)), -1)));
+  return crossEntropy(forward(config, p, idx, dropout), tf.reshape(targets, [-1]) as tf.Tensor1D);
 }
 
 /** Keys and values of every layer so far, each [N, H, t, hd]. */
@@ -188,17 +115,16 @@ export function decodeStep(config: GPTConfig, p: Params, tokens: tf.Tensor1D, ca
     let x: tf.Tensor = tf.add(embed(config, p, tokens), tf.slice(p.wpe, [t, 0], [1, C]));
     const next: KVCache = { k: [], v: [], length: t + 1 };
     for (let l = 0; l < config.nLayer; l++) {
-      const prefix = `h.${l}.`;
-      const [q, k, v] = tf.split(linear(layerNorm(x, p, `${prefix}ln_1`), p, `${prefix}attn.c_attn`), 3, 1);
-      const kAll = append(cache?.k[l], tf.reshape(k, [N, H, 1, hd]));
-      const vAll = append(cache?.v[l], tf.reshape(v, [N, H, 1, hd]));
-      next.k.push(kAll);
-      next.v.push(vAll);
-      const scores = tf.sum(tf.mul(tf.reshape(tf.mul(q, 1 / Math.sqrt(hd)), [N, H, 1, hd]), kAll), -1); // [N, H, t+1]
-      const att = tf.expandDims(tf.softmax(scores), -1); // [N, H, t+1, 1]
-      const y = tf.reshape(tf.sum(tf.mul(att, vAll), 2), [N, C]);
-      x = tf.add(x, linear(y, p, `${prefix}attn.c_proj`));
-      x = mlp(x, p, prefix);
+      x = block(x, p, l, (qkv) => {
+        const [q, k, v] = tf.split(qkv, 3, 1);
+        const kAll = append(cache?.k[l], tf.reshape(k, [N, H, 1, hd]));
+        const vAll = append(cache?.v[l], tf.reshape(v, [N, H, 1, hd]));
+        next.k.push(kAll);
+        next.v.push(vAll);
+        const scores = tf.sum(tf.mul(tf.reshape(tf.mul(q, 1 / Math.sqrt(hd)), [N, H, 1, hd]), kAll), -1); // [N, H, t+1]
+        const att = tf.expandDims(tf.softmax(scores), -1); // [N, H, t+1, 1]
+        return tf.reshape(tf.sum(tf.mul(att, vAll), 2), [N, C]);
+      });
     }
     return { logits: head(p, x), cache: next };
   });

@@ -1,7 +1,8 @@
 /**
  * The host training loop (train-loop.ts): parameters, AdamW moments and gradient accumulators are Float32Arrays.
  * Every step uploads the parameters, reads each micro-batch's gradients back and accumulates them into buffers
- * allocated once per run, clips and runs AdamW in JavaScript. On wasm and cpu the read-backs cost little next to the
+ * allocated once per run, clips and runs AdamW on the host: in the native addon when the native kernels are installed,
+ * else in JavaScript (the same arithmetic, so the same bits). On wasm and cpu the read-backs cost little next to the
  * forward/backward pass and keep tf op overhead off the small models (bench/model.ts prints both loops). It reads
  * back synchronously, which the webgpu backend cannot do.
  */
@@ -11,6 +12,7 @@ import type { TrainSection } from '../experiment/params.ts';
 import { parameterShapes } from './config.ts';
 import { lossFn, toTensors, type HostParams } from './gpt.ts';
 import { mean, stepLoss, type LoopSetup, type TrainLoop } from './train-loop.ts';
+import { installedNative } from './wasm-kernels.ts';
 
 export function hostLoop(setup: LoopSetup): TrainLoop {
   const { config, train, micro, trainStream, valStream, evalStarts, rng, dropout } = setup;
@@ -55,8 +57,16 @@ export function hostLoop(setup: LoopSetup): TrainLoop {
   return {
     step(lr, t) {
       const loss = gradients();
-      clipByGlobalNorm(grads, train.grad_clip);
-      adamW(params, m, v, grads, names, decays, lr, t, train);
+      const native = tf.getBackend() === 'wasm' ? installedNative() : undefined;
+      if (native) {
+        if (train.grad_clip > 0) native.clipByGlobalNorm(grads, train.grad_clip);
+        const list = (state: HostParams): Float32Array[] => names.map((name) => state.get(name)!);
+        const { bc1, bc2Sqrt } = biasCorrections(train, t);
+        native.adamW(list(params), list(m), list(v), grads, decays, lr, train.beta1, train.beta2, train.weight_decay, bc1, bc2Sqrt);
+      } else {
+        clipByGlobalNorm(grads, train.grad_clip);
+        adamW(params, m, v, grads, names, decays, lr, t, train);
+      }
       return loss;
     },
     losses: async () => [],
@@ -80,7 +90,7 @@ export function hostLoop(setup: LoopSetup): TrainLoop {
   };
 }
 
-function clipByGlobalNorm(grads: Float32Array[], maxNorm: number): void {
+export function clipByGlobalNorm(grads: Float32Array[], maxNorm: number): void {
   if (!(maxNorm > 0)) return;
   let sq = 0;
   for (const g of grads) for (let i = 0; i < g.length; i++) sq += g[i] * g[i];
@@ -90,13 +100,12 @@ function clipByGlobalNorm(grads: Float32Array[], maxNorm: number): void {
 }
 
 /** PyTorch's AdamW: p ← p·(1 − lr·wd) − lr·m̂/(√v̂ + ε), with decay only on 2-D weights. */
-function adamW(
+export function adamW(
   params: HostParams, m: HostParams, v: HostParams, grads: Float32Array[], names: string[], decays: boolean[],
   lr: number, t: number, train: TrainSection,
 ): void {
   const { beta1, beta2 } = train;
-  const bc1 = 1 - beta1 ** t;
-  const bc2Sqrt = Math.sqrt(1 - beta2 ** t);
+  const { bc1, bc2Sqrt } = biasCorrections(train, t);
   const eps = 1e-8;
   names.forEach((name, k) => {
     const p = params.get(name)!;
@@ -110,6 +119,11 @@ function adamW(
       p[i] = p[i] * shrink - (lr / bc1) * (mk[i] / (Math.sqrt(vk[i]) / bc2Sqrt + eps));
     }
   });
+}
+
+/** Adam's bias corrections at update t: 1 − beta1^t and sqrt(1 − beta2^t). */
+function biasCorrections(train: TrainSection, t: number): { bc1: number; bc2Sqrt: number } {
+  return { bc1: 1 - train.beta1 ** t, bc2Sqrt: Math.sqrt(1 - train.beta2 ** t) };
 }
 
 function copyParams(params: HostParams): HostParams {

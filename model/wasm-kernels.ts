@@ -9,12 +9,17 @@
  *   over its rows (every bias gradient does that); a loop over the heap takes ~1 ms.
  * - Identity, and Cast to the same dtype: the engine clones every tensor it saves for a backward pass, and the
  *   shipped kernels copy the data; tensors are immutable, so these share it as the plain JS backend does.
+ * With the native addon (native.ts), BatchMatMul calls OpenBLAS's sgemm on the heap instead (transposes as flags,
+ * the batch loop in C), and the fused kernels of fused-kernels.ts are registered too.
  * Each is checked against the plain JS backend in test/model-kernels.test.ts.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { DataType, NamedAttrMap, TensorInfo, TypedArray } from '@tensorflow/tfjs';
+import { FUSED, setFusedKernels } from './fused-kernels.ts';
+import type { NativeAddon } from './native.ts';
 
 interface WasmModule {
+  HEAPU8: Uint8Array;
   cwrap(name: string, returnType: null, argTypes: string[]): (...args: unknown[]) => void;
   tfjs: { registerTensor(id: number, size: number, memoryOffset: number): void; disposeData(id: number): void };
 }
@@ -39,15 +44,23 @@ type WasmKernel = (args: KernelArgs) => TensorInfo | TensorInfo[];
 
 const OVERRIDES = ['BatchMatMul', 'Slice', 'SplitV', 'UnsortedSegmentSum', 'Sum', 'Identity', 'Cast'] as const;
 let installed = false;
+let native: NativeAddon | undefined;
 let wasmBatchMatMul: (...args: unknown[]) => void;
 let transposeKernel: WasmKernel;
 let sliceFallback: WasmKernel;
 let castFallback: WasmKernel;
 let sumFallback: WasmKernel;
 
-/** Replaces the wasm kernels above (idempotent; the wasm backend must be initialised). Returns their names. */
-export function installWasmKernels(): string[] {
-  if (installed) return [...OVERRIDES];
+/**
+ * Replaces the wasm kernels above, on the native addon when one is given (the wasm backend must be initialised).
+ * Idempotent; a later call switches between native and WebAssembly. Returns the names of the kernels replaced or added.
+ */
+export function installWasmKernels(addon?: NativeAddon): string[] {
+  const names = (): string[] => [...OVERRIDES, ...(native ? Object.values(FUSED) : [])];
+  if (installed && addon === native) return names();
+  native = addon;
+  setFusedKernels(addon);
+  if (installed) return names();
   const backend = tf.findBackend('wasm') as unknown as WasmBackend | null;
   if (!backend) throw new Error('installWasmKernels: the wasm backend is not initialised');
   // Same signature the shipped kernel binds: (a_id, a_shape, a_rank, b_id, b_shape, b_rank, transA, transB, out_id).
@@ -70,7 +83,12 @@ export function installWasmKernels(): string[] {
     tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: kernels[name] as unknown as tf.KernelFunc });
   }
   installed = true;
-  return [...OVERRIDES];
+  return names();
+}
+
+/** The native addon the kernels run on, when the native kernel set is installed. */
+export function installedNative(): NativeAddon | undefined {
+  return native;
 }
 
 function shippedKernel(name: string): WasmKernel {
@@ -118,6 +136,13 @@ function batchMatMul({ inputs, backend, attrs }: KernelArgs): TensorInfo {
     const empty = backend.makeOutput(outShape, 'float32');
     backend.typedArrayFromHeap(empty).fill(0);
     return empty;
+  }
+  if (native) {
+    const out = backend.makeOutput(outShape, 'float32');
+    const offset = (info: TensorInfo): number => backend.dataIdMap.get(info.dataId).memoryOffset;
+    native.gemm(backend.wasm.HEAPU8.buffer as ArrayBuffer, batch, M, N, K, transposeA ? 1 : 0, transposeB ? 1 : 0,
+      offset(a), batchA === 1 ? 0 : M * K, offset(b), batchB === 1 ? 0 : K * N, offset(out), M * N);
+    return out;
   }
   // XNNPACK packs its right operand (transposing it as it goes) on every call, which dominates when that operand
   // is large and the other small (x^T·dy weight gradients). Then compute out^T = B^T·A^T and transpose the

@@ -61,17 +61,22 @@ test('each generation has train, sample, eval and (but the last) build-dataset, 
   });
 });
 
-test('the model stages get the backend as runtime; it enters the params slice only when runtime.backend_in_key is set', (t) => {
+test('the model stages get the backend and kernel set as runtime; they enter the params slice only when runtime.backend_in_key is set', (t) => {
   const train = (plan: Plan) => plan.byId.get('train/cycle=full_synthetic/seed=1/gen=0')!;
   t.is(train(planFor('runtime.backend=cpu')).sid, train(planFor('runtime.backend=wasm')).sid);
+  t.is(train(planFor('runtime.kernels=wasm')).sid, train(planFor('runtime.kernels=native')).sid);
   t.not(
     train(planFor('runtime.backend=cpu', 'runtime.backend_in_key=true')).sid,
     train(planFor('runtime.backend=wasm', 'runtime.backend_in_key=true')).sid,
   );
+  t.not(
+    train(planFor('runtime.kernels=wasm', 'runtime.backend_in_key=true')).sid,
+    train(planFor('runtime.kernels=native', 'runtime.backend_in_key=true')).sid,
+  );
   const plan = planFor('runtime.backend=cpu');
   for (const stage of ['train', 'sample']) {
     const node = plan.byId.get(`${stage}/cycle=full_synthetic/seed=1/gen=1`)!;
-    t.deepEqual(node.runtime, { backend: 'cpu' }, stage);
+    t.deepEqual(node.runtime, { backend: 'cpu', kernels: 'auto', blas_coretype: 'Haswell', blas_threads: 1, blas_library: 'libopenblas.so.0' }, stage);
     t.false('backend' in (node.params as object), stage);
   }
   t.deepEqual(plan.byId.get('eval/cycle=full_synthetic/seed=1/gen=1')!.runtime, {});

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../common/rng.ts';
 import { selectBackend } from '../model/backend.ts';
 import { PAPER_GPT, countParameters } from '../model/config.ts';
-import { gelu, layerNorm } from '../model/gpt.ts';
+import { gelu, layerNorm } from '../model/ops.ts';
 import { EOS, decodeTokens, encodeExpression } from '../model/tokenizer.ts';
 import { kvCacheMatchesForward } from './fixtures/model.ts';
 
@@ -50,7 +50,7 @@ test('hand-written LayerNorm and GELU backward passes match autodiff', async (t)
       return tf.add(tf.mul(tf.div(c, tf.sqrt(tf.add(tf.mean(tf.square(c), -1, true), 1e-5))), w), b);
     };
     const geluRef = (x: tf.Tensor): tf.Tensor => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.tanh(tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3)))))));
-    const lnOurs = (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor => layerNorm(x, { 'n.weight': w, 'n.bias': b }, 'n');
+    const lnOurs = (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor => layerNorm(x, w, b);
     const withGrads = (f: (...xs: tf.Tensor[]) => tf.Tensor, xs: tf.Tensor[]): tf.Tensor[] => [f(...xs), ...tf.grads((...a: tf.Tensor[]) => tf.sum(tf.mul(f(...a), dy)))(xs)];
     const lnErr = relativeError(withGrads(lnOurs, [x, w, b]), withGrads(lnRef, [x, w, b]));
     const geluErr = relativeError(withGrads(gelu, [x]), withGrads(geluRef, [x]));

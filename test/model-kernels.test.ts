@@ -1,14 +1,24 @@
-/** The wasm kernel overrides (model/wasm-kernels.ts) against the plain JS backend, forward and gradient. */
+/**
+ * The wasm backend's kernels against the plain JS backend, forward and gradient, with each of its kernel sets: the
+ * WebAssembly overrides (model/wasm-kernels.ts) and the native ones (OpenBLAS and native/kernels.c, with the fused
+ * ops of model/ops.ts, which the plain JS backend computes with composite ops).
+ */
 import test from 'ava';
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../common/rng.ts';
-import { selectBackend, type BackendName } from '../model/backend.ts';
+import { selectBackend } from '../model/backend.ts';
+import { selectKernels, DEFAULT_KERNELS } from '../model/kernel-set.ts';
+import { causalSelfAttention, crossEntropy, gelu, layerNorm, linear } from '../model/ops.ts';
+import { kernelSetsHere } from './fixtures/native.ts';
 
 type Arrays = Array<{ shape: number[]; values: Float32Array | Int32Array }>;
+type KernelSetName = 'cpu' | 'wasm' | 'native';
+const WASM_SETS = kernelSetsHere();
 
-/** Runs fn on a backend with inputs uploaded there; returns every output as host arrays. */
-async function on(backend: BackendName, inputs: Arrays, fn: (...xs: tf.Tensor[]) => tf.Tensor[]): Promise<Float32Array[]> {
-  await selectBackend(backend);
+/** Runs fn on a backend and kernel set with inputs uploaded there; returns every output as host arrays. */
+async function on(set: KernelSetName, inputs: Arrays, fn: (...xs: tf.Tensor[]) => tf.Tensor[]): Promise<Float32Array[]> {
+  const { name } = await selectBackend(set === 'cpu' ? 'cpu' : 'wasm');
+  if (set !== 'cpu') selectKernels(name, { ...DEFAULT_KERNELS, kernels: set }); // throws when native cannot load
   return tf.tidy(() => {
     const xs = inputs.map((x) => tf.tensor(x.values, x.shape, x.values instanceof Int32Array ? 'int32' : 'float32'));
     return fn(...xs).map((t) => Float32Array.from(t.dataSync()));
@@ -25,15 +35,18 @@ function relativeError(actual: Float32Array, expected: Float32Array): number {
   return diff / scale;
 }
 
-async function sameOnWasmAndCpu(t: import('ava').ExecutionContext, label: string, inputs: Arrays, fn: (...xs: tf.Tensor[]) => tf.Tensor[]): Promise<void> {
-  const wasm = await on('wasm', inputs, fn);
+/** fn on each of the wasm backend's kernel sets (or the ones given) against the plain JS backend. */
+async function sameOnWasmAndCpu(t: import('ava').ExecutionContext, label: string, inputs: Arrays, fn: (...xs: tf.Tensor[]) => tf.Tensor[], sets: readonly KernelSetName[] = WASM_SETS): Promise<void> {
   const cpu = await on('cpu', inputs, fn);
-  t.is(wasm.length, cpu.length);
-  wasm.forEach((w, i) => {
-    t.is(w.length, cpu[i].length, `${label} output ${i} size`);
-    const err = relativeError(w, cpu[i]);
-    t.true(err <= 1e-4, `${label} output ${i}: relative error ${err}`);
-  });
+  for (const set of sets) {
+    const wasm = await on(set, inputs, fn);
+    t.is(wasm.length, cpu.length);
+    wasm.forEach((w, i) => {
+      t.is(w.length, cpu[i].length, `${set}: ${label} output ${i} size`);
+      const err = relativeError(w, cpu[i]);
+      t.true(err <= 1e-4, `${set}: ${label} output ${i}: relative error ${err}`);
+    });
+  }
 }
 
 const rng = new Rng('model-kernels');
@@ -82,6 +95,45 @@ test.serial('BatchMatMul: weight-gradient shapes (computed as (Bᵀ·Aᵀ)ᵀ)',
     await sameOnWasmAndCpu(t, `xᵀ·dy ${x.shape} ${dy.shape}`, [x, dy], withGradients((p, q) => tf.matMul(p, q, true, false), `wg${batch}`));
     const w = randomArray([...batch, 6, 300]);
     await sameOnWasmAndCpu(t, `Aᵀ·Bᵀ ${dy.shape} ${w.shape}`, [dy, w], withGradients((p, q) => tf.matMul(p, q, true, true), `tt${batch}`));
+  }
+});
+
+test.serial('BatchMatMul: edge shapes (K = 1, one row or column, a batch of 1, a batch broadcast from one item)', async (t) => {
+  const cases: Array<[number[], number[], boolean, boolean]> = [
+    [[1, 5, 1], [1, 1, 7], false, false], [[5, 1], [1, 7], false, false], [[1, 9], [9, 1], false, false], [[7, 1, 6], [6, 4], false, false],
+    [[3, 1, 5], [3, 4, 1], true, true], [[1, 1, 3], [2, 1, 4], true, false],
+  ];
+  for (const [shapeA, shapeB, transposeA, transposeB] of cases) {
+    const op = (x: tf.Tensor, y: tf.Tensor): tf.Tensor => tf.matMul(x, y, transposeA, transposeB);
+    const [a, b] = [randomArray(shapeA), randomArray(shapeB)];
+    const broadcast = shapeA.length !== shapeB.length || shapeA[0] !== shapeB[0];
+    await sameOnWasmAndCpu(t, `matMul ${shapeA} x ${shapeB} tA=${transposeA} tB=${transposeB}`, [a, b], broadcast ? (x, y) => [op(x, y)] : withGradients(op, `${shapeA}`));
+  }
+});
+
+test.serial('fused linear, LayerNorm and GELU: value and gradients, random shapes', async (t) => {
+  for (let trial = 0; trial < 6; trial++) {
+    const [rows, inDim, outDim] = [rng.range(1, 40), rng.range(1, 24), rng.range(1, 24)];
+    const [x, w, b] = [randomArray([rows, inDim]), randomArray([inDim, outDim]), randomArray([outDim])];
+    await sameOnWasmAndCpu(t, `linear ${rows}x${inDim}x${outDim}`, [x, w, b], withGradients((p, q, r) => linear(p, q, r), `lin${trial}`));
+    const [g, beta] = [randomArray([inDim]), randomArray([inDim])];
+    await sameOnWasmAndCpu(t, `layerNorm ${rows}x${inDim}`, [x, g, beta], withGradients((p, q, r) => layerNorm(p, q, r), `ln${trial}`));
+    await sameOnWasmAndCpu(t, `gelu ${rows}x${inDim}`, [x], withGradients((p) => gelu(p), `gelu${trial}`));
+  }
+});
+
+test.serial('fused causal self-attention: value and gradient, one head to several, T = 1 to 17', async (t) => {
+  for (const [B, T, H, hd] of [[1, 1, 1, 4], [2, 5, 1, 3], [3, 17, 4, 2], [2, 16, 2, 8]]) {
+    const qkv = randomArray([B * T, 3 * H * hd]);
+    await sameOnWasmAndCpu(t, `attention B${B} T${T} H${H} hd${hd}`, [qkv], withGradients((x) => causalSelfAttention(x as tf.Tensor2D, B, T, H), `att${B}${T}`));
+  }
+});
+
+test.serial('fused cross-entropy: value and gradient', async (t) => {
+  for (const [rows, V] of [[1, 2], [37, 8], [64, 11]]) {
+    const logits = randomArray([rows, V]);
+    const targets = { shape: [rows], values: Int32Array.from({ length: rows }, () => rng.int(V)) };
+    await sameOnWasmAndCpu(t, `cross-entropy ${rows}x${V}`, [logits, targets], withGradients((l, y) => crossEntropy(l as tf.Tensor2D, y as tf.Tensor1D), `ce${rows}`));
   }
 });
 

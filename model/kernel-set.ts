@@ -1,0 +1,59 @@
+/**
+ * The kernel set a model stage runs on: for the wasm backend, the native kernels (OpenBLAS and native/kernels.c) or
+ * WebAssembly's; other backends bring their own. Which one, with which OpenBLAS core type and thread count, is
+ * params.yaml's runtime section, and what ran is recorded with each node (the `kernels` metric), in `status` and in
+ * `doctor`. `auto` takes the native kernels when they load and otherwise says in one line why not and what to
+ * install, then runs on WebAssembly.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { BackendName, BlasCoretype, KernelChoice } from './backend-names.ts';
+import { DEFAULT_NATIVE, INSTALL_HINT, loadNative, type BlasInfo } from './native.ts';
+import { installWasmKernels } from './wasm-kernels.ts';
+
+export interface KernelOptions {
+  kernels: KernelChoice;
+  blas_coretype: BlasCoretype;
+  blas_threads: number;
+  /** The OpenBLAS library as dlopen finds it; default libopenblas.so.0. */
+  blas_library?: string;
+}
+
+export const DEFAULT_KERNELS: KernelOptions = { kernels: 'auto', blas_coretype: 'Haswell', blas_threads: 1 };
+
+export interface KernelSet {
+  /** 'native' or 'wasm' on the wasm backend; otherwise the backend's own. */
+  kernels: string;
+  blas?: BlasInfo;
+  /** Why `auto` fell back to WebAssembly. */
+  fallback?: string;
+}
+
+const warned = new Set<string>();
+
+/** Installs the kernel set the options ask for on the active backend `backend`; throws when `native` cannot load. */
+export function selectKernels(backend: BackendName, options: KernelOptions = DEFAULT_KERNELS): KernelSet {
+  if (backend !== 'wasm' || tf.getBackend() !== 'wasm') return { kernels: backend };
+  if (options.kernels === 'wasm') {
+    installWasmKernels();
+    return { kernels: 'wasm' };
+  }
+  const native = loadNative({ library: options.blas_library ?? DEFAULT_NATIVE.library, coretype: options.blas_coretype, threads: options.blas_threads });
+  if ('error' in native) {
+    if (options.kernels === 'native') throw new Error(`runtime.kernels is native, but ${native.error} (${INSTALL_HINT})`);
+    installWasmKernels();
+    const fallback = `native kernels unavailable: ${native.error}; running the WebAssembly kernels (${INSTALL_HINT})`;
+    if (!warned.has(fallback)) console.warn(fallback);
+    warned.add(fallback);
+    return { kernels: 'wasm', fallback };
+  }
+  installWasmKernels(native.addon);
+  return { kernels: 'native', blas: native.blas };
+}
+
+/** One line for a run record, `status` and `doctor`, e.g. "native (OpenBLAS 0.3.21, Haswell kernels, 1 thread)". */
+export function kernelSetText(set: KernelSet): string {
+  if (!set.blas) return set.kernels;
+  const version = /OpenBLAS [\d.]+/.exec(set.blas.config)?.[0] ?? set.blas.library;
+  const threads = `${set.blas.threads} thread${set.blas.threads === 1 ? '' : 's'}`;
+  return `${set.kernels} (${version}, ${set.blas.corename} kernels, ${threads})`;
+}
