@@ -1,21 +1,24 @@
 /**
  * A kernel profiler for `bench/model.ts --profile`: wraps every kernel registered for the active backend with a
- * timer and charges each call to the part of model/gpt.ts that issued it. Forward kernels are charged to the
- * innermost top-level declaration of gpt.ts on the call stack (layerNormOp, gelu, linear, forward, ...); backward
- * kernels to the declaration that recorded the tape node they differentiate. Attention is told apart inside
- * `forward` by its 4-D tensors. The wasm backend runs kernels synchronously, so each timer measures the kernel.
+ * timer and charges each call to the part of the model that issued it. Forward kernels are charged to the innermost
+ * top-level declaration of model/gpt.ts or model/ops.ts on the call stack (fusedLayerNorm, causalSelfAttention,
+ * block, forward, ...); backward kernels to the declaration that recorded the tape node they differentiate. The wasm
+ * backend runs kernels synchronously, so each timer measures the kernel.
  */
 import * as tf from '@tensorflow/tfjs';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const GPT_FILE = fileURLToPath(new URL('../model/gpt.ts', import.meta.url));
+const MODEL_FILES = ['../model/gpt.ts', '../model/ops.ts'].map((f) => fileURLToPath(new URL(f, import.meta.url)));
 
-/** Line number (1-based) → name of the top-level declaration of gpt.ts that contains it. */
-function declarationsByLine(): string[] {
+/** ops.ts's helpers that run a fused kernel for the op that called them: the op is the part. */
+const DISPATCH = new Set(['run', 'fused']);
+
+/** Line number (1-based) → name of the top-level declaration of the file that contains it. */
+function declarationsByLine(file: string): string[] {
   const names: string[] = [];
   let current = 'module';
-  for (const line of readFileSync(GPT_FILE, 'utf8').split('\n')) {
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
     const m = /^(?:export )?(?:async )?(?:function|const|let) (\w+)/.exec(line);
     if (m) current = m[1];
     names.push(current);
@@ -37,13 +40,15 @@ export interface KernelProfile {
 
 export function profileKernels(): KernelProfile {
   const backendName = tf.getBackend();
-  const lines = declarationsByLine();
-  const frame = new RegExp(`${GPT_FILE.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:(\\d+):`);
-  Error.stackTraceLimit = 64; // tfjs's own frames would otherwise hide gpt.ts's
+  const lines = new Map(MODEL_FILES.map((f) => [f, declarationsByLine(f)]));
+  const escape = (f: string): string => f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const frame = new RegExp(`(${MODEL_FILES.map(escape).join('|')}):(\\d+):`);
+  Error.stackTraceLimit = 64; // tfjs's own frames would otherwise hide the model's
   const callerPart = (): string | undefined => {
     for (const l of new Error().stack!.split('\n')) {
       const m = frame.exec(l);
-      if (m) return lines[Number(m[1])];
+      const part = m ? lines.get(m[1])![Number(m[2])] : undefined;
+      if (part && !DISPATCH.has(part)) return part;
     }
     return undefined;
   };
@@ -79,10 +84,7 @@ export function profileKernels(): KernelProfile {
     tf.registerKernel({
       ...config,
       kernelFunc: (args) => {
-        let part = backwardPart ?? callerPart() ?? 'other';
-        const inputs = Object.values(args.inputs) as tf.TensorInfo[];
-        if (part === 'forward' && inputs.some((x) => x.shape.length === 4)) part = 'attention';
-        if (part === 'forward (backward)' && inputs.some((x) => x.shape.length === 4)) part = 'attention (backward)';
+        const part = backwardPart ?? callerPart() ?? 'other';
         const start = performance.now();
         const out = run(args);
         const ms = performance.now() - start;
@@ -99,4 +101,21 @@ export function profileKernels(): KernelProfile {
     reset: () => totals.clear(),
     rows: () => [...totals.values()].sort((a, b) => b.ms - a.ms),
   };
+}
+
+/** Prints a profile: the step's mean time, the share outside kernels, per part and the top kernels. */
+export function printProfile(label: string, rows: ReturnType<KernelProfile['rows']>, timed: number[]): void {
+  const steps = timed.length;
+  const stepMs = timed.reduce((a, b) => a + b, 0) / steps;
+  const parts = new Map<string, number>();
+  for (const r of rows) parts.set(r.part, (parts.get(r.part) ?? 0) + r.ms / steps);
+  const inKernels = [...parts.values()].reduce((a, b) => a + b, 0);
+  const share = (ms: number): string => `${((100 * ms) / stepMs).toFixed(1)}%`;
+  console.log(`\nprofile ${label}: ${stepMs.toFixed(1)} ms per step (mean of ${steps}), ${inKernels.toFixed(1)} ms in kernels`);
+  console.log(`  outside kernels (tfjs bookkeeping, uploads, read-backs, clipping, AdamW): ${(stepMs - inKernels).toFixed(1)} ms ${share(stepMs - inKernels)}`);
+  for (const [part, ms] of [...parts].sort((a, b) => b[1] - a[1])) console.log(`  ${part.padEnd(28)} ${ms.toFixed(1).padStart(7)} ms ${share(ms).padStart(6)}`);
+  console.log('  top kernels:');
+  for (const r of rows.slice(0, 20)) {
+    console.log(`    ${`${r.part} / ${r.kernel}`.padEnd(48)} ${(r.ms / steps).toFixed(2).padStart(7)} ms ${share(r.ms / steps).padStart(6)}  ${Math.round(r.calls / steps)} calls`);
+  }
 }

@@ -4,7 +4,6 @@ tied to the token embedding, no dropout) trained with AdamW (decay on 2-D weight
 on one thread. Prints one JSON line: median ms per step, tokens/s, and the BLAS library torch loaded.
 
 Run: /usr/bin/python3 bench/torch_gpt.py --layers 2 --heads 2 --width 64 --batch 32 --steps 40
-With --matmuls FILE it replays the matmul calls listed there instead (--steps rounds) and prints each one's median ms.
 """
 import argparse
 import json
@@ -71,35 +70,12 @@ def loaded_blas():
     return f"not found in /proc/self/maps ({info[0].strip() if info else 'BLAS_INFO unknown'})"
 
 
-def replay_matmuls(path, rounds):
-    """Median ms of each matmul listed in path (bench/matmul-ceiling.ts's calls) over rounds, after one warm-up,
-    run as PyTorch's autograd runs them: a transposed operand is a strided view handed to BLAS, not a copy."""
-    with open(path) as f:
-        calls = json.load(f)
-    operands = []
-    for call in calls:
-        a, b = torch.randn(call["a"]), torch.randn(call["b"])
-        operands.append((a.transpose(-2, -1) if call["transposeA"] else a, b.transpose(-2, -1) if call["transposeB"] else b))
-    times = [[] for _ in calls]
-    for round in range(rounds + 1):
-        for i, (a, b) in enumerate(operands):
-            start = time.perf_counter()
-            torch.matmul(a, b)
-            if round > 0:
-                times[i].append((time.perf_counter() - start) * 1000)
-    return [sorted(t)[len(t) // 2] for t in times]
-
-
 def main():
     parser = argparse.ArgumentParser()
     for name, default in [("layers", 2), ("heads", 2), ("width", 64), ("block", 128), ("vocab", 8), ("batch", 32), ("steps", 20), ("threads", 1)]:
         parser.add_argument(f"--{name}", type=int, default=default)
-    parser.add_argument("--matmuls", help="JSON list of matmul calls to replay instead of training")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    if args.matmuls:
-        print(json.dumps({"matmul_ms": replay_matmuls(args.matmuls, args.steps), "blas": loaded_blas(), "torch": torch.__version__}))
-        return
     torch.manual_seed(1)
     model = GPT(args.vocab, args.block, args.layers, args.heads, args.width)
     decay = [p for p in model.parameters() if p.dim() == 2]
@@ -107,9 +83,9 @@ def main():
     optimiser = torch.optim.AdamW(
         [{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}], lr=1e-3, betas=(0.9, 0.99)
     )
-    times = []
+    times, cpu_times = [], []
     for _ in range(args.steps + 1):
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         data = torch.randint(0, args.vocab, (args.batch, args.block + 1))
         loss = model(data[:, :-1], data[:, 1:])
         optimiser.zero_grad(set_to_none=True)
@@ -118,9 +94,12 @@ def main():
         optimiser.step()
         loss.item()
         times.append(time.perf_counter() - start)
+        cpu_times.append(time.process_time() - cpu_start)
     ms = sorted(times[1:])[len(times[1:]) // 2] * 1000  # the first step warms up
+    cpu_ms = sorted(cpu_times[1:])[len(cpu_times[1:]) // 2] * 1000
     print(json.dumps({
         "ms_per_step": ms,
+        "cpu_ms_per_step": cpu_ms,
         "tokens_per_s": args.batch * args.block / (ms / 1000),
         "blas": loaded_blas(),
         "torch": torch.__version__,

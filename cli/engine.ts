@@ -115,7 +115,9 @@ export function registerEngineCommands(cli: Argv, loadGraph: GraphLoader): Argv 
       const slurm = slurmNotes(store, states.flatMap((s) => (s.key && s.state !== 'cached' ? [s.key] : [])));
       const reason = (s: (typeof states)[number]) => [s.reason, s.key && slurm.get(s.key)].filter(Boolean).join('; ') || null;
       if (args.json) {
-        console.log(JSON.stringify(states.map((s) => ({ ids: s.node.ids, stage: s.node.stage.name, state: s.state, key: s.key ?? null, reason: reason(s) })), null, 2));
+        console.log(JSON.stringify(states.map((s) => ({
+          ids: s.node.ids, stage: s.node.stage.name, state: s.state, key: s.key ?? null, reason: reason(s), kernels: s.record?.metrics.kernels ?? null,
+        })), null, 2));
       } else {
         for (const s of states) {
           const shared = s.node.ids.length > 1 ? ` (+${s.node.ids.length - 1} shared)` : '';
@@ -124,6 +126,10 @@ export function registerEngineCommands(cli: Argv, loadGraph: GraphLoader): Argv 
         }
         const count = (state: string) => states.filter((s) => s.state === state).length;
         console.log(`${states.length} nodes: ${count('cached')} cached, ${count('missing')} missing, ${count('running')} running`);
+        // The kernel set each cached model node ran on (the `kernels` metric of stages/backend.ts).
+        const kernelSets = new Map<string, number>();
+        for (const s of states) if (s.record?.metrics.kernels !== undefined) kernelSets.set(String(s.record.metrics.kernels), (kernelSets.get(String(s.record.metrics.kernels)) ?? 0) + 1);
+        for (const [set, n] of kernelSets) console.log(`ran on ${set}: ${n} node${n === 1 ? '' : 's'}`);
       }
       showWarnings(store);
     })

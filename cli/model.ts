@@ -1,31 +1,60 @@
 import type { Argv } from 'yargs';
-import { BACKEND_ORDER, type BackendName } from '../model/backend-names.ts';
+import { BACKEND_ORDER, BLAS_CORETYPES, KERNEL_CHOICES, type BackendName } from '../model/backend-names.ts';
 import type { BackendReport, NATIVE_PACKAGE } from '../model/backend.ts';
 import type { AdapterInfo } from '../model/webgpu.ts';
 import { PAPER_GPT, countParameters } from '../model/config.ts';
 
-/** `doctor`: which TensorFlow.js backend loads here, which do not and why, and what the model needs. */
+/**
+ * `doctor`: which TensorFlow.js backend and kernel set load here, which do not and why, and what the model needs.
+ * `setup-native`: builds the native kernels ahead of their first use and says what they run on.
+ */
 export function registerModelCommands(cli: Argv): Argv {
-  return cli.command(
-    'doctor',
-    'Show which TensorFlow.js backend loads (and why the others do not)',
-    (y) =>
-      y
-        .option('backend', { choices: ['auto', ...BACKEND_ORDER] as const, default: 'auto' as const, describe: 'force a backend' })
-        .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON' }),
-    async (argv) => {
-      // TensorFlow.js loads here, when doctor runs, not when the CLI starts.
-      const { selectBackend, NATIVE_PACKAGE } = await import('../model/backend.ts');
-      const { adapterText } = await import('../model/webgpu.ts');
-      const { report } = await selectBackend(argv.backend as BackendName | 'auto');
-      const paperParams = countParameters(PAPER_GPT);
-      if (argv.json) {
-        console.log(JSON.stringify({ ...report, paperShapeParameters: paperParams }, null, 2));
-        return;
-      }
-      console.log(formatReport(report, paperParams, NATIVE_PACKAGE, adapterText));
-    },
-  );
+  return cli
+    .command(
+      'doctor',
+      'Show which TensorFlow.js backend and kernel set load (and why the others do not)',
+      (y) =>
+        y
+          .option('backend', { choices: ['auto', ...BACKEND_ORDER] as const, default: 'auto' as const, describe: 'force a backend' })
+          .option('kernels', { choices: KERNEL_CHOICES, default: 'auto' as const, describe: 'the wasm backend\'s kernel set (runtime.kernels)' })
+          .option('blas-coretype', { choices: BLAS_CORETYPES, default: 'Haswell' as const, describe: 'OpenBLAS kernels (runtime.blas_coretype)' })
+          .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON' }),
+      async (argv) => {
+        // TensorFlow.js loads here, when doctor runs, not when the CLI starts.
+        const { selectBackend, NATIVE_PACKAGE } = await import('../model/backend.ts');
+        const { adapterText } = await import('../model/webgpu.ts');
+        const { DEFAULT_KERNELS, kernelSetText, selectKernels } = await import('../model/kernel-set.ts');
+        const { cpuHasAvx512 } = await import('../model/native.ts');
+        const { name, report } = await selectBackend(argv.backend as BackendName | 'auto');
+        const kernelSet = selectKernels(name, { ...DEFAULT_KERNELS, kernels: argv.kernels, blas_coretype: argv['blas-coretype'] });
+        const paperParams = countParameters(PAPER_GPT);
+        if (argv.json) {
+          console.log(JSON.stringify({ ...report, kernelSet, cpuHasAvx512: cpuHasAvx512(), paperShapeParameters: paperParams }, null, 2));
+          return;
+        }
+        console.log(formatReport(report, paperParams, NATIVE_PACKAGE, adapterText));
+        console.log(`kernels: ${kernelSetText(kernelSet)}${kernelSet.fallback ? `\n  ${kernelSet.fallback}` : ''}`);
+        if (kernelSet.blas) console.log(`  ${kernelSet.blas.config}`);
+        console.log(`  AVX-512 (runtime.blas_coretype: SkylakeX): ${cpuHasAvx512() ? 'this CPU has avx512f' : 'not on this CPU'}`);
+        console.log('  `npx tsx pipeline.ts setup-native` builds the native kernels ahead of their first use');
+      },
+    )
+    .command(
+      'setup-native',
+      'Build the native kernels (C compiler, node-api-headers, OpenBLAS) now rather than at first use',
+      (y) => y.option('blas-coretype', { choices: BLAS_CORETYPES, default: 'Haswell' as const, describe: 'OpenBLAS kernels to open' }),
+      async (argv) => {
+        const { INSTALL_HINT, buildAddon, loadNative } = await import('../model/native.ts');
+        const native = loadNative({ library: 'libopenblas.so.0', coretype: argv['blas-coretype'], threads: 1 });
+        if ('error' in native) {
+          console.error(`${native.error}\nto use the native kernels: ${INSTALL_HINT}; without them training runs on the WebAssembly kernels`);
+          process.exitCode = 1;
+          return;
+        }
+        console.log(`native kernels: ${buildAddon()}`);
+        console.log(`OpenBLAS: ${native.blas.config} (${native.blas.corename} kernels)`);
+      },
+    );
 }
 
 function formatReport(report: BackendReport, paperParams: number, packages: typeof NATIVE_PACKAGE, adapterText: (adapter: AdapterInfo) => string): string {

@@ -138,6 +138,8 @@ export function parseParams(text: string, source: string, sets: readonly string[
     throw new ParamsError(source, ['expected a mapping of keys at the top level']);
   }
   const problems: string[] = [];
+  // Keys with a default may be left out of the file and still be set from the command line.
+  if (sets.length > 0) fillDefaults(experimentSchema, raw as Record<string, unknown>);
   for (const assignment of sets) collect(problems, () => applySet(raw as Record<string, unknown>, assignment));
   if (problems.length > 0) throw new ParamsError(source, problems);
   const checked = paramsFileSchema.safeParse(raw);
@@ -164,6 +166,17 @@ export function parseParams(text: string, source: string, sets: readonly string[
   }
   if (problems.length > 0) throw new ParamsError(source, [...new Set(problems)]);
   return params;
+}
+
+/** Writes the schema's default into every key of `target` that is missing and has one, section by section. */
+function fillDefaults(schema: z.ZodObject, target: Record<string, unknown>): void {
+  for (const [key, field] of Object.entries(schema.shape)) {
+    if (target[key] === undefined && field instanceof z.ZodDefault) target[key] = structuredClone(field.def.defaultValue);
+    const section = target[key];
+    if (field instanceof z.ZodObject && section !== null && typeof section === 'object' && !Array.isArray(section)) {
+      fillDefaults(field, section as Record<string, unknown>);
+    }
+  }
 }
 
 /** Runs `action`, turning a thrown key error into a listed problem so that all of them are reported at once. */

@@ -1,0 +1,67 @@
+/**
+ * The kernel set through the real CLI, at micro scale: each model node records the kernel set it ran on (the
+ * `kernels` metric, in the run record and pipeline.lock), `status` and `doctor` name it, and when OpenBLAS cannot be
+ * opened (here: runtime.blas_library names a library that does not exist) `auto` says so in one line with what to
+ * install and trains on the WebAssembly kernels, while `native` refuses with the same reason.
+ */
+import test from 'ava';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseLockFile } from '../engine/lock-file.ts';
+import { MICRO } from './fixtures/micro.ts';
+import { kernelSetsHere } from './fixtures/native.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const TSX = import.meta.resolve('tsx');
+const HIDDEN = 'runtime.blas_library=/nonexistent/libopenblas.so.0';
+
+function run(dir: string, command: string, sets: string[]): { status: number | null; stdout: string; stderr: string } {
+  const params = join(dir, 'params.yaml');
+  copyFileSync(join(ROOT, 'params.yaml'), params);
+  const args = ['--import', TSX, join(ROOT, 'pipeline.ts'), command, '-p', params, '--store', join(dir, 'store'),
+    ...[...MICRO, 'generations=1', 'sweep.cycle.name=[full_synthetic]', ...sets].flatMap((s) => ['--set', s])];
+  const result = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8' });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function kernelsOfModelNodes(dir: string): string[] {
+  const path = join(dir, 'pipeline.lock');
+  const lock = parseLockFile(readFileSync(path, 'utf8'), path);
+  return Object.entries(lock.nodes).filter(([id]) => /^(train|sample)\//.test(id)).map(([, node]) => String(node.metrics.kernels));
+}
+
+test('a repro records the kernel set of every model node, and status names it', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'kernel-set-'));
+  const result = run(dir, 'repro', []);
+  t.is(result.status, 0, result.stderr);
+  const expected = kernelSetsHere().includes('native') ? /^native \(OpenBLAS [\d.]+, \w+ kernels, 1 thread\)$/ : /^wasm$/;
+  const kernels = kernelsOfModelNodes(dir);
+  t.is(kernels.length, 2);
+  for (const k of kernels) t.regex(k, expected);
+  const status = run(dir, 'status', []);
+  t.regex(status.stdout, new RegExp(`ran on ${kernels[0].replace(/[()]/g, '\\$&')}: 2 nodes`));
+});
+
+test('without OpenBLAS, auto says why and what to install in one line and trains on WebAssembly; native refuses', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'kernel-set-hidden-'));
+  const result = run(dir, 'repro', [HIDDEN]);
+  t.is(result.status, 0, result.stderr);
+  t.deepEqual(kernelsOfModelNodes(dir), ['wasm', 'wasm']);
+  const log = execFileSync('cat', ['-v', ...readLogs(join(dir, 'store'))], { encoding: 'utf8' });
+  t.regex(log, /native kernels unavailable: OpenBLAS could not be opened: \/nonexistent\/libopenblas\.so\.0: cannot open shared object file.*; running the WebAssembly kernels \(apt-get install libopenblas0-pthread/);
+  const refused = run(mkdtempSync(join(tmpdir(), 'kernel-set-native-')), 'repro', [HIDDEN, 'runtime.kernels=native']);
+  t.not(refused.status, 0);
+  t.regex(refused.stdout + refused.stderr, /runtime\.kernels is native, but OpenBLAS could not be opened: \/nonexistent\/libopenblas\.so\.0/);
+});
+
+test('doctor names the kernel set', (t) => {
+  const doctor = (kernels: string): string => execFileSync(process.execPath, ['--import', TSX, join(ROOT, 'pipeline.ts'), 'doctor', '--backend', 'wasm', '--kernels', kernels], { cwd: ROOT, encoding: 'utf8' });
+  t.regex(doctor('wasm'), /^kernels: wasm$/m);
+  if (kernelSetsHere().includes('native')) t.regex(doctor('auto'), /^kernels: native \(OpenBLAS [\d.]+, Haswell kernels, 1 thread\)$/m);
+});
+
+function readLogs(store: string): string[] {
+  return execFileSync('find', [store, '-name', '*.log'], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+}
