@@ -4,7 +4,7 @@
  * engine/slurm.ts: Slurm jobs) and reports back. The scheduler knows nothing of processes; transports know
  * nothing of the graph. Workers take each key's lock themselves, so several coordinators can share one store.
  */
-import { descendants, type Plan, type PlanNode } from './graph.ts';
+import { descendants, loneNodes, type Plan, type PlanNode } from './graph.ts';
 import { cacheKey, manifestFor } from './keys.ts';
 import { inspectLock, type LockOwner } from './lock.ts';
 import type { Store } from './store.ts';
@@ -96,6 +96,7 @@ class Run {
   private ioFailure: string | undefined;
   private ended = false;
   private resolve!: (result: ExecutionResult) => void;
+  private lone: Set<string> | undefined;
 
   constructor(private readonly plan: Plan, private readonly hooks: ExecutionHooks, private readonly options: SchedulerOptions) {}
 
@@ -175,6 +176,7 @@ class Run {
     if (lock !== 'free' && lock.live) return this.retryLater(job, lock.owner);
     const task: Task = {
       key: job.key, sid: job.node.sid, ids: job.node.ids, manifest: job.manifest, runtime: job.node.runtime,
+      ...((this.lone ??= loneNodes(this.plan)).has(job.node.sid) ? { alone: true } : {}),
       ...(forced ? { force: true } : {}), ...(lock !== 'free' ? { staleLock: lock.signature } : {}),
     };
     this.running.add(job);

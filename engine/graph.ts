@@ -124,6 +124,40 @@ function checkPorts(spec: NodeSpec): void {
   }
 }
 
+/**
+ * The nodes no other node of the plan can run beside: every other node is upstream or downstream of them (the
+ * shared first training of a sweep, say). A property of the plan alone, not of what is cached or how many workers
+ * run, so a stage that uses more cores when alone does so in every run of the plan.
+ */
+export function loneNodes(plan: Plan): Set<string> {
+  const n = plan.nodes.length;
+  const index = new Map(plan.nodes.map((node, i) => [node.sid, i]));
+  const words = Math.ceil(n / 32);
+  // related[i]: bitset of the nodes upstream of node i, then of those downstream (two passes in dependency order).
+  const count = (neighbours: (i: number) => number[], order: number[]): Uint32Array[] => {
+    const sets: Uint32Array[] = new Array(n);
+    for (const i of order) {
+      const set = new Uint32Array(words);
+      for (const j of neighbours(i)) {
+        const other = sets[j];
+        for (let w = 0; w < words; w++) set[w] |= other[w];
+        set[j >>> 5] |= 1 << (j & 31);
+      }
+      sets[i] = set;
+    }
+    return sets;
+  };
+  const forward = plan.nodes.map((_, i) => i);
+  const up = count((i) => plan.nodes[i].deps.map((sid) => index.get(sid)!), forward);
+  const down = count((i) => plan.nodes[i].children.map((sid) => index.get(sid)!), forward.reverse());
+  const bits = (set: Uint32Array): number => set.reduce((total, word) => {
+    let v = word - ((word >>> 1) & 0x55555555);
+    v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+    return total + ((((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24);
+  }, 0);
+  return new Set(plan.nodes.filter((_, i) => bits(up[i]) + bits(down[i]) + 1 === n).map((node) => node.sid));
+}
+
 /** Every node downstream of `sids` (not including them). */
 export function descendants(plan: Plan, sids: Iterable<string>): Set<string> {
   const out = new Set<string>();

@@ -11,6 +11,11 @@ export interface StageContext<P extends Json = Json> {
   /** How to run, not what (NodeSpec.runtime): never part of the cache key, so it must not change the outputs. */
   runtime: Record<string, Json>;
   inputs: Record<string, Table>;
+  /**
+   * No other node of the plan can run beside this one (engine/graph.ts loneNodes): the stage may use every core it
+   * is given. Decided by the plan, so it is the same in every run of it.
+   */
+  alone: boolean;
   /** uint32 derived from the node's structural identity: shared nodes share seeds. */
   seed: number;
   /** Drives the progress display and its ETA. */

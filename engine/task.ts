@@ -20,6 +20,8 @@ export interface Task {
   ids: string[];
   manifest: Manifest;
   runtime: Record<string, Json>;
+  /** No other node of the plan can run beside it (ctx.alone). */
+  alone?: boolean;
   /** Run even when the key is committed (repro --force). */
   force?: boolean;
   /** The lock's signature the scheduler watched go stale (engine/lock.ts). */
@@ -108,6 +110,7 @@ async function runLocked(task: Task, module: string, store: Store, signal: Abort
   const ctx: StageContext<Json> = {
     params: task.manifest.params,
     runtime: task.runtime,
+    alone: task.alone ?? false,
     inputs,
     seed: task.manifest.seed,
     progress(done, total, note) {

@@ -84,8 +84,13 @@ const experimentSchema = z.strictObject({
     kernels: z.enum(KERNEL_CHOICES).default('auto'),
     /** OpenBLAS's kernels: Haswell (portable AVX2) or SkylakeX (AVX-512, only on a CPU with avx512f). */
     blas_coretype: z.enum(BLAS_CORETYPES).default('Haswell'),
-    /** OpenBLAS threads of each model node. */
+    /** OpenBLAS threads of each model node that may run beside others. */
     blas_threads: positiveInt.default(1),
+    /**
+     * OpenBLAS threads of a model node no other node can run beside (engine/graph.ts loneNodes: the shared first
+     * training of a sweep). More threads give other rounding, hence other bits, so the count is recorded with the node.
+     */
+    lone_node_threads: positiveInt.default(2),
     /** The OpenBLAS shared library, as dlopen finds it (a build of your own, say). */
     blas_library: z.string().min(1).default('libopenblas.so.0'),
   }),

@@ -6,6 +6,7 @@
  * install, then runs on WebAssembly.
  */
 import * as tf from '@tensorflow/tfjs';
+import { availableParallelism } from 'node:os';
 import type { BackendName, BlasCoretype, KernelChoice } from './backend-names.ts';
 import { DEFAULT_NATIVE, INSTALL_HINT, loadNative, type BlasInfo } from './native.ts';
 import { installWasmKernels } from './wasm-kernels.ts';
@@ -14,11 +15,13 @@ export interface KernelOptions {
   kernels: KernelChoice;
   blas_coretype: BlasCoretype;
   blas_threads: number;
+  /** OpenBLAS threads of a node no other node can run beside (StageContext.alone). */
+  lone_node_threads: number;
   /** The OpenBLAS library as dlopen finds it; default libopenblas.so.0. */
   blas_library?: string;
 }
 
-export const DEFAULT_KERNELS: KernelOptions = { kernels: 'auto', blas_coretype: 'Haswell', blas_threads: 1 };
+export const DEFAULT_KERNELS: KernelOptions = { kernels: 'auto', blas_coretype: 'Haswell', blas_threads: 1, lone_node_threads: 2 };
 
 export interface KernelSet {
   /** 'native' or 'wasm' on the wasm backend; otherwise the backend's own. */
@@ -30,14 +33,18 @@ export interface KernelSet {
 
 const warned = new Set<string>();
 
-/** Installs the kernel set the options ask for on the active backend `backend`; throws when `native` cannot load. */
-export function selectKernels(backend: BackendName, options: KernelOptions = DEFAULT_KERNELS): KernelSet {
+/**
+ * Installs the kernel set the options ask for on the active backend `backend`, with OpenBLAS threads for a node that
+ * runs `alone` or beside others; throws when `native` cannot load. More threads than cores are capped at the cores.
+ */
+export function selectKernels(backend: BackendName, options: KernelOptions = DEFAULT_KERNELS, alone = false): KernelSet {
   if (backend !== 'wasm' || tf.getBackend() !== 'wasm') return { kernels: backend };
   if (options.kernels === 'wasm') {
     installWasmKernels();
     return { kernels: 'wasm' };
   }
-  const native = loadNative({ library: options.blas_library ?? DEFAULT_NATIVE.library, coretype: options.blas_coretype, threads: options.blas_threads });
+  const threads = Math.min(alone ? options.lone_node_threads : options.blas_threads, availableParallelism());
+  const native = loadNative({ library: options.blas_library ?? DEFAULT_NATIVE.library, coretype: options.blas_coretype, threads });
   if ('error' in native) {
     if (options.kernels === 'native') throw new Error(`runtime.kernels is native, but ${native.error} (${INSTALL_HINT})`);
     installWasmKernels();

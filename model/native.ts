@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { cpus } from 'node:os';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BlasCoretype } from './backend-names.ts';
@@ -79,8 +79,8 @@ export function cpuHasAvx512(): boolean {
  * Returns the addon, or the one-line reason it cannot be had.
  */
 export function loadNative(options: NativeOptions = DEFAULT_NATIVE): { addon: NativeAddon; blas: BlasInfo } | { error: string } {
-  if (!(Number.isInteger(options.threads) && options.threads >= 1 && options.threads <= cpus().length)) {
-    return { error: `OpenBLAS threads must be an integer from 1 to the ${cpus().length} CPUs here, got ${options.threads}` };
+  if (!(Number.isInteger(options.threads) && options.threads >= 1 && options.threads <= availableParallelism())) {
+    return { error: `OpenBLAS threads must be an integer from 1 to the ${availableParallelism()} CPUs here, got ${options.threads}` };
   }
   if (options.coretype === 'SkylakeX' && !cpuHasAvx512()) return { error: 'the SkylakeX (AVX-512) kernels need a CPU with avx512f, and this one has none' };
   if (loaded) {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { makeTable } from 'apache-arrow';
 import pl from 'nodejs-polars';
 import { LocalExecutor } from '../engine/local.ts';
-import { buildPlan, expandSweep, globMatcher, type NodeSpec } from '../engine/graph.ts';
+import { buildPlan, expandSweep, globMatcher, loneNodes, type NodeSpec } from '../engine/graph.ts';
 import { canonicalJson } from '../engine/hash.ts';
 import { localClosure } from '../engine/fingerprint.ts';
 import { inspectLock, Lock } from '../engine/lock.ts';
@@ -62,15 +62,28 @@ test('plans dedupe nodes by structural identity; distinct nodes get distinct see
   t.false(globMatcher('train/*/gen=1')('train/balanced/gen=10'));
 });
 
-test('code fingerprints follow local imports, not packages or type-only imports', (t) => {
+test('lone nodes: those every other node of the plan is upstream or downstream of', async (t) => {
+  // source → scale → (shift → combine) per offset: source and scale are lone; each offset's pair can run beside the other's.
+  const swept = buildPlan((await toyLoader({ set: ['sweep={"offset":[1,2],"factor":[3]}'] })).nodes);
+  t.deepEqual([...loneNodes(swept)].map((sid) => swept.bySid.get(sid)!.stage.name).sort(), ['scale', 'source']);
+  // One offset: a chain, every node lone.
+  const chain = buildPlan((await toyLoader({ set: ['sweep={"offset":[1],"factor":[3]}'] })).nodes);
+  t.is(loneNodes(chain).size, chain.nodes.length);
+  // Two factors: the sweep splits right after the source.
+  const early = buildPlan((await toyLoader({ set: ['sweep={"offset":[1],"factor":[3,4]}'] })).nodes);
+  t.deepEqual([...loneNodes(early)].map((sid) => early.bySid.get(sid)!.stage.name), ['source']);
+});
+
+test('code fingerprints follow local imports and files named by new URL(…, import.meta.url), not packages or type-only imports', (t) => {
   const dir = tmp();
-  writeFileSync(join(dir, 'stage.ts'), "import { makeTable } from 'apache-arrow';\nimport type { X } from './types.ts';\nexport { helper } from './helper.ts';\nconst lazy = () => import('./lazy.ts');\n");
+  writeFileSync(join(dir, 'stage.ts'), "import { makeTable } from 'apache-arrow';\nimport type { X } from './types.ts';\nexport { helper } from './helper.ts';\nconst lazy = () => import('./lazy.ts');\nconst source = new URL('./kernel.c', import.meta.url);\n");
+  writeFileSync(join(dir, 'kernel.c'), 'int f(void) { return 1; }\n');
   writeFileSync(join(dir, 'helper.ts'), "import './deep.js';\nexport const helper = 1;\n");
   writeFileSync(join(dir, 'deep.ts'), 'export {};\n');
   writeFileSync(join(dir, 'lazy.ts'), 'export {};\n');
   writeFileSync(join(dir, 'types.ts'), 'export type X = number;\n');
   const closure = localClosure(join(dir, 'stage.ts'));
-  t.deepEqual([...closure.keys()].map((f) => f.slice(dir.length + 1)).sort(), ['deep.ts', 'helper.ts', 'lazy.ts', 'stage.ts']);
+  t.deepEqual([...closure.keys()].map((f) => f.slice(dir.length + 1)).sort(), ['deep.ts', 'helper.ts', 'kernel.c', 'lazy.ts', 'stage.ts']);
 });
 
 test('locks: exclusive, released, and taken over from a dead process or a host whose heartbeat stopped', async (t) => {
