@@ -6,6 +6,7 @@ import type { Argv } from 'yargs';
 import type { Executor } from '../engine/executor.ts';
 import type { Plan, PlanNode } from '../engine/graph.ts';
 import type { SlurmFlags } from '../engine/slurm-config.ts';
+import { SLURM_RESOURCE_NAMES, SLURM_RESOURCES } from '../engine/slurm-resources.ts';
 import type { Stage } from '../engine/stage.ts';
 import type { Store } from '../engine/store.ts';
 
@@ -23,8 +24,6 @@ function positiveSeconds(value: string): number {
   return seconds;
 }
 
-const RESOURCES = ['partition', 'account', 'time', 'mem', 'cpus', 'gres'] as const;
-
 export function withExecutorOptions<T>(yargs: Argv<T>) {
   let y = yargs
     .option('executor', { choices: ['local', 'slurm'] as const, default: 'local' as const, describe: 'run nodes in worker processes here, or as Slurm jobs over a shared store' })
@@ -33,10 +32,12 @@ export function withExecutorOptions<T>(yargs: Argv<T>) {
     .option('max-jobs', { type: 'string', coerce: positiveInteger('max-jobs'), default: '64', describe: 'slurm: at most this many jobs submitted at once' })
     .option('retries', { type: 'string', coerce: positiveInteger('retries', true), default: '2', describe: 'slurm: resubmissions of a job Slurm ended (time limit, preemption, scancel)' })
     .option('slurm-config', { type: 'string', describe: 'slurm: YAML file of resources per stage (local, default, stages)' })
-    .option('slurm-local', { type: 'string', describe: 'slurm: comma-separated stages run here instead of as jobs (default: the cheap ones)' })
-    .option('slurm-extra', { type: 'string', array: true, describe: 'slurm: extra sbatch options, OPTS or stage=OPTS (repeatable)' });
-  for (const name of RESOURCES) {
-    y = y.option(`slurm-${name}`, { type: 'string', array: true, describe: `slurm: ${name}, VALUE or stage=VALUE,stage=VALUE` }) as typeof y;
+    .option('slurm-local', { type: 'string', describe: 'slurm: comma-separated stages run here instead of as jobs (default: the cheap ones)' });
+  for (const name of SLURM_RESOURCE_NAMES) {
+    const describe = SLURM_RESOURCES[name].kind === 'options'
+      ? `slurm: ${name} sbatch options, OPTS or stage=OPTS (repeatable)`
+      : `slurm: ${name}, VALUE or stage=VALUE,stage=VALUE`;
+    y = y.option(`slurm-${name}`, { type: 'string', array: true, describe }) as typeof y;
   }
   return y;
 }
@@ -71,8 +72,8 @@ export async function buildExecutor(args: ExecutorArgs, ctx: ExecutorContext): P
   const [{ Scheduler }, { loadSlurmConfig }, { SlurmTransport }] = await Promise.all([
     import('../engine/executor.ts'), import('../engine/slurm-config.ts'), import('../engine/slurm.ts'),
   ]);
-  const flags: SlurmFlags = { local: args.slurmLocal, extra: args.slurmExtra as string[] | undefined };
-  for (const name of RESOURCES) flags[name] = args[`slurm${name[0].toUpperCase()}${name.slice(1)}`] as string[] | undefined;
+  const flags: SlurmFlags = { local: args.slurmLocal };
+  for (const name of SLURM_RESOURCE_NAMES) flags[name] = args[`slurm${name[0].toUpperCase()}${name.slice(1)}`] as string[] | undefined;
   const stageNames = [...new Set(ctx.plan.nodes.map((n) => n.stage.name))];
   // The Slurm config (its YAML file, --slurm-local) names stages.
   const cheap = ctx.cheapStages.map((s) => s.name).filter((s) => stageNames.includes(s));

@@ -10,7 +10,7 @@ import type { Store } from './store.ts';
 import type { Task } from './task.ts';
 import type { FromWorker, ToWorker } from './worker.ts';
 
-const WORKER = new URL('./worker.ts', import.meta.url);
+const WORKER = new URL('./worker-main.ts', import.meta.url);
 const TSX = import.meta.resolve('tsx');
 
 export interface LocalPoolOptions {
@@ -19,7 +19,7 @@ export interface LocalPoolOptions {
   jobs?: number;
   /** Ctrl-C: running stages are asked to stop, and killed after `graceMs`. */
   graceMs?: number;
-  /** The file each worker process runs: engine/worker.ts, or a test fixture that imports it. */
+  /** The file each worker process runs, given the store's root: engine/worker-main.ts, or a test fixture. */
   worker?: URL;
 }
 
@@ -46,13 +46,13 @@ export class LocalPool implements Transport {
   start(task: Task, stage: Stage<any>, report: (event: TransportEvent) => void): void {
     const worker = [...this.workers].find((w) => !w.job) ?? this.spawn();
     worker.job = { key: task.key, report };
-    worker.child.send({ type: 'run', task, module: stage.module, storeRoot: this.options.store.root } satisfies ToWorker);
+    worker.child.send({ type: 'run', task, module: stage.module } satisfies ToWorker);
     // After the send: an interrupt raised from this event must reach the worker after its task, not before.
     report({ type: 'running' });
   }
 
   private spawn(): Worker {
-    const child = fork(this.options.worker ?? WORKER, [], { execArgv: ['--import', TSX], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    const child = fork(this.options.worker ?? WORKER, [this.options.store.root], { execArgv: ['--import', TSX], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     const worker: Worker = { child };
     // Whatever a stage prints goes to its node's log, not over the progress display.
     const capture = (chunk: Buffer) => worker.job && this.options.store.appendLog(worker.job.key, chunk);

@@ -21,7 +21,8 @@ interface Running {
 }
 
 const REDRAW_MS = 200;
-const PROGRESS_EVERY_MS = 30_000;
+/** Without a terminal, a running node's progress is printed as a line at most this often (a log stays readable). */
+const PRINT_PROGRESS_EVERY_MS = 30_000;
 
 export class Display implements ExecutionHooks {
   private readonly started = Date.now();
@@ -37,7 +38,7 @@ export class Display implements ExecutionHooks {
   constructor(
     private readonly out: NodeJS.WritableStream & { isTTY?: boolean; columns?: number },
     private readonly total: number,
-    private readonly progressEveryMs = PROGRESS_EVERY_MS,
+    private readonly progressEveryMs = PRINT_PROGRESS_EVERY_MS,
   ) {
     this.tty = Boolean(out.isTTY);
     if (this.tty) this.timer = setInterval(() => this.redraw(), REDRAW_MS);

@@ -9,17 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-
-export interface SlurmResources {
-  partition?: string;
-  account?: string;
-  time?: string;
-  mem?: string;
-  cpus?: number;
-  gres?: string;
-  /** Free-form sbatch options, e.g. ['--qos=long', '--constraint=a100']. */
-  extra?: string[];
-}
+import { SLURM_RESOURCE_NAMES as FIELDS, SLURM_RESOURCES, type SlurmResourceName, type SlurmResources } from './slurm-resources.ts';
 
 export interface SlurmConfig {
   /** Stages that take well under a second: a scheduler round trip each would cost more than they do. */
@@ -28,10 +18,8 @@ export interface SlurmConfig {
   stages: Record<string, SlurmResources>;
 }
 
-const FIELDS = ['partition', 'account', 'time', 'mem', 'cpus', 'gres', 'extra'] as const;
-
 /** Each resource flag's value: `VALUE` for every stage, or `stage=VALUE,stage=VALUE`. */
-export type SlurmFlags = Partial<Record<(typeof FIELDS)[number], string[]>> & { local?: string };
+export type SlurmFlags = Partial<Record<SlurmResourceName, string[]>> & { local?: string };
 
 export function loadSlurmConfig(file: string | undefined, flags: SlurmFlags, defaultLocal: readonly string[], stageNames: readonly string[]): SlurmConfig {
   const config: SlurmConfig = { local: [...defaultLocal], default: {}, stages: {} };
@@ -39,7 +27,7 @@ export function loadSlurmConfig(file: string | undefined, flags: SlurmFlags, def
   const where = (flag: string) => `--slurm-${flag}`;
   for (const field of FIELDS) {
     for (const value of flags[field] ?? []) {
-      for (const item of field === 'extra' ? [value] : value.split(',')) {
+      for (const item of SLURM_RESOURCES[field].kind === 'options' ? [value] : value.split(',')) {
         const perStage = /^([A-Za-z][\w-]*)=(.*)$/.exec(item);
         const target = perStage ? (config.stages[perStage[1]] ??= {}) : config.default;
         setField(target, field, perStage ? perStage[2] : item, where(field));
@@ -77,37 +65,39 @@ function readResources(value: unknown, into: SlurmResources, where: string): voi
   if (!isObject(value)) throw new Error(`${where} must be a mapping of ${FIELDS.join(', ')}`);
   for (const [key, v] of Object.entries(value)) {
     if (!(FIELDS as readonly string[]).includes(key)) throw new Error(`${where}: unknown key '${key}' (expected ${FIELDS.join(', ')})`);
-    if (key === 'extra') {
-      if (!Array.isArray(v) || !v.every((s) => typeof s === 'string')) throw new Error(`${where}.extra must be a list of sbatch options, got ${JSON.stringify(v)}`);
-      into.extra = v;
-    } else setField(into, key as (typeof FIELDS)[number], String(v), `${where}.${key}`);
+    const field = key as SlurmResourceName;
+    if (SLURM_RESOURCES[field].kind === 'options') {
+      if (!Array.isArray(v) || !v.every((s) => typeof s === 'string')) throw new Error(`${where}.${key} must be a list of sbatch options, got ${JSON.stringify(v)}`);
+      (into as Record<SlurmResourceName, unknown>)[field] = v;
+    } else setField(into, field, String(v), `${where}.${key}`);
   }
 }
 
-function setField(into: SlurmResources, field: (typeof FIELDS)[number], value: string, where: string): void {
-  if (field === 'cpus') {
-    if (!/^[1-9]\d*$/.test(value)) throw new Error(`${where}: cpus wants a positive integer, got '${value}'`);
-    into.cpus = Number(value);
-  } else if (field === 'extra') into.extra = [...(into.extra ?? []), ...value.split(/\s+/).filter(Boolean)];
-  else {
-    if (!value) throw new Error(`${where}: ${field} is empty`);
-    into[field] = value;
+function setField(into: SlurmResources, field: SlurmResourceName, value: string, where: string): void {
+  const values = into as Record<SlurmResourceName, unknown>; // each value's type is its field's kind, checked here
+  switch (SLURM_RESOURCES[field].kind) {
+    case 'count':
+      if (!/^[1-9]\d*$/.test(value)) throw new Error(`${where}: ${field} wants a positive integer, got '${value}'`);
+      values[field] = Number(value);
+      break;
+    case 'options':
+      values[field] = [...((values[field] as string[] | undefined) ?? []), ...value.split(/\s+/).filter(Boolean)];
+      break;
+    case 'text':
+      if (!value) throw new Error(`${where}: ${field} is empty`);
+      values[field] = value;
   }
 }
 
-/** The sbatch options of one stage: its own resources over the defaults. */
+/** The sbatch options of one stage: its own resources over the defaults, then the free-form options of both. */
 export function sbatchOptions(config: SlurmConfig, stage: string): string[] {
-  const r = { ...config.default, ...config.stages[stage] };
-  const extra = [...(config.default.extra ?? []), ...(config.stages[stage]?.extra ?? [])];
-  return [
-    ...(r.partition ? [`--partition=${r.partition}`] : []),
-    ...(r.account ? [`--account=${r.account}`] : []),
-    ...(r.time ? [`--time=${r.time}`] : []),
-    ...(r.mem ? [`--mem=${r.mem}`] : []),
-    ...(r.cpus ? [`--cpus-per-task=${r.cpus}`] : []),
-    ...(r.gres ? [`--gres=${r.gres}`] : []),
-    ...extra,
-  ];
+  const own: SlurmResources = config.stages[stage] ?? {};
+  const options = FIELDS.flatMap((field) => {
+    const resource = SLURM_RESOURCES[field];
+    const value = own[field] ?? config.default[field];
+    return resource.kind !== 'options' && value ? [`--${resource.sbatch}=${value}`] : [];
+  });
+  return [...options, ...(config.default.extra ?? []), ...(own.extra ?? [])];
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

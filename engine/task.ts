@@ -41,7 +41,8 @@ export type TaskProgress = (done: number, total: number, note?: string) => void;
 /** run-task's exit statuses, one per result, so a transport can tell them apart without reading anything else. */
 export const EXIT_STATUS: Record<TaskResult['type'], number> = { done: 0, failed: 1, busy: 75, interrupted: 130 };
 
-const PROGRESS_EVERY_MS = 100;
+/** A stage may report every step; its runner passes on at most one report per this many ms, and always the last. */
+const FORWARD_PROGRESS_EVERY_MS = 100;
 
 async function loadStage(module: string): Promise<Stage<any>> {
   const { file, exportName } = stageLocation(module);
@@ -115,7 +116,7 @@ async function runLocked(task: Task, module: string, store: Store, signal: Abort
     seed: task.manifest.seed,
     progress(done, total, note) {
       const now = Date.now();
-      if (now - lastProgress < PROGRESS_EVERY_MS && done < total) return;
+      if (now - lastProgress < FORWARD_PROGRESS_EVERY_MS && done < total) return;
       lastProgress = now;
       progress(done, total, note);
     },

@@ -11,7 +11,7 @@ import { parse as parseYaml, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { expandSweep, getPath } from '../engine/graph.ts';
 import { BACKEND_ORDER, BLAS_CORETYPES, KERNEL_CHOICES } from '../model/backend-names.ts';
-import { CYCLES } from '../stages/build-dataset.ts';
+import { CYCLE_TABLE, CYCLES } from '../stages/build-dataset.ts';
 import { CURATION_MODES } from '../stages/curate.ts';
 import type { Json } from '../engine/stage.ts';
 
@@ -264,8 +264,9 @@ function crossFieldProblems(p: ExperimentParams): string[] {
   if (p.train.min_learning_rate > p.train.learning_rate) {
     problems.push(`train.min_learning_rate must not exceed train.learning_rate`);
   }
-  if (p.cycle.name === 'incremental' && p.cycle.lambda === 0) {
-    problems.push(`cycle.lambda = 0 makes the incremental cycle never change D0; expected a value in (0, 1]`);
+  const { zeroLambda } = CYCLE_TABLE[p.cycle.name];
+  if (zeroLambda !== undefined && p.cycle.lambda === 0) {
+    problems.push(`cycle.lambda = 0 ${zeroLambda}; expected a value in (0, 1]`);
   }
   return problems;
 }

@@ -8,7 +8,7 @@ import { scheme } from 'vega';
 import type { TopLevelSpec } from 'vega-lite';
 import { compareNames, compareValues, extraKeys, sortByPlace, type EvalPoint } from './eval-points.ts';
 import { groupStat, INTERVAL_NAME, seedGroups, type SeriesPlace } from './seeds.ts';
-import { CYCLES } from './params.ts';
+import { CYCLE_TABLE, CYCLES, type CycleName } from '../stages/build-dataset.ts';
 
 export interface Series {
   /** Legend name: the cycle, then λ and other swept keys where set ("incremental λ=0.5"). */
@@ -58,8 +58,9 @@ export function seriesLabel(place: SeriesPlace): string {
   return [place.cycle, variantOf(place)].filter(Boolean).join(' ');
 }
 
-// A colour family per cycle, shaded by λ: light for small λ, dark for large.
-const CYCLE_SCHEMES: Record<string, string> = { full_synthetic: 'reds', balanced: 'greys', incremental: 'blues', expanding: 'greens', accumulate: 'purples' };
+// A colour family per cycle (its scheme in CYCLE_TABLE), shaded by λ: light for small λ, dark for large. A lock
+// written by another version may name a cycle this one lacks; such cycles take the other families in turn.
+const schemeOf = (cycle: string): string | undefined => (CYCLES as readonly string[]).includes(cycle) ? CYCLE_TABLE[cycle as CycleName].scheme : undefined;
 const OTHER_SCHEMES = ['oranges', 'browns'];
 
 function ramp(name: string, count: number, from: number, to: number): string[] {
@@ -76,10 +77,10 @@ export function seriesOf(points: readonly EvalPoint[]): Series[] {
   }
   const places = [...firsts.values()];
   const cycles = [...new Set(places.map((p) => p.cycle))];
-  const others = cycles.filter((c) => !CYCLE_SCHEMES[c]);
+  const others = cycles.filter((c) => !schemeOf(c));
   return cycles.flatMap((cycle) => {
     const own = places.filter((p) => p.cycle === cycle);
-    const name = CYCLE_SCHEMES[cycle] ?? OTHER_SCHEMES[others.indexOf(cycle) % OTHER_SCHEMES.length]!;
+    const name = schemeOf(cycle) ?? OTHER_SCHEMES[others.indexOf(cycle) % OTHER_SCHEMES.length]!;
     const colors = ramp(name, own.length, 0.35, 0.95);
     return own.map((p, i) => ({ label: seriesLabel(p), cycle, lambda: p.lambda, variant: variantOf(p) || cycle, color: colors[i]! }));
   });

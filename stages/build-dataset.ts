@@ -23,10 +23,72 @@ import { defineStage } from '../engine/stage.ts';
 import { generateExpressions } from '../logic/generator.ts';
 import type { ExpressionRow } from './dataset.ts';
 
-export const CYCLES = ['full_synthetic', 'balanced', 'incremental', 'expanding', 'accumulate'] as const;
-export type CycleName = (typeof CYCLES)[number];
-/** The cycles whose formula reads λ; only they carry it in their params, and so in their keys. */
-export const CYCLES_USING_LAMBDA: ReadonlySet<CycleName> = new Set(['incremental', 'expanding']);
+/** What the pipeline knows of a data cycle: one entry of CYCLE_TABLE. */
+export interface Cycle {
+  /** Whether its formula reads λ: only such cycles carry it in their params, and so in their keys. */
+  readsLambda: boolean;
+  /** Why params.yaml refuses λ = 0 for it, where that would leave the cycle doing nothing. */
+  zeroLambda?: string;
+  /** The Vega colour scheme of its series in the report, shaded by λ. */
+  scheme: string;
+  build(params: BuildParams, data: CycleInputs, rng: Rng): ExpressionRow[];
+}
+
+/**
+ * Every data cycle, in the paper's order (the order of the report's series and panels). Adding a cycle is adding an
+ * entry: the params schema, the graph and the report read it from here.
+ */
+const cycles = {
+  full_synthetic: {
+    readsLambda: false,
+    scheme: 'reds',
+    build: (params, data, rng) => allSamples(data.samples, params.n, rng),
+  },
+  balanced: {
+    readsLambda: false,
+    scheme: 'greys',
+    build: ({ n }, data, rng) => {
+      const real = Math.floor(n / 2);
+      return [...draw(data.d0, real, 'D_0', rng), ...drawSamples(data.samples, n - real, rng)];
+    },
+  },
+  incremental: {
+    readsLambda: true,
+    zeroLambda: 'makes the incremental cycle never change D0',
+    scheme: 'blues',
+    build: (params, data, rng) => {
+      const generated = generatedCount(params);
+      return [...draw(data.current, params.n - generated, 'D_t', rng), ...drawSamples(data.samples, generated, rng)];
+    },
+  },
+  expanding: {
+    readsLambda: true,
+    scheme: 'greens',
+    build: (params, data, rng) => {
+      const generated = generatedCount(params);
+      const fresh = generateExpressions({
+        n: params.n - generated,
+        seed: rng.nextUint32(),
+        dMin: params.depth_min,
+        dMax: params.depth_max,
+        trueOnly: true,
+        unique: true,
+        exclude: new Set(data.current.map((r) => r.expression)),
+      }).map((expression) => ({ expression, origin: 'fresh' as const, generation: params.generation }));
+      return [...data.current, ...drawSamples(data.samples, generated, rng), ...fresh];
+    },
+  },
+  accumulate: {
+    readsLambda: false,
+    scheme: 'purples',
+    build: (params, data, rng) => [...data.current, ...allSamples(data.samples, params.n, rng)],
+  },
+} satisfies Record<string, Cycle>;
+
+export type CycleName = keyof typeof cycles;
+export const CYCLE_TABLE: Readonly<Record<CycleName, Cycle>> = cycles;
+export const CYCLES = Object.keys(CYCLE_TABLE) as [CycleName, ...CycleName[]];
+export const CYCLES_USING_LAMBDA: ReadonlySet<CycleName> = new Set(CYCLES.filter((c) => CYCLE_TABLE[c].readsLambda));
 
 export type BuildParams = {
   cycle: CycleName;
@@ -45,34 +107,7 @@ export interface CycleInputs {
 }
 
 export function nextDataset(params: BuildParams, data: CycleInputs, rng: Rng): ExpressionRow[] {
-  const { n } = params;
-  switch (params.cycle) {
-    case 'full_synthetic':
-      return allSamples(data.samples, n, rng);
-    case 'balanced': {
-      const real = Math.floor(n / 2);
-      return [...draw(data.d0, real, 'D_0', rng), ...drawSamples(data.samples, n - real, rng)];
-    }
-    case 'incremental': {
-      const generated = generatedCount(params);
-      return [...draw(data.current, n - generated, 'D_t', rng), ...drawSamples(data.samples, generated, rng)];
-    }
-    case 'accumulate':
-      return [...data.current, ...allSamples(data.samples, n, rng)];
-    case 'expanding': {
-      const generated = generatedCount(params);
-      const fresh = generateExpressions({
-        n: n - generated,
-        seed: rng.nextUint32(),
-        dMin: params.depth_min,
-        dMax: params.depth_max,
-        trueOnly: true,
-        unique: true,
-        exclude: new Set(data.current.map((r) => r.expression)),
-      }).map((expression) => ({ expression, origin: 'fresh' as const, generation: params.generation }));
-      return [...data.current, ...drawSamples(data.samples, generated, rng), ...fresh];
-    }
-  }
+  return CYCLE_TABLE[params.cycle].build(params, data, rng);
 }
 
 /** k = round(λ·n), for the cycles that read λ. */

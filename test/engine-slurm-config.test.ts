@@ -4,6 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadSlurmConfig, sbatchOptions } from '../engine/slurm-config.ts';
+import { SLURM_RESOURCE_NAMES } from '../engine/slurm-resources.ts';
 
 const STAGES = ['gen-d0', 'train', 'sample', 'build-dataset', 'eval'];
 
@@ -20,6 +21,23 @@ test('per-stage resources: file defaults, stage entries, and flags (VALUE or sta
   t.deepEqual(sbatchOptions(config, 'train'), ['--partition=gpu', '--time=04:00:00', '--mem=4G', '--gres=gpu:1', '--exclusive', '--qos=long']);
   t.deepEqual(sbatchOptions(config, 'eval'), ['--partition=gpu', '--time=01:00:00', '--mem=4G', '--exclusive']);
   t.deepEqual(loadSlurmConfig(undefined, { local: 'eval,build-dataset' }, ['gen-d0'], STAGES).local, ['eval', 'build-dataset']);
+});
+
+test('every Slurm resource is a key of the file and a flag, and reaches sbatch as its option', (t) => {
+  const cases: Record<string, [yaml: string, flag: string, sbatch: string]> = {
+    partition: ['gpu', 'gpu', '--partition=gpu'],
+    account: ['lab', 'lab', '--account=lab'],
+    time: ['"01:00:00"', '01:00:00', '--time=01:00:00'],
+    mem: ['4G', '4G', '--mem=4G'],
+    cpus: ['3', '3', '--cpus-per-task=3'],
+    gres: ['"gpu:1"', 'gpu:1', '--gres=gpu:1'],
+    extra: ['["--qos=long"]', '--qos=long', '--qos=long'],
+  };
+  t.deepEqual(SLURM_RESOURCE_NAMES, Object.keys(cases));
+  for (const [name, [yaml, flag, sbatch]] of Object.entries(cases)) {
+    t.deepEqual(sbatchOptions(loadSlurmConfig(file(`stages: { train: { ${name}: ${yaml} } }`), {}, [], STAGES), 'train'), [sbatch], name);
+    t.deepEqual(sbatchOptions(loadSlurmConfig(undefined, { [name]: [`train=${flag}`] }, [], STAGES), 'train'), [sbatch], name);
+  }
 });
 
 test('bad Slurm config is rejected naming the file, key or flag and what was expected', (t) => {

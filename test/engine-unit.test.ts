@@ -7,12 +7,13 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { makeTable } from 'apache-arrow';
 import pl from 'nodejs-polars';
 import { LocalExecutor } from '../engine/local.ts';
 import { buildPlan, expandSweep, globMatcher, loneNodes, type NodeSpec } from '../engine/graph.ts';
 import { canonicalJson } from '../engine/hash.ts';
-import { localClosure } from '../engine/fingerprint.ts';
+import { codeFingerprint, localClosure } from '../engine/fingerprint.ts';
 import { inspectLock, Lock } from '../engine/lock.ts';
 import { diffManifests } from '../engine/status.ts';
 import { recordChecksum } from '../engine/record.ts';
@@ -84,6 +85,51 @@ test('code fingerprints follow local imports and files named by new URL(…, imp
   writeFileSync(join(dir, 'types.ts'), 'export type X = number;\n');
   const closure = localClosure(join(dir, 'stage.ts'));
   t.deepEqual([...closure.keys()].map((f) => f.slice(dir.length + 1)).sort(), ['deep.ts', 'helper.ts', 'kernel.c', 'lazy.ts', 'stage.ts']);
+});
+
+// Two stages: a imports shared.ts, b imports nothing. Literals that look like comments are code.
+const STAGES = {
+  'a.ts': "import { clean } from './shared.ts';\nexport const a = () => clean('http://x');\n",
+  'b.ts': "export const b = `/* not a comment */ ${1}` + '// nor this';\n",
+  'shared.ts': "/** Drops openers. */\nexport function clean(s: string) {\n  return s.replace(/\\/\\*/g, '');\n}\n",
+};
+type Edit = (files: typeof STAGES) => Partial<typeof STAGES>;
+
+/** The stages' fingerprints after an edit, in a fresh directory: fingerprints are cached per file for a process. */
+function fingerprintsAfter(edit: Edit): { a: string; b: string } {
+  const dir = tmp();
+  for (const [name, text] of Object.entries({ ...STAGES, ...edit(STAGES) })) writeFileSync(join(dir, name), text);
+  const of = (name: string) => codeFingerprint(pathToFileURL(join(dir, name)).href);
+  return { a: of('a.ts'), b: of('b.ts') };
+}
+
+test('code fingerprints ignore comments and layout: such an edit keeps every key', (t) => {
+  const base = fingerprintsAfter(() => ({}));
+  const edits: Record<string, Edit> = {
+    'a line comment': (f) => ({ 'a.ts': f['a.ts'] + '// why a is here\n', 'shared.ts': f['shared.ts'].replace("'');", "''); // openers only") }),
+    'a block comment': (f) => ({ 'b.ts': f['b.ts'].replace('export const', 'export /* value */ const') }),
+    'a JSDoc edit': (f) => ({ 'shared.ts': f['shared.ts'].replace('Drops openers.', 'Removes every comment opener,\n * wherever it is.') }),
+    'a commented-out import': (f) => ({ 'a.ts': "// import { gone } from './gone.ts';\n" + f['a.ts'] }),
+    'indentation, spaces and blank lines': (f) => ({ 'shared.ts': f['shared.ts'].replace('  return s', '\n\n\treturn  s').replace('(s: string)', '( s : string )') }),
+  };
+  for (const [name, edit] of Object.entries(edits)) t.deepEqual(fingerprintsAfter(edit), base, name);
+});
+
+test('code fingerprints change with code, literals that look like comments included, and only for the stages that import it', (t) => {
+  const base = fingerprintsAfter(() => ({}));
+  const cases: [string, Edit, 'a' | 'b'][] = [
+    ["a URL in a string", (f) => ({ 'a.ts': f['a.ts'].replace('http://x', 'http://y') }), 'a'],
+    ['a comment-like template literal', (f) => ({ 'b.ts': f['b.ts'].replace('not a comment', 'not a comment!') }), 'b'],
+    ['a comment-like string', (f) => ({ 'b.ts': f['b.ts'].replace('nor this', 'nor that') }), 'b'],
+    ['a regular expression in an imported module', (f) => ({ 'shared.ts': f['shared.ts'].replace('/g,', '/,') }), 'a'],
+    ['a line break that inserts a semicolon', (f) => ({ 'shared.ts': f['shared.ts'].replace('return s', 'return\ns') }), 'a'],
+  ];
+  for (const [name, edit, changed] of cases) {
+    const after = fingerprintsAfter(edit);
+    const kept = changed === 'a' ? 'b' : 'a';
+    t.not(after[changed], base[changed], name);
+    t.is(after[kept], base[kept], name);
+  }
 });
 
 test('locks: exclusive, released, and taken over from a dead process or a host whose heartbeat stopped', async (t) => {
