@@ -18,7 +18,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, 
 import { join, resolve } from 'node:path';
 import type { Table } from 'apache-arrow';
 import { asIOError, errorLine, isIOError } from '../common/io-error.ts';
-import { HOST, listDir, processAlive, TEMP_PREFIX, writeAtomic } from './files.ts';
+import { listDir, removeStaleTempFiles, staleTempFiles, TEMP_PREFIX, writeAtomic } from './files.ts';
 import { hashBytes } from './hash.ts';
 import { cacheKey } from './keys.ts';
 import { checkHash } from './names.ts';
@@ -341,31 +341,19 @@ export class Store {
 
   /** Temp files left by writers that died (their pid is gone on this host) or older than a day (other hosts). */
   staleTempFiles(): string[] {
-    const out: string[] = [];
-    for (const dir of ['objects', 'runs', 'checkpoints', 'locks', '.']) {
-      for (const file of listDir(join(this.root, dir))) {
-        if (!file.startsWith(TEMP_PREFIX)) continue;
-        const path = join(this.root, dir, file);
-        const [host, pid] = file.slice(TEMP_PREFIX.length).split('~');
-        const dead = host === HOST ? !processAlive(Number(pid)) : Date.now() - statSync(path).mtimeMs > 86_400_000;
-        if (dead) out.push(path);
-      }
-    }
-    return out;
+    return this.tempDirs().flatMap(staleTempFiles);
   }
 
   /**
-   * Removes the temp files of dead writers, e.g. a checkpoint half-written when a kill -9 struck: nobody will
-   * ever rename them, and a repro that completes leaves nothing for gc. Housekeeping: a store that refuses
-   * (read-only) gets a warning, and gc lists what is left.
+   * Removes the temp files of dead writers, e.g. a checkpoint half-written when a kill -9 struck, so that a repro
+   * that completes leaves nothing for gc.
    */
   removeStaleTempFiles(): void {
-    try {
-      for (const path of this.staleTempFiles()) rmSync(path, { force: true });
-    } catch (error) {
-      if (!isIOError(error)) throw error;
-      this.warn(`could not remove the temp files of dead writers: ${errorLine(error)}`);
-    }
+    removeStaleTempFiles(this.tempDirs(), (message) => this.warn(message));
+  }
+
+  private tempDirs(): string[] {
+    return ['objects', 'runs', 'checkpoints', 'locks', '.'].map((dir) => join(this.root, dir));
   }
 }
 
