@@ -21,10 +21,15 @@ export function staleTempFiles(dir: string): string[] {
     const [, host, pid] = TEMP_NAME.exec(file) ?? [];
     if (host === undefined) continue;
     const path = join(dir, file);
-    const dead = host === HOST ? !processAlive(Number(pid)) : Date.now() - statSync(path).mtimeMs > 86_400_000;
-    if (dead) out.push(path);
+    if (host === HOST ? !processAlive(Number(pid)) : olderThanADay(path)) out.push(path);
   }
   return out;
+}
+
+/** Another host's writer may rename its temp file between the listing and the stat: then it is gone, not stale. */
+function olderThanADay(path: string): boolean {
+  const stat = statSync(path, { throwIfNoEntry: false });
+  return stat !== undefined && Date.now() - stat.mtimeMs > 86_400_000;
 }
 
 /**
