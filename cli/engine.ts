@@ -20,6 +20,11 @@ export type GraphLoader = (opts: { paramsFile?: string; set: string[] }) => Prom
   cheapStages?: readonly Stage<any>[];
 }>;
 
+/** The signals repro stops on as on Ctrl-C, and its exit status for each: 128 + the signal's number, as a shell reports it. */
+const STOP_EXIT = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
+type StopSignal = keyof typeof STOP_EXIT;
+const STOP_SIGNALS = Object.keys(STOP_EXIT) as StopSignal[];
+
 interface CommonArgs { store?: string; params?: string; set?: string[]; json?: boolean }
 
 /**
@@ -85,24 +90,27 @@ export function registerEngineCommands(cli: Argv, loadGraph: GraphLoader): Argv 
       }
       // It judges this machine's backend, which a Slurm run's jobs do not use.
       if (args.executor === 'local') await beforeRepro?.(plan, store);
-      // First Ctrl-C: stop cleanly (stages aborted, workers killed after a grace period); a second one: now.
+      // The first Ctrl-C, SIGTERM (kill, a supervisor) or SIGHUP (a closed terminal): stop cleanly (stages aborted,
+      // workers killed after a grace period) and write the lock of what finished; a second one: now.
       const controller = new AbortController();
-      const onSigint = () => {
+      let stoppedBy: StopSignal | undefined;
+      const onSignal = (signal: StopSignal) => {
         // The locks belong to the worker processes, which release them as they exit.
-        if (controller.signal.aborted) process.exit(130);
-        console.error('\ninterrupted: stopping running stages (Ctrl-C again to quit now)');
+        if (stoppedBy) process.exit(STOP_EXIT[stoppedBy]);
+        stoppedBy = signal;
+        console.error(`\n${signal === 'SIGINT' ? 'interrupted' : `stopped by ${signal}`}: stopping running stages (${signal === 'SIGINT' ? 'Ctrl-C' : signal} again to quit now)`);
         controller.abort();
       };
       const executor = await buildExecutor(args, {
         store, plan, force: forceMatcher(args.force), verify: args.verify, signal: controller.signal, cheapStages, graphArgs: graphArgs(args),
       });
-      process.on('SIGINT', onSigint);
+      for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
       try {
         const result = await repro(plan, { executor, store, lockPath, progressEveryMs: args.progressEvery * 1000 });
-        process.exitCode = result.exitCode;
+        process.exitCode = stoppedBy ? STOP_EXIT[stoppedBy] : result.exitCode;
       } finally {
         showWarnings(store);
-        process.off('SIGINT', onSigint);
+        for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
       }
     })
     .command('status', 'every node: cached, missing (and why) or running', (y) => withCommon(y, true)

@@ -8,7 +8,7 @@ import type { GraphLoader } from './engine.ts';
 import type { Plan } from '../engine/graph.ts';
 import { assess } from '../engine/status.ts';
 import type { Store } from '../engine/store.ts';
-import { trainingWork, type TrainingWork } from '../experiment/estimate.ts';
+import { CPU_TRAINING_FLOPS, trainingWork, type TrainingWork } from '../experiment/estimate.ts';
 import { experimentGraph } from '../experiment/graph.ts';
 import { loadParams, type ParamsFile } from '../experiment/params.ts';
 import buildDataset from '../stages/build-dataset.ts';
@@ -17,11 +17,6 @@ import genD0 from '../stages/gen-d0.ts';
 
 const DEFAULT_PARAMS_FILE = 'params.yaml';
 
-/**
- * Effective training throughput of the WebAssembly backend on the paper's GPT shape as bench/model.ts measured it
- * on a 2-core AMD EPYC (347 tokens/s for 10,748,928 parameters; README, "Tests and benchmarks"), in FLOP/s.
- */
-const CPU_TRAINING_FLOPS = 347 * 6 * 10_748_928;
 /** Warn when the estimate exceeds this many hours. */
 const WARN_HOURS = 1;
 

@@ -2,14 +2,48 @@
  * Files in a store that many processes and hosts share: durable writes (temp file, fsync, rename), temp names that
  * say who writes them, and directory listings that read a missing directory as empty.
  */
-import { closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
-import { asIOError } from '../common/io-error.ts';
+import { asIOError, errorLine, isIOError } from '../common/io-error.ts';
 
 export const HOST = hostname();
 /** Every temp file's name starts so: `.tmp-<host>~<pid>~<random>`. */
 export const TEMP_PREFIX = '.tmp-';
+
+/** A temp file's whole name, as tempPathIn makes it: nothing else in a directory (a checkout's) is taken for one. */
+const TEMP_NAME = /^\.tmp-(.+)~(\d+)~[a-z0-9]*$/;
+
+/** Temp files in `dir` of writers that died (their pid is gone on this host) or older than a day (other hosts). */
+export function staleTempFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const file of listDir(dir)) {
+    const [, host, pid] = TEMP_NAME.exec(file) ?? [];
+    if (host === undefined) continue;
+    const path = join(dir, file);
+    if (host === HOST ? !processAlive(Number(pid)) : olderThanADay(path)) out.push(path);
+  }
+  return out;
+}
+
+/** Another host's writer may rename its temp file between the listing and the stat: then it is gone, not stale. */
+function olderThanADay(path: string): boolean {
+  const stat = statSync(path, { throwIfNoEntry: false });
+  return stat !== undefined && Date.now() - stat.mtimeMs > 86_400_000;
+}
+
+/**
+ * Removes the temp files of dead writers in `dirs`: nobody will ever rename them. Housekeeping: a directory that
+ * refuses (read-only) gets a warning, and gc lists what is left.
+ */
+export function removeStaleTempFiles(dirs: string[], warn: (message: string) => void): void {
+  try {
+    for (const path of dirs.flatMap(staleTempFiles)) rmSync(path, { force: true });
+  } catch (error) {
+    if (!isIOError(error)) throw error;
+    warn(`could not remove the temp files of dead writers: ${errorLine(error)}`);
+  }
+}
 
 /** A directory's entries; none when it does not exist (a store that was never written to). */
 export function listDir(dir: string): string[] {

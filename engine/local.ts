@@ -5,6 +5,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { Scheduler, type SchedulerOptions, type Transport, type TransportEvent } from './executor.ts';
+import { releaseLockOfDead } from './lock.ts';
 import type { Stage } from './stage.ts';
 import type { Store } from './store.ts';
 import type { Task } from './task.ts';
@@ -70,6 +71,7 @@ export class LocalPool implements Transport {
       const job = worker.job;
       if (!job) return;
       worker.job = undefined;
+      releaseLockOfDead(this.options.store.lockPath(job.key), child.pid!);
       job.report({ type: 'result', result: { type: 'crashed', message: `worker process died (${signal ?? `exit code ${code}`}) while running it` } });
     });
     this.workers.add(worker);

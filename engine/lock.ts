@@ -166,6 +166,15 @@ setInterval(() => {
   }
 }, HEARTBEAT_MS).unref();
 
+/**
+ * Removes the lock at `path` if a process of this host that has died holds it: what a pool does for a worker it
+ * had to kill, so the lock does not outlive it until the next run takes it over.
+ */
+export function releaseLockOfDead(path: string, pid: number): void {
+  const owner = readOwner(path);
+  if (owner?.host === HOST && owner.pid === pid && !processAlive(pid)) rmSync(path, { force: true });
+}
+
 /** Releases every lock this process holds (on Ctrl-C or a fatal error). */
 export function releaseAllLocks(): void {
   for (const lock of [...held]) lock.release();

@@ -81,7 +81,7 @@ export class Display implements ExecutionHooks {
     }
   }
 
-  /** Stops redrawing and prints the summary; returns the counts. */
+  /** Stops redrawing; returns the summary (for the caller to print once pipeline.lock is written) and the counts. */
   close(interrupted: boolean): { summary: string; failed: number } {
     clearInterval(this.timer);
     this.clear();
@@ -100,7 +100,6 @@ export class Display implements ExecutionHooks {
         + (blocked ? `, ${blocked} blocked by failures` : '') + (notRun ? `, ${notRun} not run` : '')
         + ` in ${seconds}s${interrupted ? ' (interrupted)' : ''}`;
     }
-    this.out.write(summary + '\n');
     return { summary, failed };
   }
 

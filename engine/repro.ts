@@ -9,7 +9,8 @@ import { formatLockFile, type LockFile } from './lock-file.ts';
 import { Display } from './progress.ts';
 import { assess, type NodeState } from './status.ts';
 import { type Store } from './store.ts';
-import { writeAtomic } from './files.ts';
+import { removeStaleTempFiles, writeAtomic } from './files.ts';
+import { dirname, resolve } from 'node:path';
 
 export interface ReproOptions {
   /** Local or Slurm; it holds --force, --verify and the Ctrl-C signal. */
@@ -38,7 +39,12 @@ export async function repro(plan: Plan, options: ReproOptions): Promise<ReproRes
   const display = new Display(options.out ?? process.stdout, plan.nodes.length, options.progressEveryMs);
   const { outcomes, interrupted, ioFailure } = await options.executor.run(plan, display);
   const { summary, failed } = display.close(interrupted && ioFailure === undefined);
-  writeLockFile(options.lockPath ?? 'pipeline.lock', plan, outcomes);
+  const lockPath = options.lockPath ?? 'pipeline.lock';
+  // The temp file of a lock write that a kill -9 cut short would otherwise stay beside the lock for good.
+  removeStaleTempFiles([dirname(resolve(lockPath))], (message) => options.store.warn(message));
+  writeLockFile(lockPath, plan, outcomes);
+  // Only now: a summary on screen means the lock holds what it counts.
+  (options.out ?? process.stdout).write(summary + '\n');
   options.store.removeStaleTempFiles();
   if (ioFailure !== undefined) throw new Error(ioFailure);
   return { summary, exitCode: interrupted ? 130 : failed ? 1 : 0 };

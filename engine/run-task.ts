@@ -4,7 +4,10 @@
  * each time, so a reader on another host never sees half of it); the exit status tells the result apart.
  */
 import { readFileSync } from 'node:fs';
+import { codeFingerprint } from './fingerprint.ts';
 import type { NodeSpec } from './graph.ts';
+import { cacheKey } from './keys.ts';
+import { checkHash, checkId } from './names.ts';
 import { type Store } from './store.ts';
 import { writeAtomic } from './files.ts';
 import { EXIT_STATUS, runTask, type Task, type TaskResult } from './task.ts';
@@ -18,6 +21,7 @@ export async function runTaskCommand(taskFile: string, nodes: NodeSpec[], store:
   const task = readTask(taskFile);
   const stage = nodes.find((n) => n.stage.name === task.manifest.stage)?.stage;
   if (!stage) throw new Error(`${taskFile}: stage '${task.manifest.stage}' is not in this graph (check -p and --set match the coordinator's)`);
+  checkKey(taskFile, task, codeFingerprint(stage.module));
   const report = (message: JobReport) => reportFile && writeAtomic(reportFile, Buffer.from(JSON.stringify(message)));
 
   // Slurm stops a job with SIGTERM (scancel, time limit, preemption), Ctrl-C with SIGINT: stop at the next step.
@@ -37,6 +41,10 @@ export async function runTaskCommand(taskFile: string, nodes: NodeSpec[], store:
   return EXIT_STATUS[result.type];
 }
 
+/**
+ * A task file sits on a shared file system that other users' jobs can write: every field is checked before the
+ * store is touched, and every name that becomes a path has the store's one format (engine/names.ts).
+ */
 function readTask(file: string): Task {
   let task: Task;
   try {
@@ -47,5 +55,30 @@ function readTask(file: string): Task {
   for (const field of ['key', 'sid', 'ids', 'manifest', 'runtime'] as const) {
     if (task?.[field] === undefined) throw new Error(`${file}: a task needs '${field}'`);
   }
+  const { manifest } = task;
+  const isObject = (v: unknown) => v !== null && typeof v === 'object' && !Array.isArray(v);
+  try {
+    checkHash(task.key, 'key');
+    checkHash(task.sid, 'sid');
+    if (!Array.isArray(task.ids) || task.ids.length === 0) throw new Error(`ids must be a non-empty list of node ids`);
+    task.ids.forEach((id, i) => checkId(id, `ids[${i}]`));
+    if (!isObject(manifest) || typeof manifest.stage !== 'string' || typeof manifest.code !== 'string' || !Number.isInteger(manifest.seed) || !isObject(manifest.inputs)) {
+      throw new Error('manifest must be an object with stage, code, params, inputs and an integer seed');
+    }
+    for (const [name, hash] of Object.entries(manifest.inputs)) checkHash(hash, `manifest.inputs.${name}`);
+    if (!isObject(task.runtime)) throw new Error('runtime must be an object');
+    if (task.staleLock !== undefined && typeof task.staleLock !== 'string') throw new Error('staleLock must be a string');
+  } catch (error) {
+    throw new Error(`${file}: ${(error as Error).message}`);
+  }
   return task;
+}
+
+/** The key is recomputed from the manifest with this checkout's code: a task may not commit under another's key. */
+function checkKey(file: string, task: Task, code: string): void {
+  if (code !== task.manifest.code) {
+    throw new Error(`${file}: the task was planned with code ${task.manifest.code} for stage '${task.manifest.stage}', this checkout's is ${code}; run repro from the same code as the workers`);
+  }
+  const computed = cacheKey(task.manifest);
+  if (computed !== task.key) throw new Error(`${file}: the task's key ${task.key} is not its manifest's, which is ${computed}; refusing to run it`);
 }

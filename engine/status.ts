@@ -34,7 +34,10 @@ export function assess(plan: Plan, store: Store, force: (node: PlanNode) => bool
     }
     const manifest = manifestFor(node, (sid) => states.get(sid)?.record)!;
     const key = cacheKey(manifest);
-    const record = store.lookupRun(key);
+    const found = store.lookupRun(key);
+    // A forged record (another node's manifest under this key) is reported, not trusted (Store.keyMatchesManifest).
+    const tampered = found !== undefined && !store.keyMatchesManifest(found);
+    const record = tampered ? undefined : found;
     if (record && !force(node)) {
       states.set(node.sid, { node, state: 'cached', key, record });
       continue;
@@ -46,6 +49,7 @@ export function assess(plan: Plan, store: Store, force: (node: PlanNode) => bool
     }
     let reason: string;
     if (record) reason = 'forced';
+    else if (tampered) reason = 'run record tampered: its key is not its manifest\'s';
     else {
       const previous = previousRun(node);
       const changes = previous ? diffManifests(previous.manifest, manifest) : [];

@@ -18,8 +18,10 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, 
 import { join, resolve } from 'node:path';
 import type { Table } from 'apache-arrow';
 import { asIOError, errorLine, isIOError } from '../common/io-error.ts';
-import { HOST, listDir, processAlive, TEMP_PREFIX, writeAtomic } from './files.ts';
+import { listDir, removeStaleTempFiles, staleTempFiles, TEMP_PREFIX, writeAtomic } from './files.ts';
 import { hashBytes } from './hash.ts';
+import { cacheKey } from './keys.ts';
+import { checkHash } from './names.ts';
 import { checkRun, describeInfo, objectInfo, RECORD_VERSION, recordChecksum, type ObjectInfo, type RunDraft, type RunRecord } from './record.ts';
 
 export class CorruptObjectError extends Error {
@@ -63,11 +65,13 @@ export class Store {
     return existsSync(this.root);
   }
 
-  objectPath(hash: string): string { return join(this.root, 'objects', `${hash}.arrow`); }
-  runPath(key: string): string { return join(this.root, 'runs', `${key}.json`); }
-  checkpointPath(key: string): string { return join(this.root, 'checkpoints', `${key}.arrow`); }
-  logPath(key: string): string { return join(this.root, 'logs', `${key}.log`); }
-  lockPath(key: string): string { return join(this.root, 'locks', `${key}.lock`); }
+  // Every path of a key or hash goes through checkHash (engine/names.ts): a name from a task file or a run record
+  // that is not a hash (`../../x`) throws here, before anything is read, written or deleted.
+  objectPath(hash: string): string { return join(this.root, 'objects', `${checkHash(hash, 'object hash')}.arrow`); }
+  runPath(key: string): string { return join(this.root, 'runs', `${checkHash(key, 'key')}.json`); }
+  checkpointPath(key: string): string { return join(this.root, 'checkpoints', `${checkHash(key, 'key')}.arrow`); }
+  logPath(key: string): string { return join(this.root, 'logs', `${checkHash(key, 'key')}.log`); }
+  lockPath(key: string): string { return join(this.root, 'locks', `${checkHash(key, 'key')}.lock`); }
   private get indexPath(): string { return join(this.root, 'index.jsonl'); }
 
   warn(message: string): void {
@@ -108,6 +112,10 @@ export class Store {
    * describes its outputs otherwise (its node reruns). Either way the warning names the file.
    */
   verifyRun(record: RunRecord): boolean {
+    if (!this.keyMatchesManifest(record)) {
+      rmSync(this.runPath(record.key), { force: true });
+      return false;
+    }
     for (const [name, hash] of Object.entries(record.outputs)) {
       let found = this.verified.get(hash);
       if (!found) {
@@ -156,6 +164,9 @@ export class Store {
    * written, with its outputs described and its checksum.
    */
   commitRun(draft: RunDraft): RunRecord {
+    // Outputs committed under a key are that key's, whoever built the draft (a task file can pair keys and manifests).
+    const computed = cacheKey(draft.manifest);
+    if (computed !== draft.key) throw new Error(`refusing to commit under key ${draft.key} the outputs of a manifest whose key is ${computed}`);
     const outputInfo = Object.fromEntries(Object.entries(draft.outputs).map(([name, hash]) => [name, this.written.get(hash) ?? objectInfo(readFileSync(this.objectPath(hash)))]));
     // Through JSON first, so the checksum covers what a reader parses, in its key order (a NaN metric reads as null).
     const fields = JSON.parse(JSON.stringify({ version: RECORD_VERSION, ...draft, outputInfo })) as Omit<RunRecord, 'checksum'>;
@@ -177,12 +188,26 @@ export class Store {
   }
 
   /**
+   * Whether a record's key is its manifest's hash. A record with a valid checksum can still pair one node's key
+   * with another's manifest and outputs (written by a forged task file before run-task checked keys): every
+   * lookup of that key would return the other node's results. Hashing each manifest costs a no-op repro too much
+   * to do on every lookup; `repro --verify` and `status` do it, and warn.
+   */
+  keyMatchesManifest(record: RunRecord): boolean {
+    const computed = cacheKey(record.manifest);
+    if (computed === record.key) return true;
+    this.warn(`run record ${this.runPath(record.key)} is tampered: its manifest (stage ${record.manifest.stage}) has key ${computed}, not ${record.key}; treated as missing, its node will rerun`);
+    return false;
+  }
+
+  /**
    * The committed run for a key, or undefined when there is none or its outputs are gone. The index answers
    * when its entry matches the record file's size and mtime (one stat); otherwise the record file is read.
    */
   lookupRun(key: string): RunRecord | undefined {
     const record = this.readRun(this.loadIndex(), key, this.runPath(key));
-    if (!record) return undefined;
+    // A record copied to another key's file is that other key's record no more than a forged one.
+    if (!record || record.key !== key) return undefined;
     return Object.values(record.outputs).every((hash) => this.hasObject(hash)) ? record : undefined;
   }
 
@@ -316,31 +341,19 @@ export class Store {
 
   /** Temp files left by writers that died (their pid is gone on this host) or older than a day (other hosts). */
   staleTempFiles(): string[] {
-    const out: string[] = [];
-    for (const dir of ['objects', 'runs', 'checkpoints', 'locks', '.']) {
-      for (const file of listDir(join(this.root, dir))) {
-        if (!file.startsWith(TEMP_PREFIX)) continue;
-        const path = join(this.root, dir, file);
-        const [host, pid] = file.slice(TEMP_PREFIX.length).split('~');
-        const dead = host === HOST ? !processAlive(Number(pid)) : Date.now() - statSync(path).mtimeMs > 86_400_000;
-        if (dead) out.push(path);
-      }
-    }
-    return out;
+    return this.tempDirs().flatMap(staleTempFiles);
   }
 
   /**
-   * Removes the temp files of dead writers, e.g. a checkpoint half-written when a kill -9 struck: nobody will
-   * ever rename them, and a repro that completes leaves nothing for gc. Housekeeping: a store that refuses
-   * (read-only) gets a warning, and gc lists what is left.
+   * Removes the temp files of dead writers, e.g. a checkpoint half-written when a kill -9 struck, so that a repro
+   * that completes leaves nothing for gc.
    */
   removeStaleTempFiles(): void {
-    try {
-      for (const path of this.staleTempFiles()) rmSync(path, { force: true });
-    } catch (error) {
-      if (!isIOError(error)) throw error;
-      this.warn(`could not remove the temp files of dead writers: ${errorLine(error)}`);
-    }
+    removeStaleTempFiles(this.tempDirs(), (message) => this.warn(message));
+  }
+
+  private tempDirs(): string[] {
+    return ['objects', 'runs', 'checkpoints', 'locks', '.'].map((dir) => join(this.root, dir));
   }
 }
 

@@ -15,6 +15,9 @@ export type FromWorker =
   | { type: 'progress'; key: string; done: number; total: number; note?: string }
   | { type: 'result'; key: string; result: TaskResult };
 
+/** The pool's pid; process.ppid is read afresh each time, and changes when the pool dies and this is reparented. */
+const POOL_PID = process.ppid;
+
 function send(message: FromWorker): void {
   process.send?.(message);
 }
@@ -33,17 +36,25 @@ export function serveTasks(store: Store): void {
     // Before anything that awaits: an abort that arrives while the stage loads must not be lost.
     const controller = (current = new AbortController());
     const { key } = message.task;
-    void runTask(message.task, message.module, store, controller.signal, (done, total, note) => send({ type: 'progress', key, done, total, note }))
+    void runTask(message.task, message.module, store, controller.signal, (done, total, note) => {
+      // A stage that computes without yielding (a training step on wasm) never sees 'disconnect': its progress
+      // reports, which come from inside its loops, are where it learns that the pool is gone.
+      if (process.ppid !== POOL_PID) leave();
+      send({ type: 'progress', key, done, total, note });
+    })
       .then((result) => {
         current = undefined;
         send({ type: 'result', key, result });
       });
   });
-  // Ctrl-C reaches the whole process group; the parent decides how this worker stops (abort, then kill).
-  process.on('SIGINT', () => {});
-  // The parent is gone (killed, or done with us): stop; an unfinished node keeps its checkpoint for next time.
-  process.on('disconnect', () => {
-    releaseAllLocks();
-    process.exit(0);
-  });
+  // Ctrl-C, a terminal's hang-up and a group `kill` reach the whole process group; the pool decides how this worker
+  // stops (abort, then kill), and a worker whose pool is gone stops by itself (leave).
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => {});
+  // The pool is gone (killed, or done with us): stop; an unfinished node keeps its checkpoint for next time.
+  process.on('disconnect', leave);
+}
+
+function leave(): never {
+  releaseAllLocks();
+  process.exit(0);
 }

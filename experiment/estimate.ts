@@ -5,6 +5,13 @@
 import type { Plan, PlanNode } from '../engine/graph.ts';
 import { countParameters } from '../model/config.ts';
 import trainStage, { gptConfig, type TrainParams } from '../stages/train.ts';
+import type { ModelSection, TrainSection } from './params.ts';
+
+/**
+ * Effective training throughput of the WebAssembly backend on the paper's GPT shape as bench/model.ts measured it
+ * on a 2-core AMD EPYC (347 tokens/s for 10,748,928 parameters; README, "Tests and benchmarks"), in FLOP/s.
+ */
+export const CPU_TRAINING_FLOPS = 347 * 6 * 10_748_928;
 
 export interface TrainingWork {
   /** Distinct training nodes (shared ones counted once) that are not cached yet. */
@@ -23,10 +30,16 @@ export function trainingWork(plan: Plan, isCached: (sid: string) => boolean): Tr
   for (const node of plan.nodes) {
     if (!isTraining(node) || isCached(node.sid)) continue;
     const { model, train } = node.params;
-    const tokens = train.steps * train.batch_size * model.block_size;
+    const flops = trainingFlops(model, train);
     work.trainings++;
-    work.tokens += tokens;
-    work.flops += 6 * countParameters(gptConfig(model)) * tokens;
+    work.tokens += flops.tokens;
+    work.flops += flops.flops;
   }
   return work;
+}
+
+/** One training's tokens and floating-point operations (about 6 · parameters · tokens). */
+export function trainingFlops(model: ModelSection, train: TrainSection): { tokens: number; flops: number } {
+  const tokens = train.steps * train.batch_size * model.block_size;
+  return { tokens, flops: 6 * countParameters(gptConfig(model)) * tokens };
 }

@@ -13,6 +13,7 @@ import { expandSweep, getPath } from '../engine/graph.ts';
 import { BACKEND_ORDER, BLAS_CORETYPES, KERNEL_CHOICES } from '../model/backend-names.ts';
 import { CYCLE_TABLE, CYCLES } from '../stages/build-dataset.ts';
 import { CURATION_MODES } from '../stages/curate.ts';
+import { costProblems, paramsFileProblem, planSizeProblem } from './limits.ts';
 import type { Json } from '../engine/stage.ts';
 
 const positiveInt = z.number().int().positive();
@@ -126,8 +127,11 @@ export class ParamsError extends Error {
 export function loadParams(file: string, sets: readonly string[] = []): ParamsFile {
   let text: string;
   try {
+    const tooBig = paramsFileProblem(file);
+    if (tooBig) throw new ParamsError(file, [tooBig]);
     text = readFileSync(file, 'utf8');
   } catch (error) {
+    if (error instanceof ParamsError) throw error;
     throw new ParamsError(file, [`cannot read the file: ${(error as Error).message}`]);
   }
   return parseParams(text, file, sets);
@@ -150,6 +154,9 @@ export function parseParams(text: string, source: string, sets: readonly string[
   const checked = paramsFileSchema.safeParse(raw);
   if (!checked.success) throw new ParamsError(source, checked.error.issues.map(describeIssue));
   const params = checked.data;
+  // Before the sweep is expanded (below, to check it): a sweep of millions of nodes must not be built to be refused.
+  const tooBig = planSizeProblem(params, sweepBlocks(params));
+  if (tooBig) throw new ParamsError(source, [tooBig]);
   // Each sweep value must be valid at its key; then every combination (the base values where nothing is swept)
   // must satisfy the cross-key rules.
   for (const [path, values] of sweepBlocks(params).flatMap((block) => Object.entries(block))) {
@@ -268,6 +275,7 @@ function crossFieldProblems(p: ExperimentParams): string[] {
   if (zeroLambda !== undefined && p.cycle.lambda === 0) {
     problems.push(`cycle.lambda = 0 ${zeroLambda}; expected a value in (0, 1]`);
   }
+  problems.push(...costProblems(p));
   return problems;
 }
 

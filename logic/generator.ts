@@ -34,11 +34,14 @@ export interface GenerateOptions {
   exclude?: ReadonlySet<string>;
   /** Draws allowed before giving up; default 100·n + 1000. */
   maxAttempts?: number;
+  /** Called every PROGRESS_EVERY draws with the expressions found so far: a large n takes minutes. */
+  progress?: (found: number) => void;
 }
 
 /** A depth-d tree has up to 2^d − 1 nodes; 20 keeps every expression printable and the recursion shallow. */
 export const MAX_GENERATED_DEPTH = 20;
 const WRAP_PROBABILITY = 0.1;
+const PROGRESS_EVERY = 4096;
 
 export function generateExpressions(opts: GenerateOptions): string[] {
   const { n, seed, dMin = 1, dMax = 5, trueOnly = false, unique = false, exclude } = opts;
@@ -51,6 +54,7 @@ export function generateExpressions(opts: GenerateOptions): string[] {
   const out: string[] = [];
   const seen = new Set<string>();
   for (let attempt = 0; out.length < n; attempt++) {
+    if (attempt % PROGRESS_EVERY === 0) opts.progress?.(out.length);
     if (attempt >= maxAttempts) {
       throw new Error(`found only ${out.length} of ${n} requested expressions within ${maxAttempts} attempts`);
     }

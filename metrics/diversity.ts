@@ -13,7 +13,7 @@ import { denseCodes, MyersPattern, type TokenSequence } from './levenshtein.ts';
  * (bitmasks built once) against all shorter ones: a pattern of up to 32 tokens costs one step per text token, so
  * the shorter sequence should be the text. (Only patterns over 32 tokens, rare here, cost more words per step.)
  */
-export function levenshteinDiversity(seqs: readonly TokenSequence[]): number {
+export function levenshteinDiversity(seqs: readonly TokenSequence[], progress?: DiversityProgress): number {
   const total = seqs.length;
   if (total < 2) return 0;
   const groups = new Map<string, { seq: TokenSequence; count: number }>();
@@ -28,15 +28,23 @@ export function levenshteinDiversity(seqs: readonly TokenSequence[]): number {
   const counts = distinct.map((g) => g.count);
   const matcher = new MyersPattern(alphabetSize, codes[0].length);
   let sum = 0;
+  const pairs = (codes.length * (codes.length - 1)) / 2;
+  let done = 0;
   for (let i = 0; i < codes.length - 1; i++) {
     matcher.set(codes[i]);
     let row = 0;
     for (let j = i + 1; j < codes.length; j++) row += counts[j] * matcher.distance(codes[j]);
     // codes[i] is the longer of each of its pairs: the normalizer, and not empty since the pair is distinct.
     sum += (counts[i] * row) / codes[i].length;
+    done += codes.length - 1 - i;
+    progress?.(done, pairs);
   }
   return sum / ((total * (total - 1)) / 2);
 }
+
+/** Pairs compared so far of all to compare (distinct pairs when exact): a large set takes minutes. */
+export type DiversityProgress = (done: number, total: number) => void;
+const PROGRESS_EVERY = 65_536;
 
 export interface SampledDiversity {
   mean: number;
@@ -46,7 +54,7 @@ export interface SampledDiversity {
 }
 
 /** Estimate from `pairs` random pairs of distinct indices (uniform over unordered pairs, drawn with replacement). */
-export function sampledLevenshteinDiversity(seqs: readonly TokenSequence[], pairs: number, seed: number | string): SampledDiversity {
+export function sampledLevenshteinDiversity(seqs: readonly TokenSequence[], pairs: number, seed: number | string, progress?: DiversityProgress): SampledDiversity {
   if (seqs.length < 2 || pairs < 1) return { mean: 0, stderr: 0, pairs: 0 };
   const rng = new Rng(seed);
   // One alphabet and one matcher for the whole set, as the exact measure does, not a fresh pair of each per pair.
@@ -55,6 +63,7 @@ export function sampledLevenshteinDiversity(seqs: readonly TokenSequence[], pair
   let sum = 0;
   let sumSquares = 0;
   for (let k = 0; k < pairs; k++) {
+    if (k % PROGRESS_EVERY === 0) progress?.(k, pairs);
     const i = rng.int(seqs.length);
     let j = rng.int(seqs.length - 1);
     if (j >= i) j++;

@@ -2,7 +2,7 @@
 import { checkLexed, failedVerdict, splitWords, type ExpressionVerdict } from '../logic/check.ts';
 import { lex, type LexedExpression } from '../logic/tokenize.ts';
 import { TOKEN_ID, TOKENS, type Token } from '../logic/tokens.ts';
-import { levenshteinDiversity, sampledLevenshteinDiversity } from './diversity.ts';
+import { levenshteinDiversity, sampledLevenshteinDiversity, type DiversityProgress } from './diversity.ts';
 
 export interface ExpressionSetSummary {
   count: number;
@@ -26,6 +26,8 @@ export interface SummaryOptions {
   /** 0 (the default): exact all-pairs diversity; otherwise a seeded estimate over this many random pairs. */
   diversityPairs?: number;
   seed?: number | string;
+  /** Told the diversity's pairs compared so far, as it computes them. */
+  progress?: DiversityProgress;
 }
 
 export function summarizeExpressions(lines: readonly string[], options: SummaryOptions = {}): ExpressionSetSummary {
@@ -75,9 +77,9 @@ function checkLine(line: string, wordIds: WordEncoder): { verdict: ExpressionVer
   return { verdict: checkLexed(line, lexed), seq: tokenIds(lexed) };
 }
 
-function diversityOf(seqs: Uint16Array[], { diversityPairs = 0, seed = 0 }: SummaryOptions) {
-  if (diversityPairs === 0) return { diversity: levenshteinDiversity(seqs), diversityStderr: 0 };
-  const estimate = sampledLevenshteinDiversity(seqs, diversityPairs, seed);
+function diversityOf(seqs: Uint16Array[], { diversityPairs = 0, seed = 0, progress }: SummaryOptions) {
+  if (diversityPairs === 0) return { diversity: levenshteinDiversity(seqs, progress), diversityStderr: 0 };
+  const estimate = sampledLevenshteinDiversity(seqs, diversityPairs, seed, progress);
   return { diversity: estimate.mean, diversityStderr: estimate.stderr };
 }
 

@@ -28,9 +28,9 @@ export default defineStage<EvalParams>({
     const { diversity_pairs, data_diversity_pairs, generation } = ctx.params;
     const samples = expressionsOf(ctx.inputs.samples);
     const dataset = expressionsOf(ctx.inputs.dataset);
-    const s = summarizeExpressions(samples, { diversityPairs: diversity_pairs, seed: ctx.seed });
-    ctx.progress(1, 2, 'samples measured');
-    const d = summarizeExpressions(dataset, { diversityPairs: data_diversity_pairs, seed: ctx.seed });
+    // Diversity is the long part (minutes at a large n): its pairs are the progress, S_t's then D_t's.
+    const s = summarizeExpressions(samples, { diversityPairs: diversity_pairs, seed: ctx.seed, progress: (done, total) => ctx.progress(done, total, 'S_t pairs') });
+    const d = summarizeExpressions(dataset, { diversityPairs: data_diversity_pairs, seed: ctx.seed, progress: (done, total) => ctx.progress(done, total, 'D_t pairs') });
     const figures: Record<(typeof EVAL_METRICS)[number], number> = {
       'samples.count': s.count,
       'samples.syntactic': s.syntactic,
@@ -51,7 +51,6 @@ export default defineStage<EvalParams>({
       // A set with no parsable expression has no mean depth: left out of the metrics rather than written as 0.
       if (Number.isFinite(value)) ctx.metric(name, value);
     }
-    ctx.progress(2, 2, 'done');
     const columns = new Table({
       generation: makeVector(Int32Array.of(generation)),
       ...Object.fromEntries(

@@ -23,6 +23,7 @@ export default defineStage<GenD0Params>({
       dMax: depth_max,
       trueOnly: true,
       unique: true,
+      progress: (found) => ctx.progress(found, n, 'expressions'),
     });
     ctx.progress(n, n);
     const rows = expressions.map((expression) => ({ expression, origin: 'real' as const, generation: 0 }));

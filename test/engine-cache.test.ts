@@ -151,7 +151,7 @@ test('runtime reaches the stage through workers and task files, is no part of th
 
   // What a Slurm job runs: the task file carries the runtime.
   const manifest = { stage: 'source', code: codeFingerprint(new URL('source.ts', STAGES_DIR).href), params: { size: 3 }, inputs: {}, seed: 1 };
-  const task = { key: cacheKey(manifest), sid: 'x', ids: ['source'], manifest, runtime: { note: 'from the task file' } };
+  const task = { key: cacheKey(manifest), sid: '0123456789abcdef', ids: ['source'], manifest, runtime: { note: 'from the task file' } };
   const file = join(ws.dir, 'task.json');
   writeFileSync(file, JSON.stringify(task));
   const ran = await ws.run(['run-task', file]);

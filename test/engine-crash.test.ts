@@ -76,7 +76,8 @@ test('kill -9 between writing an object and its run record: the next repro compl
 });
 
 test('Ctrl-C stops cleanly with exit 130, releases locks, and keeps the checkpoint', async (t) => {
-  const ws = new Workspace({ params: { slow: { steps: 100, sleepMs: 100 } } });
+  // Long enough that slow is still running when `status` has started, which took over 10 s in the full suite.
+  const ws = new Workspace({ params: { slow: { steps: 1000, sleepMs: 100 } } });
   const child = ws.spawn(['repro', '--jobs', '1']);
   const done = finished(child);
   await waitFor(() => slowSteps(ws).length >= 2);

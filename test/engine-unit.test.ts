@@ -13,6 +13,7 @@ import pl from 'nodejs-polars';
 import { LocalExecutor } from '../engine/local.ts';
 import { buildPlan, expandSweep, globMatcher, loneNodes, type NodeSpec } from '../engine/graph.ts';
 import { canonicalJson } from '../engine/hash.ts';
+import { cacheKey } from '../engine/keys.ts';
 import { codeFingerprint, localClosure } from '../engine/fingerprint.ts';
 import { inspectLock, Lock } from '../engine/lock.ts';
 import { diffManifests } from '../engine/status.ts';
@@ -210,30 +211,31 @@ test('store: objects round-trip with metadata, corruption is caught, truncated r
     t.deepEqual([...df.getColumn('n').toArray()], [1, 2, 3]);
   }
 
+  const manifest = { stage: 'toy', code: 'c', params: { lambda: 0.5 }, inputs: {}, seed: 1 };
+  const k1 = cacheKey(manifest);
   const record = store.commitRun({
-    key: 'k1', sid: 's1', ids: ['a'], stage: 'toy', outputs: { data: hash }, metrics: { loss: 0.5 },
-    manifest: { stage: 'toy', code: 'c', params: { lambda: 0.5 }, inputs: {}, seed: 1 },
-    startedAt: '', finishedAt: '', seconds: 0, host: HOST, pid: process.pid, log: 'logs/k1.log',
+    key: k1, sid: 's1', ids: ['a'], stage: 'toy', outputs: { data: hash }, metrics: { loss: 0.5 },
+    manifest, startedAt: '', finishedAt: '', seconds: 0, host: HOST, pid: process.pid, log: `logs/${k1}.log`,
   });
   // Only the index can answer with the original once the record file holds other bytes under the same stamp.
   const stamp = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000); // whole ms: survives the stat round trip
-  utimesSync(store.runPath('k1'), stamp, stamp);
+  utimesSync(store.runPath(k1), stamp, stamp);
   store.compactIndex([record]);
   const impostor = JSON.stringify({ ...record, metrics: { loss: 0.9 } }, null, 2) + '\n';
-  t.is(Buffer.byteLength(impostor), statSync(store.runPath('k1')).size);
-  writeFileSync(store.runPath('k1'), impostor);
-  utimesSync(store.runPath('k1'), stamp, stamp);
-  t.deepEqual(new Store(store.root).lookupRun('k1'), record, 'found through the index by a fresh reader');
+  t.is(Buffer.byteLength(impostor), statSync(store.runPath(k1)).size);
+  writeFileSync(store.runPath(k1), impostor);
+  utimesSync(store.runPath(k1), stamp, stamp);
+  t.deepEqual(new Store(store.root).lookupRun(k1), record, 'found through the index by a fresh reader');
   // A rerun whose index append was lost, with a record of the same byte size: the index entry must not answer.
   const rerun = withChecksum({ ...record, metrics: { loss: 0.7 } });
-  writeFileSync(store.runPath('k1'), JSON.stringify(rerun, null, 2) + '\n');
+  writeFileSync(store.runPath(k1), JSON.stringify(rerun, null, 2) + '\n');
   const later = new Date(Date.now() + 5_000);
-  utimesSync(store.runPath('k1'), later, later);
-  t.is(statSync(store.runPath('k1')).size, Buffer.byteLength(JSON.stringify(record, null, 2) + '\n'));
-  t.deepEqual(new Store(store.root).lookupRun('k1'), rerun, 'the record file wins over an index entry of the same size');
-  truncateSync(store.runPath('k1'), 20);
+  utimesSync(store.runPath(k1), later, later);
+  t.is(statSync(store.runPath(k1)).size, Buffer.byteLength(JSON.stringify(record, null, 2) + '\n'));
+  t.deepEqual(new Store(store.root).lookupRun(k1), rerun, 'the record file wins over an index entry of the same size');
+  truncateSync(store.runPath(k1), 20);
   const fresh = new Store(store.root);
-  t.is(fresh.lookupRun('k1'), undefined);
+  t.is(fresh.lookupRun(k1), undefined);
   t.regex(fresh.warnings.join('\n'), /ignoring unreadable run record/);
 
   const bytes = readFileSync(store.objectPath(hash));
