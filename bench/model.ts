@@ -84,6 +84,7 @@ interface Measured {
   wallMs?: number;
   cpuMs?: number;
   seconds?: number;
+  meanTokens?: number;
   peakRss: number;
   heap?: number;
 }
@@ -114,12 +115,17 @@ async function child(target: Target, task: string): Promise<Measured> {
   const { loopFor, trainGPT } = await import('../model/train.ts');
   const peakRss = (): number => process.resourceUsage().maxRSS * 1024;
   if (task === 'sample') {
+    // The same weights for every kernel set (trained on WebAssembly's), so that each samples expressions of the
+    // same lengths; then the target's kernel set samples.
     const { sampleGPT } = await import('../model/sample.ts');
     const c = ALL_CASES[0];
+    if (target.backend === 'wasm') await activate({ ...target, kernels: 'wasm' });
     const { weights } = await trainGPT({ model: c.model, train: settings({ ...c, steps: 30 }), expressions: corpus(2000), seed: 1 });
+    await activate(target);
     const start = performance.now();
-    await sampleGPT({ weights, n: quick ? 1000 : 10_000, temperature: 0.8, seed: 1 });
-    return { kernels, seconds: (performance.now() - start) / 1000, peakRss: peakRss(), heap: wasmHeapBytes() };
+    const samples = await sampleGPT({ weights, n: quick ? 1000 : 10_000, temperature: 0.8, seed: 1 });
+    const tokens = samples.reduce((n, x) => n + x.split(' ').length + 1, 0);
+    return { kernels, seconds: (performance.now() - start) / 1000, meanTokens: tokens / samples.length, peakRss: peakRss(), heap: wasmHeapBytes() };
   }
   const c = CASES.find((x) => x.label === task)!;
   const wall: number[] = [];
@@ -221,11 +227,11 @@ async function main(): Promise<void> {
   const n = quick ? 1000 : 10_000;
   const sampleRows = TARGETS.map((target) => {
     const m = measure(target, 'sample');
-    if (typeof m === 'string') return [target.label, m, '', ''];
-    return [m.kernels, `${m.seconds!.toFixed(2)} s`, `${(n / m.seconds!).toFixed(0)}`, `${mb(m.peakRss)} (heap ${mb(m.heap)})`];
+    if (typeof m === 'string') return [target.label, m, '', '', ''];
+    return [m.kernels, `${m.seconds!.toFixed(2)} s`, `${(n / m.seconds!).toFixed(0)}`, m.meanTokens!.toFixed(1), `${mb(m.peakRss)} (heap ${mb(m.heap)})`];
   });
-  console.log(`\nsampling ${n} expressions at the default shape (L2 H2 C64, block 128, T = 0.8), each kernel set in its own process`);
-  console.log(formatTable(['kernels', 'time', 'expressions/s', 'peak RSS'], sampleRows));
+  console.log(`\nsampling ${n} expressions (L2 H2 C64, block 128, T = 0.8) from the same weights, each kernel set in its own process`);
+  console.log(formatTable(['kernels', 'time', 'expressions/s', 'mean tokens', 'peak RSS'], sampleRows));
 }
 
 await main();

@@ -31,6 +31,7 @@ export const FUSED = {
   geluGrad: 'FusedGeluGrad',
   attention: 'FusedCausalAttention',
   attentionGrad: 'FusedCausalAttentionGrad',
+  cachedAttention: 'FusedCachedAttention',
   crossEntropy: 'FusedCrossEntropy',
   crossEntropyGrad: 'FusedCrossEntropyGrad',
 } as const;
@@ -83,6 +84,12 @@ function kernels(addon: NativeAddon): Record<(typeof FUSED)[keyof typeof FUSED],
       const { B, T, H } = attrs as { B: number; T: number; H: number };
       return call(backend, [dy, qkv, att], [[qkv.shape]], (heap, ...o) =>
         addon.attentionBackward(heap, o[0], o[1], o[2], o[3], B, T, H, lastDim(dy)))[0];
+    },
+    [FUSED.cachedAttention]: ({ inputs: { qkv, k, v }, backend }) => {
+      const [N, H, t, hd] = k.shape;
+      const next = [N, H, t + 1, hd];
+      return call(backend, [qkv, k, v], [[[N, H * hd]], [next], [next]], (heap, ...o) =>
+        addon.cachedAttention(heap, o[0], o[1], o[2], o[3], o[4], o[5], N, H, H * hd, t));
     },
     [FUSED.crossEntropy]: ({ inputs: { logits, targets }, backend }) =>
       call(backend, [logits, targets], [[[]], [logits.shape]], (heap, ...o) =>

@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../common/rng.ts';
 import { parameterShapes, type GPTConfig } from './config.ts';
-import { causalSelfAttention, crossEntropy, drop, gelu, layerNorm, linear, type Dropout } from './ops.ts';
+import { cachedSelfAttention, causalSelfAttention, crossEntropy, drop, gelu, layerNorm, linear, type Dropout } from './ops.ts';
 export type { Dropout } from './ops.ts';
 
 export type Params = Record<string, tf.Tensor>;
@@ -101,37 +101,25 @@ export type KVCache = {
 
 /**
  * One decoding step for N sequences: feeds tokens [N] at position cache.length and returns the next-token logits
- * [N, vocab] and the extended cache (the caller disposes the old one). Attention against the cache is written as
- * broadcast multiply + sum: with one query per sequence a batched matmul would be N·H tiny products.
+ * [N, vocab] and the extended cache (the caller disposes the old one).
  */
 export function decodeStep(config: GPTConfig, p: Params, tokens: tf.Tensor1D, cache?: KVCache): { logits: tf.Tensor2D; cache: KVCache } {
   const t = cache?.length ?? 0;
   if (t >= config.blockSize) throw new Error(`cannot decode past the block size ${config.blockSize}`);
-  const N = tokens.shape[0];
   const C = config.nEmbd;
-  const H = config.nHead;
-  const hd = C / H;
   return tf.tidy(() => {
     let x: tf.Tensor = tf.add(embed(config, p, tokens), tf.slice(p.wpe, [t, 0], [1, C]));
     const next: KVCache = { k: [], v: [], length: t + 1 };
     for (let l = 0; l < config.nLayer; l++) {
       x = block(x, p, l, (qkv) => {
-        const [q, k, v] = tf.split(qkv, 3, 1);
-        const kAll = append(cache?.k[l], tf.reshape(k, [N, H, 1, hd]));
-        const vAll = append(cache?.v[l], tf.reshape(v, [N, H, 1, hd]));
-        next.k.push(kAll);
-        next.v.push(vAll);
-        const scores = tf.sum(tf.mul(tf.reshape(tf.mul(q, 1 / Math.sqrt(hd)), [N, H, 1, hd]), kAll), -1); // [N, H, t+1]
-        const att = tf.expandDims(tf.softmax(scores), -1); // [N, H, t+1, 1]
-        return tf.reshape(tf.sum(tf.mul(att, vAll), 2), [N, C]);
+        const { y, cache: layer } = cachedSelfAttention(qkv, config.nHead, cache && { k: cache.k[l], v: cache.v[l] });
+        next.k.push(layer.k);
+        next.v.push(layer.v);
+        return y;
       });
     }
     return { logits: head(p, x), cache: next };
   });
-}
-
-function append(past: tf.Tensor4D | undefined, step: tf.Tensor4D): tf.Tensor4D {
-  return past ? tf.concat([past, step], 2) : step;
 }
 
 /** Keeps only the given rows (sequences) of a cache: finished sequences stop costing compute. */

@@ -47,6 +47,7 @@ export interface NativeAddon {
   geluBackward(heap: ArrayBuffer, x: number, dy: number, dx: number, n: number): void;
   attentionForward(heap: ArrayBuffer, qkv: number, y: number, att: number, B: number, T: number, H: number, C: number): void;
   attentionBackward(heap: ArrayBuffer, dy: number, qkv: number, att: number, dqkv: number, B: number, T: number, H: number, C: number): void;
+  cachedAttention(heap: ArrayBuffer, qkv: number, kPast: number, vPast: number, y: number, kNext: number, vNext: number, N: number, H: number, C: number, t: number): void;
   crossEntropyForward(heap: ArrayBuffer, logits: number, targets: number, loss: number, probs: number, rows: number, V: number): void;
   crossEntropyBackward(heap: ArrayBuffer, probs: number, targets: number, dloss: number, dlogits: number, rows: number, V: number): void;
   adamW(params: Float32Array[], m: Float32Array[], v: Float32Array[], grads: Float32Array[], decays: boolean[],

@@ -127,6 +127,37 @@ export function causalSelfAttention(qkv: tf.Tensor2D, B: number, T: number, H: n
   return tf.reshape(tf.transpose(tf.matMul(att as tf.Tensor4D, heads(v)), [0, 2, 1, 3]), [B * T, C]);
 }
 
+/** Keys and values of one layer so far, each [N, H, t, C/H]. */
+export interface LayerCache {
+  k: tf.Tensor4D;
+  v: tf.Tensor4D;
+}
+
+/**
+ * One decoding step of self-attention for N sequences: qkv [N, 3C] of the new position; returns the heads' output
+ * [N, C] and the layer's cache with this position appended (the caller disposes the old one). Unfused, attention
+ * against the cache is a broadcast multiply and sum: with one query per sequence a batched matmul would be N·H tiny
+ * products.
+ */
+export function cachedSelfAttention(qkv: tf.Tensor2D, H: number, past: LayerCache | undefined): { y: tf.Tensor2D; cache: LayerCache } {
+  const [N, C3] = qkv.shape;
+  const hd = C3 / 3 / H;
+  if (fused(FUSED.cachedAttention)) {
+    const empty = (): tf.Tensor4D => tf.zeros([N, H, 0, hd]);
+    const [y, k, v] = run(FUSED.cachedAttention, { qkv, k: past?.k ?? empty(), v: past?.v ?? empty() }) as tf.Tensor[];
+    return { y: y as tf.Tensor2D, cache: { k: k as tf.Tensor4D, v: v as tf.Tensor4D } };
+  }
+  const [q, k, v] = tf.split(qkv, 3, 1);
+  const append = (before: tf.Tensor4D | undefined, step: tf.Tensor): tf.Tensor4D => {
+    const now = tf.reshape(step, [N, H, 1, hd]) as tf.Tensor4D;
+    return before ? tf.concat([before, now], 2) : now;
+  };
+  const cache = { k: append(past?.k, k), v: append(past?.v, v) };
+  const scores = tf.sum(tf.mul(tf.reshape(tf.mul(q, 1 / Math.sqrt(hd)), [N, H, 1, hd]), cache.k), -1); // [N, H, t+1]
+  const att = tf.expandDims(tf.softmax(scores), -1); // [N, H, t+1, 1]
+  return { y: tf.reshape(tf.sum(tf.mul(att, cache.v), 2), [N, C3 / 3]), cache };
+}
+
 const causalMasks = new Map<number, Float32Array>();
 /** Additive mask: 0 on and below the diagonal, -1e9 above (finite, so softmax's gradient stays finite). */
 function causalMask(T: number): tf.Tensor2D {

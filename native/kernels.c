@@ -350,6 +350,49 @@ static napi_value attention_backward(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+/* cachedAttention(heap, qkv, kPast, vPast, y, kNext, vNext, N, H, C, t): one decoding step of N sequences at position
+ * t. kNext/vNext [N, H, t+1, C/H] are the caches kPast/vPast [N, H, t, C/H] with this step's keys and values from
+ * qkv [N, 3C] appended; y [N, C] is each head's query attending over them. */
+static napi_value cached_attention(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!read_args(env, info, &a, 11, 1)) return NULL;
+  float *qkv = at(&a, 1), *kPast = at(&a, 2), *vPast = at(&a, 3), *y = at(&a, 4), *kNext = at(&a, 5), *vNext = at(&a, 6);
+  int N = (int)int_arg(&a, 7), H = (int)int_arg(&a, 8), C = (int)int_arg(&a, 9), t = (int)int_arg(&a, 10);
+  int hd = C / H;
+  float scale = 1.0f / sqrtf((float)hd);
+  float *p = malloc(sizeof(float) * (size_t)(t + 1));
+  for (int n = 0; n < N; n++) {
+    const float *row = qkv + (size_t)n * 3 * C;
+    for (int h = 0; h < H; h++) {
+      size_t past = ((size_t)n * H + h) * t * hd, next = ((size_t)n * H + h) * (t + 1) * hd;
+      float *k = kNext + next, *v = vNext + next;
+      memcpy(k, kPast + past, sizeof(float) * (size_t)t * hd);
+      memcpy(v, vPast + past, sizeof(float) * (size_t)t * hd);
+      memcpy(k + (size_t)t * hd, row + C + h * hd, sizeof(float) * hd);
+      memcpy(v + (size_t)t * hd, row + 2 * C + h * hd, sizeof(float) * hd);
+      const float *q = row + h * hd;
+      float max = -INFINITY;
+      for (int j = 0; j <= t; j++) {
+        float dot = 0;
+        for (int d = 0; d < hd; d++) dot += q[d] * scale * k[(size_t)j * hd + d];
+        p[j] = dot;
+        max = dot > max ? dot : max;
+      }
+      double sum = 0;
+      for (int j = 0; j <= t; j++) sum += (p[j] = expf(p[j] - max));
+      float inv = (float)(1.0 / sum);
+      float *out = y + (size_t)n * C + h * hd;
+      for (int d = 0; d < hd; d++) out[d] = 0.0f;
+      for (int j = 0; j <= t; j++) {
+        float w = p[j] * inv;
+        for (int d = 0; d < hd; d++) out[d] += w * v[(size_t)j * hd + d];
+      }
+    }
+  }
+  free(p);
+  return undefined(env);
+}
+
 /* crossEntropyForward(heap, logits, targets, loss, probs, rows, V): the mean over rows of −log softmax(logits)[target]
  * into loss [1] (targets are int32); the softmax probabilities are kept for the backward pass. */
 static napi_value cross_entropy_forward(napi_env env, napi_callback_info info) {
@@ -478,6 +521,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"geluBackward", NULL, gelu_backward, NULL, NULL, NULL, napi_default, NULL},
     {"attentionForward", NULL, attention_forward, NULL, NULL, NULL, napi_default, NULL},
     {"attentionBackward", NULL, attention_backward, NULL, NULL, NULL, napi_default, NULL},
+    {"cachedAttention", NULL, cached_attention, NULL, NULL, NULL, napi_default, NULL},
     {"crossEntropyForward", NULL, cross_entropy_forward, NULL, NULL, NULL, napi_default, NULL},
     {"crossEntropyBackward", NULL, cross_entropy_backward, NULL, NULL, NULL, napi_default, NULL},
     {"adamW", NULL, adam_w, NULL, NULL, NULL, napi_default, NULL},

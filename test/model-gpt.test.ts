@@ -7,6 +7,8 @@ import { PAPER_GPT, countParameters } from '../model/config.ts';
 import { gelu, layerNorm } from '../model/ops.ts';
 import { EOS, decodeTokens, encodeExpression } from '../model/tokenizer.ts';
 import { kvCacheMatchesForward } from './fixtures/model.ts';
+import { kernelSetsHere } from './fixtures/native.ts';
+import { DEFAULT_KERNELS, selectKernels } from '../model/kernel-set.ts';
 
 test('the paper shape has ~10.6M parameters (nanoGPT count, without position embeddings)', (t) => {
   const total = countParameters(PAPER_GPT);
@@ -23,7 +25,13 @@ test('tokenizer round trip; EOS is 7 and ends decoding', (t) => {
   t.throws(() => encodeExpression('True xor False'), { message: /unknown word 'xor'/ });
 });
 
-test('KV-cache decoding gives the logits of the full forward pass (wasm)', kvCacheMatchesForward, 'wasm');
+for (const set of kernelSetsHere()) {
+  test.serial(`KV-cache decoding gives the logits of the full forward pass (wasm, ${set} kernels)`, async (t) => {
+    const { name } = await selectBackend('wasm');
+    selectKernels(name, { ...DEFAULT_KERNELS, kernels: set });
+    await kvCacheMatchesForward.exec(t, 'wasm');
+  });
+}
 
 /** max |a − b| / max |b| over every pair of outputs. */
 function relativeError(a: tf.Tensor[], b: tf.Tensor[]): number {
@@ -35,8 +43,9 @@ function relativeError(a: tf.Tensor[], b: tf.Tensor[]): number {
   return err;
 }
 
-test('hand-written LayerNorm and GELU backward passes match autodiff', async (t) => {
-  await selectBackend('wasm');
+test.serial('hand-written LayerNorm and GELU backward passes match autodiff (the composite ops)', async (t) => {
+  const { name } = await selectBackend('wasm');
+  selectKernels(name, { ...DEFAULT_KERNELS, kernels: 'wasm' });
   const rng = new Rng(9);
   const random = (shape: number[], scale = 1): tf.Tensor => tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b) }, () => scale * rng.normal()), shape);
   tf.tidy(() => {

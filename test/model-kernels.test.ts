@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../common/rng.ts';
 import { selectBackend } from '../model/backend.ts';
 import { selectKernels, DEFAULT_KERNELS } from '../model/kernel-set.ts';
-import { causalSelfAttention, crossEntropy, gelu, layerNorm, linear } from '../model/ops.ts';
+import { cachedSelfAttention, causalSelfAttention, crossEntropy, gelu, layerNorm, linear } from '../model/ops.ts';
 import { kernelSetsHere } from './fixtures/native.ts';
 
 type Arrays = Array<{ shape: number[]; values: Float32Array | Int32Array }>;
@@ -126,6 +126,17 @@ test.serial('fused causal self-attention: value and gradient, one head to severa
   for (const [B, T, H, hd] of [[1, 1, 1, 4], [2, 5, 1, 3], [3, 17, 4, 2], [2, 16, 2, 8]]) {
     const qkv = randomArray([B * T, 3 * H * hd]);
     await sameOnWasmAndCpu(t, `attention B${B} T${T} H${H} hd${hd}`, [qkv], withGradients((x) => causalSelfAttention(x as tf.Tensor2D, B, T, H), `att${B}${T}`));
+  }
+});
+
+test.serial('fused cached attention (one decoding step): output and extended caches, from an empty cache and a long one', async (t) => {
+  for (const [N, H, hd, past] of [[1, 1, 4, 0], [5, 2, 3, 1], [7, 4, 2, 9]]) {
+    const qkv = randomArray([N, 3 * H * hd]);
+    const [k, v] = [randomArray([N, H, past, hd]), randomArray([N, H, past, hd])];
+    await sameOnWasmAndCpu(t, `cached attention N${N} H${H} hd${hd} t${past}`, [qkv, k, v], (x, kp, vp) => {
+      const { y, cache } = cachedSelfAttention(x as tf.Tensor2D, H, past > 0 ? { k: kp as tf.Tensor4D, v: vp as tf.Tensor4D } : undefined);
+      return [y, cache.k, cache.v];
+    });
   }
 });
 
