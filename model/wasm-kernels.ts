@@ -7,6 +7,8 @@
  * - UnsortedSegmentSum: not registered for wasm at all, so the gradient of tf.gather fails.
  * - Sum (float32 over one contiguous block of axes): the shipped kernel took ~35 ms to reduce a 4096x256 matrix
  *   over its rows (every bias gradient does that); a loop over the heap takes ~1 ms.
+ * - GatherV2 along the first axis (the sampler dropping finished sequences from its KV cache): the shipped kernel
+ *   walks every element through index arithmetic; rows are copied whole here.
  * - Identity, and Cast to the same dtype: the engine clones every tensor it saves for a backward pass, and the
  *   shipped kernels copy the data; tensors are immutable, so these share it as the plain JS backend does.
  * With the native addon (native.ts), BatchMatMul calls OpenBLAS's sgemm on the heap instead (transposes as flags,
@@ -42,7 +44,7 @@ interface KernelArgs {
 }
 type WasmKernel = (args: KernelArgs) => TensorInfo | TensorInfo[];
 
-const OVERRIDES = ['BatchMatMul', 'Slice', 'SplitV', 'UnsortedSegmentSum', 'Sum', 'Identity', 'Cast'] as const;
+const OVERRIDES = ['BatchMatMul', 'Slice', 'SplitV', 'UnsortedSegmentSum', 'Sum', 'GatherV2', 'Identity', 'Cast'] as const;
 let installed = false;
 let native: NativeAddon | undefined;
 let wasmBatchMatMul: (...args: unknown[]) => void;
@@ -50,6 +52,7 @@ let transposeKernel: WasmKernel;
 let sliceFallback: WasmKernel;
 let castFallback: WasmKernel;
 let sumFallback: WasmKernel;
+let gatherFallback: WasmKernel;
 
 /**
  * Replaces the wasm kernels above, on the native addon when one is given (the wasm backend must be initialised).
@@ -69,12 +72,14 @@ export function installWasmKernels(addon?: NativeAddon): string[] {
   sliceFallback = shippedKernel('Slice');
   castFallback = shippedKernel('Cast');
   sumFallback = shippedKernel('Sum');
+  gatherFallback = shippedKernel('GatherV2');
   const kernels: Record<(typeof OVERRIDES)[number], WasmKernel> = {
     BatchMatMul: batchMatMul,
     Slice: slice,
     SplitV: splitV,
     UnsortedSegmentSum: unsortedSegmentSum,
     Sum: sum,
+    GatherV2: gatherRows,
     Identity: identity,
     Cast: cast,
   };
@@ -259,6 +264,21 @@ function unsortedSegmentSum({ inputs, attrs, backend }: KernelArgs): TensorInfo 
     const to = segment * inner;
     for (let j = 0; j < inner; j++) dst[to + j] += src[from + j];
   }
+  return out;
+}
+
+/** Rows of x along its first axis, x[indices[i]] for each i; anything else (another axis, batch dims) is shipped. */
+function gatherRows(args: KernelArgs): TensorInfo {
+  const { inputs: { x, indices }, attrs, backend } = args;
+  const axis = tf.util.parseAxisParam(attrs.axis as number, x.shape)[0];
+  if (axis !== 0 || attrs.batchDims || x.dtype === 'string' || x.dtype === 'complex64' || indices.shape.length !== 1) return gatherFallback(args) as TensorInfo;
+  const rowSize = sizeOf(x.shape.slice(1));
+  const ids = backend.typedArrayFromHeap(indices);
+  if (ids.some((id) => id < 0 || id >= x.shape[0])) return gatherFallback(args) as TensorInfo; // its error names the index
+  const out = backend.makeOutput([ids.length, ...x.shape.slice(1)], x.dtype);
+  const src = backend.typedArrayFromHeap(x);
+  const dst = backend.typedArrayFromHeap(out);
+  ids.forEach((id, i) => dst.set(src.subarray(id * rowSize, (id + 1) * rowSize), i * rowSize));
   return out;
 }
 

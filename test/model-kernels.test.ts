@@ -195,6 +195,19 @@ test.serial('UnsortedSegmentSum, directly and as the gradient of gather', async 
   }
 });
 
+test.serial('GatherV2: rows along the first axis of 1-D to 4-D tensors, repeated and reordered; other axes', async (t) => {
+  for (const shape of [[5], [6, 3], [4, 2, 3], [7, 2, 3, 2]]) {
+    const x = randomArray(shape);
+    const ids = { shape: [6], values: Int32Array.from({ length: 6 }, () => rng.int(shape[0])) };
+    await sameOnWasmAndCpu(t, `gather rows of ${shape}`, [x, ids], (y, i) => [tf.gather(y, i)]);
+    if (shape.length > 1) {
+      const cols = { shape: [2], values: Int32Array.of(shape[1] - 1, 0) };
+      await sameOnWasmAndCpu(t, `gather along axis 1 of ${shape}`, [x, cols], (y, i) => [tf.gather(y, i, 1)]);
+    }
+  }
+  await sameOnWasmAndCpu(t, 'gather int32 rows', [{ shape: [3, 2], values: Int32Array.of(1, 2, 3, 4, 5, 6) }, { shape: [2], values: Int32Array.of(2, 0) }], (y, i) => [tf.gather(y, i)]);
+});
+
 test.serial('Identity and same-dtype Cast share data; other casts still convert', async (t) => {
   const x = randomArray([3, 5]);
   await sameOnWasmAndCpu(t, 'clone and casts', [x], (y) => [tf.clone(y), tf.cast(y, 'float32'), tf.cast(tf.cast(y, 'int32'), 'float32')]);
