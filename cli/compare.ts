@@ -4,7 +4,8 @@
  */
 import path from 'node:path';
 import type { Argv } from 'yargs';
-import { readVersion, WORKDIR, type VersionFile } from '../experiment/versions.ts';
+import type { LockFile } from '../engine/lock-file.ts';
+import { readVersion, WORKDIR } from '../experiment/versions.ts';
 
 /** Where the commands read from and write to; tests pass their own. */
 export interface CompareIo {
@@ -17,21 +18,21 @@ const VERSION_HELP = 'a git revision, a file, a directory holding it, or "workdi
 export function registerCompareCommands(cli: Argv, io: CompareIo = {}): Argv {
   const cwd = () => io.cwd ?? process.cwd();
   const print = io.print ?? ((text: string) => console.log(text));
-  const read = async (spec: string, file: VersionFile) => readVersion(spec, file, cwd());
   // What the commands use (zod, yaml; Vega for report) loads when a command runs, not when the CLI starts.
   const lockOf = async (spec: string) => {
-    const [version, { parseLockFile }] = await Promise.all([read(spec, 'pipeline.lock'), import('../engine/lock-file.ts')]);
+    const [version, { parseLockFile }] = await Promise.all([readVersion(spec, cwd()), import('../engine/lock-file.ts')]);
     return { label: version.label, lock: parseLockFile(version.text, `${version.label}'s pipeline.lock`) };
   };
-  const paramsOf = async (spec: string) => {
-    const [version, { readParamsYaml }] = await Promise.all([read(spec, 'params.yaml'), import('../experiment/compare.ts')]);
-    return { ...version, params: readParamsYaml(version.text, `${version.label}'s params.yaml`) };
+  // The params a lock records, as `params diff` compares them; a lock without them is an error that says so.
+  const paramsOf = async (version: { label: string; lock: LockFile }) => {
+    const [{ lockParams }, { comparableParams }] = await Promise.all([import('../engine/lock-file.ts'), import('../experiment/provenance.ts')]);
+    return comparableParams(lockParams(version.lock, `${version.label}'s pipeline.lock`));
   };
   const json = (value: unknown) => print(JSON.stringify(value, null, 2));
-  const versions = <T>(y: Argv<T>, file: VersionFile) =>
+  const versions = <T>(y: Argv<T>) =>
     y
-      .positional('a', { type: 'string', default: 'HEAD', describe: `old ${file}: ${VERSION_HELP}` })
-      .positional('b', { type: 'string', default: WORKDIR, describe: `new ${file}, as A` })
+      .positional('a', { type: 'string', default: 'HEAD', describe: `old pipeline.lock: ${VERSION_HELP}` })
+      .positional('b', { type: 'string', default: WORKDIR, describe: 'new pipeline.lock, as A' })
       .option('all', { type: 'boolean', default: false, describe: 'also list what did not change' })
       .option('json', { type: 'boolean', default: false, describe: 'print JSON instead of a table' });
 
@@ -63,7 +64,7 @@ export function registerCompareCommands(cli: Argv, io: CompareIo = {}): Argv {
           'diff [a] [b]',
           'Eval metrics of two versions of pipeline.lock, matched by node: old, new and Δ (changed values only unless --all)',
           (z) =>
-            versions(z, 'pipeline.lock')
+            versions(z)
               .option('metric', { type: 'string', array: true, describe: 'only these metrics (repeatable), e.g. samples.diversity' })
               .example('$0 metrics diff HEAD~1', 'last commit before HEAD against the working tree')
               .example('$0 metrics diff HEAD~1 HEAD --metric samples.diversity', 'two commits, one metric'),
@@ -77,22 +78,33 @@ export function registerCompareCommands(cli: Argv, io: CompareIo = {}): Argv {
             const options = { all: args.all, metrics: args.metric };
             const rows = compare.diffMetrics(a.lock, b.lock, options);
             const seedMeans = compare.diffSeedMeans(a.lock, b.lock, options);
-            if (args.json) json({ a: a.label, b: b.label, rows, seedMeans });
-            else print([compare.formatMetricDiff(rows, a.label, b.label), compare.formatSeedMeanDiff(seedMeans, a.label, b.label)].filter(Boolean).join('\n\n'));
+            // The params the two locks record, so that a change of metrics is read beside what made it.
+            const params = await Promise.all([paramsOf(a), paramsOf(b)]).then(
+              ([pa, pb]) => compare.diffParams(pa, pb),
+              (error: Error) => error.message,
+            );
+            if (args.json) json({ a: a.label, b: b.label, params, rows, seedMeans });
+            else {
+              const paramsText = typeof params === 'string' ? `params: ${params}` : compare.formatParamDiff(params, a.label, b.label);
+              print([paramsText, compare.formatMetricDiff(rows, a.label, b.label), compare.formatSeedMeanDiff(seedMeans, a.label, b.label)].filter(Boolean).join('\n\n'));
+            }
           },
         )
         .demandCommand(1, 'Name a metrics command: show or diff.'),
     )
-    .command('params', 'Compare versions of params.yaml', (y) =>
+    .command('params', 'Compare the params two locks were made with', (y) =>
       y
         .command(
           'diff [a] [b]',
-          'Keys of two versions of params.yaml (dotted paths) that changed, were added or removed',
-          (z) => versions(z, 'params.yaml').example('$0 params diff HEAD~1', 'last commit before HEAD against the working tree'),
+          'Params (dotted keys, and the --set overrides) recorded in two versions of pipeline.lock that changed, were added or removed',
+          (z) =>
+            versions(z)
+              .example('$0 params diff HEAD~1', 'last commit before HEAD against the working tree')
+              .example('$0 params diff runs/a.lock runs/b.lock', 'two locks'),
           async (args) => {
-            const [a, b] = await Promise.all([paramsOf(args.a), paramsOf(args.b)]);
-            const { diffParams, formatParamDiff } = await import('../experiment/compare.ts');
-            const rows = diffParams(a.params, b.params, { all: args.all });
+            const [a, b] = await Promise.all([lockOf(args.a), lockOf(args.b)]);
+            const [pa, pb, { diffParams, formatParamDiff }] = await Promise.all([paramsOf(a), paramsOf(b), import('../experiment/compare.ts')]);
+            const rows = diffParams(pa, pb, { all: args.all });
             if (args.json) json({ a: a.label, b: b.label, rows });
             else print(formatParamDiff(rows, a.label, b.label));
           },
@@ -106,13 +118,12 @@ export function registerCompareCommands(cli: Argv, io: CompareIo = {}): Argv {
         y
           .option('out', { alias: 'o', type: 'string', default: 'report', describe: 'directory to write into' })
           .option('lock', { type: 'string', default: 'pipeline.lock', describe: `the lock: ${VERSION_HELP}` })
-          .option('params', { alias: 'p', type: 'string', default: 'params.yaml', describe: `the params shown in the report: ${VERSION_HELP}` })
           .option('title', { type: 'string', describe: 'the report heading' })
           .option('chain', { type: 'string', describe: 'whose training curves to draw, as tags: cycle=balanced,seed=2 (default: the first chain)' })
           .option('store', { type: 'string', describe: 'the store holding the training logs (default $PIPELINE_STORE or ./artifacts)' }),
       async (args) => {
-        const [{ lock }, params, { writeReport }, { loadTrainingCurves, parseChain }, { Store, storeRoot }] = await Promise.all([
-          lockOf(args.lock), read(args.params, 'params.yaml'), import('../experiment/report.ts'),
+        const [{ lock, label }, { writeReport }, { loadTrainingCurves, parseChain }, { Store, storeRoot }] = await Promise.all([
+          lockOf(args.lock), import('../experiment/report.ts'),
           import('../experiment/train-curves.ts'), import('../engine/store.ts'),
         ]);
         const wanted = parseChain(args.chain ?? '');
@@ -124,7 +135,7 @@ export function registerCompareCommands(cli: Argv, io: CompareIo = {}): Argv {
           ? await loadTrainingCurves(lock, store, wanted)
           : { chain: args.chain ?? '(first)', missing: `no store at ${root} to read the training logs from (--store)` };
         const outDir = path.resolve(cwd(), args.out);
-        const { files, omitted } = await writeReport({ lock, params: params.text, outDir, title: args.title, curves });
+        const { files, omitted } = await writeReport({ lock, label: `${label}'s pipeline.lock`, outDir, title: args.title, curves });
         for (const file of files) print(path.relative(cwd(), file) || file);
         for (const { name, reason } of omitted) print(`(${name} not drawn: ${reason})`);
       },

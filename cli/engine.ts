@@ -5,6 +5,7 @@
 import type { Argv } from 'yargs';
 import type { DagFormat } from '../engine/dag.ts';
 import type { NodeSpec, Plan } from '../engine/graph.ts';
+import type { LockParams } from '../engine/lock-file.ts';
 import type { Stage } from '../engine/stage.ts';
 import type { Store } from '../engine/store.ts';
 import { buildExecutor, withExecutorOptions } from './executor.ts';
@@ -16,6 +17,8 @@ import { buildExecutor, withExecutorOptions } from './executor.ts';
 export type GraphLoader = (opts: { paramsFile?: string; set: string[] }) => Promise<{
   nodes: NodeSpec[];
   lockPath?: string;
+  /** Recorded in the lock: what the graph was made from. */
+  params?: LockParams;
   beforeRepro?: (plan: Plan, store: Store) => Promise<void>;
   cheapStages?: readonly Stage<any>[];
 }>;
@@ -71,7 +74,7 @@ export function registerEngineCommands(cli: Argv, loadGraph: GraphLoader): Argv 
       const [store, { buildPlan }, { dryRun, forceMatcher, repro }] = await Promise.all([
         openStore(args, args.dry ? 'read' : 'run'), import('../engine/graph.ts'), import('../engine/repro.ts'),
       ]);
-      const { nodes, lockPath, beforeRepro, cheapStages = [] } = await load(args);
+      const { nodes, lockPath, params, beforeRepro, cheapStages = [] } = await load(args);
       const plan = buildPlan(nodes);
       if (args.dry) {
         const todo = dryRun(plan, store, args.force);
@@ -98,7 +101,7 @@ export function registerEngineCommands(cli: Argv, loadGraph: GraphLoader): Argv 
       });
       process.on('SIGINT', onSigint);
       try {
-        const result = await repro(plan, { executor, store, lockPath, progressEveryMs: args.progressEvery * 1000 });
+        const result = await repro(plan, { executor, store, lockPath, params, progressEveryMs: args.progressEvery * 1000 });
         process.exitCode = result.exitCode;
       } finally {
         showWarnings(store);

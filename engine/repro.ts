@@ -5,7 +5,7 @@
  */
 import type { Executor, Outcome } from './executor.ts';
 import { globMatcher, type Plan, type PlanNode } from './graph.ts';
-import { formatLockFile, type LockFile } from './lock-file.ts';
+import { formatLockFile, LOCK_VERSION, type LockFile, type LockParams } from './lock-file.ts';
 import { Display } from './progress.ts';
 import { assess, type NodeState } from './status.ts';
 import { type Store } from './store.ts';
@@ -18,6 +18,8 @@ export interface ReproOptions {
   store: Store;
   /** Where pipeline.lock goes; default ./pipeline.lock. */
   lockPath?: string;
+  /** What the graph was made from, recorded in the lock beside its results. */
+  params?: LockParams;
   out?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   /** Without a TTY: at most one progress line per running node this often (default 30 s). */
   progressEveryMs?: number;
@@ -38,7 +40,7 @@ export async function repro(plan: Plan, options: ReproOptions): Promise<ReproRes
   const display = new Display(options.out ?? process.stdout, plan.nodes.length, options.progressEveryMs);
   const { outcomes, interrupted, ioFailure } = await options.executor.run(plan, display);
   const { summary, failed } = display.close(interrupted && ioFailure === undefined);
-  writeLockFile(options.lockPath ?? 'pipeline.lock', plan, outcomes);
+  writeLockFile(options.lockPath ?? 'pipeline.lock', plan, outcomes, options.params);
   options.store.removeStaleTempFiles();
   if (ioFailure !== undefined) throw new Error(ioFailure);
   return { summary, exitCode: interrupted ? 130 : failed ? 1 : 0 };
@@ -50,7 +52,7 @@ export function dryRun(plan: Plan, store: Store, force: string[] = []): NodeStat
 }
 
 /** pipeline.lock (engine/lock-file.ts): the nodes not computed are absent. */
-function writeLockFile(path: string, plan: Plan, outcomes: Map<string, Outcome>): void {
+function writeLockFile(path: string, plan: Plan, outcomes: Map<string, Outcome>, params: LockParams | undefined): void {
   const nodes: LockFile['nodes'] = {};
   for (const node of plan.nodes) {
     const outcome = outcomes.get(node.sid);
@@ -58,5 +60,5 @@ function writeLockFile(path: string, plan: Plan, outcomes: Map<string, Outcome>)
     const { key, outputs, metrics } = outcome.record;
     for (const id of node.ids) nodes[id] = { stage: node.stage.name, key, outputs, metrics, tags: node.tags[id] };
   }
-  writeAtomic(path, Buffer.from(formatLockFile({ version: 1, nodes })));
+  writeAtomic(path, Buffer.from(formatLockFile({ version: LOCK_VERSION, ...(params && { params }), nodes })));
 }

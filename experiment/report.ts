@@ -1,6 +1,6 @@
 /**
  * The run's report: each chart of report-charts.ts as SVG (Vega-Lite rendered in Node) and PNG (resvg), and a
- * self-contained report.html with the SVGs inlined, the table "paper vs this run", the params, the training
+ * self-contained report.html with the SVGs inlined, the table "paper vs this run", the params the lock records, the training
  * backends and the metrics of each series' last generation (mean and 95% t-interval over seeds).
  */
 import { existsSync } from 'node:fs';
@@ -10,7 +10,8 @@ import path from 'node:path';
 import { Resvg } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import type { LockFile } from '../engine/lock-file.ts';
+import { stringify as toYaml } from 'yaml';
+import { noParams, type LockFile } from '../engine/lock-file.ts';
 import trainStage from '../stages/train.ts';
 import { evalPoints, metricNames, NOT_RUN, withoutEval, type EvalPoint } from './eval-points.ts';
 import { paperTable } from './paper.ts';
@@ -21,8 +22,8 @@ import type { Curves } from './train-curves.ts';
 
 export interface ReportInput {
   lock: LockFile;
-  /** params.yaml as text, shown verbatim. */
-  params: string;
+  /** Names the lock in notes. */
+  label: string;
   outDir: string;
   title?: string;
   /** The validation-loss curves of one chain, or why there are none. */
@@ -121,6 +122,17 @@ export function finalTable(points: readonly EvalPoint[]): { header: string[]; ro
   return { header: ['series', 'generation', 'seeds', ...metrics, NOT_RUN], rows };
 }
 
+/** The params the lock records: file, overrides, each chain's swept keys, and the whole resolved params. */
+function paramsSection(lock: LockFile, label: string): string {
+  const recorded = lock.params;
+  if (!recorded) return `<p class="note">${escapeHtml(noParams(lock, label))}.</p>`;
+  const overrides = recorded.overrides.length ? recorded.overrides.map((o) => `--set ${o}`).join(' ') : 'none';
+  const chains = Object.entries(recorded.chains).map(([name, keys]) => [name, Object.entries(keys).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')]);
+  return `<p>As recorded in the lock: made from ${escapeHtml(recorded.source)}, overrides: <code>${escapeHtml(overrides)}</code>.</p>
+${htmlTable(['chain', 'swept keys'], chains)}
+<pre>${escapeHtml(toYaml(recorded.resolved))}</pre>`;
+}
+
 const STYLE = `body{font-family:sans-serif;margin:2em auto;max-width:1200px;color:#222;padding:0 1em}
 table{border-collapse:collapse;font-size:12px}th,td{border:1px solid #ccc;padding:3px 6px;text-align:right}
 th:first-child,td:first-child{text-align:left}pre{background:#f6f6f6;padding:1em;overflow:auto}
@@ -128,7 +140,7 @@ figure{margin:1.5em 0}svg{max-width:100%;height:auto}.note{color:#a55}`;
 
 /** Writes the charts (SVG and PNG) and report.html into outDir; returns the paths written. */
 export async function writeReport(input: ReportInput): Promise<ReportOutput> {
-  const { lock, params, outDir } = input;
+  const { lock, outDir } = input;
   const title = input.title ?? 'Self-consuming training loop: report';
   const points = evalPoints(lock);
   const curves = input.curves;
@@ -175,7 +187,7 @@ ${figures.join('\n')}
 <h2>Last generation per series</h2>
 ${points.length ? `<p>With several seeds: mean (${INTERVAL_NAME}).</p>\n${htmlTable(final.header, final.rows)}` : `<p class="note">${escapeHtml(withoutEval(lock, 'the lock'))}</p>`}
 <h2>Params</h2>
-<pre>${escapeHtml(params)}</pre>
+${paramsSection(lock, input.label)}
 </body></html>
 `;
   const htmlPath = path.join(outDir, 'report.html');
