@@ -5,7 +5,7 @@
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import type { LockFile } from '../engine/lock-file.ts';
-import { readVersion, WORKDIR } from '../experiment/versions.ts';
+import { lockSpecs, readVersion, WORKDIR } from '../experiment/versions.ts';
 
 /** Where the commands read from and write to; tests pass their own. */
 export interface CompareIo {
@@ -110,6 +110,32 @@ export function registerCompareCommands(cli: Argv, io: CompareIo = {}): Argv {
           },
         )
         .demandCommand(1, 'Name a params command: diff.'),
+    )
+    .command('exp', 'Runs side by side', (y) =>
+      y
+        .command(
+          'show [locks..]',
+          'One row per lock and series (or chain): the params that differ between them and the headline metrics at the last generation',
+          (z) =>
+            z
+              .positional('locks', { type: 'string', array: true, default: [] as string[], describe: `locks (${VERSION_HELP}; a * in the file name matches); default: the locks committed to git` })
+              .option('chains', { type: 'boolean', default: false, describe: 'one row per chain (each seed its own row)' })
+              .option('sort', { type: 'string', describe: 'sort by this column: lock, series, gen, a param key or a metric' })
+              .option('desc', { type: 'boolean', default: false, describe: 'with --sort: largest first' })
+              .option('json', { type: 'boolean', describe: 'JSON: rows with params, and each metric with mean, interval and values' })
+              .option('csv', { type: 'boolean', describe: 'CSV: mean and interval columns per metric' })
+              .option('md', { type: 'boolean', describe: 'a Markdown table' })
+              .conflicts({ json: ['csv', 'md'], csv: 'md' })
+              .example('$0 exp show', 'the committed locks')
+              .example("$0 exp show 'runs/*.lock' --chains --sort diversity --desc", 'every chain of some locks, most diverse first'),
+          async (args) => {
+            const specs = await lockSpecs(args.locks, cwd());
+            const [locks, { expTable, formatExp }] = await Promise.all([Promise.all(specs.map(lockOf)), import('../experiment/exp-show.ts')]);
+            const format = args.json ? 'json' : args.csv ? 'csv' : args.md ? 'md' : 'text';
+            print(formatExp(expTable(locks, { chains: args.chains, sort: args.sort, desc: args.desc }), format));
+          },
+        )
+        .demandCommand(1, 'Name an exp command: show.'),
     )
     .command(
       'report',

@@ -3,7 +3,7 @@
  * working tree. Node built-ins only: the CLI imports this module at start-up for its defaults.
  */
 import { execFile } from 'node:child_process';
-import { readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
@@ -59,4 +59,35 @@ export async function readVersion(spec: string, cwd: string): Promise<Version> {
     const prefix = (await git(cwd, ['rev-parse', '--show-prefix'])).trim();
     throw new Error(`git revision ${spec} has no ${prefix}${FILE}`);
   }
+}
+
+/**
+ * The lock files `exp show` reads: each pattern as a spec (a file, directory or revision), a `*` or `?` in its last
+ * part matching files of its directory; without patterns, the locks committed to git under cwd.
+ */
+export async function lockSpecs(patterns: readonly string[], cwd: string): Promise<string[]> {
+  if (patterns.length === 0) {
+    const listed = await git(cwd, ['ls-files', '-z', '--', '*.lock']).then(
+      (out) => out.split('\0').filter(Boolean),
+      (error: { stderr?: string }) => {
+        throw new Error(`cannot list the committed locks under ${cwd} (git: ${(error.stderr ?? '').trim()}): name the locks instead`);
+      },
+    );
+    if (listed.length === 0) throw new Error(`no lock files committed under ${cwd}: name some (exp show runs/*.lock)`);
+    return listed;
+  }
+  const { globMatcher } = await import('../engine/graph.ts');
+  const specs: string[] = [];
+  for (const pattern of patterns) {
+    if (!/[*?]/.test(path.basename(pattern))) {
+      specs.push(pattern);
+      continue;
+    }
+    const dir = path.dirname(pattern);
+    const matches = globMatcher(path.basename(pattern));
+    const found = (await readdir(path.resolve(cwd, dir)).catch(() => [] as string[])).filter(matches).sort();
+    if (found.length === 0) throw new Error(`no file matches ${pattern}`);
+    specs.push(...found.map((f) => path.join(dir, f)));
+  }
+  return specs;
 }
