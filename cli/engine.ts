@@ -1,5 +1,5 @@
 /**
- * The engine's commands: repro, status, dag, gc, show, and run-task (one task: what a Slurm job runs). The
+ * The engine's commands: repro, status, dag, gc, show, export, and run-task (one task: what a Slurm job runs). The
  * experiment layer supplies the graph through a GraphLoader; these commands know nothing of what the nodes compute.
  */
 import type { Argv } from 'yargs';
@@ -162,12 +162,33 @@ export function registerEngineCommands(cli: Argv, loadGraph: GraphLoader): Argv 
       const [store, { runTaskCommand }] = await Promise.all([openStore(args, 'run'), import('../engine/run-task.ts')]);
       process.exitCode = await runTaskCommand(args.task, (await load(args)).nodes, store, args.report);
     })
-    .command('show <hash>', 'schema, metadata and first rows of an object (a unique hash prefix will do)', (y) => withCommon(y, false)
-      .positional('hash', { type: 'string', demandOption: true })
+    .command('show <target>', 'schema, metadata and first rows, whole, of a node\'s outputs (by node id in the lock) or of an object (a unique hash prefix will do)', (y) => withCommon(y, false)
+      .positional('target', { type: 'string', demandOption: true, describe: 'a node id (sample/cycle=balanced/seed=1/gen=5) or a hash prefix' })
+      .option('lock', { type: 'string', default: 'pipeline.lock', describe: 'the lock naming the node' })
       .option('rows', { type: 'number', default: 10 })
       .option('json', { type: 'boolean', default: false }), async (args) => {
-      const { describeObject, formatObject } = await import('../engine/show.ts');
-      const summary = await describeObject(await openStore(args, 'existing'), args.hash, args.rows);
-      process.stdout.write(args.json ? JSON.stringify(summary, null, 2) + '\n' : formatObject(summary));
+      const [store, { describeObject, formatObject }, { resolveTarget }] = await Promise.all([
+        openStore(args, 'existing'), import('../engine/show.ts'), import('../engine/targets.ts'),
+      ]);
+      const { objects } = resolveTarget(store, args.lock, args.target);
+      const byHash = Object.keys(objects).length === 1 && Object.keys(objects)[0] === Object.values(objects)[0];
+      const summaries = Object.fromEntries(await Promise.all(Object.entries(objects).map(async ([name, hash]) => [name, await describeObject(store, hash, args.rows)] as const)));
+      if (args.json) process.stdout.write(JSON.stringify(byHash ? Object.values(summaries)[0] : summaries, null, 2) + '\n');
+      else process.stdout.write(Object.entries(summaries).map(([name, summary]) => (byHash ? '' : `output ${name}: `) + formatObject(summary)).join('\n'));
+    })
+    .command('export <target>', 'write the tables of a node (by node id in the lock) or an object as CSV, JSON lines or Parquet, one file per output', (y) => withCommon(y, false)
+      .positional('target', { type: 'string', demandOption: true, describe: 'a node id (sample/cycle=full_synthetic/seed=1/gen=5) or a hash prefix' })
+      .option('lock', { type: 'string', default: 'pipeline.lock', describe: 'the lock naming the node' })
+      .option('format', { alias: 'f', choices: ['csv', 'jsonl', 'parquet'] as const, default: 'csv' as const })
+      .option('out', { alias: 'o', type: 'string', default: 'export', describe: 'directory to write OUTPUT.FORMAT into' }), async (args) => {
+      const [store, { exportTable }, { resolveTarget }, { writeAtomic }, { mkdirSync }, { join }] = await Promise.all([
+        openStore(args, 'existing'), import('../engine/export.ts'), import('../engine/targets.ts'), import('../engine/files.ts'), import('node:fs'), import('node:path'),
+      ]);
+      mkdirSync(args.out, { recursive: true });
+      for (const [name, hash] of Object.entries(resolveTarget(store, args.lock, args.target).objects)) {
+        const file = join(args.out, `${name}.${args.format}`);
+        writeAtomic(file, await exportTable(await store.getObject(hash), args.format));
+        console.log(file);
+      }
     });
 }
