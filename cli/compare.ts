@@ -15,6 +15,16 @@ export interface CompareIo {
 
 const VERSION_HELP = 'a git revision, a file, a directory holding it, or "workdir" (the working tree)';
 
+/** --json, --csv and --md of the commands that print a table; each says what its JSON and CSV hold. */
+const tableFormats = <T>(y: Argv<T>, json: string, csv: string) =>
+  y
+    .option('json', { type: 'boolean', describe: `JSON: ${json}` })
+    .option('csv', { type: 'boolean', describe: `CSV: ${csv}` })
+    .option('md', { type: 'boolean', describe: 'a Markdown table' })
+    .conflicts({ json: ['csv', 'md'], csv: 'md' });
+const formatOf = (args: { json?: boolean; csv?: boolean; md?: boolean }) =>
+  args.json ? ('json' as const) : args.csv ? ('csv' as const) : args.md ? ('md' as const) : ('text' as const);
+
 export function registerCompareCommands(cli: Argv, io: CompareIo = {}): Argv {
   const cwd = () => io.cwd ?? process.cwd();
   const print = io.print ?? ((text: string) => console.log(text));
@@ -43,21 +53,16 @@ export function registerCompareCommands(cli: Argv, io: CompareIo = {}): Argv {
           'show',
           'The eval metrics of a lock per cycle, λ and generation: the mean over seeds with its 95% t-interval',
           (z) =>
-            z
+            tableFormats(z, 'every metric (unless --metric) with mean, interval, seeds and values', 'every metric (unless --metric); mean and interval columns')
               .option('lock', { type: 'string', default: 'pipeline.lock', describe: `the lock: ${VERSION_HELP}` })
               .option('metric', { type: 'string', array: true, describe: 'only these metrics (repeatable; "semantic" is samples.semantic)' })
               .option('all', { type: 'boolean', default: false, describe: 'every metric (default: semantic, syntactic, diversity, unique, copied)' })
               .option('per-seed', { type: 'boolean', default: false, describe: 'one row per seed instead of the mean over seeds' })
-              .option('json', { type: 'boolean', describe: 'JSON: every metric (unless --metric) with mean, interval, seeds and values' })
-              .option('csv', { type: 'boolean', describe: 'CSV: every metric (unless --metric); mean and interval columns' })
-              .option('md', { type: 'boolean', describe: 'a Markdown table' })
-              .conflicts({ json: ['csv', 'md'], csv: 'md' })
               .example('$0 metrics show --metric diversity --metric unique', 'two metrics')
               .example('$0 metrics show --csv > metrics.csv', 'for a spreadsheet or pandas'),
           async (args) => {
             const [{ label, lock }, { showMetrics }] = await Promise.all([lockOf(args.lock), import('../experiment/metrics-show.ts')]);
-            const format = args.json ? 'json' : args.csv ? 'csv' : args.md ? 'md' : 'text';
-            print(showMetrics(lock, { format, metrics: args.metric, all: args.all, perSeed: args['per-seed'], label: `${label}'s pipeline.lock` }));
+            print(showMetrics(lock, { format: formatOf(args), metrics: args.metric, all: args.all, perSeed: args['per-seed'], label: `${label}'s pipeline.lock` }));
           },
         )
         .command(
@@ -117,22 +122,17 @@ export function registerCompareCommands(cli: Argv, io: CompareIo = {}): Argv {
           'show [locks..]',
           'One row per lock and series (or chain): the params that differ between them and the headline metrics at the last generation',
           (z) =>
-            z
+            tableFormats(z, 'rows with params, and each metric with mean, interval and values', 'mean and interval columns per metric')
               .positional('locks', { type: 'string', array: true, default: [] as string[], describe: `locks (${VERSION_HELP}; a * in the file name matches); default: the locks committed to git` })
               .option('chains', { type: 'boolean', default: false, describe: 'one row per chain (each seed its own row)' })
               .option('sort', { type: 'string', describe: 'sort by this column: lock, series, gen, a param key or a metric' })
               .option('desc', { type: 'boolean', default: false, describe: 'with --sort: largest first' })
-              .option('json', { type: 'boolean', describe: 'JSON: rows with params, and each metric with mean, interval and values' })
-              .option('csv', { type: 'boolean', describe: 'CSV: mean and interval columns per metric' })
-              .option('md', { type: 'boolean', describe: 'a Markdown table' })
-              .conflicts({ json: ['csv', 'md'], csv: 'md' })
               .example('$0 exp show', 'the committed locks')
               .example("$0 exp show 'runs/*.lock' --chains --sort diversity --desc", 'every chain of some locks, most diverse first'),
           async (args) => {
             const specs = await lockSpecs(args.locks, cwd());
             const [locks, { expTable, formatExp }] = await Promise.all([Promise.all(specs.map(lockOf)), import('../experiment/exp-show.ts')]);
-            const format = args.json ? 'json' : args.csv ? 'csv' : args.md ? 'md' : 'text';
-            print(formatExp(expTable(locks, { chains: args.chains, sort: args.sort, desc: args.desc }), format));
+            print(formatExp(expTable(locks, { chains: args.chains, sort: args.sort, desc: args.desc }), formatOf(args)));
           },
         )
         .demandCommand(1, 'Name an exp command: show.'),

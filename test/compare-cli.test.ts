@@ -3,24 +3,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import test from 'ava';
-import yargs from 'yargs';
-import { registerCompareCommands } from '../cli/compare.ts';
+import { compareCli } from './fixtures/compare/cli.ts';
 import type { MetricRow, ParamRow } from '../experiment/compare.ts';
 import type { LockFile } from '../engine/lock-file.ts';
 import { NOT_RUN } from '../experiment/eval-points.ts';
 import { readVersion } from '../experiment/versions.ts';
 import { makeLock, nodeId, recordedParams } from './fixtures/compare/locks.ts';
 
-/** Runs the compare commands as `pipeline.ts` would, in `cwd`; resolves to what they printed. */
-async function cli(cwd: string, ...args: string[]): Promise<string> {
-  const out: string[] = [];
-  await registerCompareCommands(yargs().exitProcess(false).strict(), { cwd, print: (text) => out.push(text) })
-    .fail((message, error) => {
-      throw error ?? new Error(message);
-    })
-    .parseAsync(args);
-  return out.join('\n');
-}
+const cli = compareCli;
 
 const SHARED = nodeId({ cycle: 'full_synthetic', seed: 1, generation: 2, extra: {} });
 

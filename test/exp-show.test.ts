@@ -4,23 +4,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import test from 'ava';
-import yargs from 'yargs';
-import { registerCompareCommands } from '../cli/compare.ts';
+import { compareCli } from './fixtures/compare/cli.ts';
 import type { LockFile } from '../engine/lock-file.ts';
 import { evalPoints } from '../experiment/eval-points.ts';
 import type { ExpTable } from '../experiment/exp-show.ts';
 import { seedStat } from '../experiment/seeds.ts';
 import { makeLock, recordedParams } from './fixtures/compare/locks.ts';
 
-async function cli(cwd: string, ...args: string[]): Promise<string> {
-  const out: string[] = [];
-  await registerCompareCommands(yargs().exitProcess(false).strict(), { cwd, print: (text) => out.push(text) })
-    .fail((message, error) => {
-      throw error ?? new Error(message);
-    })
-    .parseAsync(args);
-  return out.join('\n');
-}
+const cli = compareCli;
 
 // a: the base, two seeds; b: T = 0.4, two seeds; c: width 32, one seed. Each full_synthetic only, three generations.
 const base = ['generations=3', 'sweep.cycle.name=[full_synthetic]'];
