@@ -1,6 +1,7 @@
 /**
- * `export` and `show` by node name, through the real CLI: a node's tables written as CSV, JSON lines and Parquet and
- * read back by another reader (polars) equal the Arrow table row for row; `show` prints whole rows.
+ * `export`, `show` and `score` by node name, through the real CLI: a node's tables written as CSV, JSON lines and Parquet and
+ * read back by another reader (polars) equal the Arrow table row for row; `show` prints whole rows; `score` reads
+ * the expressions of an object.
  */
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
@@ -12,7 +13,8 @@ import pl from 'nodejs-polars';
 import { formatLockFile } from '../engine/lock-file.ts';
 import { plain } from '../engine/show.ts';
 import { Store } from '../engine/store.ts';
-import { expressionTable } from '../stages/dataset.ts';
+import { summarizeExpressions } from '../metrics/summary.ts';
+import { expressionsOf, expressionTable } from '../stages/dataset.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const dir = mkdtempSync(join(tmpdir(), 'export-test-'));
@@ -72,4 +74,16 @@ test('show by node name prints every output with whole rows; an unknown node or 
   const bad = pipeline('export', NODE, '--format', 'xlsx');
   t.is(bad.status, 1);
   t.regex(bad.stderr, /Invalid values:\n\s+Argument: format, Given: "xlsx", Choices: "csv", "jsonl", "parquet"/);
+});
+
+test('score takes a node id or an object hash: the metrics of its expression column', async (t) => {
+  const { samples: hash, log: logHash } = await ready;
+  const expected = { ...summarizeExpressions(expressionsOf(samples)), unreadable: 0 };
+  for (const target of [NODE, hash.slice(0, 8)]) {
+    const scored = pipeline('score', target, '--json');
+    t.is(scored.status, 0, scored.stderr);
+    t.deepEqual(JSON.parse(scored.stdout), expected, target);
+  }
+  const noText = pipeline('score', logHash);
+  t.is(noText.stderr.trim(), `error: ${logHash} holds no expression column (outputs: ${logHash})`);
 });
