@@ -146,13 +146,18 @@ export function registerCompareCommands(cli: Argv, io: CompareIo = {}): Argv {
           .option('lock', { type: 'string', default: 'pipeline.lock', describe: `the lock: ${VERSION_HELP}` })
           .option('title', { type: 'string', describe: 'the report heading' })
           .option('chain', { type: 'string', describe: 'whose training curves to draw, as tags: cycle=balanced,seed=2 (default: the first chain)' })
-          .option('store', { type: 'string', describe: 'the store holding the training logs (default $PIPELINE_STORE or ./artifacts)' }),
+          .option('store', { type: 'string', describe: 'the store holding the training logs and samples (default $PIPELINE_STORE or ./artifacts)' })
+          .option('sample-generations', { type: 'string', describe: 'whose samples to show, e.g. 0,5 (default: 0 and the last)' }),
       async (args) => {
-        const [{ lock, label }, { writeReport }, { loadTrainingCurves, parseChain }, { Store, storeRoot }] = await Promise.all([
+        const [{ lock, label }, { writeReport }, { loadTrainingCurves, parseChain }, { Store, storeRoot }, { loadSamples }] = await Promise.all([
           lockOf(args.lock), import('../experiment/report.ts'),
-          import('../experiment/train-curves.ts'), import('../engine/store.ts'),
+          import('../experiment/train-curves.ts'), import('../engine/store.ts'), import('../experiment/report-samples.ts'),
         ]);
         const wanted = parseChain(args.chain ?? '');
+        const generations = args['sample-generations']?.split(',').map((g) => {
+          if (!/^\s*\d+\s*$/.test(g)) throw new Error(`--sample-generations ${args['sample-generations']}: expected generations as numbers, e.g. 0,5`);
+          return Number(g);
+        });
         // storeRoot resolves against the process's directory; the commands work in cwd() (the same, but in tests).
         const root = path.resolve(cwd(), path.relative(process.cwd(), storeRoot(args.store)));
         // A report reads the store, so it must not create one.
@@ -160,8 +165,9 @@ export function registerCompareCommands(cli: Argv, io: CompareIo = {}): Argv {
         const curves = store.exists
           ? await loadTrainingCurves(lock, store, wanted)
           : { chain: args.chain ?? '(first)', missing: `no store at ${root} to read the training logs from (--store)` };
+        const samples = store.exists ? await loadSamples(lock, store, generations) : { missing: `no store at ${root} to read the samples from (--store)` };
         const outDir = path.resolve(cwd(), args.out);
-        const { files, omitted } = await writeReport({ lock, label: `${label}'s pipeline.lock`, outDir, title: args.title, curves });
+        const { files, omitted } = await writeReport({ lock, label: `${label}'s pipeline.lock`, outDir, title: args.title, curves, samples });
         for (const file of files) print(path.relative(cwd(), file) || file);
         for (const { name, reason } of omitted) print(`(${name} not drawn: ${reason})`);
       },

@@ -6,7 +6,7 @@
 import { noParams, type LockFile } from '../engine/lock-file.ts';
 import { compareValues, evalPoints, NO_VALUE, type EvalPoint } from './eval-points.ts';
 import { cell, HEADLINE_METRICS, shortName } from './metrics-show.ts';
-import { chainOfNode, chainParams } from './provenance.ts';
+import { chainOfNode, chainParams, withoutSeed } from './provenance.ts';
 import { INTERVAL_NAME, seedStat, type SeedStat } from './seeds.ts';
 import { formatCsv, formatMarkdown, formatTable } from './text-table.ts';
 
@@ -33,8 +33,6 @@ export interface ExpOptions {
   sort?: string;
   desc?: boolean;
 }
-
-const withoutSeed = (chain: string) => chain.split('/').filter((part) => !part.startsWith('seed=')).join('/');
 
 /** Keys with one value across all the maps, with that value. */
 function agreed(maps: readonly Record<string, unknown>[]): Record<string, unknown> {

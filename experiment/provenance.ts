@@ -31,6 +31,11 @@ export function chainOfNode(id: string): string {
   return id.split('/').slice(1).filter((part) => !part.startsWith('gen=')).join('/');
 }
 
+/** A chain without its seed: the series whose seeds are replicates. */
+export function withoutSeed(chain: string): string {
+  return chain.split('/').filter((part) => !part.startsWith('seed=')).join('/');
+}
+
 /** What `params diff` compares: every resolved key, the sweep as lists, and the overrides as the key `--set`. */
 export function comparableParams(recorded: LockParams): Record<string, unknown> {
   return { ...recorded.resolved, '--set': recorded.overrides };

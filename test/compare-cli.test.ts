@@ -108,9 +108,10 @@ test('metrics show lists every series and generation of a lock, from a file or a
 test('report writes the figures and report.html, and prints their paths', async (t) => {
   const printed = (await cli(repo, 'report', '-o', 'out/rep', '--lock', 'HEAD')).split('\n');
   t.deepEqual(printed.slice(0, 2), ['out/rep/correctness.svg', 'out/rep/correctness.png']);
-  t.is(printed.at(-2), 'out/rep/report.html');
-  t.is(printed.at(-1), `(training-curves not drawn: no store at ${path.join(repo, 'artifacts')} to read the training logs from (--store))`);
-  t.is(printed.length, 10);
+  t.is(printed.at(-3), 'out/rep/report.html');
+  t.is(printed.at(-2), `(training-curves not drawn: no store at ${path.join(repo, 'artifacts')} to read the training logs from (--store))`);
+  t.is(printed.at(-1), `(sample-shapes not drawn: no store at ${path.join(repo, 'artifacts')} to read the samples from (--store))`);
+  t.is(printed.length, 11);
   // The params HEAD's lock records, not a params file's: the override, and λ = 0.75 in the resolved params.
   const html = readFileSync(path.join(repo, 'out/rep/report.html'), 'utf8');
   t.true(html.includes('overrides: <code>--set generations=3 --set cycle.lambda=0.75</code>'));

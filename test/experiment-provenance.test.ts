@@ -1,13 +1,16 @@
 /**
  * Provenance end to end, through the real CLI at micro scale: the lock records the --set overrides and the params
  * they resolve to, and `params diff`, `metrics diff` and `report` read them from the locks, not from a params file.
+ * Also the report's samples section, which reads the run's samples from the store.
  */
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseLockFile } from '../engine/lock-file.ts';
+import { Store } from '../engine/store.ts';
+import { expressionsOf } from '../stages/dataset.ts';
 import { MICRO } from './fixtures/micro.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -61,4 +64,23 @@ test.serial('report prints the params the run used, from its lock', async (t) =>
   t.regex(html, /steps: 12\n/);
   t.regex(html, /width: 16\n/);
   t.regex(html, /temperature: 0\.4\n/);
+});
+
+test.serial('report shows each series\' most frequent samples with their counts, and length and depth against D_0', async (t) => {
+  const { b } = await both();
+  pipeline('report', '--lock', 'b.lock', '--store', 'store', '-o', 'samples', '--sample-generations', '1');
+  const html = readFileSync(join(dir, 'samples', 'report.html'), 'utf8');
+  const id = 'sample/cycle=full_synthetic/seed=1/gen=1';
+  const expressions = expressionsOf(await new Store(join(dir, 'store'), { create: false }).getObject(b.lock.nodes[id]!.outputs.samples!));
+  const counts = new Map<string, number>();
+  for (const e of expressions) counts.set(e, (counts.get(e) ?? 0) + 1);
+  const [first, count] = [...counts].sort(([x, m], [y, n]) => n - m || x.localeCompare(y))[0]!;
+  t.true(html.includes(`<h3>cycle=full_synthetic, S_1 (cycle=full_synthetic/seed=1): 48 rows, ${counts.size} distinct</h3>`));
+  t.true(html.includes(`<tbody><tr><td>${first}</td><td>${count}</td></tr>`), first);
+  t.false(html.includes(', S_0 ('), 'only the generation asked for');
+  t.true(existsSync(join(dir, 'samples', 'sample-shapes.svg')));
+  const svg = readFileSync(join(dir, 'samples', 'sample-shapes.svg'), 'utf8');
+  t.true(svg.includes('>D_0</text>') && svg.includes('>S_1</text>'));
+  const bad = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), join(ROOT, 'pipeline.ts'), 'report', '--lock', 'b.lock', '--sample-generations', 'last'], { cwd: dir, encoding: 'utf8' });
+  t.is(bad.stderr.trim(), 'error: --sample-generations last: expected generations as numbers, e.g. 0,5');
 });
