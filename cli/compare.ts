@@ -143,16 +143,20 @@ export function registerCompareCommands(cli: Argv, io: CompareIo = {}): Argv {
       (y) =>
         y
           .option('out', { alias: 'o', type: 'string', default: 'report', describe: 'directory to write into' })
-          .option('lock', { type: 'string', default: 'pipeline.lock', describe: `the lock: ${VERSION_HELP}` })
+          .option('lock', { type: 'string', array: true, default: ['pipeline.lock'], describe: `the lock (${VERSION_HELP}); several: their series overlaid, labelled by the params that differ` })
           .option('title', { type: 'string', describe: 'the report heading' })
           .option('chain', { type: 'string', describe: 'whose training curves to draw, as tags: cycle=balanced,seed=2 (default: the first chain)' })
           .option('store', { type: 'string', describe: 'the store holding the training logs and samples (default $PIPELINE_STORE or ./artifacts)' })
           .option('sample-generations', { type: 'string', describe: 'whose samples to show, e.g. 0,5 (default: 0 and the last)' }),
       async (args) => {
-        const [{ lock, label }, { writeReport }, { loadTrainingCurves, parseChain }, { Store, storeRoot }, { loadSamples }] = await Promise.all([
-          lockOf(args.lock), import('../experiment/report.ts'),
+        const [named, { writeReport }, { loadTrainingCurves, parseChain }, { Store, storeRoot }, { loadSamples }, { overlayLocks }] = await Promise.all([
+          Promise.all(args.lock.map(lockOf)), import('../experiment/report.ts'),
           import('../experiment/train-curves.ts'), import('../engine/store.ts'), import('../experiment/report-samples.ts'),
+          import('../experiment/overlay.ts'),
         ]);
+        const overlay = named.length > 1 ? overlayLocks(named) : undefined;
+        const lock = overlay?.lock ?? named[0]!.lock;
+        const label = named.map((n) => n.label).join(' + ');
         const wanted = parseChain(args.chain ?? '');
         const generations = args['sample-generations']?.split(',').map((g) => {
           if (!/^\s*\d+\s*$/.test(g)) throw new Error(`--sample-generations ${args['sample-generations']}: expected generations as numbers, e.g. 0,5`);
@@ -167,7 +171,7 @@ export function registerCompareCommands(cli: Argv, io: CompareIo = {}): Argv {
           : { chain: args.chain ?? '(first)', missing: `no store at ${root} to read the training logs from (--store)` };
         const samples = store.exists ? await loadSamples(lock, store, generations) : { missing: `no store at ${root} to read the samples from (--store)` };
         const outDir = path.resolve(cwd(), args.out);
-        const { files, omitted } = await writeReport({ lock, label: `${label}'s pipeline.lock`, outDir, title: args.title, curves, samples });
+        const { files, omitted } = await writeReport({ lock, label: `${label}'s pipeline.lock`, outDir, title: args.title, curves, samples, overlaid: overlay?.parts });
         for (const file of files) print(path.relative(cwd(), file) || file);
         for (const { name, reason } of omitted) print(`(${name} not drawn: ${reason})`);
       },

@@ -17,6 +17,7 @@ import { evalPoints, metricNames, NOT_RUN, withoutEval, type EvalPoint } from '.
 import { paperTable } from './paper.ts';
 import { reportCharts, sampleShapesChart, seriesLabel, seriesOf, trainingCurvesChart, type Chart } from './report-charts.ts';
 import type { Samples } from './report-samples.ts';
+import type { OverlayPart } from './overlay.ts';
 import { INTERVAL_NAME, seedStat } from './seeds.ts';
 import { formatValue } from './text-table.ts';
 import type { Curves } from './train-curves.ts';
@@ -31,6 +32,8 @@ export interface ReportInput {
   curves?: Curves;
   /** The samples of each series at chosen generations, or why there are none. */
   samples?: Samples;
+  /** When `lock` overlays several locks (experiment/overlay.ts): each, with the tags that tell it apart. */
+  overlaid?: OverlayPart[];
   /** When the report is made; now by default. */
   date?: Date;
 }
@@ -146,6 +149,12 @@ ${htmlTable(['chain', 'swept keys'], chains)}
 <pre>${escapeHtml(toYaml(recorded.resolved))}</pre>`;
 }
 
+/** Each overlaid lock: what its series are labelled by, then its params. */
+function overlaidParams(parts: readonly OverlayPart[]): string {
+  return parts.map((p) => `<h3>${escapeHtml(p.label)}: series labelled ${escapeHtml(Object.entries(p.tags).map(([k, v]) => `${k}=${v}`).join(' '))}</h3>
+${paramsSection(p.lock, p.label)}`).join('\n');
+}
+
 const STYLE = `body{font-family:sans-serif;margin:2em auto;max-width:1200px;color:#222;padding:0 1em}
 table{border-collapse:collapse;font-size:12px}th,td{border:1px solid #ccc;padding:3px 6px;text-align:right}
 th:first-child,td:first-child{text-align:left}pre{background:#f6f6f6;padding:1em;overflow:auto}
@@ -206,7 +215,7 @@ ${samplesSection(samples)}
 <h2>Last generation per series</h2>
 ${points.length ? `<p>With several seeds: mean (${INTERVAL_NAME}).</p>\n${htmlTable(final.header, final.rows)}` : `<p class="note">${escapeHtml(withoutEval(lock, 'the lock'))}</p>`}
 <h2>Params</h2>
-${paramsSection(lock, input.label)}
+${input.overlaid ? overlaidParams(input.overlaid) : paramsSection(lock, input.label)}
 </body></html>
 `;
   const htmlPath = path.join(outDir, 'report.html');
