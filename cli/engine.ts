@@ -1,5 +1,5 @@
 /**
- * The engine's commands: repro, status, dag, gc, show, export, and run-task (one task: what a Slurm job runs). The
+ * The engine's commands: repro, status, dag, gc, show, export, push, pull, and run-task (one task: what a Slurm job runs). The
  * experiment layer supplies the graph through a GraphLoader; these commands know nothing of what the nodes compute.
  */
 import type { Argv } from 'yargs';
@@ -190,5 +190,31 @@ export function registerEngineCommands(cli: Argv, loadGraph: GraphLoader): Argv 
         writeAtomic(file, await exportTable(await store.getObject(hash), args.format));
         console.log(file);
       }
-    });
+    })
+    .command('push <remote>', 'copy the objects and run records a lock needs to a remote store (a directory or ssh://host/path), only what it lacks', (y) => withRemote(y)
+      .example('$0 push /mnt/share/store', 'to a mounted share')
+      .example('$0 push ssh://cluster/scratch/me/store --lock presets/long.lock', 'to a cluster'), (args) => sync('push', args))
+    .command('pull <remote>', 'copy the objects and run records a lock needs from a remote store, only what this one lacks, each checked', (y) => withRemote(y)
+      .example('$0 pull ssh://cluster/scratch/me/store', 'then report, metrics show and exp show as there'), (args) => sync('pull', args));
+}
+
+function withRemote<T>(y: Argv<T>) {
+  return withCommon(y, false)
+    .positional('remote', { type: 'string', demandOption: true, describe: 'a directory or ssh://[user@]host[:port]/path' })
+    .option('lock', { type: 'string', default: 'pipeline.lock', describe: 'the lock whose nodes to copy' });
+}
+
+async function sync(direction: 'push' | 'pull', args: CommonArgs & { remote: string; lock: string }): Promise<void> {
+  const [store, remoteModule, { parseLockFile }, { readFileSync, existsSync }] = await Promise.all([
+    openStore(args, direction === 'pull' ? 'run' : 'existing'), import('../engine/remote.ts'), import('../engine/lock-file.ts'), import('node:fs'),
+  ]);
+  if (!existsSync(args.lock)) throw new Error(`no lock at ${args.lock} (--lock FILE)`);
+  const lock = parseLockFile(readFileSync(args.lock, 'utf8'), args.lock);
+  const remote = await remoteModule.openRemote(args.remote, direction);
+  try {
+    const { copied, present } = await remoteModule[direction](store, lock, remote);
+    console.log(`${direction === 'push' ? 'pushed' : 'pulled'} ${copied} file(s), ${present} already there (${args.lock}, ${remote.name})`);
+  } finally {
+    await remote.close();
+  }
 }
