@@ -57,7 +57,8 @@ export function registerLanguageCommands(cli: Argv): Argv {
           .example('$0 score samples.txt --json', 'Metrics of a sample file as JSON')
           .example('$0 score sample/cycle=full_synthetic/seed=1/gen=5', 'Metrics of S_5 of a chain, from the store'),
       async (argv) => {
-        const { lines, unreadable } = argv.file === '-' || existsSync(argv.file) ? await readLines(argv.file) : await objectLines(argv.file, argv.store, argv.lock);
+        const fromStore = argv.file !== '-' && !existsSync(argv.file) && STORE_TARGET.test(argv.file);
+        const { lines, unreadable } = fromStore ? await objectLines(argv.file, argv.store, argv.lock) : await readLines(argv.file);
         const name = argv.file === '-' ? 'stdin' : argv.file;
         const numbered = lines.filter(({ text }) => text.trim() !== '');
         if (unreadable.length) {
@@ -95,6 +96,9 @@ function parseDepth(text: string): [number, number] {
 function seedOf(text: string): number | string {
   return /^-?\d+$/.test(text) ? Number(text) : text;
 }
+
+/** A node id (`sample/cycle=balanced/seed=1/gen=5`) or a hash prefix; any other missing path is a missing file. */
+const STORE_TARGET = /^([\w-]+(\/[\w.-]+=[^/]*)+|[0-9a-f]{4,16})$/;
 
 /** The expressions of a store object (a node's output with an expression column), numbered as lines. */
 async function objectLines(target: string, storeDir: string | undefined, lockPath: string): Promise<TextLines> {
