@@ -4,7 +4,8 @@
  */
 import path from 'node:path';
 import type { Argv } from 'yargs';
-import { readVersion, WORKDIR, type VersionFile } from '../experiment/versions.ts';
+import type { LockFile } from '../engine/lock-file.ts';
+import { lockSpecs, readVersion, WORKDIR } from '../experiment/versions.ts';
 
 /** Where the commands read from and write to; tests pass their own. */
 export interface CompareIo {
@@ -14,24 +15,34 @@ export interface CompareIo {
 
 const VERSION_HELP = 'a git revision, a file, a directory holding it, or "workdir" (the working tree)';
 
+/** --json, --csv and --md of the commands that print a table; each says what its JSON and CSV hold. */
+const tableFormats = <T>(y: Argv<T>, json: string, csv: string) =>
+  y
+    .option('json', { type: 'boolean', describe: `JSON: ${json}` })
+    .option('csv', { type: 'boolean', describe: `CSV: ${csv}` })
+    .option('md', { type: 'boolean', describe: 'a Markdown table' })
+    .conflicts({ json: ['csv', 'md'], csv: 'md' });
+const formatOf = (args: { json?: boolean; csv?: boolean; md?: boolean }) =>
+  args.json ? ('json' as const) : args.csv ? ('csv' as const) : args.md ? ('md' as const) : ('text' as const);
+
 export function registerCompareCommands(cli: Argv, io: CompareIo = {}): Argv {
   const cwd = () => io.cwd ?? process.cwd();
   const print = io.print ?? ((text: string) => console.log(text));
-  const read = async (spec: string, file: VersionFile) => readVersion(spec, file, cwd());
   // What the commands use (zod, yaml; Vega for report) loads when a command runs, not when the CLI starts.
   const lockOf = async (spec: string) => {
-    const [version, { parseLockFile }] = await Promise.all([read(spec, 'pipeline.lock'), import('../engine/lock-file.ts')]);
+    const [version, { parseLockFile }] = await Promise.all([readVersion(spec, cwd()), import('../engine/lock-file.ts')]);
     return { label: version.label, lock: parseLockFile(version.text, `${version.label}'s pipeline.lock`) };
   };
-  const paramsOf = async (spec: string) => {
-    const [version, { readParamsYaml }] = await Promise.all([read(spec, 'params.yaml'), import('../experiment/compare.ts')]);
-    return { ...version, params: readParamsYaml(version.text, `${version.label}'s params.yaml`) };
+  // The params a lock records, as `params diff` compares them; a lock without them is an error that says so.
+  const paramsOf = async (version: { label: string; lock: LockFile }) => {
+    const [{ lockParams }, { comparableParams }] = await Promise.all([import('../engine/lock-file.ts'), import('../experiment/provenance.ts')]);
+    return comparableParams(lockParams(version.lock, `${version.label}'s pipeline.lock`));
   };
   const json = (value: unknown) => print(JSON.stringify(value, null, 2));
-  const versions = <T>(y: Argv<T>, file: VersionFile) =>
+  const versions = <T>(y: Argv<T>) =>
     y
-      .positional('a', { type: 'string', default: 'HEAD', describe: `old ${file}: ${VERSION_HELP}` })
-      .positional('b', { type: 'string', default: WORKDIR, describe: `new ${file}, as A` })
+      .positional('a', { type: 'string', default: 'HEAD', describe: `old pipeline.lock: ${VERSION_HELP}` })
+      .positional('b', { type: 'string', default: WORKDIR, describe: 'new pipeline.lock, as A' })
       .option('all', { type: 'boolean', default: false, describe: 'also list what did not change' })
       .option('json', { type: 'boolean', default: false, describe: 'print JSON instead of a table' });
 
@@ -42,28 +53,23 @@ export function registerCompareCommands(cli: Argv, io: CompareIo = {}): Argv {
           'show',
           'The eval metrics of a lock per cycle, λ and generation: the mean over seeds with its 95% t-interval',
           (z) =>
-            z
+            tableFormats(z, 'every metric (unless --metric) with mean, interval, seeds and values', 'every metric (unless --metric); mean and interval columns')
               .option('lock', { type: 'string', default: 'pipeline.lock', describe: `the lock: ${VERSION_HELP}` })
               .option('metric', { type: 'string', array: true, describe: 'only these metrics (repeatable; "semantic" is samples.semantic)' })
               .option('all', { type: 'boolean', default: false, describe: 'every metric (default: semantic, syntactic, diversity, unique, copied)' })
               .option('per-seed', { type: 'boolean', default: false, describe: 'one row per seed instead of the mean over seeds' })
-              .option('json', { type: 'boolean', describe: 'JSON: every metric (unless --metric) with mean, interval, seeds and values' })
-              .option('csv', { type: 'boolean', describe: 'CSV: every metric (unless --metric); mean and interval columns' })
-              .option('md', { type: 'boolean', describe: 'a Markdown table' })
-              .conflicts({ json: ['csv', 'md'], csv: 'md' })
               .example('$0 metrics show --metric diversity --metric unique', 'two metrics')
               .example('$0 metrics show --csv > metrics.csv', 'for a spreadsheet or pandas'),
           async (args) => {
             const [{ label, lock }, { showMetrics }] = await Promise.all([lockOf(args.lock), import('../experiment/metrics-show.ts')]);
-            const format = args.json ? 'json' : args.csv ? 'csv' : args.md ? 'md' : 'text';
-            print(showMetrics(lock, { format, metrics: args.metric, all: args.all, perSeed: args['per-seed'], label: `${label}'s pipeline.lock` }));
+            print(showMetrics(lock, { format: formatOf(args), metrics: args.metric, all: args.all, perSeed: args['per-seed'], label: `${label}'s pipeline.lock` }));
           },
         )
         .command(
           'diff [a] [b]',
           'Eval metrics of two versions of pipeline.lock, matched by node: old, new and Δ (changed values only unless --all)',
           (z) =>
-            versions(z, 'pipeline.lock')
+            versions(z)
               .option('metric', { type: 'string', array: true, describe: 'only these metrics (repeatable), e.g. samples.diversity' })
               .example('$0 metrics diff HEAD~1', 'last commit before HEAD against the working tree')
               .example('$0 metrics diff HEAD~1 HEAD --metric samples.diversity', 'two commits, one metric'),
@@ -77,27 +83,59 @@ export function registerCompareCommands(cli: Argv, io: CompareIo = {}): Argv {
             const options = { all: args.all, metrics: args.metric };
             const rows = compare.diffMetrics(a.lock, b.lock, options);
             const seedMeans = compare.diffSeedMeans(a.lock, b.lock, options);
-            if (args.json) json({ a: a.label, b: b.label, rows, seedMeans });
-            else print([compare.formatMetricDiff(rows, a.label, b.label), compare.formatSeedMeanDiff(seedMeans, a.label, b.label)].filter(Boolean).join('\n\n'));
+            // The params the two locks record, so that a change of metrics is read beside what made it.
+            const params = await Promise.all([paramsOf(a), paramsOf(b)]).then(
+              ([pa, pb]) => compare.diffParams(pa, pb),
+              (error: Error) => error.message,
+            );
+            if (args.json) json({ a: a.label, b: b.label, params, rows, seedMeans });
+            else {
+              const paramsText = typeof params === 'string' ? `params: ${params}` : compare.formatParamDiff(params, a.label, b.label);
+              print([paramsText, compare.formatMetricDiff(rows, a.label, b.label), compare.formatSeedMeanDiff(seedMeans, a.label, b.label)].filter(Boolean).join('\n\n'));
+            }
           },
         )
         .demandCommand(1, 'Name a metrics command: show or diff.'),
     )
-    .command('params', 'Compare versions of params.yaml', (y) =>
+    .command('params', 'Compare the params two locks were made with', (y) =>
       y
         .command(
           'diff [a] [b]',
-          'Keys of two versions of params.yaml (dotted paths) that changed, were added or removed',
-          (z) => versions(z, 'params.yaml').example('$0 params diff HEAD~1', 'last commit before HEAD against the working tree'),
+          'Params (dotted keys, and the --set overrides) recorded in two versions of pipeline.lock that changed, were added or removed',
+          (z) =>
+            versions(z)
+              .example('$0 params diff HEAD~1', 'last commit before HEAD against the working tree')
+              .example('$0 params diff runs/a.lock runs/b.lock', 'two locks'),
           async (args) => {
-            const [a, b] = await Promise.all([paramsOf(args.a), paramsOf(args.b)]);
-            const { diffParams, formatParamDiff } = await import('../experiment/compare.ts');
-            const rows = diffParams(a.params, b.params, { all: args.all });
+            const [a, b] = await Promise.all([lockOf(args.a), lockOf(args.b)]);
+            const [pa, pb, { diffParams, formatParamDiff }] = await Promise.all([paramsOf(a), paramsOf(b), import('../experiment/compare.ts')]);
+            const rows = diffParams(pa, pb, { all: args.all });
             if (args.json) json({ a: a.label, b: b.label, rows });
             else print(formatParamDiff(rows, a.label, b.label));
           },
         )
         .demandCommand(1, 'Name a params command: diff.'),
+    )
+    .command('exp', 'Runs side by side', (y) =>
+      y
+        .command(
+          'show [locks..]',
+          'One row per lock and series (or chain): the params that differ between them and the headline metrics at the last generation',
+          (z) =>
+            tableFormats(z, 'rows with params, and each metric with mean, interval and values', 'mean and interval columns per metric')
+              .positional('locks', { type: 'string', array: true, default: [] as string[], describe: `locks (${VERSION_HELP}; a * in the file name matches); default: the locks committed to git` })
+              .option('chains', { type: 'boolean', default: false, describe: 'one row per chain (each seed its own row)' })
+              .option('sort', { type: 'string', describe: 'sort by this column: lock, series, gen, a param key or a metric' })
+              .option('desc', { type: 'boolean', default: false, describe: 'with --sort: largest first' })
+              .example('$0 exp show', 'the committed locks')
+              .example("$0 exp show 'runs/*.lock' --chains --sort diversity --desc", 'every chain of some locks, most diverse first'),
+          async (args) => {
+            const specs = await lockSpecs(args.locks, cwd());
+            const [locks, { expTable, formatExp }] = await Promise.all([Promise.all(specs.map(lockOf)), import('../experiment/exp-show.ts')]);
+            print(formatExp(expTable(locks, { chains: args.chains, sort: args.sort, desc: args.desc }), formatOf(args)));
+          },
+        )
+        .demandCommand(1, 'Name an exp command: show.'),
     )
     .command(
       'report',
@@ -105,17 +143,25 @@ export function registerCompareCommands(cli: Argv, io: CompareIo = {}): Argv {
       (y) =>
         y
           .option('out', { alias: 'o', type: 'string', default: 'report', describe: 'directory to write into' })
-          .option('lock', { type: 'string', default: 'pipeline.lock', describe: `the lock: ${VERSION_HELP}` })
-          .option('params', { alias: 'p', type: 'string', default: 'params.yaml', describe: `the params shown in the report: ${VERSION_HELP}` })
+          .option('lock', { type: 'string', array: true, default: ['pipeline.lock'], describe: `the lock (${VERSION_HELP}); several: their series overlaid, labelled by the params that differ` })
           .option('title', { type: 'string', describe: 'the report heading' })
           .option('chain', { type: 'string', describe: 'whose training curves to draw, as tags: cycle=balanced,seed=2 (default: the first chain)' })
-          .option('store', { type: 'string', describe: 'the store holding the training logs (default $PIPELINE_STORE or ./artifacts)' }),
+          .option('store', { type: 'string', describe: 'the store holding the training logs and samples (default $PIPELINE_STORE or ./artifacts)' })
+          .option('sample-generations', { type: 'string', describe: 'whose samples to show, e.g. 0,5 (default: 0 and the last)' }),
       async (args) => {
-        const [{ lock }, params, { writeReport }, { loadTrainingCurves, parseChain }, { Store, storeRoot }] = await Promise.all([
-          lockOf(args.lock), read(args.params, 'params.yaml'), import('../experiment/report.ts'),
-          import('../experiment/train-curves.ts'), import('../engine/store.ts'),
+        const [named, { writeReport }, { loadTrainingCurves, parseChain }, { Store, storeRoot }, { loadSamples }, { overlayLocks }] = await Promise.all([
+          Promise.all(args.lock.map(lockOf)), import('../experiment/report.ts'),
+          import('../experiment/train-curves.ts'), import('../engine/store.ts'), import('../experiment/report-samples.ts'),
+          import('../experiment/overlay.ts'),
         ]);
+        const overlay = named.length > 1 ? overlayLocks(named) : undefined;
+        const lock = overlay?.lock ?? named[0]!.lock;
+        const label = named.map((n) => n.label).join(' + ');
         const wanted = parseChain(args.chain ?? '');
+        const generations = args['sample-generations']?.split(',').map((g) => {
+          if (!/^\s*\d+\s*$/.test(g)) throw new Error(`--sample-generations ${args['sample-generations']}: expected generations as numbers, e.g. 0,5`);
+          return Number(g);
+        });
         // storeRoot resolves against the process's directory; the commands work in cwd() (the same, but in tests).
         const root = path.resolve(cwd(), path.relative(process.cwd(), storeRoot(args.store)));
         // A report reads the store, so it must not create one.
@@ -123,8 +169,9 @@ export function registerCompareCommands(cli: Argv, io: CompareIo = {}): Argv {
         const curves = store.exists
           ? await loadTrainingCurves(lock, store, wanted)
           : { chain: args.chain ?? '(first)', missing: `no store at ${root} to read the training logs from (--store)` };
+        const samples = store.exists ? await loadSamples(lock, store, generations) : { missing: `no store at ${root} to read the samples from (--store)` };
         const outDir = path.resolve(cwd(), args.out);
-        const { files, omitted } = await writeReport({ lock, params: params.text, outDir, title: args.title, curves });
+        const { files, omitted } = await writeReport({ lock, label: `${label}'s pipeline.lock`, outDir, title: args.title, curves, samples, overlaid: overlay?.parts });
         for (const file of files) print(path.relative(cwd(), file) || file);
         for (const { name, reason } of omitted) print(`(${name} not drawn: ${reason})`);
       },

@@ -1,10 +1,11 @@
 /**
- * The engine's commands: repro, status, dag, gc, show, and run-task (one task: what a Slurm job runs). The
+ * The engine's commands: repro, status, dag, gc, show, export, push, pull, and run-task (one task: what a Slurm job runs). The
  * experiment layer supplies the graph through a GraphLoader; these commands know nothing of what the nodes compute.
  */
 import type { Argv } from 'yargs';
 import type { DagFormat } from '../engine/dag.ts';
 import type { NodeSpec, Plan } from '../engine/graph.ts';
+import type { LockParams } from '../engine/lock-file.ts';
 import type { Stage } from '../engine/stage.ts';
 import type { Store } from '../engine/store.ts';
 import { buildExecutor, withExecutorOptions } from './executor.ts';
@@ -16,6 +17,8 @@ import { buildExecutor, withExecutorOptions } from './executor.ts';
 export type GraphLoader = (opts: { paramsFile?: string; set: string[] }) => Promise<{
   nodes: NodeSpec[];
   lockPath?: string;
+  /** Recorded in the lock: what the graph was made from. */
+  params?: LockParams;
   beforeRepro?: (plan: Plan, store: Store) => Promise<void>;
   cheapStages?: readonly Stage<any>[];
 }>;
@@ -76,7 +79,7 @@ export function registerEngineCommands(cli: Argv, loadGraph: GraphLoader): Argv 
       const [store, { buildPlan }, { dryRun, forceMatcher, repro }] = await Promise.all([
         openStore(args, args.dry ? 'read' : 'run'), import('../engine/graph.ts'), import('../engine/repro.ts'),
       ]);
-      const { nodes, lockPath, beforeRepro, cheapStages = [] } = await load(args);
+      const { nodes, lockPath, params, beforeRepro, cheapStages = [] } = await load(args);
       const plan = buildPlan(nodes);
       if (args.dry) {
         const todo = dryRun(plan, store, args.force);
@@ -106,7 +109,7 @@ export function registerEngineCommands(cli: Argv, loadGraph: GraphLoader): Argv 
       });
       for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
       try {
-        const result = await repro(plan, { executor, store, lockPath, progressEveryMs: args.progressEvery * 1000 });
+        const result = await repro(plan, { executor, store, lockPath, params, progressEveryMs: args.progressEvery * 1000 });
         process.exitCode = stoppedBy ? STOP_EXIT[stoppedBy] : result.exitCode;
       } finally {
         showWarnings(store);
@@ -173,12 +176,59 @@ export function registerEngineCommands(cli: Argv, loadGraph: GraphLoader): Argv 
       const [store, { runTaskCommand }] = await Promise.all([openStore(args, 'run'), import('../engine/run-task.ts')]);
       process.exitCode = await runTaskCommand(args.task, (await load(args)).nodes, store, args.report);
     })
-    .command('show <hash>', 'schema, metadata and first rows of an object (a unique hash prefix will do)', (y) => withCommon(y, false)
-      .positional('hash', { type: 'string', demandOption: true })
+    .command('show <target>', 'schema, metadata and first rows, whole, of a node\'s outputs (by node id in the lock) or of an object (a unique hash prefix will do)', (y) => withCommon(y, false)
+      .positional('target', { type: 'string', demandOption: true, describe: 'a node id (sample/cycle=balanced/seed=1/gen=5) or a hash prefix' })
+      .option('lock', { type: 'string', default: 'pipeline.lock', describe: 'the lock naming the node' })
       .option('rows', { type: 'number', default: 10 })
       .option('json', { type: 'boolean', default: false }), async (args) => {
-      const { describeObject, formatObject } = await import('../engine/show.ts');
-      const summary = await describeObject(await openStore(args, 'existing'), args.hash, args.rows);
-      process.stdout.write(args.json ? JSON.stringify(summary, null, 2) + '\n' : formatObject(summary));
-    });
+      const [store, { describeObject, formatObject }, { resolveTarget }] = await Promise.all([
+        openStore(args, 'existing'), import('../engine/show.ts'), import('../engine/targets.ts'),
+      ]);
+      const { objects } = resolveTarget(store, args.lock, args.target);
+      const byHash = Object.keys(objects).length === 1 && Object.keys(objects)[0] === Object.values(objects)[0];
+      const summaries = Object.fromEntries(await Promise.all(Object.entries(objects).map(async ([name, hash]) => [name, await describeObject(store, hash, args.rows)] as const)));
+      if (args.json) process.stdout.write(JSON.stringify(byHash ? Object.values(summaries)[0] : summaries, null, 2) + '\n');
+      else process.stdout.write(Object.entries(summaries).map(([name, summary]) => (byHash ? '' : `output ${name}: `) + formatObject(summary)).join('\n'));
+    })
+    .command('export <target>', 'write the tables of a node (by node id in the lock) or an object as CSV, JSON lines or Parquet, one file per output', (y) => withCommon(y, false)
+      .positional('target', { type: 'string', demandOption: true, describe: 'a node id (sample/cycle=full_synthetic/seed=1/gen=5) or a hash prefix' })
+      .option('lock', { type: 'string', default: 'pipeline.lock', describe: 'the lock naming the node' })
+      .option('format', { alias: 'f', choices: ['csv', 'jsonl', 'parquet'] as const, default: 'csv' as const })
+      .option('out', { alias: 'o', type: 'string', default: 'export', describe: 'directory to write OUTPUT.FORMAT into' }), async (args) => {
+      const [store, { exportTable }, { resolveTarget }, { writeAtomic }, { mkdirSync }, { join }] = await Promise.all([
+        openStore(args, 'existing'), import('../engine/export.ts'), import('../engine/targets.ts'), import('../engine/files.ts'), import('node:fs'), import('node:path'),
+      ]);
+      mkdirSync(args.out, { recursive: true });
+      for (const [name, hash] of Object.entries(resolveTarget(store, args.lock, args.target).objects)) {
+        const file = join(args.out, `${name}.${args.format}`);
+        writeAtomic(file, await exportTable(await store.getObject(hash), args.format));
+        console.log(file);
+      }
+    })
+    .command('push <remote>', 'copy the objects and run records a lock needs to a remote store (a directory or ssh://host/path), only what it lacks', (y) => withRemote(y)
+      .example('$0 push /mnt/share/store', 'to a mounted share')
+      .example('$0 push ssh://cluster/scratch/me/store --lock presets/long.lock', 'to a cluster'), (args) => sync('push', args))
+    .command('pull <remote>', 'copy the objects and run records a lock needs from a remote store, only what this one lacks, each checked', (y) => withRemote(y)
+      .example('$0 pull ssh://cluster/scratch/me/store', 'then report, metrics show and exp show as there'), (args) => sync('pull', args));
+}
+
+function withRemote<T>(y: Argv<T>) {
+  return withCommon(y, false)
+    .positional('remote', { type: 'string', demandOption: true, describe: 'a directory or ssh://[user@]host[:port]/path' })
+    .option('lock', { type: 'string', default: 'pipeline.lock', describe: 'the lock whose nodes to copy' });
+}
+
+async function sync(direction: 'push' | 'pull', args: CommonArgs & { remote: string; lock: string }): Promise<void> {
+  const [store, remoteModule, { parseLockFile }, { readFileSync, existsSync }] = await Promise.all([
+    openStore(args, direction === 'pull' ? 'run' : 'existing'), import('../engine/remote.ts'), import('../engine/lock-file.ts'), import('node:fs'),
+  ]);
+  if (!existsSync(args.lock)) throw new Error(`no lock at ${args.lock} (--lock FILE)`);
+  const lock = parseLockFile(readFileSync(args.lock, 'utf8'), args.lock);
+  const remote = await remoteModule.openRemote(args.remote, direction);
+  try {
+    const { copied, present } = await remoteModule[direction](store, lock, remote);
+    console.log(`${direction === 'push' ? 'pushed' : 'pulled'} ${copied} file(s), ${present} already there (${args.lock}, ${remote.name})`);
+  } finally {
+    await remote.close();
+  }
 }

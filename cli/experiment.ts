@@ -11,6 +11,7 @@ import type { Store } from '../engine/store.ts';
 import { CPU_TRAINING_FLOPS, trainingWork, type TrainingWork } from '../experiment/estimate.ts';
 import { experimentGraph } from '../experiment/graph.ts';
 import { loadParams, type ParamsFile } from '../experiment/params.ts';
+import { recordParams } from '../experiment/provenance.ts';
 import buildDataset from '../stages/build-dataset.ts';
 import evaluate from '../stages/eval.ts';
 import genD0 from '../stages/gen-d0.ts';
@@ -25,6 +26,7 @@ export const loadExperimentGraph: GraphLoader = async ({ paramsFile = DEFAULT_PA
   return {
     nodes: experimentGraph(params),
     lockPath: lockPathFor(paramsFile),
+    params: recordParams(params, paramsFile, set),
     beforeRepro: async (plan, store) => {
       await noteKernelFallback(params);
       await warnIfGpuSized(params, plan, store);

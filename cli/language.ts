@@ -1,5 +1,8 @@
-/** Commands for the expression language on its own: generate expressions, score a file of them. */
-import { createReadStream } from 'node:fs';
+/**
+ * Commands for the expression language on its own: generate expressions, score a file of them (or the expressions
+ * of a store object: a node's samples or dataset).
+ */
+import { createReadStream, existsSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { checkExpression } from '../logic/check.ts';
 import { generateExpressions, MAX_GENERATED_DEPTH } from '../logic/generator.ts';
@@ -39,19 +42,23 @@ export function registerLanguageCommands(cli: Argv): Argv {
           .positional('file', {
             type: 'string',
             demandOption: true,
-            describe: "Path of the file, or '-' for stdin",
+            describe: "Path of the file, '-' for stdin, or else a node id of the lock or an object's hash (its expression column)",
             // yargs-parser reads a lone '-' as an empty string; no real path is empty.
             coerce: (file: string) => (file === '' ? '-' : file),
           })
           .option('json', { type: 'boolean', default: false, describe: 'Print the metrics as one JSON object' })
+          .option('store', { type: 'string', describe: 'the store of an object (default $PIPELINE_STORE or ./artifacts)' })
+          .option('lock', { type: 'string', default: 'pipeline.lock', describe: 'the lock naming a node' })
           .option('lines', {
             type: 'boolean',
             default: false,
             describe: 'Also print one JSON line per input line with its verdict (and error position and reason)',
           })
-          .example('$0 score samples.txt --json', 'Metrics of a sample file as JSON'),
+          .example('$0 score samples.txt --json', 'Metrics of a sample file as JSON')
+          .example('$0 score sample/cycle=full_synthetic/seed=1/gen=5', 'Metrics of S_5 of a chain, from the store'),
       async (argv) => {
-        const { lines, unreadable } = await readLines(argv.file);
+        const fromStore = argv.file !== '-' && !existsSync(argv.file) && STORE_TARGET.test(argv.file);
+        const { lines, unreadable } = fromStore ? await objectLines(argv.file, argv.store, argv.lock) : await readLines(argv.file);
         const name = argv.file === '-' ? 'stdin' : argv.file;
         const numbered = lines.filter(({ text }) => text.trim() !== '');
         if (unreadable.length) {
@@ -88,6 +95,23 @@ function parseDepth(text: string): [number, number] {
 /** A seed that looks like an integer is that number (so `--seed 1` equals seed 1 in code), else the string. */
 function seedOf(text: string): number | string {
   return /^-?\d+$/.test(text) ? Number(text) : text;
+}
+
+/** A node id (`sample/cycle=balanced/seed=1/gen=5`) or a hash prefix; any other missing path is a missing file. */
+const STORE_TARGET = /^([\w-]+(\/[\w.-]+=[^/]*)+|[0-9a-f]{4,16})$/;
+
+/** The expressions of a store object (a node's output with an expression column), numbered as lines. */
+async function objectLines(target: string, storeDir: string | undefined, lockPath: string): Promise<TextLines> {
+  const [{ Store, storeRoot }, { resolveTarget }, { expressionsOf }] = await Promise.all([
+    import('../engine/store.ts'), import('../engine/targets.ts'), import('../stages/dataset.ts'),
+  ]);
+  const store = new Store(storeRoot(storeDir), { create: false });
+  if (!store.exists) throw new Error(`no such file: ${target} (nor an object: no store at ${store.root})`);
+  const { objects } = resolveTarget(store, lockPath, target);
+  const tables = await Promise.all(Object.entries(objects).map(async ([name, hash]) => ({ name, table: await store.getObject(hash) })));
+  const found = tables.find(({ table }) => table.getChild('expression'));
+  if (!found) throw new Error(`${target} holds no expression column (outputs: ${tables.map((t) => t.name).join(', ')})`);
+  return { lines: expressionsOf(found.table).map((text, i) => ({ line: i + 1, text })), unreadable: [] };
 }
 
 async function readLines(file: string): Promise<TextLines> {

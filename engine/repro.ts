@@ -5,7 +5,7 @@
  */
 import type { Executor, Outcome } from './executor.ts';
 import { globMatcher, type Plan, type PlanNode } from './graph.ts';
-import { formatLockFile, type LockFile } from './lock-file.ts';
+import { formatLockFile, LOCK_VERSION, type LockFile, type LockParams } from './lock-file.ts';
 import { Display } from './progress.ts';
 import { assess, type NodeState } from './status.ts';
 import { type Store } from './store.ts';
@@ -19,6 +19,8 @@ export interface ReproOptions {
   store: Store;
   /** Where pipeline.lock goes; default ./pipeline.lock. */
   lockPath?: string;
+  /** What the graph was made from, recorded in the lock beside its results. */
+  params?: LockParams;
   out?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   /** Without a TTY: at most one progress line per running node this often (default 30 s). */
   progressEveryMs?: number;
@@ -42,7 +44,7 @@ export async function repro(plan: Plan, options: ReproOptions): Promise<ReproRes
   const lockPath = options.lockPath ?? 'pipeline.lock';
   // The temp file of a lock write that a kill -9 cut short would otherwise stay beside the lock for good.
   removeStaleTempFiles([dirname(resolve(lockPath))], (message) => options.store.warn(message));
-  writeLockFile(lockPath, plan, outcomes);
+  writeLockFile(lockPath, plan, outcomes, options.params);
   // Only now: a summary on screen means the lock holds what it counts.
   (options.out ?? process.stdout).write(summary + '\n');
   options.store.removeStaleTempFiles();
@@ -56,7 +58,7 @@ export function dryRun(plan: Plan, store: Store, force: string[] = []): NodeStat
 }
 
 /** pipeline.lock (engine/lock-file.ts): the nodes not computed are absent. */
-function writeLockFile(path: string, plan: Plan, outcomes: Map<string, Outcome>): void {
+function writeLockFile(path: string, plan: Plan, outcomes: Map<string, Outcome>, params: LockParams | undefined): void {
   const nodes: LockFile['nodes'] = {};
   for (const node of plan.nodes) {
     const outcome = outcomes.get(node.sid);
@@ -64,5 +66,5 @@ function writeLockFile(path: string, plan: Plan, outcomes: Map<string, Outcome>)
     const { key, outputs, metrics } = outcome.record;
     for (const id of node.ids) nodes[id] = { stage: node.stage.name, key, outputs, metrics, tags: node.tags[id] };
   }
-  writeAtomic(path, Buffer.from(formatLockFile({ version: 1, nodes })));
+  writeAtomic(path, Buffer.from(formatLockFile({ version: LOCK_VERSION, ...(params && { params }), nodes })));
 }

@@ -1,5 +1,5 @@
 /**
- * `show HASH`: what an object holds, read the way any Arrow reader would.
+ * `show HASH` or `show NODE`: what an object holds, read the way any Arrow reader would, rows whole.
  */
 import { statSync } from 'node:fs';
 import type { Store } from './store.ts';
@@ -29,7 +29,7 @@ export async function describeObject(store: Store, prefix: string, rows = 10): P
 }
 
 /** Arrow rows hold bigints and typed arrays; make them printable and JSON-safe. */
-function plain(value: unknown): unknown {
+export function plain(value: unknown): unknown {
   if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
   if (ArrayBuffer.isView(value)) return Array.from(value as unknown as ArrayLike<unknown>, plain);
   if (Array.isArray(value)) return value.map(plain);
@@ -50,17 +50,13 @@ export function formatObject(summary: ObjectSummary): string {
   }
   if (summary.head.length) {
     const columns = summary.schema.map((f) => f.name);
-    const cells = summary.head.map((row) => columns.map((c) => truncate(JSON.stringify(row[c]) ?? 'null', 40)));
+    const cells = summary.head.map((row) => columns.map((c) => JSON.stringify(row[c]) ?? 'null'));
     const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i].length)));
     lines.push(`first ${summary.head.length} rows:`);
     lines.push('  ' + columns.map((c, i) => c.padEnd(widths[i])).join('  '));
     for (const row of cells) lines.push('  ' + row.map((v, i) => v.padEnd(widths[i])).join('  '));
   }
   return lines.join('\n') + '\n';
-}
-
-function truncate(text: string, n: number): string {
-  return text.length > n ? `${text.slice(0, n - 1)}…` : text;
 }
 
 export function formatBytes(bytes: number): string {

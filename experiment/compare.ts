@@ -1,5 +1,5 @@
 /**
- * Versions of an experiment side by side: params.yaml key by key, pipeline.lock node by node and metric by metric,
+ * Versions of an experiment side by side: the params their locks record key by key, pipeline.lock node by node and metric by metric,
  * and, where a sweep has several seeds, series by series: whether a change of a metric's seed mean lies outside
  * the seeds' spread (Welch's 95% t-interval of the difference excludes 0). Pure functions of their arguments.
  */
@@ -18,22 +18,9 @@ import {
 } from './eval-points.ts';
 import { differenceInterval, groupKey, groupStat, seedGroups, type SeedStat, type SeriesPlace } from './seeds.ts';
 import { formatTable, formatValue, placeColumns } from './text-table.ts';
-import { parse as parseYaml } from 'yaml';
 
 // ---------------------------------------------------------------------------------------------------------------
 // params diff
-
-export function readParamsYaml(text: string, label: string): Record<string, unknown> {
-  let value: unknown;
-  try {
-    value = parseYaml(text);
-  } catch (error) {
-    throw new Error(`${label} is not YAML: ${(error as Error).message}`);
-  }
-  if (value === null || value === undefined) return {};
-  if (!isPlainObject(value)) throw new Error(`${label} is not a params file: its top level is not a mapping`);
-  return value;
-}
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -97,6 +97,11 @@ function chainOf(point: SweepPoint): NodeSpec[] {
   return nodes;
 }
 
+/** A chain's name: its labels as node ids carry them, `cycle=incremental/lambda=0.5/seed=1`. */
+export function chainName(point: SweepPoint): string {
+  return Object.entries(labelsOf(point)).map(([k, v]) => `${k}=${v}`).join('/');
+}
+
 /**
  * What names a chain: its cycle, λ where the cycle reads it, its seed, and any other swept key by its dotted path.
  * These become node ids (`train/cycle=incremental/lambda=0.5/seed=1/gen=3`) and tags for metrics and reports.

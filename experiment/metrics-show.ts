@@ -9,7 +9,7 @@ import { INTERVAL_NAME, groupStat, seedGroups, type SeedStat, type SeriesPlace }
 import { formatCsv, formatMarkdown, formatTable, formatValue, placeColumns } from './text-table.ts';
 
 /** What a reader of the paper looks at first: correctness, diversity, collapse, memorisation. */
-const HEADLINE_METRICS = ['samples.semantic', 'samples.syntactic', 'samples.diversity', 'samples.unique', 'samples.copied'] as const;
+export const HEADLINE_METRICS = ['samples.semantic', 'samples.syntactic', 'samples.diversity', 'samples.unique', 'samples.copied'] as const;
 
 export type ShowFormat = 'text' | 'md' | 'csv' | 'json';
 
@@ -58,14 +58,14 @@ function showRows(points: readonly EvalPoint[], metrics: readonly string[], perS
 }
 
 /** A text cell: the value for one seed; mean±half-width of the interval, a little shorter, for several. */
-function cell(stat: SeedStat | null): string {
+export function cell(stat: SeedStat | null): string {
   if (!stat) return NO_VALUE;
   if (!stat.ci95) return formatValue(stat.mean);
   const digits = Math.abs(stat.mean) >= 10 ? 1 : 3;
   return `${stat.mean.toFixed(digits)}±${((stat.ci95.high - stat.ci95.low) / 2).toFixed(digits)}`;
 }
 
-const shortName = (metric: string) => metric.replace(/^samples\./, '');
+export const shortName = (metric: string) => metric.replace(/^samples\./, '');
 
 function humanTable(rows: readonly ShowRow[], metrics: readonly string[], perSeed: boolean) {
   const { header, cells } = placeColumns(rows, perSeed);

@@ -9,6 +9,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import { compareNames, compareValues, extraKeys, sortByPlace, type EvalPoint } from './eval-points.ts';
 import { groupStat, INTERVAL_NAME, seedGroups, type SeriesPlace } from './seeds.ts';
 import { CYCLE_TABLE, CYCLES, type CycleName } from '../stages/build-dataset.ts';
+import type { ShapePoint } from './report-samples.ts';
 
 export interface Series {
   /** Legend name: the cycle, then λ and other swept keys where set ("incremental λ=0.5"). */
@@ -244,6 +245,28 @@ export function trainingCurvesChart(chain: string, curve: readonly CurvePoint[])
       y: { field: 'val_loss', type: 'quantitative', title: 'validation loss (nats/token)', scale: { zero: false } },
       color: { field: 'generation', type: 'ordinal', title: 'generation', scale: { domain: generations, range: ramp('viridis', generations.length, 0, 0.9) } },
     },
+  };
+}
+
+/** Length and depth distributions of S_t against D_0: a row per series, a column per measure. */
+export function sampleShapesChart(points: readonly ShapePoint[]): TopLevelSpec {
+  const sets = [...new Set(points.map((p) => p.set))].sort((a, b) => (a === 'D_0' ? -1 : b === 'D_0' ? 1 : Number(a.slice(2)) - Number(b.slice(2))));
+  return {
+    title: { text: 'Length (tokens) and depth of S_t against D_0', subtitle: 'share of rows; depth over the rows that parse' },
+    config: CONFIG,
+    data: { values: [...points] },
+    facet: { row: { field: 'series', type: 'nominal', title: null }, column: { field: 'measure', type: 'nominal', title: null } },
+    spec: {
+      width: 260,
+      height: 110,
+      mark: { type: 'line', point: true, strokeWidth: 1.5 },
+      encoding: {
+        x: { field: 'value', type: 'quantitative', title: null },
+        y: { field: 'share', type: 'quantitative', title: 'share', axis: { format: '.0%' } },
+        color: { field: 'set', type: 'nominal', title: 'set', scale: { domain: sets, range: ['#222', ...ramp('viridis', sets.length - 1, 0, 0.9)] } },
+      },
+    },
+    resolve: { scale: { x: 'independent' } },
   };
 }
 

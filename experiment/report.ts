@@ -1,7 +1,7 @@
 /**
  * The run's report: each chart of report-charts.ts as SVG (Vega-Lite rendered in Node) and PNG (resvg), and a
- * self-contained report.html with the SVGs inlined, the table "paper vs this run", the params, the training
- * backends and the metrics of each series' last generation (mean and 95% t-interval over seeds).
+ * self-contained report.html with the SVGs inlined, the table "paper vs this run", the params the lock records, the training
+ * backends, each series' samples and the metrics of its last generation (mean and 95% t-interval over seeds).
  */
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -10,23 +10,30 @@ import path from 'node:path';
 import { Resvg } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import type { LockFile } from '../engine/lock-file.ts';
+import { stringify as toYaml } from 'yaml';
+import { noParams, type LockFile } from '../engine/lock-file.ts';
 import trainStage from '../stages/train.ts';
 import { evalPoints, metricNames, NOT_RUN, withoutEval, type EvalPoint } from './eval-points.ts';
 import { paperTable } from './paper.ts';
-import { reportCharts, seriesLabel, seriesOf, trainingCurvesChart, type Chart } from './report-charts.ts';
+import { reportCharts, sampleShapesChart, seriesLabel, seriesOf, trainingCurvesChart, type Chart } from './report-charts.ts';
+import type { Samples } from './report-samples.ts';
+import type { OverlayPart } from './overlay.ts';
 import { INTERVAL_NAME, seedStat } from './seeds.ts';
 import { formatValue } from './text-table.ts';
 import type { Curves } from './train-curves.ts';
 
 export interface ReportInput {
   lock: LockFile;
-  /** params.yaml as text, shown verbatim. */
-  params: string;
+  /** Names the lock in notes. */
+  label: string;
   outDir: string;
   title?: string;
   /** The validation-loss curves of one chain, or why there are none. */
   curves?: Curves;
+  /** The samples of each series at chosen generations, or why there are none. */
+  samples?: Samples;
+  /** When `lock` overlays several locks (experiment/overlay.ts): each, with the tags that tell it apart. */
+  overlaid?: OverlayPart[];
   /** When the report is made; now by default. */
   date?: Date;
 }
@@ -121,6 +128,33 @@ export function finalTable(points: readonly EvalPoint[]): { header: string[]; ro
   return { header: ['series', 'generation', 'seeds', ...metrics, NOT_RUN], rows };
 }
 
+/** Per series and generation: the most frequent samples with their counts, and a few drawn at random. */
+function samplesSection(samples: Samples | undefined): string {
+  if (!samples) return '';
+  if ('missing' in samples) return `<h2>Samples</h2><p class="note">Not shown: ${escapeHtml(samples.missing)}.</p>`;
+  const views = samples.views.map((v) => `<h3>${escapeHtml(v.series)}, S_${v.generation} (${escapeHtml(v.chain)}): ${v.rows} rows, ${v.unique} distinct</h3>
+${htmlTable(['most frequent', 'count'], v.top.map((t) => [t.expression, String(t.count)]))}
+<p>Drawn at random:</p><ul>${v.random.map((e) => `<li><code>${escapeHtml(e)}</code></li>`).join('')}</ul>`);
+  return `<h2>Samples</h2>\n${views.join('\n')}`;
+}
+
+/** The params the lock records: file, overrides, each chain's swept keys, and the whole resolved params. */
+function paramsSection(lock: LockFile, label: string): string {
+  const recorded = lock.params;
+  if (!recorded) return `<p class="note">${escapeHtml(noParams(lock, label))}.</p>`;
+  const overrides = recorded.overrides.length ? recorded.overrides.map((o) => `--set ${o}`).join(' ') : 'none';
+  const chains = Object.entries(recorded.chains).map(([name, keys]) => [name, Object.entries(keys).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')]);
+  return `<p>As recorded in the lock: made from ${escapeHtml(recorded.source)}, overrides: <code>${escapeHtml(overrides)}</code>.</p>
+${htmlTable(['chain', 'swept keys'], chains)}
+<pre>${escapeHtml(toYaml(recorded.resolved))}</pre>`;
+}
+
+/** Each overlaid lock: what its series are labelled by, then its params. */
+function overlaidParams(parts: readonly OverlayPart[]): string {
+  return parts.map((p) => `<h3>${escapeHtml(p.label)}: series labelled ${escapeHtml(Object.entries(p.tags).map(([k, v]) => `${k}=${v}`).join(' '))}</h3>
+${paramsSection(p.lock, p.label)}`).join('\n');
+}
+
 const STYLE = `body{font-family:sans-serif;margin:2em auto;max-width:1200px;color:#222;padding:0 1em}
 table{border-collapse:collapse;font-size:12px}th,td{border:1px solid #ccc;padding:3px 6px;text-align:right}
 th:first-child,td:first-child{text-align:left}pre{background:#f6f6f6;padding:1em;overflow:auto}
@@ -128,14 +162,19 @@ figure{margin:1.5em 0}svg{max-width:100%;height:auto}.note{color:#a55}`;
 
 /** Writes the charts (SVG and PNG) and report.html into outDir; returns the paths written. */
 export async function writeReport(input: ReportInput): Promise<ReportOutput> {
-  const { lock, params, outDir } = input;
+  const { lock, outDir } = input;
   const title = input.title ?? 'Self-consuming training loop: report';
   const points = evalPoints(lock);
   const curves = input.curves;
   const curveChart: Chart[] = !curves ? [] : 'missing' in curves
     ? [{ name: 'training-curves', title: 'Training curves', omitted: curves.missing }]
     : [{ name: 'training-curves', title: 'Training curves', spec: trainingCurvesChart(curves.chain, curves.points) }];
-  const charts = [...reportCharts(points), ...curveChart];
+  const samples = input.samples;
+  const shapesTitle = 'Length and depth of S_t against D_0';
+  const shapeChart: Chart[] = !samples ? [] : 'missing' in samples
+    ? [{ name: 'sample-shapes', title: shapesTitle, omitted: samples.missing }]
+    : [{ name: 'sample-shapes', title: shapesTitle, spec: sampleShapesChart(samples.shapes) }];
+  const charts = [...reportCharts(points), ...curveChart, ...shapeChart];
   await mkdir(outDir, { recursive: true });
 
   const files: string[] = [];
@@ -172,10 +211,11 @@ ${points.length} eval nodes in ${seriesOf(points).length} series, ${seeds} seed(
 the ${INTERVAL_NAME}. Diversity loss is 1 − diversity(S_t) / diversity(D_0).</p>
 ${htmlTable(paper.header, paper.rows)}
 ${figures.join('\n')}
+${samplesSection(samples)}
 <h2>Last generation per series</h2>
 ${points.length ? `<p>With several seeds: mean (${INTERVAL_NAME}).</p>\n${htmlTable(final.header, final.rows)}` : `<p class="note">${escapeHtml(withoutEval(lock, 'the lock'))}</p>`}
 <h2>Params</h2>
-<pre>${escapeHtml(params)}</pre>
+${input.overlaid ? overlaidParams(input.overlaid) : paramsSection(lock, input.label)}
 </body></html>
 `;
   const htmlPath = path.join(outDir, 'report.html');

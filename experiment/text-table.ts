@@ -3,6 +3,7 @@
  * and the columns that place a row in the experiment.
  */
 import { extraKeys, type Cell, type Place } from './eval-points.ts';
+export { formatCsv } from '../common/csv.ts';
 
 /** A metric value: integers as they are, other numbers with 4 decimals, anything else as text. */
 export function formatValue(value: Cell | undefined): string {
@@ -30,12 +31,6 @@ export function formatMarkdown(header: readonly string[], rows: Rows): string {
   const right = header.map((_, i) => rows.some((r) => NUMERIC.test(r[i]!)));
   const line = (cells: readonly string[]) => `| ${cells.map(escape).join(' | ')} |`;
   return [line(header), `|${right.map((r) => (r ? '---:' : '---')).join('|')}|`, ...rows.map(line)].join('\n');
-}
-
-/** RFC 4180 CSV: a field with a comma, quote or line break is quoted, quotes doubled. */
-export function formatCsv(header: readonly string[], rows: Rows): string {
-  const field = (cell: string) => (/[",\r\n]/.test(cell) ? `"${cell.replace(/"/g, '""')}"` : cell);
-  return [header, ...rows].map((cells) => cells.map(field).join(',')).join('\n');
 }
 
 /** The columns that place a row: cycle, λ, the other swept keys, seed (unless `seed` is false) and generation. */

@@ -30,7 +30,9 @@ const COMMANDS: [string[], string, string[], RegExp][] = [
   [['show'], '--rows', ['show', 'ffff'], /no store at .*: give --store DIR or set PIPELINE_STORE/],
   [['metrics', 'show'], '--csv', ['metrics', 'show', '--lock', 'none.lock'], /no pipeline\.lock at .*none\.lock: run `npx tsx pipeline\.ts repro` first/],
   [['metrics', 'diff'], '--metric', ['metrics', 'diff', 'a.lock', 'b.lock'], /no pipeline\.lock at .*a\.lock/],
-  [['params', 'diff'], '--all', ['params', 'diff', 'a.yaml', 'b.yaml'], /no params\.yaml at .*a\.yaml/],
+  [['params', 'diff'], '--all', ['params', 'diff', 'a.lock', 'b.lock'], /no pipeline\.lock at .*a\.lock/],
+  [['exp', 'show'], '--chains', ['exp', 'show', 'runs/*.lock'], /^error: no file matches runs\/\*\.lock\n$/],
+  [['export'], '--format', ['export', 'ffff', '--store', '/nonexistent-store'], /no store at \/nonexistent-store/],
   [['report'], '--chain', ['report', '--lock', 'none.lock'], /no pipeline\.lock at .*none\.lock/],
   [['gen'], '--true-only', ['gen', '--depth', '0-9'], /--depth must be "MIN-MAX" or "D" with 1 <= MIN <= MAX <= \d+, got "0-9"/],
   [['score'], '--lines', ['score', 'nowhere.txt'], /no such file: nowhere\.txt/],
@@ -50,7 +52,7 @@ for (const [words, option, bad, message] of COMMANDS) {
 test('--version and the top-level --help', async (t) => {
   const [version, help] = await Promise.all([run('--version'), run('--help')]);
   t.regex(version.out, /^\d+\.\d+\.\d+\n$/);
-  for (const command of ['repro', 'status', 'dag', 'gc', 'show', 'metrics', 'params', 'report', 'gen', 'score', 'doctor']) t.regex(help.out, new RegExp(`pipeline\\.ts ${command}\\b`));
+  for (const command of ['repro', 'status', 'dag', 'gc', 'show', 'export', 'exp', 'metrics', 'params', 'report', 'gen', 'score', 'doctor']) t.regex(help.out, new RegExp(`pipeline\\.ts ${command}\\b`));
 });
 
 // Start-up time is what these packages cost (issue 12: --version went from 2.5 s to 0.4 s by not loading them).

@@ -3,40 +3,32 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import test from 'ava';
-import yargs from 'yargs';
-import { registerCompareCommands } from '../cli/compare.ts';
+import { compareCli } from './fixtures/compare/cli.ts';
 import type { MetricRow, ParamRow } from '../experiment/compare.ts';
 import type { LockFile } from '../engine/lock-file.ts';
 import { NOT_RUN } from '../experiment/eval-points.ts';
 import { readVersion } from '../experiment/versions.ts';
-import { makeLock, nodeId, paramsYaml } from './fixtures/compare/locks.ts';
+import { makeLock, nodeId, recordedParams } from './fixtures/compare/locks.ts';
 
-/** Runs the compare commands as `pipeline.ts` would, in `cwd`; resolves to what they printed. */
-async function cli(cwd: string, ...args: string[]): Promise<string> {
-  const out: string[] = [];
-  await registerCompareCommands(yargs().exitProcess(false).strict(), { cwd, print: (text) => out.push(text) })
-    .fail((message, error) => {
-      throw error ?? new Error(message);
-    })
-    .parseAsync(args);
-  return out.join('\n');
-}
+const cli = compareCli;
 
 const SHARED = nodeId({ cycle: 'full_synthetic', seed: 1, generation: 2, extra: {} });
 
-/** A git repository with two commits: the second changes λ from 0.5 to 0.75 and one metric of a shared node. */
+/**
+ * A git repository with two commits of pipeline.lock: the second was made with `--set cycle.lambda=0.75` (λ 0.5
+ * before) and changes one metric of a shared node. There is no params.yaml: the commands read params from the locks.
+ */
 function repository(): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'compare-cli-'));
   const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', '-c', 'commit.gpgsign=false', ...args], { cwd: dir });
   const commit = (lambda: number, lock: LockFile) => {
-    writeFileSync(path.join(dir, 'params.yaml'), paramsYaml(lambda));
     writeFileSync(path.join(dir, 'pipeline.lock'), JSON.stringify(lock, null, 2));
     git('add', '.');
     git('commit', '-q', '-m', `lambda ${lambda}`);
   };
   git('init', '-q');
-  commit(0.5, makeLock({ lambdas: [0.5], generations: 3 }));
-  const next = makeLock({ lambdas: [0.75], generations: 3 });
+  commit(0.5, makeLock({ lambdas: [0.5], generations: 3, params: recordedParams(['generations=3']) }));
+  const next = makeLock({ lambdas: [0.75], generations: 3, params: recordedParams(['generations=3', 'cycle.lambda=0.75']) });
   next.nodes[SHARED]!.metrics['samples.semantic'] = 0.5;
   commit(0.75, next);
   return dir;
@@ -70,9 +62,10 @@ test('metrics diff defaults to HEAD against the working tree; --all shows unchan
   t.true(rows.every((r) => r.delta === 0));
 });
 
-test('params diff HEAD~1 HEAD shows the λ keys', async (t) => {
+test('params diff HEAD~1 HEAD shows the λ keys and the overrides, read from the locks', async (t) => {
   const { rows } = JSON.parse(await cli(repo, 'params', 'diff', 'HEAD~1', 'HEAD', '--json')) as { rows: ParamRow[] };
   t.deepEqual(rows, [
+    { key: '--set', old: ['generations=3'], new: ['generations=3', 'cycle.lambda=0.75'], change: 'changed' },
     { key: 'cycle.lambda', old: 0.5, new: 0.75, change: 'changed' },
     { key: 'sweep.cycle.lambda', old: [0.5], new: [0.75], change: 'changed' },
   ]);
@@ -80,6 +73,27 @@ test('params diff HEAD~1 HEAD shows the λ keys', async (t) => {
   t.regex(text, /^key\s+HEAD~1\s+workdir\s+change$/m);
   t.regex(text, /^cycle\.lambda\s+0\.5\s+0\.75\s+changed$/m);
   t.regex(text, /^model\.width\s+64\s+64$/m);
+  t.regex(text, /^generations\s+3\s+3$/m);
+});
+
+test('a lock without params (version 1) says so: params diff refuses, metrics diff notes it above its table', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'compare-old-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(path.join(dir, 'old.lock'), JSON.stringify(makeLock({ generations: 3 })));
+  const old = path.join(dir, 'old.lock');
+  await t.throwsAsync(cli(repo, 'params', 'diff', old, 'HEAD'), {
+    message: `${old}'s pipeline.lock records no params: it is a version 1 lock, written before locks recorded them; rerun repro to record them`,
+  });
+  const text = await cli(repo, 'metrics', 'diff', old, 'HEAD');
+  t.true(text.startsWith(`params: ${old}'s pipeline.lock records no params: it is a version 1 lock`));
+  t.regex(text, /samples\.semantic/);
+});
+
+test('metrics diff names the params that changed between the two locks above the metrics', async (t) => {
+  const text = await cli(repo, 'metrics', 'diff', 'HEAD~1', 'HEAD', '--metric', 'samples.semantic');
+  t.regex(text, /^key\s+HEAD~1\s+HEAD\s+change\n[- ]+\n--set\s+\["generations=3"\]\s+\["generations=3","cycle\.lambda=0\.75"\]\s+changed\ncycle\.lambda\s+0\.5\s+0\.75\s+changed\nsweep\.cycle\.lambda\s+\[0\.5\]\s+\[0\.75\]\s+changed\n\n/);
+  const { params } = JSON.parse(await cli(repo, 'metrics', 'diff', 'HEAD~1', 'HEAD', '--json')) as { params: ParamRow[] };
+  t.deepEqual(params.map((r) => r.key), ['--set', 'cycle.lambda', 'sweep.cycle.lambda']);
 });
 
 test('metrics show lists every series and generation of a lock, from a file or a revision', async (t) => {
@@ -92,12 +106,17 @@ test('metrics show lists every series and generation of a lock, from a file or a
 });
 
 test('report writes the figures and report.html, and prints their paths', async (t) => {
-  const printed = (await cli(repo, 'report', '-o', 'out/rep', '--lock', 'HEAD~1', '-p', 'HEAD~1')).split('\n');
+  const printed = (await cli(repo, 'report', '-o', 'out/rep', '--lock', 'HEAD')).split('\n');
   t.deepEqual(printed.slice(0, 2), ['out/rep/correctness.svg', 'out/rep/correctness.png']);
-  t.is(printed.at(-2), 'out/rep/report.html');
-  t.is(printed.at(-1), `(training-curves not drawn: no store at ${path.join(repo, 'artifacts')} to read the training logs from (--store))`);
-  t.is(printed.length, 10);
-  t.regex(readFileSync(path.join(repo, 'out/rep/report.html'), 'utf8'), /lambda: 0\.5 \}/);
+  t.is(printed.at(-3), 'out/rep/report.html');
+  t.is(printed.at(-2), `(training-curves not drawn: no store at ${path.join(repo, 'artifacts')} to read the training logs from (--store))`);
+  t.is(printed.at(-1), `(sample-shapes not drawn: no store at ${path.join(repo, 'artifacts')} to read the samples from (--store))`);
+  t.is(printed.length, 11);
+  // The params HEAD's lock records, not a params file's: the override, and λ = 0.75 in the resolved params.
+  const html = readFileSync(path.join(repo, 'out/rep/report.html'), 'utf8');
+  t.true(html.includes('overrides: <code>--set generations=3 --set cycle.lambda=0.75</code>'));
+  t.regex(html, /cycle:\n  name: full_synthetic\n  lambda: 0\.75\n/);
+  t.true(html.includes('<td>cycle=expanding/lambda=0.75/seed=1</td><td>cycle.name=&quot;expanding&quot;, cycle.lambda=0.75</td>'));
 });
 
 test('versions: clear errors for a missing lock, an unknown revision, a revision without the file', async (t) => {
@@ -107,14 +126,15 @@ test('versions: clear errors for a missing lock, an unknown revision, a revision
     message: `no pipeline.lock at ${path.join(empty, 'pipeline.lock')}: run \`npx tsx pipeline.ts repro\` first`,
   });
   await t.throwsAsync(cli(empty, 'metrics', 'diff', 'runs/a.lock', '.'), { message: `no pipeline.lock at ${path.join(empty, 'runs/a.lock')}: run \`npx tsx pipeline.ts repro\` first` });
-  await t.throwsAsync(cli(repo, 'params', 'diff', 'HEAD', 'nowhere/params.yaml'), { message: `no params.yaml at ${path.join(repo, 'nowhere/params.yaml')}` });
+  await t.throwsAsync(cli(repo, 'params', 'diff', 'HEAD', 'nowhere/x.lock'), { message: `no pipeline.lock at ${path.join(repo, 'nowhere/x.lock')}: run \`npx tsx pipeline.ts repro\` first` });
   await t.throwsAsync(cli(repo, 'metrics', 'diff', 'no-such-rev'), { message: /"no-such-rev" is neither a file, a directory nor a git revision/ });
   await t.throwsAsync(cli(empty, 'params', 'diff', 'HEAD', repo), { message: /neither a file, a directory nor a git revision \(git: fatal: not a git repository/ });
   execFileSync('git', ['init', '-q'], { cwd: empty });
   execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '--allow-empty', '-m', 'empty'], { cwd: empty });
-  await t.throwsAsync(readVersion('HEAD', 'pipeline.lock', empty), { message: 'git revision HEAD has no pipeline.lock' });
+  await t.throwsAsync(readVersion('HEAD', empty), { message: 'git revision HEAD has no pipeline.lock' });
   await t.throwsAsync(cli(repo, 'metrics', 'diff', '--metric', 'samples.nope'), { message: /no eval metric samples\.nope in either lock; known: samples\.semantic/ });
   // A directory holding the file, and the working tree by name.
-  t.is((await readVersion(repo, 'params.yaml', '/')).text, paramsYaml(0.75));
-  t.deepEqual(await readVersion('.', 'params.yaml', repo), { label: 'workdir', text: paramsYaml(0.75) });
+  const text = readFileSync(path.join(repo, 'pipeline.lock'), 'utf8');
+  t.is((await readVersion(repo, '/')).text, text);
+  t.deepEqual(await readVersion('.', repo), { label: 'workdir', text });
 });

@@ -1,9 +1,10 @@
 import test from 'ava';
-import { diffMetrics, diffParams, diffSeedMeans, flatten, formatMetricDiff, formatSeedMeanDiff, readParamsYaml } from '../experiment/compare.ts';
+import { diffMetrics, diffParams, diffSeedMeans, flatten, formatMetricDiff, formatSeedMeanDiff } from '../experiment/compare.ts';
 import { parseLockFile, type LockFile } from '../engine/lock-file.ts';
 import { evalPoints, NO_VALUE, NOT_RUN } from '../experiment/eval-points.ts';
 import { formatTable } from '../experiment/text-table.ts';
-import { makeLock, nodeId, paramsYaml } from './fixtures/compare/locks.ts';
+import { comparableParams } from '../experiment/provenance.ts';
+import { makeLock, nodeId, recordedParams } from './fixtures/compare/locks.ts';
 
 const withMetric = (lock: LockFile, id: string, metric: string, value: number): LockFile => {
   const copy = structuredClone(lock);
@@ -21,11 +22,12 @@ test('flatten makes dotted keys and keeps lists whole', (t) => {
 });
 
 test('diffParams lists changed, added and removed keys; all adds the unchanged ones', (t) => {
-  const a = readParamsYaml(paramsYaml(0.5), 'a');
-  const b = readParamsYaml(paramsYaml(0.75), 'b');
+  const a = comparableParams(recordedParams());
+  const b = comparableParams(recordedParams(['cycle.lambda=0.75']));
   delete (b.model as Record<string, unknown>).dropout;
   (b.model as Record<string, unknown>).bias = true;
   t.deepEqual(diffParams(a, b), [
+    { key: '--set', old: [], new: ['cycle.lambda=0.75'], change: 'changed' },
     { key: 'cycle.lambda', old: 0.5, new: 0.75, change: 'changed' },
     { key: 'model.bias', new: true, change: 'added' },
     { key: 'model.dropout', old: 0, change: 'removed' },
@@ -106,12 +108,11 @@ test('text output: aligned columns, not run spelled out, signed Δ', (t) => {
   t.regex(text, /2 changed value\(s\) in 2 eval node\(s\)$/);
 });
 
-test('parseLockFile and readParamsYaml name the file when it is not what they expect', (t) => {
+test('parseLockFile names the file when it is not what it expects', (t) => {
   t.throws(() => parseLockFile('{', 'HEAD:pipeline.lock'), { message: /HEAD:pipeline.lock is not JSON/ });
-  t.throws(() => parseLockFile('{"version":2,"nodes":{}}', 'x'), { message: /^x is version 2; this tool reads version 1 locks: rerun `npx tsx pipeline.ts repro`/ });
-  t.throws(() => parseLockFile('{"nodes":{}}', 'x'), { message: /^x has no version field; this tool reads version 1 locks/ });
-  t.throws(() => readParamsYaml('- 1\n- 2\n', 'p'), { message: /p is not a params file/ });
-  t.deepEqual(readParamsYaml('', 'empty'), {});
+  t.throws(() => parseLockFile('{"version":3,"nodes":{}}', 'x'), { message: /^x is version 3; this tool reads version 1 and 2 locks: rerun `npx tsx pipeline.ts repro`/ });
+  t.throws(() => parseLockFile('{"nodes":{}}', 'x'), { message: /^x has no version field; this tool reads version 1 and 2 locks/ });
+  t.throws(() => parseLockFile('{"version":2,"params":{"source":"p.yaml"},"nodes":{}}', 'x'), { message: /^x is not a pipeline\.lock \(version 2\): params\.overrides: / });
 });
 
 test('seed means: a shift beyond the seeds spread is outside it, a small one within, one seed has no verdict', (t) => {

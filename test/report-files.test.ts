@@ -9,7 +9,7 @@ import { seedStat } from '../experiment/seeds.ts';
 import { loadTrainingCurves, parseChain } from '../experiment/train-curves.ts';
 import { Store } from '../engine/store.ts';
 import { Float64, makeVector, Table, vectorFromArray } from 'apache-arrow';
-import { makeLock, paramsYaml } from './fixtures/compare/locks.ts';
+import { makeLock, recordedParams } from './fixtures/compare/locks.ts';
 
 const dirs: string[] = [];
 const tmp = () => {
@@ -71,8 +71,9 @@ test('final table: last generation per series, spread over seeds, gaps named as 
 
 test('writeReport writes SVG, PNG and a self-contained report.html', async (t) => {
   const outDir = tmp();
-  const lock = makeLock({ lambdas: [0.25, 0.75], seeds: [1, 2], generations: 5 });
-  const { files, omitted } = await writeReport({ lock, params: paramsYaml(), outDir, title: 'Test run', date: new Date('2026-01-02T03:04:05Z') });
+  const params = recordedParams(['generations=5', 'sweep.cycle.lambda=[0.25,0.75]', 'sweep.seed=[1,2]']);
+  const lock = makeLock({ lambdas: [0.25, 0.75], seeds: [1, 2], generations: 5, params });
+  const { files, omitted } = await writeReport({ lock, label: 'test.lock', outDir, title: 'Test run', date: new Date('2026-01-02T03:04:05Z') });
   const names = ['correctness', 'diversity', 'diversity-lambda', 'unique'];
   t.deepEqual(files, [...names.flatMap((n) => [`${n}.svg`, `${n}.png`]), 'report.html'].map((f) => path.join(outDir, f)));
   t.deepEqual(omitted, []);
@@ -96,18 +97,23 @@ test('writeReport writes SVG, PNG and a self-contained report.html', async (t) =
   t.true(html.includes('<h1>Test run</h1>'));
   t.true(html.includes('2026-01-02T03:04:05.000Z'));
   t.true(html.includes('Backend: wasm (60 trainings)'));
-  t.true(html.includes('sweep: { cycle.name: [full_synthetic, balanced, incremental, expanding]'));
+  // The params the lock records: its overrides, a row per chain with its swept keys, the resolved params.
+  t.true(html.includes('made from params.yaml, overrides: <code>--set generations=5 --set sweep.cycle.lambda=[0.25,0.75] --set sweep.seed=[1,2]</code>'));
+  t.true(html.includes('<td>cycle=incremental/lambda=0.25/seed=2</td><td>cycle.name=&quot;incremental&quot;, cycle.lambda=0.25, seed=2</td>'));
+  t.regex(html, /\ngenerations: 5\n/);
+  t.regex(html, /sweep:\n  cycle.name:\n    - full_synthetic\n/);
   t.regex(html, /<td>expanding λ=0\.75<\/td><td>4<\/td><td>2<\/td>/);
 });
 
 test('writeReport leaves out a chart without data and says so in the HTML', async (t) => {
   const outDir = tmp();
-  const { files, omitted } = await writeReport({ lock: makeLock({ cycles: ['full_synthetic'], generations: 2 }), params: 'seed: 1\n', outDir });
+  const { files, omitted } = await writeReport({ lock: makeLock({ cycles: ['full_synthetic'], generations: 2 }), label: 'test.lock', outDir });
   t.deepEqual(omitted.map((o) => o.name), ['diversity-lambda']);
   t.false(existsSync(path.join(outDir, 'diversity-lambda.svg')));
   t.is(files.length, 7);
   const html = readFileSync(path.join(outDir, 'report.html'), 'utf8');
   t.regex(html, /Not drawn: no λ-dependent cycle/);
+  t.true(html.includes('test.lock records no params: it is a version 1 lock, written before locks recorded them'));
   t.is(html.match(/<svg /g)?.length, 3);
 });
 
@@ -132,26 +138,26 @@ test('training curves: the validation loss of each generation of a chain, read f
   t.regex((await loadTrainingCurves(lock, store, parseChain('cycle=nope')) as { missing: string }).missing, /no train node in the lock matches --chain cycle=nope/);
 
   const outDir = tmp();
-  const { files } = await writeReport({ lock, params: 'seed: 1\n', outDir, curves });
+  const { files } = await writeReport({ lock, label: 'test.lock', outDir, curves });
   t.true(files.includes(path.join(outDir, 'training-curves.svg')));
   t.regex(readFileSync(path.join(outDir, 'training-curves.svg'), 'utf8'), /Validation loss per step, each generation of cycle=incremental,lambda=0\.5,seed=2/);
   const bare = new Store(tmp());
   const missing = await loadTrainingCurves(lock, bare, {});
   t.regex((missing as { missing: string }).missing, /lacks the training logs of 3 of 3 train nodes \(first: train\/cycle=balanced\/seed=1\/gen=0\)/);
-  const { omitted } = await writeReport({ lock, params: '', outDir: tmp(), curves: missing });
+  const { omitted } = await writeReport({ lock, label: 'test.lock', outDir: tmp(), curves: missing });
   t.deepEqual(omitted.map((o) => o.name), ['training-curves']);
 });
 
 test('the report has the paper table, and a lock without eval nodes still makes a report that says so', async (t) => {
   const outDir = tmp();
-  await writeReport({ lock: makeLock({ generations: 2 }), params: '', outDir });
+  await writeReport({ lock: makeLock({ generations: 2 }), label: 'test.lock', outDir });
   const html = readFileSync(path.join(outDir, 'report.html'), 'utf8');
   t.regex(html, /<h2>Paper vs this run<\/h2>/);
   t.regex(html, /<td>full_synthetic<\/td><td>1<\/td><td>about gen 39<\/td>/);
   t.regex(html, /<td>expanding λ=0\.75<\/td><td>0<\/td>/);
   const empty = tmp();
   const trainOnly = makeLock({ generations: 2, skip: () => true });
-  const { omitted } = await writeReport({ lock: trainOnly, params: '', outDir: empty });
+  const { omitted } = await writeReport({ lock: trainOnly, label: 'test.lock', outDir: empty });
   t.is(omitted.length, 4);
   t.regex(readFileSync(path.join(empty, 'report.html'), 'utf8'), /no eval nodes in the lock: it holds 8 train node\(s\)/);
 });
