@@ -68,6 +68,7 @@ function readTask(file: string): Task {
     for (const [name, hash] of Object.entries(manifest.inputs)) checkHash(hash, `manifest.inputs.${name}`);
     if (!isObject(task.runtime)) throw new Error('runtime must be an object');
     if (task.staleLock !== undefined && typeof task.staleLock !== 'string') throw new Error('staleLock must be a string');
+    if (task.alone !== undefined && typeof task.alone !== 'boolean') throw new Error('alone must be true or false');
   } catch (error) {
     throw new Error(`${file}: ${(error as Error).message}`);
   }

@@ -8,10 +8,11 @@ import trainStage, { gptConfig, type TrainParams } from '../stages/train.ts';
 import type { ModelSection, TrainSection } from './params.ts';
 
 /**
- * Effective training throughput of the WebAssembly backend on the paper's GPT shape as bench/model.ts measured it
- * on a 2-core AMD EPYC (347 tokens/s for 10,748,928 parameters; README, "Tests and benchmarks"), in FLOP/s.
+ * Effective training throughput of the wasm backend's native kernels on the paper's GPT shape as bench/model.ts
+ * measured it on a 2-core AMD EPYC (1,046 tokens/s for 10,748,928 parameters, one thread; docs/tfjs-on-cpu.md), in
+ * FLOP/s.
  */
-export const CPU_TRAINING_FLOPS = 347 * 6 * 10_748_928;
+export const CPU_TRAINING_FLOPS = 1046 * 6 * 10_748_928;
 
 export interface TrainingWork {
   /** Distinct training nodes (shared ones counted once) that are not cached yet. */
