@@ -5,6 +5,7 @@
  * the `ssh` command and its options, as RSYNC_RSH does for rsync (e.g. `ssh -F ./ssh_config`).
  */
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { posix } from 'node:path';
 import { HOST, TEMP_PREFIX } from './files.ts';
@@ -61,13 +62,17 @@ export class SshTransport implements Transport {
     return this.run(`cat -- ${quote(posix.join(this.root, path))}`);
   }
 
-  /** To a temp name (the remote's gc removes one left by a dead transfer), renamed only when all bytes arrived. */
+  /**
+   * To a temp name (the remote's gc removes one left by a dead transfer), renamed only when what arrived has the
+   * SHA-256 of what was sent: the host checks it with coreutils' sha256sum, so nothing of this tool is needed there.
+   */
   async write(path: string, bytes: Buffer): Promise<void> {
     const target = posix.join(this.root, path);
     const temp = posix.join(posix.dirname(target), `${TEMP_PREFIX}${HOST}~${process.pid}-${this.writes++}`);
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
     await this.run(
-      `mkdir -p -- ${quote(posix.dirname(target))} && cat > ${quote(temp)} && [ "$(wc -c < ${quote(temp)})" -eq ${bytes.length} ] && ` +
-        `mv -f -- ${quote(temp)} ${quote(target)} || { rm -f -- ${quote(temp)}; echo 'incomplete transfer of ${path}' >&2; exit 1; }`,
+      `mkdir -p -- ${quote(posix.dirname(target))} && cat > ${quote(temp)} && [ "$(sha256sum < ${quote(temp)} | cut -d ' ' -f 1)" = ${sha256} ] && ` +
+        `mv -f -- ${quote(temp)} ${quote(target)} || { rm -f -- ${quote(temp)}; echo 'transfer of ${path} did not arrive whole (its SHA-256 differs): not kept' >&2; exit 1; }`,
       bytes,
     );
   }

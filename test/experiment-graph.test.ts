@@ -76,7 +76,7 @@ test('the model stages get the backend and kernel set as runtime; they enter the
   const plan = planFor('runtime.backend=cpu');
   for (const stage of ['train', 'sample']) {
     const node = plan.byId.get(`${stage}/cycle=full_synthetic/seed=1/gen=1`)!;
-    t.deepEqual(node.runtime, { backend: 'cpu', kernels: 'auto', blas_coretype: 'Haswell', blas_threads: 1, lone_node_threads: 2, blas_library: 'libopenblas.so.0' }, stage);
+    t.deepEqual(node.runtime, { backend: 'cpu', kernels: 'auto', blas_coretype: 'Haswell', blas_threads: 1, lone_node_threads: 1, blas_library: 'libopenblas.so.0' }, stage);
     t.false('backend' in (node.params as object), stage);
   }
   t.deepEqual(plan.byId.get('eval/cycle=full_synthetic/seed=1/gen=1')!.runtime, {});

@@ -78,7 +78,7 @@ test('values that validate but cannot run are refused naming the key, the value 
     [['data.depth_max=50'], /data\.depth_max = 50 is more than the generator's 20/],
     [['data.depth_max=2', 'data.n=20', 'sweep.cycle.name=[balanced]'], /data\.n = 20 needs 20 distinct True expressions, but only 19 exist at depth 1 to 2; lower data\.n or raise data\.depth_max/],
     [['data.depth_max=3', 'data.n=2000', 'sweep.cycle.name=[expanding]'], /data\.n = 2,000 needs 7,000 distinct True expressions \(n, then 1,000 fresh ones in each of 5 generations of the expanding cycle\), but only 3,863 exist/],
-    [['train.steps=1e12'], /train\.steps = 1,000,000,000,000 \(with train\.batch_size = 32, .*\): one training would take about 1,823 years on the measured 2-core CPU, more than the limit of 100/],
+    [['train.steps=1e12'], /train\.steps = 1,000,000,000,000 \(with train\.batch_size = 32, .*\): one training would take about 605 years on the measured 2-core CPU, more than the limit of 100/],
   ];
   for (const [sets, problem] of cases) {
     const { message, ms } = refused(sets);

@@ -21,7 +21,7 @@ test.serial('forcing cpu and wasm works, and repeating a choice reuses it', asyn
   t.is(wasm.name, 'wasm');
   t.is(tf.getBackend(), 'wasm');
   t.true(wasm.report.wasm?.simd);
-  t.deepEqual(wasm.report.wasm?.kernelOverrides, ['BatchMatMul', 'Slice', 'SplitV', 'UnsortedSegmentSum', 'Sum', 'Identity', 'Cast']);
+  t.deepEqual(wasm.report.wasm?.kernelOverrides, ['BatchMatMul', 'Slice', 'SplitV', 'UnsortedSegmentSum', 'Sum', 'GatherV2', 'Identity', 'Cast']);
   t.is(tf.tidy(() => tf.matMul(tf.ones([2, 3]), tf.ones([3, 2])).dataSync()[0]), 3);
   t.is(await selectBackend('wasm'), wasm);
   await selectBackend('cpu');

@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { parseLockFile } from '../engine/lock-file.ts';
 import { MICRO } from './fixtures/micro.ts';
 import { kernelSetsHere } from './fixtures/native.ts';
+import { cpuHasAvx512 } from '../model/native.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const TSX = import.meta.resolve('tsx');
@@ -35,7 +36,7 @@ function kernelsOfModelNodes(dir: string): Record<string, string> {
 
 test('a repro records the kernel set of every model node, and status names it; the first training runs alone on 2 threads', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'kernel-set-'));
-  const result = run(dir, 'repro', []);
+  const result = run(dir, 'repro', ['runtime.lone_node_threads=2']);
   t.is(result.status, 0, result.stderr);
   const kernels = kernelsOfModelNodes(dir);
   const library = /OpenBLAS [\d.]+, \w+ kernels/.exec(kernels['train/gen=1'])?.[0];
@@ -44,7 +45,7 @@ test('a repro records the kernel set of every model node, and status names it; t
   t.deepEqual(kernels, {
     'train/gen=0': native('2 threads'), 'sample/gen=0': native('2 threads'), 'train/gen=1': native('1 thread'), 'sample/gen=1': native('1 thread'),
   });
-  const status = run(dir, 'status', []);
+  const status = run(dir, 'status', ['runtime.lone_node_threads=2']);
   t.regex(status.stdout, new RegExp(`ran on ${kernels['train/gen=1'].replace(/[()]/g, '\\$&')}: 2 nodes`));
 });
 
@@ -61,10 +62,15 @@ test('without OpenBLAS, auto says why and what to install in one line and trains
   t.regex(refused.stdout + refused.stderr, /runtime\.kernels is native, but OpenBLAS could not be opened: \/nonexistent\/libopenblas\.so\.0/);
 });
 
-test('doctor names the kernel set', (t) => {
-  const doctor = (kernels: string): string => execFileSync(process.execPath, ['--import', TSX, join(ROOT, 'pipeline.ts'), 'doctor', '--backend', 'wasm', '--kernels', kernels], { cwd: ROOT, encoding: 'utf8' });
+test('doctor names the kernel set; the AVX-512 kernels only where the CPU has avx512f', (t) => {
+  const doctor = (kernels: string, coretype = 'Haswell'): string => execFileSync(process.execPath,
+    ['--import', TSX, join(ROOT, 'pipeline.ts'), 'doctor', '--backend', 'wasm', '--kernels', kernels, '--blas-coretype', coretype], { cwd: ROOT, encoding: 'utf8', stdio: 'pipe' });
   t.regex(doctor('wasm'), /^kernels: wasm$/m);
-  if (kernelSetsHere().includes('native')) t.regex(doctor('auto'), /^kernels: native \(OpenBLAS [\d.]+, Haswell kernels, 1 thread\)$/m);
+  if (!kernelSetsHere().includes('native')) return;
+  t.regex(doctor('auto'), /^kernels: native \(OpenBLAS [\d.]+, Haswell kernels, 1 thread\)$/m);
+  const avx512 = doctor('auto', 'SkylakeX');
+  if (cpuHasAvx512()) t.regex(avx512, /^kernels: native \(OpenBLAS [\d.]+, SkylakeX kernels, 1 thread\)$/m);
+  else t.regex(avx512, /^kernels: wasm\n {2}native kernels unavailable: the SkylakeX \(AVX-512\) kernels need a CPU with avx512f/m);
 });
 
 function readLogs(store: string): string[] {

@@ -1,7 +1,8 @@
 /**
  * push and pull, through the real CLI, of a micro run's lock: to a directory and back into an empty store, after
  * which report draws training curves and repro finds everything cached; an interrupted push resumes; a corrupt
- * object on the remote is refused by name. The same over SSH against the sshd of .ci/start-sshd.sh.
+ * object on the remote is refused by name. The same over SSH against the sshd of .ci/start-sshd.sh, and over a
+ * stand-in for ssh (test/fixtures/fake-ssh.sh) whose link alters bytes: a push whose bytes arrive changed keeps nothing.
  */
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
@@ -98,4 +99,16 @@ test.serial('push and pull over SSH (sshd on localhost, started by .ci/start-ssh
   for (const sub of ['objects', 'runs']) t.deepEqual(readdirSync(join(dir, 'ssh-laptop', sub)).sort(), readdirSync(join(dir, 'over-ssh', sub)).sort());
   const down = pipeline(['pull', 'ssh://pipeline-test/nonexistent-store', '--store', 'ssh-none', '--lock', 'run.lock'], env);
   t.regex(down.stderr.trim(), /^error: ssh:\/\/pipeline-test\/nonexistent-store lacks \d+ file\(s\) the lock needs \(first: objects\/\w+\.arrow\): push them there first$/);
+});
+
+test.serial('a push over ssh whose bytes arrive altered is refused by their SHA-256 and keeps nothing; a clean one then copies all', async (t) => {
+  const { files } = await run();
+  const fake = join(ROOT, 'test', 'fixtures', 'fake-ssh.sh');
+  const url = `ssh://stand-in${join(dir, 'over-a-bad-link')}`;
+  const bad = pipeline(['push', url, '--store', 'store', '--lock', 'run.lock'], { PIPELINE_SSH: fake, FAKE_SSH_CORRUPT: '1' });
+  t.not(bad.status, 0);
+  t.regex(bad.stderr, /transfer of objects\/\w+\.arrow did not arrive whole \(its SHA-256 differs\): not kept/);
+  const kept = ['objects', 'runs'].flatMap((sub) => (existsSync(join(dir, 'over-a-bad-link', sub)) ? readdirSync(join(dir, 'over-a-bad-link', sub)) : []));
+  t.deepEqual(kept, []);
+  t.is(ok(['push', url, '--store', 'store', '--lock', 'run.lock'], { PIPELINE_SSH: fake }).trim(), `pushed ${files} file(s), 0 already there (run.lock, ${url})`);
 });
