@@ -152,7 +152,7 @@ function finishedLine(node: PlanNode, outcome: Outcome, seconds: number): string
   switch (outcome.status) {
     case 'cached': return `cached  ${node.ids[0]}${shared}`;
     case 'ran': return `ran     ${node.ids[0]}${shared}  ${outcome.record.seconds.toFixed(1)}s`;
-    case 'failed': return `FAILED  ${node.ids[0]}: ${outcome.error} (log: ${outcome.log})`;
+    case 'failed': return `FAILED  ${node.ids[0]}: ${outcome.error}${outcome.log ? ` (log: ${outcome.log})` : ''}`; // a refused task has no log
     case 'blocked': return `blocked ${node.ids[0]}: upstream ${outcome.by} failed`;
     case 'interrupted': return `stopped ${node.ids[0]} after ${seconds.toFixed(1)}s`;
   }

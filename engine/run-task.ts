@@ -18,11 +18,19 @@ export type JobReport = { type: 'progress'; done: number; total: number; note?: 
 const REPORT_EVERY_MS = 1_000;
 
 export async function runTaskCommand(taskFile: string, nodes: NodeSpec[], store: Store, reportFile?: string): Promise<number> {
-  const task = readTask(taskFile);
-  const stage = nodes.find((n) => n.stage.name === task.manifest.stage)?.stage;
-  if (!stage) throw new Error(`${taskFile}: stage '${task.manifest.stage}' is not in this graph (check -p and --set match the coordinator's)`);
-  checkKey(taskFile, task, codeFingerprint(stage.module));
   const report = (message: JobReport) => reportFile && writeAtomic(reportFile, Buffer.from(JSON.stringify(message)));
+  let task: Task;
+  let stage: NodeSpec['stage'] | undefined;
+  try {
+    task = readTask(taskFile);
+    stage = nodes.find((n) => n.stage.name === task.manifest.stage)?.stage;
+    if (!stage) throw new Error(`${taskFile}: stage '${task.manifest.stage}' is not in this graph (check -p and --set match the coordinator's)`);
+    checkKey(taskFile, task, codeFingerprint(stage.module));
+  } catch (error) {
+    // A refused task is a result, not a job that ended before reporting: the coordinator must not resubmit it.
+    report({ type: 'result', result: { type: 'failed', message: (error as Error).message, log: '' } });
+    throw error;
+  }
 
   // Slurm stops a job with SIGTERM (scancel, time limit, preemption), Ctrl-C with SIGINT: stop at the next step.
   const controller = new AbortController();
