@@ -1,7 +1,8 @@
 /**
- * Threads benchmark: does one training go faster on both cores? Generation 0's training is the only node of the
- * default sweep that runs alone, so this trains the default's shape (params.yaml's model and train sections,
- * fewer steps) on the wasm backend with 1 thread and with --threads N (model/wasm-threads.ts), each in a fresh
+ * Threads benchmark of tfjs's threaded WebAssembly build: does one training go faster on both cores? Generation 0's
+ * training is the only node of the default sweep that runs alone, so this trains the default's shape (params.yaml's
+ * model and train sections, fewer steps) on the wasm kernels with 1 thread and with --threads N (model/wasm-threads.ts;
+ * the stages use OpenBLAS threads instead, runtime.lone_node_threads: docs/tfjs-on-cpu.md), each in a fresh
  * process, alternately, and prints ms per step, the speed-up, sampling time, and whether the trained weights and
  * the samples are bit for bit the same.
  * Run: npx tsx bench/threads.ts [--threads 2] [--steps 100] [--rounds 2]
