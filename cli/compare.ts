@@ -74,13 +74,12 @@ export function registerCompareCommands(cli: Argv, io: CompareIo = {}): Argv {
               .example('$0 metrics diff HEAD~1', 'last commit before HEAD against the working tree')
               .example('$0 metrics diff HEAD~1 HEAD --metric samples.diversity', 'two commits, one metric'),
           async (args) => {
-            const [a, b, compare, { evalPoints, metricNames }] = await Promise.all([
+            const [a, b, compare, { evalPoints, metricNames, resolveMetricNames }] = await Promise.all([
               lockOf(args.a), lockOf(args.b), import('../experiment/compare.ts'), import('../experiment/eval-points.ts'),
             ]);
             const known = metricNames([...evalPoints(a.lock), ...evalPoints(b.lock)]);
-            const unknown = (args.metric ?? []).filter((m) => !known.includes(m));
-            if (unknown.length) throw new Error(`no eval metric ${unknown.join(', ')} in either lock; known: ${known.join(', ')}`);
-            const options = { all: args.all, metrics: args.metric };
+            const metrics = args.metric && resolveMetricNames(args.metric, known, 'either lock');
+            const options = { all: args.all, metrics };
             const rows = compare.diffMetrics(a.lock, b.lock, options);
             const seedMeans = compare.diffSeedMeans(a.lock, b.lock, options);
             // The params the two locks record, so that a change of metrics is read beside what made it.

@@ -100,6 +100,18 @@ export function metricNames(points: readonly EvalPoint[]): string[] {
   return [...names].sort((a, b) => compareNames(KNOWN_METRICS, a, b));
 }
 
+/**
+ * `--metric` names as every command takes them: a metric's full name, or its part after `samples.` (`diversity` is
+ * `samples.diversity`). An unknown name is an error naming it and listing the known ones.
+ */
+export function resolveMetricNames(names: readonly string[], known: readonly string[], where: string): string[] {
+  return names.map((name) => {
+    const found = [name, `samples.${name}`].find((n) => known.includes(n));
+    if (!found) throw new Error(`--metric ${name}: no such eval metric in ${where}; known: ${known.join(', ')}`);
+    return found;
+  });
+}
+
 /** What a lock without eval nodes holds instead, for a message that says what is missing. */
 export function withoutEval(lock: LockFile, label: string): string {
   const stages = new Map<string, number>();

@@ -4,7 +4,7 @@
  * metrics unless asked for others, so that the default fits 100 columns; JSON and CSV carry every metric.
  */
 import type { LockFile } from '../engine/lock-file.ts';
-import { evalPoints, metricNames, NO_VALUE, withoutEval, type EvalPoint } from './eval-points.ts';
+import { evalPoints, metricNames, NO_VALUE, resolveMetricNames, withoutEval, type EvalPoint } from './eval-points.ts';
 import { INTERVAL_NAME, groupStat, seedGroups, type SeedStat, type SeriesPlace } from './seeds.ts';
 import { formatCsv, formatMarkdown, formatTable, formatValue, placeColumns } from './text-table.ts';
 
@@ -35,13 +35,7 @@ export interface ShowRow extends SeriesPlace {
 /** Resolves `--metric` names (`semantic` is `samples.semantic`); an unknown name is an error listing the known. */
 function chooseMetrics(points: readonly EvalPoint[], options: Pick<ShowOptions, 'format' | 'metrics' | 'all'>): string[] {
   const known = metricNames(points);
-  if (options.metrics?.length) {
-    return options.metrics.map((name) => {
-      const found = [name, `samples.${name}`].find((n) => known.includes(n));
-      if (!found) throw new Error(`--metric ${name}: no such eval metric in the lock; known: ${known.join(', ')}`);
-      return found;
-    });
-  }
+  if (options.metrics?.length) return resolveMetricNames(options.metrics, known, 'the lock');
   if (options.all || options.format === 'json' || options.format === 'csv') return known;
   return [...HEADLINE_METRICS];
 }

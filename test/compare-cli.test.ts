@@ -60,6 +60,9 @@ test('metrics diff defaults to HEAD against the working tree; --all shows unchan
   const { rows } = JSON.parse(await cli(repo, 'metrics', 'diff', '--all', '--json', '--metric', 'samples.count')) as { rows: MetricRow[] };
   t.is(rows.length, 4 * 3);
   t.true(rows.every((r) => r.delta === 0));
+  // The short name, as metrics show takes it.
+  const short = JSON.parse(await cli(repo, 'metrics', 'diff', '--all', '--json', '--metric', 'count')) as { rows: MetricRow[] };
+  t.deepEqual(short.rows, rows);
 });
 
 test('params diff HEAD~1 HEAD shows the λ keys and the overrides, read from the locks', async (t) => {
@@ -132,7 +135,7 @@ test('versions: clear errors for a missing lock, an unknown revision, a revision
   execFileSync('git', ['init', '-q'], { cwd: empty });
   execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '--allow-empty', '-m', 'empty'], { cwd: empty });
   await t.throwsAsync(readVersion('HEAD', empty), { message: 'git revision HEAD has no pipeline.lock' });
-  await t.throwsAsync(cli(repo, 'metrics', 'diff', '--metric', 'samples.nope'), { message: /no eval metric samples\.nope in either lock; known: samples\.semantic/ });
+  await t.throwsAsync(cli(repo, 'metrics', 'diff', '--metric', 'samples.nope'), { message: /--metric samples\.nope: no such eval metric in either lock; known: samples\.semantic/ });
   // A directory holding the file, and the working tree by name.
   const text = readFileSync(path.join(repo, 'pipeline.lock'), 'utf8');
   t.is((await readVersion(repo, '/')).text, text);
