@@ -27,10 +27,7 @@ export const loadExperimentGraph: GraphLoader = async ({ paramsFile = DEFAULT_PA
     nodes: experimentGraph(params),
     lockPath: lockPathFor(paramsFile),
     params: recordParams(params, paramsFile, set),
-    beforeRepro: async (plan, store) => {
-      await noteKernelFallback(params);
-      await warnIfGpuSized(params, plan, store);
-    },
+    beforeRepro: (plan, store) => warnIfGpuSized(params, plan, store),
     // Each takes well under a second even at the paper's scale: not worth a Slurm job of its own.
     cheapStages: [genD0, buildDataset, evaluate],
   };
@@ -43,18 +40,6 @@ export const loadExperimentGraph: GraphLoader = async ({ paramsFile = DEFAULT_PA
 export function lockPathFor(paramsFile: string): string {
   const name = basename(paramsFile, extname(paramsFile));
   return join(dirname(paramsFile), name === 'params' ? 'pipeline.lock' : `${name}.lock`);
-}
-
-/**
- * Says on the terminal, before anything runs, when `auto` will train on the WebAssembly kernels because the native
- * ones cannot be built or OpenBLAS cannot be opened (the workers say it again in each node's log).
- */
-async function noteKernelFallback(params: ParamsFile): Promise<void> {
-  const { backend, kernels, blas_library, blas_coretype } = params.runtime;
-  if (kernels !== 'auto' || (backend !== 'auto' && backend !== 'wasm')) return;
-  const { INSTALL_HINT, loadNative } = await import('../model/native.ts');
-  const native = loadNative({ library: blas_library, coretype: blas_coretype, threads: 1 });
-  if ('error' in native) console.error(`note: native kernels unavailable: ${native.error}; training runs on the WebAssembly kernels (${INSTALL_HINT})`);
 }
 
 async function warnIfGpuSized(params: ParamsFile, plan: Plan, store: Store): Promise<void> {

@@ -44,8 +44,8 @@ export function registerModelCommands(cli: Argv): Argv {
       'Build the native kernels (C compiler, node-api-headers, OpenBLAS) now rather than at first use',
       (y) => y.option('blas-coretype', { choices: BLAS_CORETYPES, default: 'Haswell' as const, describe: 'OpenBLAS kernels to open' }),
       async (argv) => {
-        const { INSTALL_HINT, buildAddon, loadNative } = await import('../model/native.ts');
-        const native = loadNative({ library: 'libopenblas.so.0', coretype: argv['blas-coretype'], threads: 1 });
+        const { DEFAULT_NATIVE, INSTALL_HINT, buildAddon, loadNative } = await import('../model/native.ts');
+        const native = loadNative({ ...DEFAULT_NATIVE, coretype: argv['blas-coretype'] });
         if ('error' in native) {
           console.error(`${native.error}\nto use the native kernels: ${INSTALL_HINT}; without them training runs on the WebAssembly kernels`);
           process.exitCode = 1;

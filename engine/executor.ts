@@ -201,6 +201,8 @@ class Run {
     this.running.delete(job);
     const result = event.result;
     if (result.type === 'done') {
+      // The store's warnings are what the command prints when it ends, once each.
+      for (const warning of result.warnings ?? []) this.options.store.warn(warning);
       this.forced.add(node.sid);
       this.finish(node, key, { status: result.ran ? 'ran' : 'cached', record: result.record });
     } else if (result.type === 'busy') {

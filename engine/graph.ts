@@ -147,9 +147,9 @@ export function loneNodes(plan: Plan): Set<string> {
     }
     return sets;
   };
-  const forward = plan.nodes.map((_, i) => i);
-  const up = count((i) => plan.nodes[i].deps.map((sid) => index.get(sid)!), forward);
-  const down = count((i) => plan.nodes[i].children.map((sid) => index.get(sid)!), forward.reverse());
+  const order = plan.nodes.map((_, i) => i);
+  const up = count((i) => plan.nodes[i].deps.map((sid) => index.get(sid)!), order);
+  const down = count((i) => plan.nodes[i].children.map((sid) => index.get(sid)!), [...order].reverse());
   const bits = (set: Uint32Array): number => set.reduce((total, word) => {
     let v = word - ((word >>> 1) & 0x55555555);
     v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);

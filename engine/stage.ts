@@ -22,6 +22,11 @@ export interface StageContext<P extends Json = Json> {
   progress(done: number, total: number, note?: string): void;
   /** Kept in the node's log file. */
   log(message: string): void;
+  /**
+   * A warning for the person running repro, printed once (however many nodes give it) when the run ends, and kept
+   * in the node's log: the way to say something that matters about how a node ran.
+   */
+  warn(message: string): void;
   /** Scalars saved in the run record and pipeline.lock. */
   metric(name: string, value: number | string): void;
   /** Scratch kept apart from objects/ until the node commits, so a killed run resumes; save is atomic. */

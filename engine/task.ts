@@ -30,7 +30,7 @@ export interface Task {
 
 /** How a task ended, as the worker saw it. */
 export type TaskResult =
-  | { type: 'done'; record: RunRecord; ran: boolean }
+  | { type: 'done'; record: RunRecord; ran: boolean; warnings?: string[] }
   /** io: the file system failed (a full disk, a read-only store), not the stage. */
   | { type: 'failed'; message: string; log: string; corrupt?: string[]; io?: boolean }
   | { type: 'busy'; owner: LockOwner }
@@ -107,6 +107,7 @@ async function runLocked(task: Task, module: string, store: Store, signal: Abort
   signal.throwIfAborted();
 
   const metrics: Record<string, number | string> = {};
+  const warnings: string[] = [];
   let lastProgress = 0;
   const ctx: StageContext<Json> = {
     params: task.manifest.params,
@@ -121,6 +122,10 @@ async function runLocked(task: Task, module: string, store: Store, signal: Abort
       progress(done, total, note);
     },
     log,
+    warn(message) {
+      warnings.push(message);
+      log(`warning: ${message}`);
+    },
     metric(name, value) {
       metrics[name] = value;
     },
@@ -148,5 +153,5 @@ async function runLocked(task: Task, module: string, store: Store, signal: Abort
   });
   store.dropCheckpoint(task.key);
   log(`committed in ${record.seconds.toFixed(1)}s`);
-  return { type: 'done', record, ran: true };
+  return { type: 'done', record, ran: true, ...(warnings.length > 0 ? { warnings } : {}) };
 }

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { expandSweep, getPath } from '../engine/graph.ts';
-import { BACKEND_ORDER, BLAS_CORETYPES, KERNEL_CHOICES } from '../model/backend-names.ts';
+import { BACKEND_ORDER, BLAS_CORETYPES, DEFAULT_BLAS_LIBRARY, KERNEL_CHOICES } from '../model/backend-names.ts';
 import { CYCLE_TABLE, CYCLES } from '../stages/build-dataset.ts';
 import { CURATION_MODES } from '../stages/curate.ts';
 import { costProblems, paramsFileProblem, planSizeProblem } from './limits.ts';
@@ -93,7 +93,7 @@ const experimentSchema = z.strictObject({
      */
     lone_node_threads: positiveInt.default(2),
     /** The OpenBLAS shared library, as dlopen finds it (a build of your own, say). */
-    blas_library: z.string().min(1).default('libopenblas.so.0'),
+    blas_library: z.string().min(1).default(DEFAULT_BLAS_LIBRARY),
   }),
 });
 
@@ -155,11 +155,12 @@ export function parseParams(text: string, source: string, sets: readonly string[
   if (!checked.success) throw new ParamsError(source, checked.error.issues.map(describeIssue));
   const params = checked.data;
   // Before the sweep is expanded (below, to check it): a sweep of millions of nodes must not be built to be refused.
-  const tooBig = planSizeProblem(params, sweepBlocks(params));
+  const blocks = sweepBlocks(params);
+  const tooBig = planSizeProblem(params, blocks);
   if (tooBig) throw new ParamsError(source, [tooBig]);
   // Each sweep value must be valid at its key; then every combination (the base values where nothing is swept)
   // must satisfy the cross-key rules.
-  for (const [path, values] of sweepBlocks(params).flatMap((block) => Object.entries(block))) {
+  for (const [path, values] of blocks.flatMap((block) => Object.entries(block))) {
     values.forEach((value, i) =>
       collect(problems, () => {
         const candidate = setKnownPath(structuredClone(stripSweep(params)), path, value);

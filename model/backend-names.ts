@@ -16,3 +16,6 @@ export type KernelChoice = (typeof KERNEL_CHOICES)[number];
 /** OpenBLAS kernel families: Haswell (AVX2: portable, the default) or SkylakeX (AVX-512: only where the CPU has avx512f). */
 export const BLAS_CORETYPES = ['Haswell', 'SkylakeX'] as const;
 export type BlasCoretype = (typeof BLAS_CORETYPES)[number];
+
+/** runtime.blas_library's default: Debian's OpenBLAS (libopenblas0-pthread), as dlopen finds it. */
+export const DEFAULT_BLAS_LIBRARY = 'libopenblas.so.0';

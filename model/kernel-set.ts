@@ -2,8 +2,8 @@
  * The kernel set a model stage runs on: for the wasm backend, the native kernels (OpenBLAS and native/kernels.c) or
  * WebAssembly's; other backends bring their own. Which one, with which OpenBLAS core type and thread count, is
  * params.yaml's runtime section, and what ran is recorded with each node (the `kernels` metric), in `status` and in
- * `doctor`. `auto` takes the native kernels when they load and otherwise says in one line why not and what to
- * install, then runs on WebAssembly.
+ * `doctor`. `auto` takes the native kernels when they load, and otherwise runs on WebAssembly and returns one line
+ * that says why not and what to install (the stage warns with it).
  */
 import * as tf from '@tensorflow/tfjs';
 import { availableParallelism } from 'node:os';
@@ -17,11 +17,12 @@ export interface KernelOptions {
   blas_threads: number;
   /** OpenBLAS threads of a node no other node can run beside (StageContext.alone). */
   lone_node_threads: number;
-  /** The OpenBLAS library as dlopen finds it; default libopenblas.so.0. */
-  blas_library?: string;
+  /** The OpenBLAS library as dlopen finds it. */
+  blas_library: string;
 }
 
-export const DEFAULT_KERNELS: KernelOptions = { kernels: 'auto', blas_coretype: 'Haswell', blas_threads: 1, lone_node_threads: 2 };
+/** params.yaml's runtime defaults (experiment/params.ts), for callers without a params file: tests, benches, doctor. */
+export const DEFAULT_KERNELS: KernelOptions = { kernels: 'auto', blas_coretype: 'Haswell', blas_threads: 1, lone_node_threads: 2, blas_library: DEFAULT_NATIVE.library };
 
 export interface KernelSet {
   /** 'native' or 'wasm' on the wasm backend; otherwise the backend's own. */
@@ -30,8 +31,6 @@ export interface KernelSet {
   /** Why `auto` fell back to WebAssembly. */
   fallback?: string;
 }
-
-const warned = new Set<string>();
 
 /**
  * Installs the kernel set the options ask for on the active backend `backend`, with OpenBLAS threads for a node that
@@ -44,14 +43,11 @@ export function selectKernels(backend: BackendName, options: KernelOptions = DEF
     return { kernels: 'wasm' };
   }
   const threads = Math.min(alone ? options.lone_node_threads : options.blas_threads, availableParallelism());
-  const native = loadNative({ library: options.blas_library ?? DEFAULT_NATIVE.library, coretype: options.blas_coretype, threads });
+  const native = loadNative({ library: options.blas_library, coretype: options.blas_coretype, threads });
   if ('error' in native) {
     if (options.kernels === 'native') throw new Error(`runtime.kernels is native, but ${native.error} (${INSTALL_HINT})`);
     installWasmKernels();
-    const fallback = `native kernels unavailable: ${native.error}; running the WebAssembly kernels (${INSTALL_HINT})`;
-    if (!warned.has(fallback)) console.warn(fallback);
-    warned.add(fallback);
-    return { kernels: 'wasm', fallback };
+    return { kernels: 'wasm', fallback: `native kernels unavailable: ${native.error}; running the WebAssembly kernels (${INSTALL_HINT})` };
   }
   installWasmKernels(native.addon);
   return { kernels: 'native', blas: native.blas };

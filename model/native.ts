@@ -15,14 +15,13 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BlasCoretype } from './backend-names.ts';
+import { DEFAULT_BLAS_LIBRARY, type BlasCoretype } from './backend-names.ts';
 
 const SOURCE = fileURLToPath(new URL('../native/kernels.c', import.meta.url));
 /** Portable code (no -march): a kernel gives the same bits on every x86-64; no fused multiply-adds for the same reason. */
 const FLAGS = ['-O2', '-ffp-contract=off', '-fPIC', '-shared', '-DNODE_GYP_MODULE_NAME=kernels'];
 const CACHE_DIR = path.join(path.dirname(SOURCE), '..', 'node_modules', '.cache', 'native-kernels');
 export const INSTALL_HINT = 'apt-get install libopenblas0-pthread (and build-essential for the C compiler)';
-
 
 export interface NativeOptions {
   /** The OpenBLAS shared library, as dlopen finds it. */
@@ -31,7 +30,7 @@ export interface NativeOptions {
   threads: number;
 }
 
-export const DEFAULT_NATIVE: NativeOptions = { library: 'libopenblas.so.0', coretype: 'Haswell', threads: 1 };
+export const DEFAULT_NATIVE: NativeOptions = { library: DEFAULT_BLAS_LIBRARY, coretype: 'Haswell', threads: 1 };
 
 /** The addon's functions (native/kernels.c); offsets are bytes into the wasm heap, batch strides are floats. */
 export interface NativeAddon {

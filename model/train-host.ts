@@ -22,6 +22,7 @@ export function hostLoop(setup: LoopSetup): TrainLoop {
   const shapes = parameterShapes(config);
   const names = shapes.map(([name]) => name);
   const decays = shapes.map(([, shape]) => shape.length === 2);
+  const inOrder = (state: HostParams): Float32Array[] => names.map((name) => state.get(name)!);
   // Gradient accumulators, reused by every step (at paper scale they are tens of MB).
   const grads = shapes.map(([, shape]) => new Float32Array(shape.reduce((a, b) => a * b, 1)));
 
@@ -60,9 +61,8 @@ export function hostLoop(setup: LoopSetup): TrainLoop {
       const native = tf.getBackend() === 'wasm' ? installedNative() : undefined;
       if (native) {
         if (train.grad_clip > 0) native.clipByGlobalNorm(grads, train.grad_clip);
-        const list = (state: HostParams): Float32Array[] => names.map((name) => state.get(name)!);
         const { bc1, bc2Sqrt } = biasCorrections(train, t);
-        native.adamW(list(params), list(m), list(v), grads, decays, lr, train.beta1, train.beta2, train.weight_decay, bc1, bc2Sqrt);
+        native.adamW(inOrder(params), inOrder(m), inOrder(v), grads, decays, lr, train.beta1, train.beta2, train.weight_decay, bc1, bc2Sqrt);
       } else {
         clipByGlobalNorm(grads, train.grad_clip);
         adamW(params, m, v, grads, names, decays, lr, t, train);

@@ -111,8 +111,9 @@ for (const set of SETS) {
 }
 
 test.serial('native AdamW and clipping give the bits of the JavaScript ones', (t) => {
+  if (!SETS.includes('native')) return t.pass('no native kernels here (test/fixtures/native.ts said why)');
   const native = loadNative();
-  if ('error' in native) return t.pass(`no native kernels here: ${native.error}`);
+  if ('error' in native) throw new Error(native.error);
   const rng = new Rng('adamw');
   const sizes = [7, 64, 1];
   const draw = (scale: number): Float32Array[] => sizes.map((n) => Float32Array.from({ length: n }, () => scale * rng.normal()));
