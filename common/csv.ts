@@ -1,7 +1,7 @@
 /** RFC 4180 CSV, written by the tables of `metrics show`, `exp show` and `export`. */
 
 /** A field with a comma, quote or line break is quoted, quotes doubled. */
-export function csvField(cell: string): string {
+function csvField(cell: string): string {
   return /[",\r\n]/.test(cell) ? `"${cell.replace(/"/g, '""')}"` : cell;
 }
 

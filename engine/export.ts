@@ -4,7 +4,7 @@
  * data: no row conversion, and nothing native to install.
  */
 import type { Table } from 'apache-arrow';
-import { csvField } from '../common/csv.ts';
+import { formatCsv } from '../common/csv.ts';
 import { plain } from './show.ts';
 
 export const EXPORT_FORMATS = ['csv', 'jsonl', 'parquet'] as const;
@@ -20,10 +20,8 @@ export async function exportTable(table: Table, format: ExportFormat): Promise<U
   const rows = () => table.toArray().map((row) => plain(row.toJSON()) as Record<string, unknown>);
   const names = table.schema.fields.map((f) => f.name);
   switch (format) {
-    case 'csv': {
-      const lines = [names, ...rows().map((row) => names.map((n) => csvCell(row[n])))].map((cells) => cells.map(csvField).join(','));
-      return Buffer.from(lines.join('\n') + '\n');
-    }
+    case 'csv':
+      return Buffer.from(formatCsv(names, rows().map((row) => names.map((n) => csvCell(row[n])))) + '\n');
     case 'jsonl':
       return Buffer.from(rows().map((row) => JSON.stringify(row) + '\n').join(''));
     case 'parquet': {

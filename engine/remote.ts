@@ -10,11 +10,13 @@
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { listDir, TEMP_PREFIX, writeAtomic } from './files.ts';
 import { hashBytes } from './hash.ts';
+import { cacheKey } from './keys.ts';
+import { checkHash } from './names.ts';
 import type { LockFile } from './lock-file.ts';
-import { checkRun } from './record.ts';
+import { checkRun, type RunRecord } from './record.ts';
 import type { Store } from './store.ts';
 
 /** A remote store, file by file; paths are relative to its root, e.g. objects/HASH.arrow. */
@@ -41,7 +43,7 @@ export class DirectoryTransport implements Transport {
   }
   async write(path: string, bytes: Buffer): Promise<void> {
     const target = join(this.name, path);
-    mkdirSync(join(target, '..'), { recursive: true });
+    mkdirSync(dirname(target), { recursive: true });
     writeAtomic(target, bytes);
   }
   async close(): Promise<void> {}
@@ -49,12 +51,15 @@ export class DirectoryTransport implements Transport {
 
 export interface SyncResult { copied: number; present: number }
 
-/** Object and run-record files a lock needs: objects/HASH.arrow and runs/KEY.json. */
+/**
+ * Object and run-record files a lock needs: objects/HASH.arrow and runs/KEY.json. The names come from a lock file,
+ * which anyone can edit: each must have the store's one format before it becomes a path (engine/names.ts).
+ */
 function needed(lock: LockFile): { objects: string[]; runs: string[] } {
-  const nodes = Object.values(lock.nodes);
+  const nodes = Object.entries(lock.nodes);
   return {
-    objects: [...new Set(nodes.flatMap((n) => Object.values(n.outputs)))].sort().map((h) => `${h}.arrow`),
-    runs: [...new Set(nodes.map((n) => n.key))].sort().map((k) => `${k}.json`),
+    objects: [...new Set(nodes.flatMap(([id, n]) => Object.entries(n.outputs).map(([name, h]) => checkHash(h, `${id} output ${name}`))))].sort().map((h) => `${h}.arrow`),
+    runs: [...new Set(nodes.map(([id, n]) => checkHash(n.key, `${id} key`)))].sort().map((k) => `${k}.json`),
   };
 }
 
@@ -73,8 +78,9 @@ function check(path: string, bytes: Buffer, where: string): void {
     record = undefined;
   }
   const key = file.slice(0, -'.json'.length);
-  if (checkRun(record) !== 'ok' || (record as { key: string }).key !== key) {
-    throw new Error(`${where} run record ${path} is not a sound run record of key ${key} (unreadable, wrong key or failing its checksum): not copied`);
+  // A checksum anyone can compute: the key must also be its manifest's, as the store demands of what it commits.
+  if (checkRun(record) !== 'ok' || (record as RunRecord).key !== key || cacheKey((record as RunRecord).manifest) !== key) {
+    throw new Error(`${where} run record ${path} is not a sound run record of key ${key} (unreadable, wrong key, a manifest of another key, or failing its checksum): not copied`);
   }
 }
 

@@ -45,7 +45,9 @@ function rowsOf({ label, lock }: NamedLock, chains: boolean): Array<ExpRow & { a
   for (const point of evalPoints(lock)) {
     const chain = chainOfNode(point.node);
     const key = chains ? chain : withoutSeed(chain);
-    groups.set(key, [...(groups.get(key) ?? []), point]);
+    const group = groups.get(key);
+    if (group) group.push(point);
+    else groups.set(key, [point]);
   }
   return [...groups].map(([series, points]) => {
     const generation = Math.max(...points.map((p) => p.place.generation ?? 0));

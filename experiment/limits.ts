@@ -13,17 +13,17 @@ import { CPU_TRAINING_FLOPS, trainingFlops } from './estimate.ts';
 import type { ExperimentParams, ParamsFile } from './params.ts';
 
 /** A params file is a page of YAML (the paper's is 3 KB); a bigger one is a mistake, or /dev/zero. */
-export const MAX_PARAMS_BYTES = 1 << 20;
+const MAX_PARAMS_BYTES = 1 << 20;
 /** A plan of this many nodes takes seconds to build and check; the 50-generation preset has about 1,000. */
-export const MAX_PLAN_NODES = 50_000;
+const MAX_PLAN_NODES = 50_000;
 /** Levenshtein distances one eval may compute: about 50 s at the 50M pairs in 2.4 s that the paper preset measured. */
-export const MAX_DIVERSITY_PAIRS = 1e9;
+const MAX_DIVERSITY_PAIRS = 1e9;
 /** The WebAssembly backend's heap (32-bit wasm addresses 4 GiB). */
-export const WASM_HEAP_BYTES = 2 ** 32;
+const WASM_HEAP_BYTES = 2 ** 32;
 /** V8's largest typed array, in elements: model/ holds all parameters in one, and a block's causal mask in another. */
-export const MAX_TYPED_ARRAY = 2 ** 32;
+const MAX_TYPED_ARRAY = 2 ** 32;
 /** One training longer than this at the measured 2-core CPU rate is months even on a GPU a hundred times faster. */
-export const MAX_TRAINING_YEARS = 100;
+const MAX_TRAINING_YEARS = 100;
 
 /** The params file's size, checked before it is read: a device, a FIFO or a huge file is refused with what it is. */
 export function paramsFileProblem(file: string): string | undefined {

@@ -4,7 +4,7 @@
  * the params do not tell them apart or a lock records none. The charts then draw each lock's series as their own.
  */
 import { LOCK_VERSION, type LockFile, type LockFileScalar } from '../engine/lock-file.ts';
-import { flatten } from './compare.ts';
+import { baseParams } from './provenance.ts';
 import type { NamedLock } from './exp-show.ts';
 
 export interface OverlayPart extends NamedLock { tags: Record<string, LockFileScalar> }
@@ -15,14 +15,8 @@ export interface Overlay {
   parts: OverlayPart[];
 }
 
-function baseParams(lock: LockFile): Record<string, unknown> | undefined {
-  if (!lock.params) return undefined;
-  const { sweep: _sweep, ...base } = lock.params.resolved;
-  return flatten(base);
-}
-
 export function overlayLocks(locks: readonly NamedLock[]): Overlay {
-  const bases = locks.map((l) => baseParams(l.lock));
+  const bases = locks.map((l) => (l.lock.params ? baseParams(l.lock.params) : undefined));
   const keys = [...new Set(bases.flatMap((b) => Object.keys(b ?? {})))].sort();
   const differing = keys.filter((k) => new Set(bases.map((b) => JSON.stringify(b?.[k]))).size > 1);
   const byParams = bases.every((b) => b !== undefined) && differing.length > 0;

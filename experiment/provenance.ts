@@ -41,10 +41,15 @@ export function comparableParams(recorded: LockParams): Record<string, unknown> 
   return { ...recorded.resolved, '--set': recorded.overrides };
 }
 
+/** The resolved params without the sweep, as dotted keys: what every chain of the lock shares before its own keys. */
+export function baseParams(recorded: LockParams): Record<string, unknown> {
+  const { sweep: _sweep, ...base } = recorded.resolved;
+  return flatten(base);
+}
+
 /** One chain's concrete params as dotted keys: the resolved params without the sweep, with the chain's keys set. */
 export function chainParams(recorded: LockParams, chain: string): Record<string, unknown> {
-  const { sweep: _sweep, ...base } = recorded.resolved;
   const assignment = recorded.chains[chain];
   if (!assignment) throw new Error(`the lock's params name no chain '${chain}' (chains: ${Object.keys(recorded.chains).join(', ')})`);
-  return { ...flatten(base), ...assignment };
+  return { ...baseParams(recorded), ...assignment };
 }

@@ -123,7 +123,6 @@ test("the generator's count of expressions is exact where every expression can b
   const counts = Array.from({ length: 20 }, (_, d) => countExpressions(1, d + 1, true));
   t.true(counts.every((c, i) => !Number.isNaN(c) && (i === 0 || c >= counts[i - 1])));
   t.is(counts[19], Infinity);
-  t.true(draw(19, true).length <= countExpressions(1, 3, true));
 });
 
 test('gen-d0 and eval report progress as they go, not only at the end', async (t) => {
@@ -142,5 +141,5 @@ test('gen-d0 and eval report progress as they go, not only at the end', async (t
   const pairs = (3_000 * 2_999) / 2;
   t.true(reports.filter(([done, total, note]) => note === 'S_t pairs' && total === pairs && done < pairs).length > 100, 'exact: a report per row');
   t.true(reports.filter(([done, total, note]) => note === 'D_t pairs' && total === 100_000 && done < 100_000).length >= 2, 'sampled: a report every 65,536 pairs');
-  t.truthy(dataset);
+  t.is(dataset.numRows, n);
 });

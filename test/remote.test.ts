@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseLockFile } from '../engine/lock-file.ts';
 import { DirectoryTransport, push } from '../engine/remote.ts';
+import { recordChecksum, type RunRecord } from '../engine/record.ts';
 import { Store } from '../engine/store.ts';
 import { MICRO } from './fixtures/micro.ts';
 
@@ -81,6 +82,20 @@ test.serial('a corrupt object on the remote is refused on pull, by name, and not
   t.is(result.status, 1);
   t.is(result.stderr.trim(), `error: corrupt's object ${object.slice(0, -'.arrow'.length)} is corrupt (its content does not match its name): not copied`);
   t.false(existsSync(join(dir, 'fresh', 'objects', object)));
+});
+
+test.serial('a run record on the remote that carries another key\'s manifest (a valid checksum is no proof) is refused on pull', async (t) => {
+  await run();
+  ok(['push', 'forged', '--store', 'store', '--lock', 'run.lock']);
+  const runs = join(dir, 'forged', 'runs');
+  const [a, b] = readdirSync(runs).sort().map((f) => JSON.parse(readFileSync(join(runs, f), 'utf8')) as RunRecord);
+  const forged = { ...b, manifest: a.manifest, outputs: a.outputs, outputInfo: a.outputInfo };
+  const { checksum: _checksum, ...rest } = forged;
+  writeFileSync(join(runs, `${b.key}.json`), JSON.stringify({ ...rest, checksum: recordChecksum(rest) }, null, 2) + '\n');
+  const result = pipeline(['pull', 'forged', '--store', 'fresh-forged', '--lock', 'run.lock']);
+  t.is(result.status, 1);
+  t.regex(result.stderr, new RegExp(`run record runs/${b.key}\\.json is not a sound run record of key ${b.key} \\(.*a manifest of another key`));
+  t.false(existsSync(join(dir, 'fresh-forged', 'runs', `${b.key}.json`)));
 });
 
 test.serial('push and pull over SSH (sshd on localhost, started by .ci/start-sshd.sh)', async (t) => {
