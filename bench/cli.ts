@@ -14,8 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeTable } from 'apache-arrow';
 import { loadExperimentGraph } from '../cli/experiment.ts';
-import { buildPlan } from '../engine/graph.ts';
-import { Store } from '../engine/store.ts';
+import { buildPlan } from '../engine/plan/graph.ts';
+import { Store } from '../engine/store/store.ts';
 import { commitEveryNode } from './fill-store.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;

@@ -2,11 +2,11 @@
  * Benchmarks of a no-op repro need a store holding a committed run for every node of a graph, as a real run
  * leaves it. `commitEveryNode` writes those runs in plan order; the caller says what each node's outputs are.
  */
-import type { PlanNode, Plan } from '../engine/graph.ts';
-import { HOST } from '../engine/files.ts';
-import { cacheKey, manifestFor } from '../engine/keys.ts';
-import type { Manifest, RunRecord } from '../engine/record.ts';
-import type { Store } from '../engine/store.ts';
+import type { PlanNode, Plan } from '../engine/plan/graph.ts';
+import { HOST } from '../engine/store/files.ts';
+import { cacheKey, manifestFor } from '../engine/plan/keys.ts';
+import type { Manifest, RunRecord } from '../engine/store/record.ts';
+import type { Store } from '../engine/store/store.ts';
 
 export type NodeOutputs = (node: PlanNode, manifest: Manifest) => Promise<{ outputs: Record<string, string>; metrics: Record<string, number | string> }>;
 

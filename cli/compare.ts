@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import type { Argv } from 'yargs';
-import type { LockFile } from '../engine/lock-file.ts';
+import type { LockFile } from '../engine/store/lock-file.ts';
 import { lockSpecs, readVersion, WORKDIR } from '../experiment/versions.ts';
 
 /** Where the commands read from and write to; tests pass their own. */
@@ -30,12 +30,12 @@ export function registerCompareCommands(cli: Argv, io: CompareIo = {}): Argv {
   const print = io.print ?? ((text: string) => console.log(text));
   // What the commands use (zod, yaml; Vega for report) loads when a command runs, not when the CLI starts.
   const lockOf = async (spec: string) => {
-    const [version, { parseLockFile }] = await Promise.all([readVersion(spec, cwd()), import('../engine/lock-file.ts')]);
+    const [version, { parseLockFile }] = await Promise.all([readVersion(spec, cwd()), import('../engine/store/lock-file.ts')]);
     return { label: version.label, lock: parseLockFile(version.text, `${version.label}'s pipeline.lock`) };
   };
   // The params a lock records, as `params diff` compares them; a lock without them is an error that says so.
   const paramsOf = async (version: { label: string; lock: LockFile }) => {
-    const [{ lockParams }, { comparableParams }] = await Promise.all([import('../engine/lock-file.ts'), import('../experiment/provenance.ts')]);
+    const [{ lockParams }, { comparableParams }] = await Promise.all([import('../engine/store/lock-file.ts'), import('../experiment/provenance.ts')]);
     return comparableParams(lockParams(version.lock, `${version.label}'s pipeline.lock`));
   };
   const json = (value: unknown) => print(JSON.stringify(value, null, 2));
@@ -150,7 +150,7 @@ export function registerCompareCommands(cli: Argv, io: CompareIo = {}): Argv {
       async (args) => {
         const [named, { writeReport }, { loadTrainingCurves, parseChain }, { Store, storeRoot }, { loadSamples }, { overlayLocks }] = await Promise.all([
           Promise.all(args.lock.map(lockOf)), import('../experiment/report.ts'),
-          import('../experiment/train-curves.ts'), import('../engine/store.ts'), import('../experiment/report-samples.ts'),
+          import('../experiment/train-curves.ts'), import('../engine/store/store.ts'), import('../experiment/report-samples.ts'),
           import('../experiment/overlay.ts'),
         ]);
         const overlay = named.length > 1 ? overlayLocks(named) : undefined;

@@ -3,11 +3,11 @@
  * experiment layer supplies the graph through a GraphLoader; these commands know nothing of what the nodes compute.
  */
 import type { Argv } from 'yargs';
-import type { DagFormat } from '../engine/dag.ts';
-import type { NodeSpec, Plan } from '../engine/graph.ts';
-import type { LockParams } from '../engine/lock-file.ts';
+import type { DagFormat } from '../engine/plan/dag.ts';
+import type { NodeSpec, Plan } from '../engine/plan/graph.ts';
+import type { LockParams } from '../engine/store/lock-file.ts';
 import type { Stage } from '../engine/stage.ts';
-import type { Store } from '../engine/store.ts';
+import type { Store } from '../engine/store/store.ts';
 import { buildExecutor, withExecutorOptions } from './executor.ts';
 
 /**
@@ -36,7 +36,7 @@ interface CommonArgs { store?: string; params?: string; set?: string[]; json?: b
  * it runs (start-up cost stays that of yargs); see pipeline.ts.
  */
 async function openStore(args: CommonArgs, use: 'run' | 'read' | 'existing'): Promise<Store> {
-  const { Store, storeRoot } = await import('../engine/store.ts');
+  const { Store, storeRoot } = await import('../engine/store/store.ts');
   const root = storeRoot(args.store);
   const store = new Store(root, { create: use === 'run' });
   if (!store.exists) {
@@ -77,7 +77,7 @@ export function registerEngineCommands(cli: Argv, loadGraph: GraphLoader): Argv 
         return true;
       }), async (args) => {
       const [store, { buildPlan }, { dryRun, forceMatcher, repro }] = await Promise.all([
-        openStore(args, args.dry ? 'read' : 'run'), import('../engine/graph.ts'), import('../engine/repro.ts'),
+        openStore(args, args.dry ? 'read' : 'run'), import('../engine/plan/graph.ts'), import('../engine/run/repro.ts'),
       ]);
       const { nodes, lockPath, params, beforeRepro, cheapStages = [] } = await load(args);
       const plan = buildPlan(nodes);
@@ -119,7 +119,7 @@ export function registerEngineCommands(cli: Argv, loadGraph: GraphLoader): Argv 
     .command('status', 'every node: cached, missing (and why) or running', (y) => withCommon(y, true)
       .option('json', { type: 'boolean', default: false }), async (args) => {
       const [store, { buildPlan }, { assess }, { slurmNotes }] = await Promise.all([
-        openStore(args, 'read'), import('../engine/graph.ts'), import('../engine/status.ts'), import('../engine/slurm.ts'),
+        openStore(args, 'read'), import('../engine/plan/graph.ts'), import('../engine/plan/status.ts'), import('../engine/transports/slurm.ts'),
       ]);
       const states = assess(buildPlan((await load(args)).nodes), store);
       // Nodes with a Slurm job: its id and state (pending, running) from squeue.
@@ -149,13 +149,13 @@ export function registerEngineCommands(cli: Argv, loadGraph: GraphLoader): Argv 
       .option('mermaid', { type: 'boolean', describe: 'Mermaid flowchart' })
       .conflicts('dot', 'mermaid'), async (args) => {
       const format: DagFormat = args.dot ? 'dot' : args.mermaid ? 'mermaid' : 'text';
-      const [{ renderDag }, { buildPlan }] = await Promise.all([import('../engine/dag.ts'), import('../engine/graph.ts')]);
+      const [{ renderDag }, { buildPlan }] = await Promise.all([import('../engine/plan/dag.ts'), import('../engine/plan/graph.ts')]);
       process.stdout.write(renderDag(buildPlan((await load(args)).nodes), format));
     })
     .command('gc', 'list (or with --force, delete) what no run record needs; a dry run by default', (y) => withCommon(y, false)
       .option('force', { type: 'boolean', default: false, describe: 'actually delete' })
       .option('json', { type: 'boolean', default: false }), async (args) => {
-      const [store, { gc }, { formatBytes }] = await Promise.all([openStore(args, 'existing'), import('../engine/gc.ts'), import('../engine/show.ts')]);
+      const [store, { gc }, { formatBytes }] = await Promise.all([openStore(args, 'existing'), import('../engine/store/gc.ts'), import('../engine/store/show.ts')]);
       const report = gc(store, args.force);
       if (args.json) console.log(JSON.stringify(report, null, 2));
       else {
@@ -173,7 +173,7 @@ export function registerEngineCommands(cli: Argv, loadGraph: GraphLoader): Argv 
     .command('run-task <task>', 'run one task file over the store and exit 0 done, 1 failed, 75 locked by another, 130 interrupted (what a Slurm job runs)', (y) => withCommon(y, true)
       .positional('task', { type: 'string', demandOption: true, describe: 'a task file written by repro --executor slurm' })
       .option('report', { type: 'string', describe: 'file to rewrite with progress and then the result, as JSON' }), async (args) => {
-      const [store, { runTaskCommand }] = await Promise.all([openStore(args, 'run'), import('../engine/run-task.ts')]);
+      const [store, { runTaskCommand }] = await Promise.all([openStore(args, 'run'), import('../engine/run/run-task.ts')]);
       process.exitCode = await runTaskCommand(args.task, (await load(args)).nodes, store, args.report);
     })
     .command('show <target>', 'schema, metadata and first rows, whole, of a node\'s outputs (by node id in the lock) or of an object (a unique hash prefix will do)', (y) => withCommon(y, false)
@@ -182,7 +182,7 @@ export function registerEngineCommands(cli: Argv, loadGraph: GraphLoader): Argv 
       .option('rows', { type: 'number', default: 10 })
       .option('json', { type: 'boolean', default: false }), async (args) => {
       const [store, { describeObject, formatObject }, { resolveTarget }] = await Promise.all([
-        openStore(args, 'existing'), import('../engine/show.ts'), import('../engine/targets.ts'),
+        openStore(args, 'existing'), import('../engine/store/show.ts'), import('../engine/plan/targets.ts'),
       ]);
       const { objects } = resolveTarget(store, args.lock, args.target);
       const byHash = Object.keys(objects).length === 1 && Object.keys(objects)[0] === Object.values(objects)[0];
@@ -196,7 +196,7 @@ export function registerEngineCommands(cli: Argv, loadGraph: GraphLoader): Argv 
       .option('format', { alias: 'f', choices: ['csv', 'jsonl', 'parquet'] as const, default: 'csv' as const })
       .option('out', { alias: 'o', type: 'string', default: 'export', describe: 'directory to write OUTPUT.FORMAT into' }), async (args) => {
       const [store, { exportTable }, { resolveTarget }, { writeAtomic }, { mkdirSync }, { join }] = await Promise.all([
-        openStore(args, 'existing'), import('../engine/export.ts'), import('../engine/targets.ts'), import('../engine/files.ts'), import('node:fs'), import('node:path'),
+        openStore(args, 'existing'), import('../engine/store/export.ts'), import('../engine/plan/targets.ts'), import('../engine/store/files.ts'), import('node:fs'), import('node:path'),
       ]);
       mkdirSync(args.out, { recursive: true });
       for (const [name, hash] of Object.entries(resolveTarget(store, args.lock, args.target).objects)) {
@@ -220,7 +220,7 @@ function withRemote<T>(y: Argv<T>) {
 
 async function sync(direction: 'push' | 'pull', args: CommonArgs & { remote: string; lock: string }): Promise<void> {
   const [store, remoteModule, { parseLockFile }, { readFileSync, existsSync }] = await Promise.all([
-    openStore(args, direction === 'pull' ? 'run' : 'existing'), import('../engine/remote.ts'), import('../engine/lock-file.ts'), import('node:fs'),
+    openStore(args, direction === 'pull' ? 'run' : 'existing'), import('../engine/store/remote.ts'), import('../engine/store/lock-file.ts'), import('node:fs'),
   ]);
   if (!existsSync(args.lock)) throw new Error(`no lock at ${args.lock} (--lock FILE)`);
   const lock = parseLockFile(readFileSync(args.lock, 'utf8'), args.lock);

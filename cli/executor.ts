@@ -3,12 +3,12 @@
  */
 import { relative } from 'node:path';
 import type { Argv } from 'yargs';
-import type { Executor } from '../engine/executor.ts';
-import type { Plan, PlanNode } from '../engine/graph.ts';
-import type { SlurmFlags } from '../engine/slurm-config.ts';
-import { SLURM_RESOURCE_NAMES, SLURM_RESOURCES } from '../engine/slurm-resources.ts';
+import type { Executor } from '../engine/run/executor.ts';
+import type { Plan, PlanNode } from '../engine/plan/graph.ts';
+import type { SlurmFlags } from '../engine/transports/slurm-config.ts';
+import { SLURM_RESOURCE_NAMES, SLURM_RESOURCES } from '../engine/transports/slurm-resources.ts';
 import type { Stage } from '../engine/stage.ts';
-import type { Store } from '../engine/store.ts';
+import type { Store } from '../engine/store/store.ts';
 
 /** A positive integer as typed, so the error can quote it (yargs would turn 'abc' into NaN). */
 function positiveInteger(flag: string, zero = false) {
@@ -67,10 +67,10 @@ export interface ExecutorContext {
 /** The engine's modules load here, when repro runs, not when the CLI starts. */
 export async function buildExecutor(args: ExecutorArgs, ctx: ExecutorContext): Promise<Executor> {
   const common = { store: ctx.store, force: ctx.force, verify: ctx.verify, signal: ctx.signal };
-  const { LocalExecutor, LocalPool } = await import('../engine/local.ts');
+  const { LocalExecutor, LocalPool } = await import('../engine/transports/local.ts');
   if (args.executor === 'local') return new LocalExecutor({ ...common, jobs: args.jobs });
   const [{ Scheduler }, { loadSlurmConfig }, { SlurmTransport }] = await Promise.all([
-    import('../engine/executor.ts'), import('../engine/slurm-config.ts'), import('../engine/slurm.ts'),
+    import('../engine/run/executor.ts'), import('../engine/transports/slurm-config.ts'), import('../engine/transports/slurm.ts'),
   ]);
   const flags: SlurmFlags = { local: args.slurmLocal };
   for (const name of SLURM_RESOURCE_NAMES) flags[name] = args[`slurm${name[0].toUpperCase()}${name.slice(1)}`] as string[] | undefined;

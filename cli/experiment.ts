@@ -5,9 +5,9 @@
  */
 import { basename, dirname, extname, join } from 'node:path';
 import type { GraphLoader } from './engine.ts';
-import type { Plan } from '../engine/graph.ts';
-import { assess } from '../engine/status.ts';
-import type { Store } from '../engine/store.ts';
+import type { Plan } from '../engine/plan/graph.ts';
+import { assess } from '../engine/plan/status.ts';
+import type { Store } from '../engine/store/store.ts';
 import { CPU_TRAINING_FLOPS, trainingWork, type TrainingWork } from '../experiment/estimate.ts';
 import { experimentGraph } from '../experiment/graph.ts';
 import { loadParams, type ParamsFile } from '../experiment/params.ts';

@@ -12,7 +12,7 @@ export interface StageContext<P extends Json = Json> {
   runtime: Record<string, Json>;
   inputs: Record<string, Table>;
   /**
-   * No other node of the plan can run beside this one (engine/graph.ts loneNodes): the stage may use every core it
+   * No other node of the plan can run beside this one (engine/plan/graph.ts loneNodes): the stage may use every core it
    * is given. Decided by the plan, so it is the same in every run of it.
    */
   alone: boolean;

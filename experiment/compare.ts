@@ -3,7 +3,7 @@
  * and, where a sweep has several seeds, series by series: whether a change of a metric's seed mean lies outside
  * the seeds' spread (Welch's 95% t-interval of the difference excludes 0). Pure functions of their arguments.
  */
-import type { LockFile } from '../engine/lock-file.ts';
+import type { LockFile } from '../engine/store/lock-file.ts';
 import {
   compareNames,
   evalPoints,

@@ -2,7 +2,7 @@
  * What an experiment asks of the training backend, so that `repro` can say before it starts that a run is
  * GPU-sized. Training costs about 6 · parameters · tokens floating-point operations (forward and backward pass).
  */
-import type { Plan, PlanNode } from '../engine/graph.ts';
+import type { Plan, PlanNode } from '../engine/plan/graph.ts';
 import { countParameters } from '../model/config.ts';
 import trainStage, { gptConfig, type TrainParams } from '../stages/train.ts';
 import type { ModelSection, TrainSection } from './params.ts';

@@ -1,8 +1,8 @@
 /**
- * A pipeline.lock (engine/lock-file.ts) as the reading commands see it: its eval nodes placed in the experiment
+ * A pipeline.lock (engine/store/lock-file.ts) as the reading commands see it: its eval nodes placed in the experiment
  * (cycle, λ, seed, generation and any other swept key), and the order in which every table lists them.
  */
-import type { LockFile, LockFileNode, LockFileScalar } from '../engine/lock-file.ts';
+import type { LockFile, LockFileNode, LockFileScalar } from '../engine/store/lock-file.ts';
 import evaluate, { EVAL_METRICS } from '../stages/eval.ts';
 import { CYCLES } from './params.ts';
 

@@ -3,7 +3,7 @@
  * or, with `chains`, per chain; the params that differ between the rows, read from what each lock records; and the
  * headline metrics at the row's last generation, the mean over seeds with its 95% t-interval.
  */
-import { noParams, type LockFile } from '../engine/lock-file.ts';
+import { noParams, type LockFile } from '../engine/store/lock-file.ts';
 import { compareValues, evalPoints, NO_VALUE, type EvalPoint } from './eval-points.ts';
 import { cell, HEADLINE_METRICS, shortName } from './metrics-show.ts';
 import { chainOfNode, chainParams, withoutSeed } from './provenance.ts';

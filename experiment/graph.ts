@@ -8,8 +8,8 @@
  * params from the same inputs (D_0, M_0, S_0 of every cycle; a λ-free cycle across λ) are the same node to the
  * engine, which runs them once.
  */
-import type { NodeSpec } from '../engine/graph.ts';
-import { canonicalJson } from '../engine/hash.ts';
+import type { NodeSpec } from '../engine/plan/graph.ts';
+import { canonicalJson } from '../engine/store/hash.ts';
 import type { Json } from '../engine/stage.ts';
 import buildDataset, { type BuildParams } from '../stages/build-dataset.ts';
 import curate, { type CurateParams } from '../stages/curate.ts';
@@ -32,7 +32,7 @@ export function experimentGraph(file: ParamsFile): NodeSpec[] {
   return [...nodes.values()];
 }
 
-// Without runtime, which is how a node runs, not what it computes (engine/graph.ts).
+// Without runtime, which is how a node runs, not what it computes (engine/plan/graph.ts).
 const definition = (node: NodeSpec): string =>
   canonicalJson({ stage: node.stage.name, params: node.params, inputs: node.inputs, seedBase: node.seedBase ?? null });
 

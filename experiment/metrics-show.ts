@@ -3,7 +3,7 @@
  * 95% t-interval (experiment/seeds.ts), or one row per node with --per-seed. Text and Markdown show the headline
  * metrics unless asked for others, so that the default fits 100 columns; JSON and CSV carry every metric.
  */
-import type { LockFile } from '../engine/lock-file.ts';
+import type { LockFile } from '../engine/store/lock-file.ts';
 import { evalPoints, metricNames, NO_VALUE, resolveMetricNames, withoutEval, type EvalPoint } from './eval-points.ts';
 import { INTERVAL_NAME, groupStat, seedGroups, type SeedStat, type SeriesPlace } from './seeds.ts';
 import { formatCsv, formatMarkdown, formatTable, formatValue, placeColumns } from './text-table.ts';

@@ -3,7 +3,7 @@
  * tags, the params that tell its lock from the others (read from what each lock records), or the lock's name where
  * the params do not tell them apart or a lock records none. The charts then draw each lock's series as their own.
  */
-import { LOCK_VERSION, type LockFile, type LockFileScalar } from '../engine/lock-file.ts';
+import { LOCK_VERSION, type LockFile, type LockFileScalar } from '../engine/store/lock-file.ts';
 import { baseParams } from './provenance.ts';
 import type { NamedLock } from './exp-show.ts';
 

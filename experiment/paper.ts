@@ -4,7 +4,7 @@
  * last generation), the diversity loss at generation 50 (1 − diversity of S_50 / diversity of D_0), and semantic
  * correctness from generation 0 to the last. A figure the run lacks says so; nothing is extrapolated.
  */
-import type { LockFile } from '../engine/lock-file.ts';
+import type { LockFile } from '../engine/store/lock-file.ts';
 import { evalPoints, type EvalPoint } from './eval-points.ts';
 import { seedGroups, seedStat } from './seeds.ts';
 import { seriesLabel } from './report-charts.ts';

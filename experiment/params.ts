@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml, parseDocument } from 'yaml';
 import { z } from 'zod';
-import { expandSweep, getPath } from '../engine/graph.ts';
+import { expandSweep, getPath } from '../engine/plan/graph.ts';
 import { BACKEND_ORDER, BLAS_CORETYPES, DEFAULT_BLAS_LIBRARY, KERNEL_CHOICES } from '../model/backend-names.ts';
 import { CYCLE_TABLE, CYCLES } from '../stages/build-dataset.ts';
 import { CURATION_MODES } from '../stages/curate.ts';
@@ -88,7 +88,7 @@ const experimentSchema = z.strictObject({
     /** OpenBLAS threads of each model node that may run beside others. */
     blas_threads: positiveInt.default(1),
     /**
-     * OpenBLAS threads of a model node no other node can run beside (engine/graph.ts loneNodes: the shared first
+     * OpenBLAS threads of a model node no other node can run beside (engine/plan/graph.ts loneNodes: the shared first
      * training of a sweep). More threads give other rounding, hence other bits, so the count is recorded with the node.
      */
     lone_node_threads: positiveInt.default(2),

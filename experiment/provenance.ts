@@ -1,10 +1,10 @@
 /**
- * The params a lock's results were made with (engine/lock-file.ts's `params`): what repro records, and what the
+ * The params a lock's results were made with (engine/store/lock-file.ts's `params`): what repro records, and what the
  * reading commands (`params diff`, `metrics diff`, `exp show`, `report`) take from a lock instead of from whatever
  * params file sits in the working tree.
  */
-import type { LockParams } from '../engine/lock-file.ts';
-import { canonicalJson } from '../engine/hash.ts';
+import type { LockParams } from '../engine/store/lock-file.ts';
+import { canonicalJson } from '../engine/store/hash.ts';
 import type { Json } from '../engine/stage.ts';
 import { flatten } from './compare.ts';
 import { chainName } from './graph.ts';

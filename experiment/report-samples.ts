@@ -4,8 +4,8 @@
  * D_0. The lock holds only hashes; the tables are in the store, which may not hold them (a lock made elsewhere).
  */
 import { Rng } from '../common/rng.ts';
-import type { LockFile } from '../engine/lock-file.ts';
-import type { Store } from '../engine/store.ts';
+import type { LockFile } from '../engine/store/lock-file.ts';
+import type { Store } from '../engine/store/store.ts';
 import { checkExpression } from '../logic/check.ts';
 import { expressionsOf } from '../stages/dataset.ts';
 import genD0 from '../stages/gen-d0.ts';

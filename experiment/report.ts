@@ -5,13 +5,13 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { writeAtomic } from '../engine/files.ts';
+import { writeAtomic } from '../engine/store/files.ts';
 import path from 'node:path';
 import { Resvg } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { stringify as toYaml } from 'yaml';
-import { noParams, type LockFile } from '../engine/lock-file.ts';
+import { noParams, type LockFile } from '../engine/store/lock-file.ts';
 import trainStage from '../stages/train.ts';
 import { evalPoints, metricNames, NOT_RUN, withoutEval, type EvalPoint } from './eval-points.ts';
 import { paperTable } from './paper.ts';

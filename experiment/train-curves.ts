@@ -3,8 +3,8 @@
  * from the `log` output of the lock's train nodes (model/train.ts writes it: step, train_loss, val_loss, lr). The
  * lock holds only the log's hash; the table itself is in the store, which may not hold it (a lock made elsewhere).
  */
-import type { Store } from '../engine/store.ts';
-import type { LockFile, LockFileNode } from '../engine/lock-file.ts';
+import type { Store } from '../engine/store/store.ts';
+import type { LockFile, LockFileNode } from '../engine/store/lock-file.ts';
 import trainStage from '../stages/train.ts';
 import { compareValues } from './eval-points.ts';
 import type { CurvePoint } from './report-charts.ts';

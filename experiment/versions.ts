@@ -76,7 +76,7 @@ export async function lockSpecs(patterns: readonly string[], cwd: string): Promi
     if (listed.length === 0) throw new Error(`no lock files committed under ${cwd}: name some (exp show runs/*.lock)`);
     return listed;
   }
-  const { globMatcher } = await import('../engine/graph.ts');
+  const { globMatcher } = await import('../engine/plan/graph.ts');
   const specs: string[] = [];
   for (const pattern of patterns) {
     if (!/[*?]/.test(path.basename(pattern))) {

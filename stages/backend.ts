@@ -1,6 +1,6 @@
 /**
  * The backend and kernel set a model stage runs on: runtime.backend, runtime.kernels and the OpenBLAS settings in
- * params.yaml, which reach the stage as ctx.runtime (engine/graph.ts, NodeSpec.runtime) and are recorded as the
+ * params.yaml, which reach the stage as ctx.runtime (engine/plan/graph.ts, NodeSpec.runtime) and are recorded as the
  * node's `backend` and `kernels` metrics (OpenBLAS threads included: a node that runs alone gets lone_node_threads).
  * Why `auto` fell back to WebAssembly is a warning, which repro prints once at the end. The stage reads them there
  * alone. runtime.backend_in_key also copies them into the node's params slice (experiment/graph.ts), where they are

@@ -5,7 +5,7 @@ import path from 'node:path';
 import test from 'ava';
 import { compareCli } from './fixtures/compare/cli.ts';
 import type { MetricRow, ParamRow } from '../experiment/compare.ts';
-import type { LockFile } from '../engine/lock-file.ts';
+import type { LockFile } from '../engine/store/lock-file.ts';
 import { NOT_RUN } from '../experiment/eval-points.ts';
 import { readVersion } from '../experiment/versions.ts';
 import { makeLock, nodeId, recordedParams } from './fixtures/compare/locks.ts';

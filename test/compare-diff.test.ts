@@ -1,6 +1,6 @@
 import test from 'ava';
 import { diffMetrics, diffParams, diffSeedMeans, flatten, formatMetricDiff, formatSeedMeanDiff } from '../experiment/compare.ts';
-import { parseLockFile, type LockFile } from '../engine/lock-file.ts';
+import { parseLockFile, type LockFile } from '../engine/store/lock-file.ts';
 import { evalPoints, NO_VALUE, NOT_RUN } from '../experiment/eval-points.ts';
 import { formatTable } from '../experiment/text-table.ts';
 import { comparableParams } from '../experiment/provenance.ts';

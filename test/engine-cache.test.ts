@@ -5,11 +5,11 @@
 import test, { type ExecutionContext } from 'ava';
 import { appendFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { HOST } from '../engine/files.ts';
-import { codeFingerprint } from '../engine/fingerprint.ts';
-import { cacheKey } from '../engine/keys.ts';
-import type { LockFile } from '../engine/lock-file.ts';
-import { Store } from '../engine/store.ts';
+import { HOST } from '../engine/store/files.ts';
+import { codeFingerprint } from '../engine/plan/fingerprint.ts';
+import { cacheKey } from '../engine/plan/keys.ts';
+import type { LockFile } from '../engine/store/lock-file.ts';
+import { Store } from '../engine/store/store.ts';
 import { Workspace } from './fixtures/engine/harness.ts';
 import { STAGES_DIR } from './fixtures/engine/toy-graph.ts';
 

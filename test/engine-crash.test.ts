@@ -5,11 +5,11 @@
 import test from 'ava';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ExecEvent } from '../engine/executor.ts';
-import { LocalExecutor } from '../engine/local.ts';
-import { buildPlan } from '../engine/graph.ts';
-import { hashBytes } from '../engine/hash.ts';
-import { Store } from '../engine/store.ts';
+import type { ExecEvent } from '../engine/run/executor.ts';
+import { LocalExecutor } from '../engine/transports/local.ts';
+import { buildPlan } from '../engine/plan/graph.ts';
+import { hashBytes } from '../engine/store/hash.ts';
+import { Store } from '../engine/store/store.ts';
 import { finished, referenceLock, waitFor, Workspace } from './fixtures/engine/harness.ts';
 import { toyLoader } from './fixtures/engine/toy-graph.ts';
 

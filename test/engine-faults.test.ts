@@ -7,8 +7,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HOST } from '../engine/files.ts';
-import { recordChecksum, type RunRecord } from '../engine/record.ts';
+import { HOST } from '../engine/store/files.ts';
+import { recordChecksum, type RunRecord } from '../engine/store/record.ts';
 import { finished, referenceLock, waitFor, Workspace, type Result } from './fixtures/engine/harness.ts';
 
 const SLOW = { slow: { steps: 5, sleepMs: 10 } };

@@ -3,8 +3,8 @@ import test from 'ava';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadSlurmConfig, sbatchOptions } from '../engine/slurm-config.ts';
-import { SLURM_RESOURCE_NAMES } from '../engine/slurm-resources.ts';
+import { loadSlurmConfig, sbatchOptions } from '../engine/transports/slurm-config.ts';
+import { SLURM_RESOURCE_NAMES } from '../engine/transports/slurm-resources.ts';
 
 const STAGES = ['gen-d0', 'train', 'sample', 'build-dataset', 'eval'];
 

@@ -6,7 +6,7 @@ import test from 'ava';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { HOST, processAlive } from '../engine/files.ts';
+import { HOST, processAlive } from '../engine/store/files.ts';
 import { finished, waitFor, Workspace } from './fixtures/engine/harness.ts';
 
 function steps(ws: Workspace, stage: string): number {

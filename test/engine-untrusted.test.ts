@@ -6,8 +6,8 @@ import test from 'ava';
 import { mkdirSync, readdirSync, rmSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTable } from 'apache-arrow';
-import { recordChecksum, type RunRecord } from '../engine/record.ts';
-import { Store } from '../engine/store.ts';
+import { recordChecksum, type RunRecord } from '../engine/store/record.ts';
+import { Store } from '../engine/store/store.ts';
 import { referenceLock, Workspace, type Result } from './fixtures/engine/harness.ts';
 
 /** Ways a key can name a path: relative and absolute traversals, separators, NUL, and near-misses of the format. */

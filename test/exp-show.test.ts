@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import test from 'ava';
 import { compareCli } from './fixtures/compare/cli.ts';
-import type { LockFile } from '../engine/lock-file.ts';
+import type { LockFile } from '../engine/store/lock-file.ts';
 import { evalPoints } from '../experiment/eval-points.ts';
 import type { ExpTable } from '../experiment/exp-show.ts';
 import { seedStat } from '../experiment/seeds.ts';

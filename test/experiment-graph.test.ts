@@ -1,6 +1,6 @@
 import test from 'ava';
 import { readFileSync } from 'node:fs';
-import { buildPlan, type Plan } from '../engine/graph.ts';
+import { buildPlan, type Plan } from '../engine/plan/graph.ts';
 import { trainingWork } from '../experiment/estimate.ts';
 import { experimentGraph } from '../experiment/graph.ts';
 import { countParameters } from '../model/config.ts';

@@ -8,8 +8,8 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseLockFile } from '../engine/lock-file.ts';
-import { Store } from '../engine/store.ts';
+import { parseLockFile } from '../engine/store/lock-file.ts';
+import { Store } from '../engine/store/store.ts';
 import { expressionsOf } from '../stages/dataset.ts';
 import { MICRO } from './fixtures/micro.ts';
 

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Store } from '../engine/store.ts';
+import { Store } from '../engine/store/store.ts';
 import { expressionRows } from '../stages/dataset.ts';
 import { MICRO, MICRO_N as N } from './fixtures/micro.ts';
 

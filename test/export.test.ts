@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Bool, Float64, Table, vectorFromArray } from 'apache-arrow';
 import pl from 'nodejs-polars';
-import { formatLockFile } from '../engine/lock-file.ts';
-import { plain } from '../engine/show.ts';
-import { Store } from '../engine/store.ts';
+import { formatLockFile } from '../engine/store/lock-file.ts';
+import { plain } from '../engine/store/show.ts';
+import { Store } from '../engine/store/store.ts';
 import { summarizeExpressions } from '../metrics/summary.ts';
 import { expressionsOf, expressionTable } from '../stages/dataset.ts';
 

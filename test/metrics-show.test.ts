@@ -1,7 +1,7 @@
 import test from 'ava';
 import { showMetrics, type ShowRow } from '../experiment/metrics-show.ts';
 import { seedStat } from '../experiment/seeds.ts';
-import type { LockFile } from '../engine/lock-file.ts';
+import type { LockFile } from '../engine/store/lock-file.ts';
 import { makeLock, nodeId } from './fixtures/compare/locks.ts';
 
 const oneSeed = makeLock({ lambdas: [0.25, 0.75], generations: 3 });

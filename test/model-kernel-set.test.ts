@@ -9,7 +9,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseLockFile } from '../engine/lock-file.ts';
+import { parseLockFile } from '../engine/store/lock-file.ts';
 import { MICRO } from './fixtures/micro.ts';
 import { kernelSetsHere } from './fixtures/native.ts';
 import { cpuHasAvx512 } from '../model/native.ts';
@@ -41,7 +41,7 @@ test('a repro records the kernel set of every model node, and status names it; t
   const kernels = kernelsOfModelNodes(dir);
   const library = /OpenBLAS [\d.]+, \w+ kernels/.exec(kernels['train/gen=1'])?.[0];
   const native = (threads: string): string => (kernelSetsHere().includes('native') ? `native (${library}, ${threads})` : 'wasm');
-  // Generation 0's training and sampling: every other node is upstream or downstream of them (engine/graph.ts loneNodes).
+  // Generation 0's training and sampling: every other node is upstream or downstream of them (engine/plan/graph.ts loneNodes).
   t.deepEqual(kernels, {
     'train/gen=0': native('2 threads'), 'sample/gen=0': native('2 threads'), 'train/gen=1': native('1 thread'), 'sample/gen=1': native('1 thread'),
   });

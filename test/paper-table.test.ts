@@ -1,5 +1,5 @@
 import test from 'ava';
-import type { LockFile } from '../engine/lock-file.ts';
+import type { LockFile } from '../engine/store/lock-file.ts';
 import { PAPER_HEADER, paperTable } from '../experiment/paper.ts';
 import { makeLock, nodeId } from './fixtures/compare/locks.ts';
 

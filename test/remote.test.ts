@@ -9,10 +9,10 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseLockFile } from '../engine/lock-file.ts';
-import { DirectoryTransport, push } from '../engine/remote.ts';
-import { recordChecksum, type RunRecord } from '../engine/record.ts';
-import { Store } from '../engine/store.ts';
+import { parseLockFile } from '../engine/store/lock-file.ts';
+import { DirectoryTransport, push } from '../engine/store/remote.ts';
+import { recordChecksum, type RunRecord } from '../engine/store/record.ts';
+import { Store } from '../engine/store/store.ts';
 import { MICRO } from './fixtures/micro.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');

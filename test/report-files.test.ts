@@ -7,7 +7,7 @@ import { reportCharts, seriesOf, statsOf } from '../experiment/report-charts.ts'
 import { finalTable, writeReport } from '../experiment/report.ts';
 import { seedStat } from '../experiment/seeds.ts';
 import { loadTrainingCurves, parseChain } from '../experiment/train-curves.ts';
-import { Store } from '../engine/store.ts';
+import { Store } from '../engine/store/store.ts';
 import { Float64, makeVector, Table, vectorFromArray } from 'apache-arrow';
 import { makeLock, recordedParams } from './fixtures/compare/locks.ts';
 

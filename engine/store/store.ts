@@ -6,21 +6,21 @@
  *   index.jsonl                append-only cache of run records, so a no-op repro reads one file, not thousands
  *   checkpoints/<key>.arrow    stage scratch, removed when the node commits
  *   logs/<key>.log             one log per key, kept for failed nodes too
- *   locks/<key>.lock           who is running a key right now (engine/lock.ts)
+ *   locks/<key>.lock           who is running a key right now (engine/store/lock.ts)
  *
  * Commit protocol: every file is written to a temp file in its final directory, fsynced and renamed into place;
  * a node's run record is written last. A crash at any instant leaves either nothing or a complete file (plus
  * perhaps a temp file that `gc` removes), and never a run record without its objects. A write that fails (a full
- * disk) removes its temp file and throws an IOError naming the file it was writing (engine/files.ts). A run
- * record that fails its checksum (engine/record.ts) is treated as missing.
+ * disk) removes its temp file and throws an IOError naming the file it was writing (engine/store/files.ts). A run
+ * record that fails its checksum (engine/store/record.ts) is treated as missing.
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Table } from 'apache-arrow';
-import { asIOError, errorLine, isIOError } from '../common/io-error.ts';
+import { asIOError, errorLine, isIOError } from '../../common/io-error.ts';
 import { listDir, removeStaleTempFiles, staleTempFiles, TEMP_PREFIX, writeAtomic } from './files.ts';
 import { hashBytes } from './hash.ts';
-import { cacheKey } from './keys.ts';
+import { cacheKey } from '../plan/keys.ts';
 import { checkHash } from './names.ts';
 import { checkRun, describeInfo, objectInfo, RECORD_VERSION, recordChecksum, type ObjectInfo, type RunDraft, type RunRecord } from './record.ts';
 
@@ -65,7 +65,7 @@ export class Store {
     return existsSync(this.root);
   }
 
-  // Every path of a key or hash goes through checkHash (engine/names.ts): a name from a task file or a run record
+  // Every path of a key or hash goes through checkHash (engine/store/names.ts): a name from a task file or a run record
   // that is not a hash (`../../x`) throws here, before anything is read, written or deleted.
   objectPath(hash: string): string { return join(this.root, 'objects', `${checkHash(hash, 'object hash')}.arrow`); }
   runPath(key: string): string { return join(this.root, 'runs', `${checkHash(key, 'key')}.json`); }

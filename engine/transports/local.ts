@@ -1,17 +1,17 @@
 /**
- * The local transport: a pool of long-lived worker processes (engine/worker.ts) on this machine, one task each
+ * The local transport: a pool of long-lived worker processes (engine/run/worker.ts) on this machine, one task each
  * at a time. LocalExecutor is the scheduler over it, what `repro --executor local` (the default) runs.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { Scheduler, type SchedulerOptions, type Transport, type TransportEvent } from './executor.ts';
-import { releaseLockOfDead } from './lock.ts';
-import type { Stage } from './stage.ts';
-import type { Store } from './store.ts';
-import type { Task } from './task.ts';
-import type { FromWorker, ToWorker } from './worker.ts';
+import { Scheduler, type SchedulerOptions, type Transport, type TransportEvent } from '../run/executor.ts';
+import { releaseLockOfDead } from '../store/lock.ts';
+import type { Stage } from '../stage.ts';
+import type { Store } from '../store/store.ts';
+import type { Task } from '../run/task.ts';
+import type { FromWorker, ToWorker } from '../run/worker.ts';
 
-const WORKER = new URL('./worker-main.ts', import.meta.url);
+const WORKER = new URL('../run/worker-main.ts', import.meta.url);
 const TSX = import.meta.resolve('tsx');
 
 export interface LocalPoolOptions {
@@ -20,7 +20,7 @@ export interface LocalPoolOptions {
   jobs?: number;
   /** Ctrl-C: running stages are asked to stop, and killed after `graceMs`. */
   graceMs?: number;
-  /** The file each worker process runs, given the store's root: engine/worker-main.ts, or a test fixture. */
+  /** The file each worker process runs, given the store's root: engine/run/worker-main.ts, or a test fixture. */
   worker?: URL;
 }
 

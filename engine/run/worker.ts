@@ -1,11 +1,11 @@
 /**
- * A long-lived worker process of the local pool (engine/local.ts). The pool forks it once and sends it one task
+ * A long-lived worker process of the local pool (engine/transports/local.ts). The pool forks it once and sends it one task
  * at a time; it streams progress back and answers with the task's result. Staying alive across tasks matters:
- * importing a stage's dependencies (TensorFlow.js) costs seconds. The process itself is engine/worker-main.ts, or a
+ * importing a stage's dependencies (TensorFlow.js) costs seconds. The process itself is engine/run/worker-main.ts, or a
  * test fixture that passes its own store.
  */
-import { releaseAllLocks } from './lock.ts';
-import type { Store } from './store.ts';
+import { releaseAllLocks } from '../store/lock.ts';
+import type { Store } from '../store/store.ts';
 import { runTask, type Task, type TaskResult } from './task.ts';
 
 /** `module` is where this checkout keeps the stage: the pool and its workers share one checkout. */

@@ -4,12 +4,12 @@
  * node that committed, and the error is thrown after it.
  */
 import type { Executor, Outcome } from './executor.ts';
-import { globMatcher, type Plan, type PlanNode } from './graph.ts';
-import { formatLockFile, LOCK_VERSION, type LockFile, type LockParams } from './lock-file.ts';
+import { globMatcher, type Plan, type PlanNode } from '../plan/graph.ts';
+import { formatLockFile, LOCK_VERSION, type LockFile, type LockParams } from '../store/lock-file.ts';
 import { Display } from './progress.ts';
-import { assess, type NodeState } from './status.ts';
-import { type Store } from './store.ts';
-import { removeStaleTempFiles, writeAtomic } from './files.ts';
+import { assess, type NodeState } from '../plan/status.ts';
+import { type Store } from '../store/store.ts';
+import { removeStaleTempFiles, writeAtomic } from '../store/files.ts';
 import { dirname, resolve } from 'node:path';
 
 export interface ReproOptions {
@@ -57,7 +57,7 @@ export function dryRun(plan: Plan, store: Store, force: string[] = []): NodeStat
   return assess(plan, store, forceMatcher(force)).filter((s) => s.state !== 'cached');
 }
 
-/** pipeline.lock (engine/lock-file.ts): the nodes not computed are absent. */
+/** pipeline.lock (engine/store/lock-file.ts): the nodes not computed are absent. */
 function writeLockFile(path: string, plan: Plan, outcomes: Map<string, Outcome>, params: LockParams | undefined): void {
   const nodes: LockFile['nodes'] = {};
   for (const node of plan.nodes) {

@@ -4,7 +4,7 @@
  * data: no row conversion, and nothing native to install.
  */
 import type { Table } from 'apache-arrow';
-import { formatCsv } from '../common/csv.ts';
+import { formatCsv } from '../../common/csv.ts';
 import { plain } from './show.ts';
 
 export const EXPORT_FORMATS = ['csv', 'jsonl', 'parquet'] as const;

@@ -4,12 +4,12 @@
  * each time, so a reader on another host never sees half of it); the exit status tells the result apart.
  */
 import { readFileSync } from 'node:fs';
-import { codeFingerprint } from './fingerprint.ts';
-import type { NodeSpec } from './graph.ts';
-import { cacheKey } from './keys.ts';
-import { checkHash, checkId } from './names.ts';
-import { type Store } from './store.ts';
-import { writeAtomic } from './files.ts';
+import { codeFingerprint } from '../plan/fingerprint.ts';
+import type { NodeSpec } from '../plan/graph.ts';
+import { cacheKey } from '../plan/keys.ts';
+import { checkHash, checkId } from '../store/names.ts';
+import { type Store } from '../store/store.ts';
+import { writeAtomic } from '../store/files.ts';
 import { EXIT_STATUS, runTask, type Task, type TaskResult } from './task.ts';
 
 /** What run-task writes to its --report file: the last progress, then the result. */
@@ -51,7 +51,7 @@ export async function runTaskCommand(taskFile: string, nodes: NodeSpec[], store:
 
 /**
  * A task file sits on a shared file system that other users' jobs can write: every field is checked before the
- * store is touched, and every name that becomes a path has the store's one format (engine/names.ts).
+ * store is touched, and every name that becomes a path has the store's one format (engine/store/names.ts).
  */
 function readTask(file: string): Task {
   let task: Task;

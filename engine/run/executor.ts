@@ -1,19 +1,19 @@
 /**
  * Executing a plan. The Scheduler decides, node by node, cached / blocked / forced / verified / corrupt-retry and
- * hands ready tasks to a Transport, which runs them somewhere (engine/local.ts: worker processes on this machine;
- * engine/slurm.ts: Slurm jobs) and reports back. The scheduler knows nothing of processes; transports know
+ * hands ready tasks to a Transport, which runs them somewhere (engine/transports/local.ts: worker processes on this machine;
+ * engine/transports/slurm.ts: Slurm jobs) and reports back. The scheduler knows nothing of processes; transports know
  * nothing of the graph. Workers take each key's lock themselves, so several coordinators can share one store.
  */
-import { descendants, loneNodes, type Plan, type PlanNode } from './graph.ts';
-import { cacheKey, manifestFor } from './keys.ts';
-import { inspectLock, type LockOwner } from './lock.ts';
-import type { Store } from './store.ts';
-import type { Manifest, RunRecord } from './record.ts';
+import { descendants, loneNodes, type Plan, type PlanNode } from '../plan/graph.ts';
+import { cacheKey, manifestFor } from '../plan/keys.ts';
+import { inspectLock, type LockOwner } from '../store/lock.ts';
+import type { Store } from '../store/store.ts';
+import type { Manifest, RunRecord } from '../store/record.ts';
 import type { Task, TaskResult } from './task.ts';
 
 export type Outcome =
   | { status: 'cached' | 'ran'; record: RunRecord }
-  /** io: the file system failed (a full disk, a read-only store), not the stage: repro stops (engine/repro.ts). */
+  /** io: the file system failed (a full disk, a read-only store), not the stage: repro stops (engine/run/repro.ts). */
   | { status: 'failed'; error: string; log: string; crashed: boolean; io?: boolean }
   | { status: 'blocked'; by: string }
   | { status: 'interrupted' };

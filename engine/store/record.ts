@@ -4,7 +4,7 @@
  * output (size, Arrow footer) so that `repro --verify` can tell that an output is the object the node committed.
  */
 import { hashBytes, hashText } from './hash.ts';
-import type { Json } from './stage.ts';
+import type { Json } from '../stage.ts';
 
 /** Everything a cache key is computed from; kept in the run record so `status` can say what changed. */
 export interface Manifest {

@@ -1,11 +1,11 @@
 /**
  * Cache keys. A node's key is the xxhash of its manifest: stage name, code fingerprint, params slice, the
- * content hashes of its inputs and its seed. Unlike the structural identity (engine/graph.ts) it depends on
+ * content hashes of its inputs and its seed. Unlike the structural identity (engine/plan/graph.ts) it depends on
  * what the inputs actually contain, so it is computable only once the upstream nodes have committed.
  */
-import { hashJson } from './hash.ts';
+import { hashJson } from '../store/hash.ts';
 import type { PlanNode } from './graph.ts';
-import type { Manifest, RunRecord } from './record.ts';
+import type { Manifest, RunRecord } from '../store/record.ts';
 
 /** Undefined while some upstream output is unknown. */
 export function manifestFor(node: PlanNode, upstream: (sid: string) => RunRecord | undefined): Manifest | undefined {

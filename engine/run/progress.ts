@@ -5,7 +5,7 @@
  * its step, loss and ETA at most every `progressEveryMs`; nothing is redrawn.
  */
 import type { ExecEvent, ExecutionHooks, Outcome } from './executor.ts';
-import type { PlanNode } from './graph.ts';
+import type { PlanNode } from '../plan/graph.ts';
 
 interface Running {
   node: PlanNode;

@@ -15,14 +15,14 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Transport, TransportEvent } from './executor.ts';
+import type { Transport, TransportEvent } from '../run/executor.ts';
 import type { LocalPool } from './local.ts';
-import type { JobReport } from './run-task.ts';
+import type { JobReport } from '../run/run-task.ts';
 import { sbatchOptions, type SlurmConfig } from './slurm-config.ts';
-import type { Stage } from './stage.ts';
-import { type Store } from './store.ts';
-import { writeAtomic } from './files.ts';
-import type { Task, TaskResult } from './task.ts';
+import type { Stage } from '../stage.ts';
+import { type Store } from '../store/store.ts';
+import { writeAtomic } from '../store/files.ts';
+import type { Task, TaskResult } from '../run/task.ts';
 
 export interface SlurmOptions {
   store: Store;

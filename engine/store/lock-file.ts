@@ -1,7 +1,7 @@
 /**
- * pipeline.lock, the one schema of it: repro writes it (engine/repro.ts), `metrics`, `report` and the tests read
+ * pipeline.lock, the one schema of it: repro writes it (engine/run/repro.ts), `metrics`, `report` and the tests read
  * it. Every committed node under each of its ids, keys sorted, 2-space JSON with a trailing newline, so that git
- * diffs of it are small and `metrics diff` can read any version. Not the per-key file locks (engine/lock.ts).
+ * diffs of it are small and `metrics diff` can read any version. Not the per-key file locks (engine/store/lock.ts).
  *
  * Version 2 adds `params`, what the graph was made from, so that a lock's results carry their params. Version 1
  * locks (from before) are still read; they have no `params`, and the commands that need them say so.

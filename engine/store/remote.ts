@@ -1,6 +1,6 @@
 /**
  * `push` and `pull`: the objects and run records a lock needs, copied between this store and a remote one (a
- * directory, e.g. a mounted share, or `ssh://host/path`, engine/remote-ssh.ts), only what the other side lacks.
+ * directory, e.g. a mounted share, or `ssh://host/path`, engine/store/remote-ssh.ts), only what the other side lacks.
  *
  * Safe to interrupt and to run beside a `repro` on either side: every file arrives under a temp name and is renamed
  * into place whole, objects before the run records that name them, so a store never holds a record without its
@@ -13,7 +13,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { listDir, TEMP_PREFIX, writeAtomic } from './files.ts';
 import { hashBytes } from './hash.ts';
-import { cacheKey } from './keys.ts';
+import { cacheKey } from '../plan/keys.ts';
 import { checkHash } from './names.ts';
 import type { LockFile } from './lock-file.ts';
 import { checkRun, type RunRecord } from './record.ts';
@@ -53,7 +53,7 @@ export interface SyncResult { copied: number; present: number }
 
 /**
  * Object and run-record files a lock needs: objects/HASH.arrow and runs/KEY.json. The names come from a lock file,
- * which anyone can edit: each must have the store's one format before it becomes a path (engine/names.ts).
+ * which anyone can edit: each must have the store's one format before it becomes a path (engine/store/names.ts).
  */
 function needed(lock: LockFile): { objects: string[]; runs: string[] } {
   const nodes = Object.entries(lock.nodes);

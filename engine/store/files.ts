@@ -5,7 +5,7 @@
 import { closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
-import { asIOError, errorLine, isIOError } from '../common/io-error.ts';
+import { asIOError, errorLine, isIOError } from '../../common/io-error.ts';
 
 export const HOST = hostname();
 /** Every temp file's name starts so: `.tmp-<host>~<pid>~<random>`. */

@@ -3,7 +3,7 @@
  */
 import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { asIOError, IOError } from '../common/io-error.ts';
+import { asIOError, IOError } from '../../common/io-error.ts';
 import { inspectLock } from './lock.ts';
 import { listDir } from './files.ts';
 import type { Store } from './store.ts';

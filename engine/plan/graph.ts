@@ -8,8 +8,8 @@
  * (and the nodes downstream of them are cache hits again).
  */
 import { codeFingerprint } from './fingerprint.ts';
-import { canonicalJson, hashJson } from './hash.ts';
-import type { Json, Stage } from './stage.ts';
+import { canonicalJson, hashJson } from '../store/hash.ts';
+import type { Json, Stage } from '../stage.ts';
 
 export interface NodeSpec {
   /** Human-readable, unique in a graph, e.g. 'train/balanced/lambda=0.5/seed=1/gen=3'. */

@@ -1,6 +1,6 @@
 /**
  * The names the store turns into paths: cache keys, structural ids and object hashes, all xxhash64 in 16 lowercase
- * hex digits (engine/hash.ts). Anything else (`../../victim/package`, an absolute path, a NUL byte) is refused where
+ * hex digits (engine/store/hash.ts). Anything else (`../../victim/package`, an absolute path, a NUL byte) is refused where
  * a name becomes a path, so no file the store writes or deletes can be outside it, whoever wrote the name.
  */
 

@@ -4,10 +4,10 @@
  */
 import type { Plan, PlanNode } from './graph.ts';
 import { cacheKey, manifestFor } from './keys.ts';
-import { inspectLock } from './lock.ts';
-import type { Store } from './store.ts';
-import type { Manifest, RunRecord } from './record.ts';
-import type { Json } from './stage.ts';
+import { inspectLock } from '../store/lock.ts';
+import type { Store } from '../store/store.ts';
+import type { Manifest, RunRecord } from '../store/record.ts';
+import type { Json } from '../stage.ts';
 
 export interface NodeState {
   node: PlanNode;

@@ -6,11 +6,11 @@
  * stripped the same way (C's comments are JavaScript's).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, resolve, sep } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import jsTokens from 'js-tokens';
-import { hashText } from './hash.ts';
-import { stageLocation } from './stage.ts';
+import { hashText } from '../store/hash.ts';
+import { stageLocation } from '../stage.ts';
 
 /**
  * Names the stripped form and enters every fingerprint: change it whenever `strippedSource` changes, so every key
@@ -29,7 +29,7 @@ const SPECIFIERS = [
 
 // The engine's own files are the machinery, not the stage's computation: a stage imports engine/stage.ts, and
 // editing the engine must not invalidate every cached result.
-const ENGINE_DIR = dirname(fileURLToPath(import.meta.url)) + sep;
+const ENGINE_DIR = fileURLToPath(new URL('..', import.meta.url));
 
 const cache = new Map<string, string>();
 

@@ -5,13 +5,13 @@
  */
 import { relative } from 'node:path';
 import type { Table } from 'apache-arrow';
-import { errorLine, isIOError } from '../common/io-error.ts';
-import { codeFingerprint } from './fingerprint.ts';
-import { Lock, type LockOwner } from './lock.ts';
-import { CorruptObjectError, type Store } from './store.ts';
-import { HOST } from './files.ts';
-import type { Manifest, RunRecord } from './record.ts';
-import { stageLocation, type Json, type Stage, type StageContext } from './stage.ts';
+import { errorLine, isIOError } from '../../common/io-error.ts';
+import { codeFingerprint } from '../plan/fingerprint.ts';
+import { Lock, type LockOwner } from '../store/lock.ts';
+import { CorruptObjectError, type Store } from '../store/store.ts';
+import { HOST } from '../store/files.ts';
+import type { Manifest, RunRecord } from '../store/record.ts';
+import { stageLocation, type Json, type Stage, type StageContext } from '../stage.ts';
 
 /** The manifest carries the node's params, input hashes and seed; runtime, how to run it (ctx.runtime). */
 export interface Task {
@@ -24,7 +24,7 @@ export interface Task {
   alone?: boolean;
   /** Run even when the key is committed (repro --force). */
   force?: boolean;
-  /** The lock's signature the scheduler watched go stale (engine/lock.ts). */
+  /** The lock's signature the scheduler watched go stale (engine/store/lock.ts). */
   staleLock?: string;
 }
 
