@@ -35,8 +35,8 @@ interface PaperFigures {
   correctness: string;
 }
 
-// docs/EXPERIMENT.md §6, with its source marks: [AI] a machine-written review of the ICLR 2025 text, [HR] a human
-// ICLR 2025 review, [I] an inference. Generations converted to t.
+// docs/EXPERIMENT.md §6, with its source marks: [AI] machine-written reviews of the ICLR 2025 text, [HR] a human
+// ICLR 2025 review. The paper's generations converted to t. Figures it does not state (a λ, a loss) are not made up.
 const RISES = 'rises [AI, HR]';
 const PAPER: readonly PaperFigures[] = [
   {
