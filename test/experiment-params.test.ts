@@ -11,12 +11,12 @@ test('the shipped params.yaml and the paper preset validate', (t) => {
   const paper = loadParams('presets/paper.yaml');
   t.is(paper.data.n, 10_000);
   t.is(paper.generations, 50);
-  t.is(sweepCombinations(paper).length, 20);
+  t.is(sweepCombinations(paper).length, 5 * 5); // five cycles (accumulate among them) by five λ
 });
 
-test('the presets validate: long has 51 generations and five chains, questions eight chains on the default base', (t) => {
+test('the presets validate: long has 50 generations (M_0 … M_49, paper generations 1 … 50) and five chains, questions eight chains on the default base', (t) => {
   const long = loadParams('presets/long.yaml');
-  t.is(long.generations, 51);
+  t.is(long.generations, 50);
   t.is(sweepCombinations(long).length, 5);
   const questions = loadParams('presets/questions.yaml');
   t.is(sweepCombinations(questions).length, 5 + 1 + 2);

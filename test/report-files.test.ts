@@ -153,8 +153,8 @@ test('the report has the paper table, and a lock without eval nodes still makes 
   await writeReport({ lock: makeLock({ generations: 2 }), label: 'test.lock', outDir });
   const html = readFileSync(path.join(outDir, 'report.html'), 'utf8');
   t.regex(html, /<h2>Paper vs this run<\/h2>/);
-  t.regex(html, /<td>full_synthetic<\/td><td>1<\/td><td>about gen 39<\/td>/);
-  t.regex(html, /<td>expanding λ=0\.75<\/td><td>0<\/td>/);
+  t.regex(html, /<td>full synthetic<\/td><td>full_synthetic<\/td><td>1<\/td><td>t = 38 \(its generation 39\) \[AI\]<\/td>/);
+  t.regex(html, /<td>expanding, 25% fresh \(λ = 0\.75\)<\/td><td>not in this run<\/td><td>0<\/td>/);
   const empty = tmp();
   const trainOnly = makeLock({ generations: 2, skip: () => true });
   const { omitted } = await writeReport({ lock: trainOnly, label: 'test.lock', outDir: empty });
