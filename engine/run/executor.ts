@@ -1,7 +1,7 @@
 /**
  * Executing a plan. The Scheduler decides, node by node, cached / blocked / forced / verified / corrupt-retry and
  * hands ready tasks to a Transport, which runs them somewhere (engine/transports/local.ts: worker processes on this machine;
- * engine/transports/slurm.ts: Slurm jobs) and reports back. The scheduler knows nothing of processes; transports know
+ * engine/transports/slurm.ts: Slurm jobs) and reports back in the task lifecycle's words (engine/run/lifecycle.ts). The scheduler knows nothing of processes; transports know
  * nothing of the graph. Workers take each key's lock themselves, so several coordinators can share one store.
  */
 import { descendants, loneNodes, type Plan, type PlanNode } from '../plan/graph.ts';
@@ -9,7 +9,8 @@ import { cacheKey, manifestFor } from '../plan/keys.ts';
 import { inspectLock, type LockOwner } from '../store/lock.ts';
 import type { Store } from '../store/store.ts';
 import type { Manifest, RunRecord } from '../store/record.ts';
-import type { Task, TaskResult } from './task.ts';
+import type { Progress, Queued, Running, TaskEvent, Waiting } from './lifecycle.ts';
+import type { Task } from './task.ts';
 
 export type Outcome =
   | { status: 'cached' | 'ran'; record: RunRecord }
@@ -18,12 +19,12 @@ export type Outcome =
   | { status: 'blocked'; by: string }
   | { status: 'interrupted' };
 
-/** `key` is the node's cache key; it is undefined only for a node blocked before its inputs existed. */
+/**
+ * The task lifecycle's events (engine/run/lifecycle.ts) as they are, with the node and key they are about, and the
+ * node's end. `key` is the node's cache key; it is undefined only for a node blocked before its inputs existed.
+ */
 export type ExecEvent =
-  | { type: 'queued'; node: PlanNode; key: string; note: string }
-  | { type: 'start'; node: PlanNode; key: string; note?: string }
-  | { type: 'progress'; node: PlanNode; key: string; done: number; total: number; note?: string }
-  | { type: 'waiting'; node: PlanNode; key: string; owner: LockOwner }
+  | ((Queued | Running | Progress | Waiting) & { node: PlanNode; key: string })
   | { type: 'finish'; node: PlanNode; key: string | undefined; outcome: Outcome };
 
 export interface ExecutionHooks {
@@ -44,17 +45,11 @@ export interface Executor {
   run(plan: Plan, hooks: ExecutionHooks): Promise<ExecutionResult>;
 }
 
-/** What a transport tells the scheduler about one task; `result` is the last report. */
-export type TransportEvent =
-  | { type: 'queued'; note: string }
-  | { type: 'running'; note?: string }
-  | { type: 'progress'; done: number; total: number; note?: string }
-  | { type: 'result'; result: TaskResult | { type: 'crashed'; message: string } };
-
 export interface Transport {
   /** Whether it takes a task of this node's stage now (a free worker, room under --max-jobs). */
   hasRoom(stage: string): boolean;
-  start(task: Task, stage: PlanNode['stage'], report: (event: TransportEvent) => void): void;
+  /** Reports the task's life (engine/run/lifecycle.ts); `result` is the last report. */
+  start(task: Task, stage: PlanNode['stage'], report: (event: TaskEvent) => void): void;
   /** Ctrl-C: stop every running task; each still reports its result. */
   interrupt(): void;
   /** The run is over: release whatever the transport holds. */
@@ -193,11 +188,12 @@ class Run {
     }, LOCK_RETRY_MS);
   }
 
-  private onEvent(job: Job, event: TransportEvent): void {
+  private onEvent(job: Job, event: TaskEvent): void {
     const { node, key } = job;
-    if (event.type === 'queued') return this.hooks.event({ type: 'queued', node, key, note: event.note });
-    if (event.type === 'running') return this.hooks.event({ type: 'start', node, key, note: event.note });
-    if (event.type === 'progress') return this.hooks.event({ type: 'progress', node, key, done: event.done, total: event.total, note: event.note });
+    if (event.type !== 'result') {
+      this.hooks.event({ ...event, node, key });
+      return;
+    }
     this.running.delete(job);
     const result = event.result;
     if (result.type === 'done') {
