@@ -7,10 +7,10 @@
  * the graph. Workers take each key's lock themselves, so several coordinators can share one store.
  */
 import { loneNodes, type Plan, type PlanNode } from '../plan/graph.ts';
-import { cacheKey, manifestFor } from '../plan/keys.ts';
+import { manifestFor } from '../plan/manifest.ts';
 import { inspectLock, type LockOwner } from '../store/lock.ts';
 import type { Store } from '../store/store.ts';
-import type { Manifest, RunRecord } from '../store/record.ts';
+import { cacheKey, type Manifest, type RunRecord } from '../store/record.ts';
 import type { Progress, Queued, Running, TaskEvent, Waiting } from './lifecycle.ts';
 import { afterResult, beforeRun, blockedBy, isReady, type PlanState, type Step } from './schedule.ts';
 import type { Task } from './task.ts';

@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { codeFingerprint } from '../plan/fingerprint.ts';
 import type { NodeSpec } from '../plan/graph.ts';
-import { cacheKey } from '../plan/keys.ts';
 import { checkHash, checkId } from '../store/names.ts';
+import { cacheKey } from '../store/record.ts';
 import type { Store } from '../store/store.ts';
 import { writeAtomic } from '../store/files.ts';
 import type { TaskReport, TaskResult } from './lifecycle.ts';
