@@ -86,8 +86,8 @@ class Run {
   private readonly outcomes = new Map<string, Outcome>();
   private readonly queue: Job[] = [];
   private readonly running = new Set<Job>();
-  /** Nodes that ran in this execution: --force is spent on them. */
-  private readonly ran = new Set<string>();
+  /** Nodes whose task ended done in this execution: a forced node runs once, then counts as cached. */
+  private readonly forceSpent = new Set<string>();
   private readonly corruptRetries = new Map<string, number>();
   private waiting = 0;
   private interrupted = false;
@@ -127,7 +127,7 @@ class Run {
   }
 
   private forced(node: PlanNode): boolean {
-    return Boolean(this.options.force?.(node)) && !this.ran.has(node.sid);
+    return Boolean(this.options.force?.(node)) && !this.forceSpent.has(node.sid);
   }
 
   private cachedRun(key: string): RunRecord | undefined {
@@ -221,7 +221,7 @@ class Run {
     if (result.type === 'done') {
       // The store's warnings are what the command prints when it ends, once each.
       for (const warning of result.warnings ?? []) this.options.store.warn(warning);
-      this.ran.add(node.sid);
+      this.forceSpent.add(node.sid);
     }
     const ending = { interrupted: this.interrupted, corruptRetries: this.corruptRetries.get(node.sid) ?? 0, log: this.options.store.logPath(key) };
     this.take(job, afterResult(result, ending));
