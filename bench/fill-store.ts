@@ -4,7 +4,8 @@
  */
 import type { PlanNode, Plan } from '../engine/plan/graph.ts';
 import { HOST } from '../engine/store/files.ts';
-import { cacheKey, manifestFor } from '../engine/plan/keys.ts';
+import { manifestFor } from '../engine/plan/manifest.ts';
+import { cacheKey } from '../engine/store/record.ts';
 import type { Manifest, RunRecord } from '../engine/store/record.ts';
 import type { Store } from '../engine/store/store.ts';
 

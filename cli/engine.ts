@@ -182,7 +182,7 @@ export function registerEngineCommands(cli: Argv, loadGraph: GraphLoader): Argv 
       .option('rows', { type: 'number', default: 10 })
       .option('json', { type: 'boolean', default: false }), async (args) => {
       const [store, { describeObject, formatObject }, { resolveTarget }] = await Promise.all([
-        openStore(args, 'existing'), import('../engine/store/show.ts'), import('../engine/plan/targets.ts'),
+        openStore(args, 'existing'), import('../engine/store/show.ts'), import('../engine/store/targets.ts'),
       ]);
       const { objects } = resolveTarget(store, args.lock, args.target);
       const byHash = Object.keys(objects).length === 1 && Object.keys(objects)[0] === Object.values(objects)[0];
@@ -196,7 +196,7 @@ export function registerEngineCommands(cli: Argv, loadGraph: GraphLoader): Argv 
       .option('format', { alias: 'f', choices: ['csv', 'jsonl', 'parquet'] as const, default: 'csv' as const })
       .option('out', { alias: 'o', type: 'string', default: 'export', describe: 'directory to write OUTPUT.FORMAT into' }), async (args) => {
       const [store, { exportTable }, { resolveTarget }, { writeAtomic }, { mkdirSync }, { join }] = await Promise.all([
-        openStore(args, 'existing'), import('../engine/store/export.ts'), import('../engine/plan/targets.ts'), import('../engine/store/files.ts'), import('node:fs'), import('node:path'),
+        openStore(args, 'existing'), import('../engine/store/export.ts'), import('../engine/store/targets.ts'), import('../engine/store/files.ts'), import('node:fs'), import('node:path'),
       ]);
       mkdirSync(args.out, { recursive: true });
       for (const [name, hash] of Object.entries(resolveTarget(store, args.lock, args.target).objects)) {
@@ -220,7 +220,7 @@ function withRemote<T>(y: Argv<T>) {
 
 async function sync(direction: 'push' | 'pull', args: CommonArgs & { remote: string; lock: string }): Promise<void> {
   const [store, remoteModule, { parseLockFile }, { readFileSync, existsSync }] = await Promise.all([
-    openStore(args, direction === 'pull' ? 'run' : 'existing'), import('../engine/store/remote.ts'), import('../engine/store/lock-file.ts'), import('node:fs'),
+    openStore(args, direction === 'pull' ? 'run' : 'existing'), import('../engine/remote/sync.ts'), import('../engine/store/lock-file.ts'), import('node:fs'),
   ]);
   if (!existsSync(args.lock)) throw new Error(`no lock at ${args.lock} (--lock FILE)`);
   const lock = parseLockFile(readFileSync(args.lock, 'utf8'), args.lock);

@@ -103,7 +103,7 @@ const STORE_TARGET = /^([\w-]+(\/[\w.-]+=[^/]*)+|[0-9a-f]{4,16})$/;
 /** The expressions of a store object (a node's output with an expression column), numbered as lines. */
 async function objectLines(target: string, storeDir: string | undefined, lockPath: string): Promise<TextLines> {
   const [{ Store, storeRoot }, { resolveTarget }, { expressionsOf }] = await Promise.all([
-    import('../engine/store/store.ts'), import('../engine/plan/targets.ts'), import('../stages/dataset.ts'),
+    import('../engine/store/store.ts'), import('../engine/store/targets.ts'), import('../stages/dataset.ts'),
   ]);
   const store = new Store(storeRoot(storeDir), { create: false });
   if (!store.exists) throw new Error(`no such file: ${target} (nor an object: no store at ${store.root})`);

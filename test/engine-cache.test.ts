@@ -7,7 +7,7 @@ import { appendFileSync, readdirSync, readFileSync, writeFileSync } from 'node:f
 import { join } from 'node:path';
 import { HOST } from '../engine/store/files.ts';
 import { codeFingerprint } from '../engine/plan/fingerprint.ts';
-import { cacheKey } from '../engine/plan/keys.ts';
+import { cacheKey } from '../engine/store/record.ts';
 import type { LockFile } from '../engine/store/lock-file.ts';
 import { Store } from '../engine/store/store.ts';
 import { Workspace } from './fixtures/engine/harness.ts';

@@ -212,7 +212,7 @@ test('an interrupt that arrives while a worker is still loading its stage stops 
   const plan = buildPlan((await toyLoader({ set: [] })).nodes);
   const controller = new AbortController();
   // The first node starts in a fresh worker, which is still importing when the abort comes.
-  const hooks = { event: (e: ExecEvent) => { if (e.type === 'start') controller.abort(); } };
+  const hooks = { event: (e: ExecEvent) => { if (e.type === 'running') controller.abort(); } };
   const result = await new LocalExecutor({ store, jobs: 1, signal: controller.signal, graceMs: 60_000 }).run(plan, hooks);
   t.true(result.interrupted);
   t.is(result.outcomes.get(plan.byId.get('source')!.sid)?.status, 'interrupted');

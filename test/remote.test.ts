@@ -10,7 +10,7 @@ import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSyn
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseLockFile } from '../engine/store/lock-file.ts';
-import { DirectoryTransport, push } from '../engine/store/remote.ts';
+import { DirectoryRemote, push } from '../engine/remote/sync.ts';
 import { recordChecksum, type RunRecord } from '../engine/store/record.ts';
 import { Store } from '../engine/store/store.ts';
 import { MICRO } from './fixtures/micro.ts';
@@ -55,10 +55,10 @@ test.serial('push to a directory, pull into an empty store: report draws trainin
 test.serial('an interrupted push leaves no run record without its objects and resumes where it stopped', async (t) => {
   const { files } = await run();
   const lock = parseLockFile(readFileSync(join(dir, 'run.lock'), 'utf8'), 'run.lock');
-  const remote = new DirectoryTransport(join(dir, 'interrupted'));
+  const remote = new DirectoryRemote(join(dir, 'interrupted'));
   // The transfer dies at its fourth file.
   let writes = 0;
-  const failing = Object.assign(Object.create(remote) as DirectoryTransport, {
+  const failing = Object.assign(Object.create(remote) as DirectoryRemote, {
     write: async (path: string, bytes: Buffer) => {
       if (++writes > 3) throw new Error('connection lost');
       return remote.write(path, bytes);

@@ -3,10 +3,10 @@
  * Works on the plan alone: a node whose upstream is missing cannot have a key yet, so that is its reason.
  */
 import type { Plan, PlanNode } from './graph.ts';
-import { cacheKey, manifestFor } from './keys.ts';
+import { manifestFor } from './manifest.ts';
 import { inspectLock } from '../store/lock.ts';
 import type { Store } from '../store/store.ts';
-import type { Manifest, RunRecord } from '../store/record.ts';
+import { cacheKey, type Manifest, type RunRecord } from '../store/record.ts';
 import type { Json } from '../stage.ts';
 
 export interface NodeState {

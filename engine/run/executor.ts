@@ -1,15 +1,19 @@
 /**
- * Executing a plan. The Scheduler decides, node by node, cached / blocked / forced / verified / corrupt-retry and
- * hands ready tasks to a Transport, which runs them somewhere (engine/transports/local.ts: worker processes on this machine;
- * engine/transports/slurm.ts: Slurm jobs) and reports back. The scheduler knows nothing of processes; transports know
- * nothing of the graph. Workers take each key's lock themselves, so several coordinators can share one store.
+ * Executing a plan: the pump. It gathers what is known of each node (the store's record, the key's lock, the task's
+ * result), asks the pure scheduling decision what to do (engine/run/schedule.ts: cached, queue, wait, run, recover,
+ * finish) and carries it out, handing tasks to a Transport, which runs them somewhere (engine/transports/local.ts:
+ * worker processes on this machine; engine/transports/slurm.ts: Slurm jobs) and reports back in the task
+ * lifecycle's words (engine/run/lifecycle.ts). The scheduler knows nothing of processes; transports know nothing of
+ * the graph. Workers take each key's lock themselves, so several coordinators can share one store.
  */
-import { descendants, loneNodes, type Plan, type PlanNode } from '../plan/graph.ts';
-import { cacheKey, manifestFor } from '../plan/keys.ts';
+import { loneNodes, type Plan, type PlanNode } from '../plan/graph.ts';
+import { manifestFor } from '../plan/manifest.ts';
 import { inspectLock, type LockOwner } from '../store/lock.ts';
 import type { Store } from '../store/store.ts';
-import type { Manifest, RunRecord } from '../store/record.ts';
-import type { Task, TaskResult } from './task.ts';
+import { cacheKey, type Manifest, type RunRecord } from '../store/record.ts';
+import type { Progress, Queued, Running, TaskEvent, Waiting } from './lifecycle.ts';
+import { afterResult, beforeRun, blockedBy, isReady, type PlanState, type Step } from './schedule.ts';
+import type { Task } from './task.ts';
 
 export type Outcome =
   | { status: 'cached' | 'ran'; record: RunRecord }
@@ -18,12 +22,12 @@ export type Outcome =
   | { status: 'blocked'; by: string }
   | { status: 'interrupted' };
 
-/** `key` is the node's cache key; it is undefined only for a node blocked before its inputs existed. */
+/**
+ * The task lifecycle's events (engine/run/lifecycle.ts) as they are, with the node and key they are about, and the
+ * node's end. `key` is the node's cache key; it is undefined only for a node blocked before its inputs existed.
+ */
 export type ExecEvent =
-  | { type: 'queued'; node: PlanNode; key: string; note: string }
-  | { type: 'start'; node: PlanNode; key: string; note?: string }
-  | { type: 'progress'; node: PlanNode; key: string; done: number; total: number; note?: string }
-  | { type: 'waiting'; node: PlanNode; key: string; owner: LockOwner }
+  | ((Queued | Running | Progress | Waiting) & { node: PlanNode; key: string })
   | { type: 'finish'; node: PlanNode; key: string | undefined; outcome: Outcome };
 
 export interface ExecutionHooks {
@@ -44,17 +48,11 @@ export interface Executor {
   run(plan: Plan, hooks: ExecutionHooks): Promise<ExecutionResult>;
 }
 
-/** What a transport tells the scheduler about one task; `result` is the last report. */
-export type TransportEvent =
-  | { type: 'queued'; note: string }
-  | { type: 'running'; note?: string }
-  | { type: 'progress'; done: number; total: number; note?: string }
-  | { type: 'result'; result: TaskResult | { type: 'crashed'; message: string } };
-
 export interface Transport {
   /** Whether it takes a task of this node's stage now (a free worker, room under --max-jobs). */
   hasRoom(stage: string): boolean;
-  start(task: Task, stage: PlanNode['stage'], report: (event: TransportEvent) => void): void;
+  /** Reports the task's life (engine/run/lifecycle.ts); `result` is the last report. */
+  start(task: Task, stage: PlanNode['stage'], report: (event: TaskEvent) => void): void;
   /** Ctrl-C: stop every running task; each still reports its result. */
   interrupt(): void;
   /** The run is over: release whatever the transport holds. */
@@ -72,7 +70,6 @@ export interface SchedulerOptions {
 }
 
 const LOCK_RETRY_MS = 250;
-const MAX_CORRUPT_RETRIES = 2;
 
 interface Job { node: PlanNode; key: string; manifest: Manifest }
 
@@ -89,7 +86,8 @@ class Run {
   private readonly outcomes = new Map<string, Outcome>();
   private readonly queue: Job[] = [];
   private readonly running = new Set<Job>();
-  private readonly forced = new Set<string>();
+  /** Nodes whose task ended done in this execution: a forced node runs once, then counts as cached. */
+  private readonly forceSpent = new Set<string>();
   private readonly corruptRetries = new Map<string, number>();
   private waiting = 0;
   private interrupted = false;
@@ -97,6 +95,11 @@ class Run {
   private ended = false;
   private resolve!: (result: ExecutionResult) => void;
   private lone: Set<string> | undefined;
+  private readonly state: PlanState = {
+    decided: (sid) => this.outcomes.has(sid),
+    active: (sid) => this.queue.some((job) => job.node.sid === sid) || [...this.running].some((job) => job.node.sid === sid),
+    committed: (sid) => this.record(sid) !== undefined,
+  };
 
   constructor(private readonly plan: Plan, private readonly hooks: ExecutionHooks, private readonly options: SchedulerOptions) {}
 
@@ -118,15 +121,13 @@ class Run {
   /** All inputs are committed: compute the key, and either take the cached run or queue the node. */
   private consider(node: PlanNode): void {
     const manifest = manifestFor(node, (sid) => this.record(sid))!;
-    const key = cacheKey(manifest);
-    const cached = this.forcedNow(node) ? undefined : this.cachedRun(key);
-    if (cached) this.finish(node, key, { status: 'cached', record: cached });
-    else this.queue.push({ node, key, manifest });
+    const job = { node, key: cacheKey(manifest), manifest };
+    const forced = this.forced(node);
+    this.take(job, beforeRun({ forced, committed: forced ? undefined : this.cachedRun(job.key) }));
   }
 
-  /** A forced node runs once per execution: after it ran, its record counts as cached like any other. */
-  private forcedNow(node: PlanNode): boolean {
-    return Boolean(this.options.force?.(node)) && !this.forced.has(node.sid);
+  private forced(node: PlanNode): boolean {
+    return Boolean(this.options.force?.(node)) && !this.forceSpent.has(node.sid);
   }
 
   private cachedRun(key: string): RunRecord | undefined {
@@ -136,23 +137,39 @@ class Run {
     return store.verifyRun(record) ? record : undefined;
   }
 
+  /** Carries out the scheduling decision for a node with a key. */
+  private take(job: Job, step: Step): void {
+    switch (step.step) {
+      case 'finish':
+        this.finish(job.node, job.key, step.outcome);
+        break;
+      case 'queue':
+        this.queue.push(job);
+        break;
+      case 'wait':
+        this.retryLater(job, step.owner);
+        break;
+      case 'run':
+        this.startTask(job, step.force, step.staleLock);
+        break;
+      case 'recover':
+        this.recoverFromCorruption(job, step.corrupt);
+    }
+  }
+
   private finish(node: PlanNode, key: string | undefined, outcome: Outcome): void {
     this.outcomes.set(node.sid, outcome);
     this.hooks.event({ type: 'finish', node, key, outcome });
     if (outcome.status === 'cached' || outcome.status === 'ran') {
-      for (const child of node.children.map((sid) => this.plan.bySid.get(sid)!)) {
-        if (!this.outcomes.has(child.sid) && !this.isQueuedOrRunning(child) && child.deps.every((d) => this.record(d))) this.consider(child);
-      }
+      // Each child is asked in turn: considering one may already have decided the next (a cached chain).
+      for (const child of node.children.map((sid) => this.plan.bySid.get(sid)!)) if (isReady(child, this.state)) this.consider(child);
     } else if (outcome.status === 'failed') {
-      for (const sid of descendants(this.plan, [node.sid])) {
-        const child = this.plan.bySid.get(sid)!;
-        if (!this.outcomes.has(sid)) this.finish(child, undefined, { status: 'blocked', by: node.ids[0] });
+      for (const child of blockedBy(this.plan, node, this.state)) this.finish(child, undefined, { status: 'blocked', by: node.ids[0] });
+      if (outcome.io && this.ioFailure === undefined) {
+        this.ioFailure = outcome.error;
+        this.interrupt();
       }
     }
-  }
-
-  private isQueuedOrRunning(node: PlanNode): boolean {
-    return this.queue.some((job) => job.node === node) || [...this.running].some((job) => job.node === node);
   }
 
   private pump(): void {
@@ -166,18 +183,18 @@ class Run {
     if (this.running.size === 0 && this.waiting === 0 && (this.queue.length === 0 || this.interrupted)) this.end();
   }
 
+  /** Just before starting, the store and the key's lock are looked at again: another process may have run it. */
   private dispatch(job: Job): void {
     const { store } = this.options;
-    const forced = this.forcedNow(job.node);
-    const committed = forced ? undefined : store.lookupRun(job.key);
-    if (committed) return this.finish(job.node, job.key, { status: 'cached', record: committed });
-    // Another process runs this key: wait for it without using the transport, then take its result.
-    const lock = inspectLock(store.lockPath(job.key));
-    if (lock !== 'free' && lock.live) return this.retryLater(job, lock.owner);
+    const forced = this.forced(job.node);
+    this.take(job, beforeRun({ forced, committed: forced ? undefined : store.lookupRun(job.key), lock: inspectLock(store.lockPath(job.key)) }));
+  }
+
+  private startTask(job: Job, force: boolean, staleLock: string | undefined): void {
     const task: Task = {
       key: job.key, sid: job.node.sid, ids: job.node.ids, manifest: job.manifest, runtime: job.node.runtime,
       ...((this.lone ??= loneNodes(this.plan)).has(job.node.sid) ? { alone: true } : {}),
-      ...(forced ? { force: true } : {}), ...(lock !== 'free' ? { staleLock: lock.signature } : {}),
+      ...(force ? { force: true } : {}), ...(staleLock !== undefined ? { staleLock } : {}),
     };
     this.running.add(job);
     this.options.transport.start(task, job.node.stage, (event) => this.onEvent(job, event));
@@ -193,47 +210,30 @@ class Run {
     }, LOCK_RETRY_MS);
   }
 
-  private onEvent(job: Job, event: TransportEvent): void {
+  private onEvent(job: Job, event: TaskEvent): void {
     const { node, key } = job;
-    if (event.type === 'queued') return this.hooks.event({ type: 'queued', node, key, note: event.note });
-    if (event.type === 'running') return this.hooks.event({ type: 'start', node, key, note: event.note });
-    if (event.type === 'progress') return this.hooks.event({ type: 'progress', node, key, done: event.done, total: event.total, note: event.note });
+    if (event.type !== 'result') {
+      this.hooks.event({ ...event, node, key });
+      return;
+    }
     this.running.delete(job);
-    const result = event.result;
+    const { result } = event;
     if (result.type === 'done') {
       // The store's warnings are what the command prints when it ends, once each.
       for (const warning of result.warnings ?? []) this.options.store.warn(warning);
-      this.forced.add(node.sid);
-      this.finish(node, key, { status: result.ran ? 'ran' : 'cached', record: result.record });
-    } else if (result.type === 'busy') {
-      this.retryLater(job, result.owner);
-    } else if (result.type === 'interrupted' || this.interrupted) {
-      this.finish(node, key, { status: 'interrupted' });
-    } else if (result.type === 'crashed') {
-      this.finish(node, key, { status: 'failed', crashed: true, log: this.options.store.logPath(key), error: result.message });
-    } else if (result.corrupt) {
-      this.recoverFromCorruption(job, result.corrupt, result.log);
-    } else {
-      this.finish(node, key, { status: 'failed', crashed: false, log: result.log, error: result.message, io: result.io });
-      if (result.io && this.ioFailure === undefined) {
-        this.ioFailure = result.message;
-        this.interrupt();
-      }
+      this.forceSpent.add(node.sid);
     }
+    const ending = { interrupted: this.interrupted, corruptRetries: this.corruptRetries.get(node.sid) ?? 0, log: this.options.store.logPath(key) };
+    this.take(job, afterResult(result, ending));
     this.pump();
   }
 
   /**
-   * An input's bytes no longer match its hash: drop the object, so its producer's run counts as missing and
-   * is recomputed, then retry the consumer once the producer has committed again.
+   * Drop the corrupt objects, so their producers' runs count as missing and are recomputed, then retry the
+   * consumer once the producers have committed again.
    */
-  private recoverFromCorruption(job: Job, hashes: string[], log: string): void {
-    const retries = (this.corruptRetries.get(job.node.sid) ?? 0) + 1;
-    this.corruptRetries.set(job.node.sid, retries);
-    if (retries > MAX_CORRUPT_RETRIES) {
-      this.finish(job.node, job.key, { status: 'failed', crashed: false, log, error: `inputs still corrupt after ${MAX_CORRUPT_RETRIES} recomputations: ${hashes.join(', ')}` });
-      return;
-    }
+  private recoverFromCorruption(job: Job, hashes: string[]): void {
+    this.corruptRetries.set(job.node.sid, (this.corruptRetries.get(job.node.sid) ?? 0) + 1);
     for (const hash of hashes) this.options.store.dropCorruptObject(hash);
     for (const sid of job.node.deps) {
       const record = this.record(sid);

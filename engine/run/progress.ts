@@ -47,15 +47,15 @@ export class Display implements ExecutionHooks {
   event(event: ExecEvent): void {
     const sid = event.node.sid;
     const now = Date.now();
-    if (event.type === 'start' || event.type === 'queued') {
+    if (event.type === 'running' || event.type === 'queued') {
       this.anyRan = true;
       this.flushPending();
       const where = event.note;
       const run = this.running.get(sid);
       // A resubmitted job starts again: its elapsed time and ETA start over, its line says where it runs now.
       this.running.set(sid, { node: event.node, startedAt: now, where, printedAt: now });
-      if (!this.tty && (run?.where !== where || event.type === 'start')) {
-        this.print(`${event.type === 'start' ? 'start ' : 'queued'}  ${event.node.ids[0]}${where ? `  ${where}` : ''}`);
+      if (!this.tty && (run?.where !== where || event.type === 'running')) {
+        this.print(`${event.type === 'running' ? 'start ' : 'queued'}  ${event.node.ids[0]}${where ? `  ${where}` : ''}`);
       }
     } else if (event.type === 'waiting') {
       const where = `waiting for pid ${event.owner.pid} on ${event.owner.host}${event.owner.job ? ` (slurm job ${event.owner.job})` : ''}`;

@@ -8,7 +8,7 @@ import { globMatcher, type Plan, type PlanNode } from '../plan/graph.ts';
 import { formatLockFile, LOCK_VERSION, type LockFile, type LockParams } from '../store/lock-file.ts';
 import { Display } from './progress.ts';
 import { assess, type NodeState } from '../plan/status.ts';
-import { type Store } from '../store/store.ts';
+import type { Store } from '../store/store.ts';
 import { removeStaleTempFiles, writeAtomic } from '../store/files.ts';
 import { dirname, resolve } from 'node:path';
 

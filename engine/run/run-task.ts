@@ -6,19 +6,21 @@
 import { readFileSync } from 'node:fs';
 import { codeFingerprint } from '../plan/fingerprint.ts';
 import type { NodeSpec } from '../plan/graph.ts';
-import { cacheKey } from '../plan/keys.ts';
 import { checkHash, checkId } from '../store/names.ts';
-import { type Store } from '../store/store.ts';
+import { cacheKey } from '../store/record.ts';
+import type { Store } from '../store/store.ts';
 import { writeAtomic } from '../store/files.ts';
-import { EXIT_STATUS, runTask, type Task, type TaskResult } from './task.ts';
+import type { TaskReport, TaskResult } from './lifecycle.ts';
+import { runTask, type Task } from './task.ts';
 
-/** What run-task writes to its --report file: the last progress, then the result. */
-export type JobReport = { type: 'progress'; done: number; total: number; note?: string } | { type: 'result'; result: TaskResult };
-
+/** The exit status per result, so a transport can tell them apart without reading anything else. */
+const EXIT_STATUS: Record<TaskResult['type'], number> = { done: 0, failed: 1, busy: 75, interrupted: 130 };
+/** The --report file is rewritten at most this often while the task runs; the result always. */
 const REPORT_EVERY_MS = 1_000;
 
 export async function runTaskCommand(taskFile: string, nodes: NodeSpec[], store: Store, reportFile?: string): Promise<number> {
-  const report = (message: JobReport) => reportFile && writeAtomic(reportFile, Buffer.from(JSON.stringify(message)));
+  // The file holds the latest report (engine/run/lifecycle.ts), the last progress and then the result.
+  const report = (message: TaskReport) => reportFile && writeAtomic(reportFile, Buffer.from(JSON.stringify(message)));
   let task: Task;
   let stage: NodeSpec['stage'] | undefined;
   try {
@@ -38,10 +40,10 @@ export async function runTaskCommand(taskFile: string, nodes: NodeSpec[], store:
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
   let reportedAt = 0;
-  const result = await runTask(task, stage.module, store, controller.signal, (done, total, note) => {
-    if (Date.now() - reportedAt < REPORT_EVERY_MS && done < total) return;
+  const result = await runTask(task, stage.module, store, controller.signal, (progress) => {
+    if (Date.now() - reportedAt < REPORT_EVERY_MS && progress.done < progress.total) return;
     reportedAt = Date.now();
-    report({ type: 'progress', done, total, note });
+    report(progress);
   });
   report({ type: 'result', result });
   if (result.type === 'failed') console.error(`error: ${task.ids[0]}: ${result.message} (log: ${result.log})`);
@@ -69,7 +71,7 @@ function readTask(file: string): Task {
     checkHash(task.key, 'key');
     checkHash(task.sid, 'sid');
     if (!Array.isArray(task.ids) || task.ids.length === 0) throw new Error(`ids must be a non-empty list of node ids`);
-    task.ids.forEach((id, i) => checkId(id, `ids[${i}]`));
+    for (const [i, id] of task.ids.entries()) checkId(id, `ids[${i}]`);
     if (!isObject(manifest) || typeof manifest.stage !== 'string' || typeof manifest.code !== 'string' || !Number.isInteger(manifest.seed) || !isObject(manifest.inputs)) {
       throw new Error('manifest must be an object with stage, code, params, inputs and an integer seed');
     }

@@ -10,8 +10,9 @@ import { codeFingerprint } from '../plan/fingerprint.ts';
 import { Lock, type LockOwner } from '../store/lock.ts';
 import { CorruptObjectError, type Store } from '../store/store.ts';
 import { HOST } from '../store/files.ts';
-import type { Manifest, RunRecord } from '../store/record.ts';
+import type { Manifest } from '../store/record.ts';
 import { stageLocation, type Json, type Stage, type StageContext } from '../stage.ts';
+import type { Progress, TaskResult } from './lifecycle.ts';
 
 /** The manifest carries the node's params, input hashes and seed; runtime, how to run it (ctx.runtime). */
 export interface Task {
@@ -28,18 +29,8 @@ export interface Task {
   staleLock?: string;
 }
 
-/** How a task ended, as the worker saw it. */
-export type TaskResult =
-  | { type: 'done'; record: RunRecord; ran: boolean; warnings?: string[] }
-  /** io: the file system failed (a full disk, a read-only store), not the stage. */
-  | { type: 'failed'; message: string; log: string; corrupt?: string[]; io?: boolean }
-  | { type: 'busy'; owner: LockOwner }
-  | { type: 'interrupted' };
-
-export type TaskProgress = (done: number, total: number, note?: string) => void;
-
-/** run-task's exit statuses, one per result, so a transport can tell them apart without reading anything else. */
-export const EXIT_STATUS: Record<TaskResult['type'], number> = { done: 0, failed: 1, busy: 75, interrupted: 130 };
+/** Where the task's progress goes: the worker's IPC, the Slurm report file. */
+export type TaskProgress = (report: Progress) => void;
 
 /** A stage may report every step; its runner passes on at most one report per this many ms, and always the last. */
 const FORWARD_PROGRESS_EVERY_MS = 100;
@@ -119,7 +110,7 @@ async function runLocked(task: Task, module: string, store: Store, signal: Abort
       const now = Date.now();
       if (now - lastProgress < FORWARD_PROGRESS_EVERY_MS && done < total) return;
       lastProgress = now;
-      progress(done, total, note);
+      progress({ type: 'progress', done, total, note });
     },
     log,
     warn(message) {

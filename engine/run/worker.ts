@@ -6,14 +6,14 @@
  */
 import { releaseAllLocks } from '../store/lock.ts';
 import type { Store } from '../store/store.ts';
-import { runTask, type Task, type TaskResult } from './task.ts';
+import type { TaskReport } from './lifecycle.ts';
+import { runTask, type Task } from './task.ts';
 
 /** `module` is where this checkout keeps the stage: the pool and its workers share one checkout. */
 export type ToWorker = { type: 'run'; task: Task; module: string } | { type: 'abort' };
 
-export type FromWorker =
-  | { type: 'progress'; key: string; done: number; total: number; note?: string }
-  | { type: 'result'; key: string; result: TaskResult };
+/** The task's own reports, as they are, with the key they are about. */
+export type FromWorker = TaskReport & { key: string };
 
 /** The pool's pid; process.ppid is read afresh each time, and changes when the pool dies and this is reparented. */
 const POOL_PID = process.ppid;
@@ -36,11 +36,11 @@ export function serveTasks(store: Store): void {
     // Before anything that awaits: an abort that arrives while the stage loads must not be lost.
     const controller = (current = new AbortController());
     const { key } = message.task;
-    void runTask(message.task, message.module, store, controller.signal, (done, total, note) => {
+    void runTask(message.task, message.module, store, controller.signal, (progress) => {
       // A stage that computes without yielding (a training step on wasm) never sees 'disconnect': its progress
       // reports, which come from inside its loops, are where it learns that the pool is gone.
       if (process.ppid !== POOL_PID) leave();
-      send({ type: 'progress', key, done, total, note });
+      send({ ...progress, key });
     })
       .then((result) => {
         current = undefined;

@@ -3,7 +3,7 @@
  * a checksum over its own content, keyed so that an edit cannot keep it valid by accident, and describes each
  * output (size, Arrow footer) so that `repro --verify` can tell that an output is the object the node committed.
  */
-import { hashBytes, hashText } from './hash.ts';
+import { hashBytes, hashJson, hashText } from './hash.ts';
 import type { Json } from '../stage.ts';
 
 /** Everything a cache key is computed from; kept in the run record so `status` can say what changed. */
@@ -14,6 +14,14 @@ export interface Manifest {
   /** Input name → content hash of the object it reads. */
   inputs: Record<string, string>;
   seed: number;
+}
+
+/**
+ * A node's cache key, the store's address of its outputs: the hash of its manifest. Unlike the structural identity
+ * (engine/plan/graph.ts) it depends on what the inputs contain, so it is known only once they have committed.
+ */
+export function cacheKey(manifest: Manifest): string {
+  return hashJson(manifest);
 }
 
 export interface RunRecord {

@@ -20,9 +20,8 @@ import type { Table } from 'apache-arrow';
 import { asIOError, errorLine, isIOError } from '../../common/io-error.ts';
 import { listDir, removeStaleTempFiles, staleTempFiles, TEMP_PREFIX, writeAtomic } from './files.ts';
 import { hashBytes } from './hash.ts';
-import { cacheKey } from '../plan/keys.ts';
 import { checkHash } from './names.ts';
-import { checkRun, describeInfo, objectInfo, RECORD_VERSION, recordChecksum, type ObjectInfo, type RunDraft, type RunRecord } from './record.ts';
+import { cacheKey, checkRun, describeInfo, objectInfo, RECORD_VERSION, recordChecksum, type ObjectInfo, type RunDraft, type RunRecord } from './record.ts';
 
 export class CorruptObjectError extends Error {
   constructor(readonly hashes: string[]) {

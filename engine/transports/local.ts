@@ -4,7 +4,8 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { Scheduler, type SchedulerOptions, type Transport, type TransportEvent } from '../run/executor.ts';
+import { Scheduler, type SchedulerOptions, type Transport } from '../run/executor.ts';
+import type { TaskEvent } from '../run/lifecycle.ts';
 import { releaseLockOfDead } from '../store/lock.ts';
 import type { Stage } from '../stage.ts';
 import type { Store } from '../store/store.ts';
@@ -26,7 +27,7 @@ export interface LocalPoolOptions {
 
 interface Worker {
   child: ChildProcess;
-  job?: { key: string; report: (event: TransportEvent) => void };
+  job?: { key: string; report: (event: TaskEvent) => void };
 }
 
 export class LocalPool implements Transport {
@@ -44,7 +45,7 @@ export class LocalPool implements Transport {
     return [...this.workers].filter((w) => w.job).length < this.jobs;
   }
 
-  start(task: Task, stage: Stage<any>, report: (event: TransportEvent) => void): void {
+  start(task: Task, stage: Stage<any>, report: (event: TaskEvent) => void): void {
     const worker = [...this.workers].find((w) => !w.job) ?? this.spawn();
     worker.job = { key: task.key, report };
     worker.child.send({ type: 'run', task, module: stage.module } satisfies ToWorker);
@@ -61,10 +62,10 @@ export class LocalPool implements Transport {
     child.stderr!.on('data', capture);
     child.on('message', (message: FromWorker) => {
       const job = worker.job;
-      if (!job || message.key !== job.key) return;
-      if (message.type === 'progress') return job.report({ type: 'progress', done: message.done, total: message.total, note: message.note });
-      worker.job = undefined;
-      job.report({ type: 'result', result: message.result });
+      const { key, ...report } = message;
+      if (!job || key !== job.key) return;
+      if (report.type === 'result') worker.job = undefined;
+      job.report(report);
     });
     child.on('exit', (code, signal) => {
       this.workers.delete(worker);

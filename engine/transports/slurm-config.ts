@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { SLURM_RESOURCE_NAMES as FIELDS, SLURM_RESOURCES, type SlurmResourceName, type SlurmResources } from './slurm-resources.ts';
+import { SLURM_RESOURCE_NAMES as FIELDS, SLURM_RESOURCES, slurmFlag, type SlurmResourceName, type SlurmResources } from './slurm-resources.ts';
 
 export interface SlurmConfig {
   /** Stages that take well under a second: a scheduler round trip each would cost more than they do. */
@@ -18,19 +18,21 @@ export interface SlurmConfig {
   stages: Record<string, SlurmResources>;
 }
 
+/** The config file's keys, each a field of SlurmConfig. */
+const CONFIG_KEYS = ['local', 'default', 'stages'] as const satisfies readonly (keyof SlurmConfig)[];
+
 /** Each resource flag's value: `VALUE` for every stage, or `stage=VALUE,stage=VALUE`. */
 export type SlurmFlags = Partial<Record<SlurmResourceName, string[]>> & { local?: string };
 
 export function loadSlurmConfig(file: string | undefined, flags: SlurmFlags, defaultLocal: readonly string[], stageNames: readonly string[]): SlurmConfig {
   const config: SlurmConfig = { local: [...defaultLocal], default: {}, stages: {} };
   if (file) readConfigFile(file, config);
-  const where = (flag: string) => `--slurm-${flag}`;
   for (const field of FIELDS) {
     for (const value of flags[field] ?? []) {
       for (const item of SLURM_RESOURCES[field].kind === 'options' ? [value] : value.split(',')) {
         const perStage = /^([A-Za-z][\w-]*)=(.*)$/.exec(item);
         const target = perStage ? (config.stages[perStage[1]] ??= {}) : config.default;
-        setField(target, field, perStage ? perStage[2] : item, where(field));
+        setField(target, field, perStage ? perStage[2] : item, `--${slurmFlag(field)}`);
       }
     }
   }
@@ -48,8 +50,9 @@ function readConfigFile(file: string, config: SlurmConfig): void {
   } catch (error) {
     throw new Error(`${file}: ${(error as Error).message}`);
   }
-  if (!isObject(doc)) throw new Error(`${file}: expected a mapping with keys local, default, stages`);
-  for (const key of Object.keys(doc)) if (!['local', 'default', 'stages'].includes(key)) throw new Error(`${file}: unknown key '${key}' (expected local, default, stages)`);
+  const expected = CONFIG_KEYS.join(', ');
+  if (!isObject(doc)) throw new Error(`${file}: expected a mapping with keys ${expected}`);
+  for (const key of Object.keys(doc)) if (!(CONFIG_KEYS as readonly string[]).includes(key)) throw new Error(`${file}: unknown key '${key}' (expected ${expected})`);
   if (doc.local !== undefined) {
     if (!Array.isArray(doc.local) || !doc.local.every((s) => typeof s === 'string')) throw new Error(`${file}: local must be a list of stage names, got ${JSON.stringify(doc.local)}`);
     config.local = doc.local;

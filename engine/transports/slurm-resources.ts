@@ -18,3 +18,6 @@ export const SLURM_RESOURCE_NAMES = Object.keys(SLURM_RESOURCES) as SlurmResourc
 
 type ValueOf<Kind> = Kind extends 'count' ? number : Kind extends 'options' ? string[] : string;
 export type SlurmResources = { -readonly [K in SlurmResourceName]?: ValueOf<(typeof SLURM_RESOURCES)[K]['kind']> };
+
+/** The repro flag of a resource, without its dashes: `slurm-partition`. */
+export const slurmFlag = (name: SlurmResourceName): string => `slurm-${name}`;

@@ -6,7 +6,7 @@
  *
  *   slurm/tasks/<key>-<n>.json  the task one submission runs (one file each: two coordinators may submit a key)
  *   slurm/jobs/<key>.json       the job now running a key ({ id, report, task }): a later repro adopts it
- *   slurm/reports/<key>-<n>.json  a job attempt's latest report
+ *   slurm/reports/<key>-<n>.json  a job attempt's latest report (TaskReport, engine/run/lifecycle.ts)
  *   slurm/out/<jobid>.out      the job's stdout and stderr
  *
  * A job Slurm ends before it reports a result (time limit, preemption, node failure, scancel) is resubmitted up
@@ -15,14 +15,14 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Transport, TransportEvent } from '../run/executor.ts';
+import type { Transport } from '../run/executor.ts';
+import type { Crashed, TaskEvent, TaskReport, TaskResult } from '../run/lifecycle.ts';
 import type { LocalPool } from './local.ts';
-import type { JobReport } from '../run/run-task.ts';
 import { sbatchOptions, type SlurmConfig } from './slurm-config.ts';
 import type { Stage } from '../stage.ts';
-import { type Store } from '../store/store.ts';
+import type { Store } from '../store/store.ts';
 import { writeAtomic } from '../store/files.ts';
-import type { Task, TaskResult } from '../run/task.ts';
+import type { Task } from '../run/task.ts';
 
 export interface SlurmOptions {
   store: Store;
@@ -41,7 +41,7 @@ export interface SlurmOptions {
 interface Job {
   task: Task;
   stage: string;
-  report: (event: TransportEvent) => void;
+  report: (event: TaskEvent) => void;
   id: string;
   taskFile: string;
   reportFile: string;
@@ -80,15 +80,18 @@ export class SlurmTransport implements Transport {
     return this.isLocal(stage) ? this.options.local.hasRoom() : this.jobs.size < this.options.maxJobs;
   }
 
-  start(task: Task, stage: Stage<any>, report: (event: TransportEvent) => void): void {
-    if (this.isLocal(stage.name)) return this.options.local.start(task, stage, report);
+  start(task: Task, stage: Stage<any>, report: (event: TaskEvent) => void): void {
+    if (this.isLocal(stage.name)) {
+      this.options.local.start(task, stage, report);
+      return;
+    }
     const adopted = this.adopt(task, stage.name, report);
     if (!adopted) this.submit({ task, stage: stage.name, report, id: '', taskFile: '', reportFile: '', attempt: 1 });
     this.timer ??= setInterval(() => this.poll(), this.options.pollMs ?? 500);
   }
 
   /** A job an earlier coordinator submitted for this key that is still queued or running: watch it, do not resubmit. */
-  private adopt(task: Task, stage: string, report: (event: TransportEvent) => void): boolean {
+  private adopt(task: Task, stage: string, report: (event: TaskEvent) => void): boolean {
     const submitted = readJson<{ id: string; report: string; task: string }>(join(this.dir, 'jobs', `${task.key}.json`));
     if (!submitted) return false;
     const { id, report: reportFile, task: taskFile } = submitted;
@@ -147,7 +150,7 @@ export class SlurmTransport implements Transport {
           else job.report({ type: 'queued', note: `${state.toLowerCase()} in Slurm (job ${job.id}${now?.reason && now.reason !== 'None' ? `, ${now.reason}` : ''})` });
         }
         job.state = state;
-        const latest = readJson<JobReport>(job.reportFile);
+        const latest = readJson<TaskReport>(job.reportFile);
         if (latest?.type === 'progress') {
           const text = JSON.stringify(latest);
           if (text !== job.progress) job.report(latest);
@@ -159,23 +162,23 @@ export class SlurmTransport implements Transport {
 
   private ended(job: Job, state: string): void {
     this.jobs.delete(job);
-    const latest = readJson<JobReport>(job.reportFile);
+    const latest = readJson<TaskReport>(job.reportFile);
     const result = latest?.type === 'result' ? latest.result : undefined;
-    if (result && result.type !== 'interrupted') return this.done(job, result);
-    if (this.interrupted) return this.done(job, { type: 'interrupted' });
+    if (result && result.type !== 'interrupted') this.done(job, result);
+    else if (this.interrupted) this.done(job, { type: 'interrupted' });
     // Slurm ended it before it could report (or it stopped on Slurm's SIGTERM): run it again, from its checkpoint.
-    const retry = RETRYABLE.has(state) || result?.type === 'interrupted';
-    if (retry && job.attempt <= this.options.retries) {
+    else if ((RETRYABLE.has(state) || result?.type === 'interrupted') && job.attempt <= this.options.retries) {
       // The retry gets files of its own: this attempt's are done with.
       for (const file of [job.taskFile, job.reportFile]) rmSync(file, { force: true });
-      return this.submit({ ...job, attempt: job.attempt + 1, progress: undefined });
+      this.submit({ ...job, attempt: job.attempt + 1, progress: undefined });
+    } else {
+      const output = join(this.dir, 'out', `${job.id}.out`);
+      const attempts = job.attempt > 1 ? `, after ${job.attempt} attempts` : '';
+      this.done(job, { type: 'crashed', message: `slurm job ${job.id} ended ${state} before it finished${attempts} (job output: ${output})` });
     }
-    const output = join(this.dir, 'out', `${job.id}.out`);
-    const attempts = job.attempt > 1 ? `, after ${job.attempt} attempts` : '';
-    this.done(job, { type: 'crashed', message: `slurm job ${job.id} ended ${state} before it finished${attempts} (job output: ${output})` });
   }
 
-  private done(job: Job, result: TaskResult | { type: 'crashed'; message: string }): void {
+  private done(job: Job, result: TaskResult | Crashed): void {
     const files = [job.taskFile, job.reportFile];
     // The key's job record, unless another coordinator's submission has replaced it since.
     const jobRecord = join(this.dir, 'jobs', `${job.task.key}.json`);

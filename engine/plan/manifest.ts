@@ -1,9 +1,8 @@
 /**
- * Cache keys. A node's key is the xxhash of its manifest: stage name, code fingerprint, params slice, the
- * content hashes of its inputs and its seed. Unlike the structural identity (engine/plan/graph.ts) it depends on
- * what the inputs actually contain, so it is computable only once the upstream nodes have committed.
+ * A node's manifest, what its cache key (engine/store/record.ts cacheKey) is the hash of: stage name, code
+ * fingerprint, params slice, the content hashes of its inputs and its seed. It exists only once every upstream
+ * node has committed.
  */
-import { hashJson } from '../store/hash.ts';
 import type { PlanNode } from './graph.ts';
 import type { Manifest, RunRecord } from '../store/record.ts';
 
@@ -16,8 +15,4 @@ export function manifestFor(node: PlanNode, upstream: (sid: string) => RunRecord
     inputs[name] = hash;
   }
   return { stage: node.stage.name, code: node.code, params: node.params, inputs, seed: node.seed };
-}
-
-export function cacheKey(manifest: Manifest): string {
-  return hashJson(manifest);
 }

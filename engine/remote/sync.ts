@@ -1,6 +1,6 @@
 /**
  * `push` and `pull`: the objects and run records a lock needs, copied between this store and a remote one (a
- * directory, e.g. a mounted share, or `ssh://host/path`, engine/store/remote-ssh.ts), only what the other side lacks.
+ * directory, e.g. a mounted share, or `ssh://host/path`, engine/remote/ssh.ts), only what the other side lacks.
  *
  * Safe to interrupt and to run beside a `repro` on either side: every file arrives under a temp name and is renamed
  * into place whole, objects before the run records that name them, so a store never holds a record without its
@@ -11,16 +11,15 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { listDir, TEMP_PREFIX, writeAtomic } from './files.ts';
-import { hashBytes } from './hash.ts';
-import { cacheKey } from '../plan/keys.ts';
-import { checkHash } from './names.ts';
-import type { LockFile } from './lock-file.ts';
-import { checkRun, type RunRecord } from './record.ts';
-import type { Store } from './store.ts';
+import { listDir, TEMP_PREFIX, writeAtomic } from '../store/files.ts';
+import { hashBytes } from '../store/hash.ts';
+import { checkHash } from '../store/names.ts';
+import type { LockFile } from '../store/lock-file.ts';
+import { cacheKey, checkRun, type RunRecord } from '../store/record.ts';
+import type { Store } from '../store/store.ts';
 
 /** A remote store, file by file; paths are relative to its root, e.g. objects/HASH.arrow. */
-export interface Transport {
+export interface RemoteStore {
   /** What to call it in messages. */
   readonly name: string;
   /** The file names in one of its directories (temp files left out); empty when the directory does not exist. */
@@ -32,7 +31,7 @@ export interface Transport {
 }
 
 /** A store on a file system this machine mounts. */
-export class DirectoryTransport implements Transport {
+export class DirectoryRemote implements RemoteStore {
   constructor(readonly name: string) {}
   async list(dir: 'objects' | 'runs'): Promise<Set<string>> {
     const files = await readdir(join(this.name, dir)).catch(() => [] as string[]);
@@ -85,7 +84,7 @@ function check(path: string, bytes: Buffer, where: string): void {
 }
 
 /** Copies to the remote what the lock needs and it lacks; the local store must hold all of it. */
-export async function push(store: Store, lock: LockFile, remote: Transport): Promise<SyncResult> {
+export async function push(store: Store, lock: LockFile, remote: RemoteStore): Promise<SyncResult> {
   const want = needed(lock);
   const local = (dir: 'objects' | 'runs') => new Set(listDir(join(store.root, dir)));
   const result: SyncResult = { copied: 0, present: 0 };
@@ -113,7 +112,7 @@ export async function push(store: Store, lock: LockFile, remote: Transport): Pro
 }
 
 /** Copies from the remote what the lock needs and this store lacks, checking each file before it is kept. */
-export async function pull(store: Store, lock: LockFile, remote: Transport): Promise<SyncResult> {
+export async function pull(store: Store, lock: LockFile, remote: RemoteStore): Promise<SyncResult> {
   const want = needed(lock);
   const result: SyncResult = { copied: 0, present: 0 };
   for (const dir of ['objects', 'runs'] as const) {
@@ -136,9 +135,9 @@ export async function pull(store: Store, lock: LockFile, remote: Transport): Pro
 }
 
 /** `ssh://host/path` or a directory; a directory to pull from must exist. */
-export async function openRemote(spec: string, use: 'push' | 'pull'): Promise<Transport> {
-  if (spec.startsWith('ssh://')) return new (await import('./remote-ssh.ts')).SshTransport(spec);
+export async function openRemote(spec: string, use: 'push' | 'pull'): Promise<RemoteStore> {
+  if (spec.startsWith('ssh://')) return new (await import('./ssh.ts')).SshRemote(spec);
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(spec)) throw new Error(`${spec}: a remote is a directory or ssh://[user@]host[:port]/path`);
   if (use === 'pull' && !existsSync(spec)) throw new Error(`no remote store at ${spec}`);
-  return new DirectoryTransport(spec);
+  return new DirectoryRemote(spec);
 }

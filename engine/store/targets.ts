@@ -3,8 +3,8 @@
  * object by a unique hash prefix.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { parseLockFile } from '../store/lock-file.ts';
-import type { Store } from '../store/store.ts';
+import { parseLockFile } from './lock-file.ts';
+import type { Store } from './store.ts';
 
 export interface Target {
   /** Output name → object hash; an object named by hash is its own output. */

@@ -8,12 +8,12 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { posix } from 'node:path';
-import { HOST, TEMP_PREFIX } from './files.ts';
-import type { Transport } from './remote.ts';
+import { HOST, TEMP_PREFIX } from '../store/files.ts';
+import type { RemoteStore } from './sync.ts';
 
 const quote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
 
-export class SshTransport implements Transport {
+export class SshRemote implements RemoteStore {
   readonly name: string;
   private readonly ssh: string[];
   private readonly root: string;
