@@ -144,7 +144,7 @@ export function registerCompareCommands(cli: Argv, io: CompareIo = {}): Argv {
           .option('out', { alias: 'o', type: 'string', default: 'report', describe: 'directory to write into' })
           .option('lock', { type: 'string', array: true, default: ['pipeline.lock'], describe: `the lock (${VERSION_HELP}); several: their series overlaid, labelled by the params that differ` })
           .option('title', { type: 'string', describe: 'the report heading' })
-          .option('chain', { type: 'string', describe: 'whose training curves to draw, as tags: cycle=balanced,seed=2 (default: the first chain)' })
+          .option('chain', { type: 'string', describe: 'whose training curves to draw, as tags: cycle=balanced,seed=2 (default: the full-synthetic chain)' })
           .option('store', { type: 'string', describe: 'the store holding the training logs and samples (default $PIPELINE_STORE or ./artifacts)' })
           .option('sample-generations', { type: 'string', describe: 'whose samples to show, e.g. 0,5 (default: 0 and the last)' }),
       async (args) => {

@@ -144,13 +144,17 @@ export function registerEngineCommands(cli: Argv, loadGraph: GraphLoader): Argv 
       }
       showWarnings(store);
     })
-    .command('dag', 'the node graph as text, DOT or Mermaid', (y) => withCommon(y, true)
+    .command('dag', 'the node graph as text, DOT or Mermaid; --collapse: one line per chain', (y) => withCommon(y, true)
       .option('dot', { type: 'boolean', describe: 'Graphviz DOT' })
       .option('mermaid', { type: 'boolean', describe: 'Mermaid flowchart' })
+      .option('collapse', { type: 'boolean', default: false, describe: 'one vertex per chain (the nodes of one sweep point that no other shares), fits a screen' })
       .conflicts('dot', 'mermaid'), async (args) => {
       const format: DagFormat = args.dot ? 'dot' : args.mermaid ? 'mermaid' : 'text';
-      const [{ renderDag }, { buildPlan }] = await Promise.all([import('../engine/plan/dag.ts'), import('../engine/plan/graph.ts')]);
-      process.stdout.write(renderDag(buildPlan((await load(args)).nodes), format));
+      const [{ renderDag, renderCollapsedDag }, { buildPlan }, { labelsOfId }] = await Promise.all([
+        import('../engine/plan/dag.ts'), import('../engine/plan/graph.ts'), import('../experiment/eval-points.ts'),
+      ]);
+      const plan = buildPlan((await load(args)).nodes);
+      process.stdout.write(args.collapse ? renderCollapsedDag(plan, format, (node) => labelsOfId(node.ids[0]!).join('/')) : renderDag(plan, format));
     })
     .command('gc', 'list (or with --force, delete) what no run record needs; a dry run by default', (y) => withCommon(y, false)
       .option('force', { type: 'boolean', default: false, describe: 'actually delete' })

@@ -6,7 +6,7 @@
 import { noParams, type LockFile } from '../engine/store/lock-file.ts';
 import { compareValues, evalPoints, NO_VALUE, type EvalPoint } from './eval-points.ts';
 import { cell, HEADLINE_METRICS, shortName } from './metrics-show.ts';
-import { chainOfNode, chainParams, withoutSeed } from './provenance.ts';
+import { chainParams, withoutSeed } from './provenance.ts';
 import { INTERVAL_NAME, seedStat, type SeedStat } from './seeds.ts';
 import { formatCsv, formatMarkdown, formatTable } from './text-table.ts';
 
@@ -43,8 +43,7 @@ function agreed(maps: readonly Record<string, unknown>[]): Record<string, unknow
 function rowsOf({ label, lock }: NamedLock, chains: boolean): Array<ExpRow & { all: Record<string, unknown> | null }> {
   const groups = new Map<string, EvalPoint[]>();
   for (const point of evalPoints(lock)) {
-    const chain = chainOfNode(point.node);
-    const key = chains ? chain : withoutSeed(chain);
+    const key = chains ? point.chain : withoutSeed(point.chain);
     const group = groups.get(key);
     if (group) group.push(point);
     else groups.set(key, [point]);
@@ -57,7 +56,7 @@ function rowsOf({ label, lock }: NamedLock, chains: boolean): Array<ExpRow & { a
       return [m, values.length ? seedStat(values) : null];
     }));
     const recorded = lock.params;
-    const all = recorded ? agreed([...new Set(points.map((p) => chainOfNode(p.node)))].map((c) => chainParams(recorded, c))) : null;
+    const all = recorded ? agreed([...new Set(points.map((p) => p.chain))].map((c) => chainParams(recorded, c))) : null;
     // A series pools its seeds: the seeds column says how many, and the seed is no param of it.
     if (all && !chains) delete all.seed;
     const seeds = [...new Set(last.map((p) => p.place.seed).filter((s): s is number => s !== undefined))];
