@@ -2,6 +2,7 @@
  * The engine's commands: repro, status, dag, gc, show, export, push, pull, and run-task (one task: what a Slurm job runs). The
  * experiment layer supplies the graph through a GraphLoader; these commands know nothing of what the nodes compute.
  */
+import { availableParallelism } from 'node:os';
 import type { Argv } from 'yargs';
 import type { DagFormat } from '../engine/plan/dag.ts';
 import type { NodeSpec, Plan } from '../engine/plan/graph.ts';
@@ -76,9 +77,12 @@ export function registerEngineCommands(cli: Argv, loadGraph: GraphLoader): Argv 
         if (args.json && !args.dry) throw new Error('--json only applies to --dry (repro prints a progress display, not JSON)');
         return true;
       }), async (args) => {
-      const [store, { buildPlan }, { dryRun, forceMatcher, repro }] = await Promise.all([
+      const [store, { buildPlan }, { dryRun, forceMatcher, repro }, eta, { fmt }] = await Promise.all([
         openStore(args, args.dry ? 'read' : 'run'), import('../engine/plan/graph.ts'), import('../engine/run/repro.ts'),
+        import('../engine/run/eta.ts'), import('../engine/run/progress.ts'),
       ]);
+      // Workers running nodes at once: the local pool's jobs, or the Slurm jobs allowed in flight.
+      const workers = args.executor === 'local' ? args.jobs ?? availableParallelism() : args.maxJobs;
       const { nodes, lockPath, params, beforeRepro, cheapStages = [] } = await load(args);
       const plan = buildPlan(nodes);
       if (args.dry) {
@@ -86,7 +90,10 @@ export function registerEngineCommands(cli: Argv, loadGraph: GraphLoader): Argv 
         if (args.json) console.log(JSON.stringify(todo.map((s) => ({ ids: s.node.ids, stage: s.node.stage.name, key: s.key ?? null, reason: s.reason })), null, 2));
         else {
           for (const s of todo) console.log(`would run  ${s.node.ids[0]}${s.node.ids.length > 1 ? ` (+${s.node.ids.length - 1} shared)` : ''}  — ${s.reason}`);
-          console.log(todo.length ? `${todo.length} of ${plan.nodes.length} nodes would run` : 'nothing to do');
+          const left = eta.remainingSeconds(plan, eta.expectedSeconds(plan, store.listRuns().records), new Set(todo.map((s) => s.node.sid)), workers);
+          console.log(todo.length
+            ? `${todo.length} of ${plan.nodes.length} nodes would run, about ${eta.formatRemaining(left, fmt)} on ${workers} worker${workers === 1 ? '' : 's'} (from the recorded durations of similar nodes)`
+            : 'nothing to do');
         }
         showWarnings(store);
         return;
@@ -109,7 +116,7 @@ export function registerEngineCommands(cli: Argv, loadGraph: GraphLoader): Argv 
       });
       for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
       try {
-        const result = await repro(plan, { executor, store, lockPath, params, progressEveryMs: args.progressEvery * 1000 });
+        const result = await repro(plan, { executor, store, lockPath, params, progressEveryMs: args.progressEvery * 1000, workers });
         process.exitCode = stoppedBy ? STOP_EXIT[stoppedBy] : result.exitCode;
       } finally {
         showWarnings(store);
