@@ -122,32 +122,38 @@ export function registerCompareCommands(cli: Argv, io: CompareIo = {}): Argv {
           .option('chain', { type: 'string', describe: 'whose training curves to draw, as tags: cycle=balanced,seed=2 (default: the full-synthetic chain)' })
           .option('store', { type: 'string', describe: 'the store holding the training logs and samples (default $PIPELINE_STORE or ./artifacts)' })
           .option('sample-generations', { type: 'string', describe: 'whose samples to show, e.g. 0,5 (default: 0 and the last)' }),
-      async (args) => {
-        const [named, { writeReport }, { loadTrainingCurves, parseChain }, { Store, storeRoot }, { loadSamples }, { overlayLocks }] = await Promise.all([
-          Promise.all(args.lock.map(lockOf)), import('../experiment/report.ts'),
-          import('../experiment/train-curves.ts'), import('../engine/store/store.ts'), import('../experiment/report-samples.ts'),
-          import('../experiment/overlay.ts'),
-        ]);
-        const overlay = named.length > 1 ? overlayLocks(named) : undefined;
-        const lock = overlay?.lock ?? named[0]!.lock;
-        const label = named.map((n) => n.label).join(' + ');
-        const wanted = parseChain(args.chain ?? '');
-        const generations = args['sample-generations']?.split(',').map((g) => {
-          if (!/^\s*\d+\s*$/.test(g)) throw new Error(`--sample-generations ${args['sample-generations']}: expected generations as numbers, e.g. 0,5`);
-          return Number(g);
-        });
-        // storeRoot resolves against the process's directory; the commands work in cwd() (the same, but in tests).
-        const root = path.resolve(cwd(), path.relative(process.cwd(), storeRoot(args.store)));
-        // A report reads the store, so it must not create one.
-        const store = new Store(root, { create: false });
-        const curves = store.exists
-          ? await loadTrainingCurves(lock, store, wanted)
-          : { chain: args.chain ?? '(first)', missing: `no store at ${root} to read the training logs from (--store)` };
-        const samples = store.exists ? await loadSamples(lock, store, generations) : { missing: `no store at ${root} to read the samples from (--store)` };
-        const outDir = path.resolve(cwd(), args.out);
-        const { files, omitted } = await writeReport({ lock, label: `${label}'s pipeline.lock`, outDir, title: args.title, curves, samples, overlaid: overlay?.parts });
-        for (const file of files) print(path.relative(cwd(), file) || file);
-        for (const { name, reason } of omitted) print(`(${name} not drawn: ${reason})`);
-      },
+      (args) => reportCommand(args, { cwd: cwd(), print, lockOf }),
     );
+}
+
+interface ReportArgs { out: string; lock: string[]; title?: string; chain?: string; store?: string; 'sample-generations'?: string }
+type LockOf = (spec: string) => Promise<{ label: string; lock: LockFile }>;
+
+/** `report`: the locks (several overlaid), the training curves and samples from the store, written to --out. */
+async function reportCommand(args: ReportArgs, { cwd: dir, print, lockOf }: { cwd: string; print: (text: string) => void; lockOf: LockOf }): Promise<void> {
+  const [named, { writeReport }, { loadTrainingCurves, parseChain }, { Store, storeRoot }, { loadSamples }, { overlayLocks }] = await Promise.all([
+    Promise.all(args.lock.map(lockOf)), import('../experiment/report.ts'),
+    import('../experiment/train-curves.ts'), import('../engine/store/store.ts'), import('../experiment/report-samples.ts'),
+    import('../experiment/overlay.ts'),
+  ]);
+  const overlay = named.length > 1 ? overlayLocks(named) : undefined;
+  const lock = overlay?.lock ?? named[0]!.lock;
+  const label = named.map((n) => n.label).join(' + ');
+  const wanted = parseChain(args.chain ?? '');
+  const generations = args['sample-generations']?.split(',').map((g) => {
+    if (!/^\s*\d+\s*$/.test(g)) throw new Error(`--sample-generations ${args['sample-generations']}: expected generations as numbers, e.g. 0,5`);
+    return Number(g);
+  });
+  // storeRoot resolves against the process's directory; the commands work in the command's directory (the same, but in tests).
+  const root = path.resolve(dir, path.relative(process.cwd(), storeRoot(args.store)));
+  // A report reads the store, so it must not create one.
+  const store = new Store(root, { create: false });
+  const curves = store.exists
+    ? await loadTrainingCurves(lock, store, wanted)
+    : { chain: args.chain ?? '(first)', missing: `no store at ${root} to read the training logs from (--store)` };
+  const samples = store.exists ? await loadSamples(lock, store, generations) : { missing: `no store at ${root} to read the samples from (--store)` };
+  const outDir = path.resolve(dir, args.out);
+  const { files, omitted } = await writeReport({ lock, label: `${label}'s pipeline.lock`, outDir, title: args.title, curves, samples, overlaid: overlay?.parts });
+  for (const file of files) print(path.relative(dir, file) || file);
+  for (const { name, reason } of omitted) print(`(${name} not drawn: ${reason})`);
 }
