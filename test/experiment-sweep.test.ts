@@ -48,8 +48,9 @@ class Experiment {
   }
 }
 
+// Each line without the [k/N …] that leads it (engine/run/progress.ts).
 const ranIds = (stdout: string): string[] =>
-  stdout.split('\n').filter((l) => l.startsWith('ran ')).map((l) => l.split(/\s+/)[1]);
+  stdout.split('\n').map((l) => l.replace(/^\[[^\]]*\] /, '')).filter((l) => l.startsWith('ran ')).map((l) => l.split(/\s+/)[1]);
 
 /** make() on the first call, its result after: so importing this file (ava --match, a worker listing tests) runs nothing. */
 function once<T>(make: () => T): () => T {
