@@ -2,13 +2,14 @@
  * The engine's commands: repro, status, dag, gc, show, export, push, pull, and run-task (one task: what a Slurm job runs). The
  * experiment layer supplies the graph through a GraphLoader; these commands know nothing of what the nodes compute.
  */
+import { availableParallelism } from 'node:os';
 import type { Argv } from 'yargs';
 import type { DagFormat } from '../engine/plan/dag.ts';
 import type { NodeSpec, Plan } from '../engine/plan/graph.ts';
 import type { LockParams } from '../engine/store/lock-file.ts';
 import type { Stage } from '../engine/stage.ts';
 import type { Store } from '../engine/store/store.ts';
-import { buildExecutor, withExecutorOptions } from './executor.ts';
+import { buildExecutor, withExecutorOptions, type ExecutorArgs } from './executor.ts';
 
 /**
  * `beforeRepro` runs before a real (not --dry) local repro, e.g. to warn that a run is too big for the backend;
@@ -64,7 +65,7 @@ function graphArgs(args: CommonArgs): string[] {
 }
 
 export function registerEngineCommands(cli: Argv, loadGraph: GraphLoader): Argv {
-  const load = (args: CommonArgs) => loadGraph({ paramsFile: args.params, set: args.set ?? [] });
+  const load: Load = (args) => loadGraph({ paramsFile: args.params, set: args.set ?? [] });
 
   return cli
     .command('repro', 'run every node that is not cached, then write pipeline.lock', (y) => withExecutorOptions(withCommon(y, true))
@@ -76,81 +77,23 @@ export function registerEngineCommands(cli: Argv, loadGraph: GraphLoader): Argv 
         if (args.json && !args.dry) throw new Error('--json only applies to --dry (repro prints a progress display, not JSON)');
         return true;
       }), async (args) => {
-      const [store, { buildPlan }, { dryRun, forceMatcher, repro }] = await Promise.all([
-        openStore(args, args.dry ? 'read' : 'run'), import('../engine/plan/graph.ts'), import('../engine/run/repro.ts'),
-      ]);
-      const { nodes, lockPath, params, beforeRepro, cheapStages = [] } = await load(args);
-      const plan = buildPlan(nodes);
-      if (args.dry) {
-        const todo = dryRun(plan, store, args.force);
-        if (args.json) console.log(JSON.stringify(todo.map((s) => ({ ids: s.node.ids, stage: s.node.stage.name, key: s.key ?? null, reason: s.reason })), null, 2));
-        else {
-          for (const s of todo) console.log(`would run  ${s.node.ids[0]}${s.node.ids.length > 1 ? ` (+${s.node.ids.length - 1} shared)` : ''}  — ${s.reason}`);
-          console.log(todo.length ? `${todo.length} of ${plan.nodes.length} nodes would run` : 'nothing to do');
-        }
-        showWarnings(store);
-        return;
-      }
-      // It judges this machine's backend, which a Slurm run's jobs do not use.
-      if (args.executor === 'local') await beforeRepro?.(plan, store);
-      // The first Ctrl-C, SIGTERM (kill, a supervisor) or SIGHUP (a closed terminal): stop cleanly (stages aborted,
-      // workers killed after a grace period) and write the lock of what finished; a second one: now.
-      const controller = new AbortController();
-      let stoppedBy: StopSignal | undefined;
-      const onSignal = (signal: StopSignal) => {
-        // The locks belong to the worker processes, which release them as they exit.
-        if (stoppedBy) process.exit(STOP_EXIT[stoppedBy]);
-        stoppedBy = signal;
-        console.error(`\n${signal === 'SIGINT' ? 'interrupted' : `stopped by ${signal}`}: stopping running stages (${signal === 'SIGINT' ? 'Ctrl-C' : signal} again to quit now)`);
-        controller.abort();
-      };
-      const executor = await buildExecutor(args, {
-        store, plan, force: forceMatcher(args.force), verify: args.verify, signal: controller.signal, cheapStages, graphArgs: graphArgs(args),
-      });
-      for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
-      try {
-        const result = await repro(plan, { executor, store, lockPath, params, progressEveryMs: args.progressEvery * 1000 });
-        process.exitCode = stoppedBy ? STOP_EXIT[stoppedBy] : result.exitCode;
-      } finally {
-        showWarnings(store);
-        for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
-      }
+      await reproCommand(args, load);
     })
     .command('status', 'every node: cached, missing (and why) or running', (y) => withCommon(y, true)
       .option('json', { type: 'boolean', default: false }), async (args) => {
-      const [store, { buildPlan }, { assess }, { slurmNotes }] = await Promise.all([
-        openStore(args, 'read'), import('../engine/plan/graph.ts'), import('../engine/plan/status.ts'), import('../engine/transports/slurm.ts'),
-      ]);
-      const states = assess(buildPlan((await load(args)).nodes), store);
-      // Nodes with a Slurm job: its id and state (pending, running) from squeue.
-      const slurm = slurmNotes(store, states.flatMap((s) => (s.key && s.state !== 'cached' ? [s.key] : [])));
-      const reason = (s: (typeof states)[number]) => [s.reason, s.key && slurm.get(s.key)].filter(Boolean).join('; ') || null;
-      if (args.json) {
-        console.log(JSON.stringify(states.map((s) => ({
-          ids: s.node.ids, stage: s.node.stage.name, state: s.state, key: s.key ?? null, reason: reason(s), kernels: s.record?.metrics.kernels ?? null,
-        })), null, 2));
-      } else {
-        for (const s of states) {
-          const shared = s.node.ids.length > 1 ? ` (+${s.node.ids.length - 1} shared)` : '';
-          const why = reason(s);
-          console.log(`${s.state.padEnd(8)} ${s.node.ids[0]}${shared}${why ? `  — ${why}` : ''}`);
-        }
-        const count = (state: string) => states.filter((s) => s.state === state).length;
-        console.log(`${states.length} nodes: ${count('cached')} cached, ${count('missing')} missing, ${count('running')} running`);
-        // The kernel set each cached model node ran on (the `kernels` metric of stages/backend.ts).
-        const kernelSets = new Map<string, number>();
-        for (const s of states) if (s.record?.metrics.kernels !== undefined) kernelSets.set(String(s.record.metrics.kernels), (kernelSets.get(String(s.record.metrics.kernels)) ?? 0) + 1);
-        for (const [set, n] of kernelSets) console.log(`ran on ${set}: ${n} node${n === 1 ? '' : 's'}`);
-      }
-      showWarnings(store);
+      await statusCommand(args, load);
     })
-    .command('dag', 'the node graph as text, DOT or Mermaid', (y) => withCommon(y, true)
+    .command('dag', 'the node graph as text, DOT or Mermaid; --collapse: one line per chain', (y) => withCommon(y, true)
       .option('dot', { type: 'boolean', describe: 'Graphviz DOT' })
       .option('mermaid', { type: 'boolean', describe: 'Mermaid flowchart' })
+      .option('collapse', { type: 'boolean', default: false, describe: 'one vertex per chain (the nodes of one sweep point that no other shares), fits a screen' })
       .conflicts('dot', 'mermaid'), async (args) => {
       const format: DagFormat = args.dot ? 'dot' : args.mermaid ? 'mermaid' : 'text';
-      const [{ renderDag }, { buildPlan }] = await Promise.all([import('../engine/plan/dag.ts'), import('../engine/plan/graph.ts')]);
-      process.stdout.write(renderDag(buildPlan((await load(args)).nodes), format));
+      const [{ renderDag, renderCollapsedDag }, { buildPlan }, { labelsOfId }] = await Promise.all([
+        import('../engine/plan/dag.ts'), import('../engine/plan/graph.ts'), import('../experiment/eval-points.ts'),
+      ]);
+      const plan = buildPlan((await load(args)).nodes);
+      process.stdout.write(args.collapse ? renderCollapsedDag(plan, format, (node) => labelsOfId(node.ids[0]!).join('/')) : renderDag(plan, format));
     })
     .command('gc', 'list (or with --force, delete) what no run record needs; a dry run by default', (y) => withCommon(y, false)
       .option('force', { type: 'boolean', default: false, describe: 'actually delete' })
@@ -231,4 +174,85 @@ async function sync(direction: 'push' | 'pull', args: CommonArgs & { remote: str
   } finally {
     await remote.close();
   }
+}
+
+type Load = (args: CommonArgs) => ReturnType<GraphLoader>;
+type ReproArgs = ExecutorArgs & CommonArgs & { dry: boolean; force: string[]; verify: boolean; progressEvery: number };
+
+/** `repro`: the dry run's list and estimate, or the run itself, stopped cleanly by a first signal. */
+async function reproCommand(args: ReproArgs, load: Load): Promise<void> {
+  const [store, { buildPlan }, { dryRun, forceMatcher, repro }, eta, { fmt }] = await Promise.all([
+    openStore(args, args.dry ? 'read' : 'run'), import('../engine/plan/graph.ts'), import('../engine/run/repro.ts'),
+    import('../engine/run/eta.ts'), import('../engine/run/progress.ts'),
+  ]);
+  // Workers running nodes at once: the local pool's jobs, or the Slurm jobs allowed in flight.
+  const workers = args.executor === 'local' ? args.jobs ?? availableParallelism() : args.maxJobs;
+  const { nodes, lockPath, params, beforeRepro, cheapStages = [] } = await load(args);
+  const plan = buildPlan(nodes);
+  if (args.dry) {
+    const todo = dryRun(plan, store, args.force);
+    if (args.json) console.log(JSON.stringify(todo.map((s) => ({ ids: s.node.ids, stage: s.node.stage.name, key: s.key ?? null, reason: s.reason })), null, 2));
+    else {
+      for (const s of todo) console.log(`would run  ${s.node.ids[0]}${s.node.ids.length > 1 ? ` (+${s.node.ids.length - 1} shared)` : ''}  — ${s.reason}`);
+      const left = eta.remainingSeconds(plan, eta.expectedSeconds(plan, store.listRuns().records), new Set(todo.map((s) => s.node.sid)), workers);
+      console.log(todo.length
+        ? `${todo.length} of ${plan.nodes.length} nodes would run, about ${eta.formatRemaining(left, fmt)} on ${workers} worker${workers === 1 ? '' : 's'} (from the recorded durations of similar nodes)`
+        : 'nothing to do');
+    }
+    showWarnings(store);
+    return;
+  }
+  // It judges this machine's backend, which a Slurm run's jobs do not use.
+  if (args.executor === 'local') await beforeRepro?.(plan, store);
+  // The first Ctrl-C, SIGTERM (kill, a supervisor) or SIGHUP (a closed terminal): stop cleanly (stages aborted,
+  // workers killed after a grace period) and write the lock of what finished; a second one: now.
+  const controller = new AbortController();
+  let stoppedBy: StopSignal | undefined;
+  const onSignal = (signal: StopSignal) => {
+    // The locks belong to the worker processes, which release them as they exit.
+    if (stoppedBy) process.exit(STOP_EXIT[stoppedBy]);
+    stoppedBy = signal;
+    console.error(`\n${signal === 'SIGINT' ? 'interrupted' : `stopped by ${signal}`}: stopping running stages (${signal === 'SIGINT' ? 'Ctrl-C' : signal} again to quit now)`);
+    controller.abort();
+  };
+  const executor = await buildExecutor(args, {
+    store, plan, force: forceMatcher(args.force), verify: args.verify, signal: controller.signal, cheapStages, graphArgs: graphArgs(args),
+  });
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
+  try {
+    const result = await repro(plan, { executor, store, lockPath, params, progressEveryMs: args.progressEvery * 1000, workers });
+    process.exitCode = stoppedBy ? STOP_EXIT[stoppedBy] : result.exitCode;
+  } finally {
+    showWarnings(store);
+    for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
+  }
+}
+
+/** `status`: each node's state and why, then the counts and the kernel sets the cached model nodes ran on. */
+async function statusCommand(args: CommonArgs, load: Load): Promise<void> {
+  const [store, { buildPlan }, { assess }, { slurmNotes }] = await Promise.all([
+    openStore(args, 'read'), import('../engine/plan/graph.ts'), import('../engine/plan/status.ts'), import('../engine/transports/slurm.ts'),
+  ]);
+  const states = assess(buildPlan((await load(args)).nodes), store);
+  // Nodes with a Slurm job: its id and state (pending, running) from squeue.
+  const slurm = slurmNotes(store, states.flatMap((s) => (s.key && s.state !== 'cached' ? [s.key] : [])));
+  const reason = (s: (typeof states)[number]) => [s.reason, s.key && slurm.get(s.key)].filter(Boolean).join('; ') || null;
+  if (args.json) {
+    console.log(JSON.stringify(states.map((s) => ({
+      ids: s.node.ids, stage: s.node.stage.name, state: s.state, key: s.key ?? null, reason: reason(s), kernels: s.record?.metrics.kernels ?? null,
+    })), null, 2));
+  } else {
+    for (const s of states) {
+      const shared = s.node.ids.length > 1 ? ` (+${s.node.ids.length - 1} shared)` : '';
+      const why = reason(s);
+      console.log(`${s.state.padEnd(8)} ${s.node.ids[0]}${shared}${why ? `  — ${why}` : ''}`);
+    }
+    const count = (state: string) => states.filter((s) => s.state === state).length;
+    console.log(`${states.length} nodes: ${count('cached')} cached, ${count('missing')} missing, ${count('running')} running`);
+    // The kernel set each cached model node ran on (the `kernels` metric of stages/backend.ts).
+    const kernelSets = new Map<string, number>();
+    for (const s of states) if (s.record?.metrics.kernels !== undefined) kernelSets.set(String(s.record.metrics.kernels), (kernelSets.get(String(s.record.metrics.kernels)) ?? 0) + 1);
+    for (const [set, n] of kernelSets) console.log(`ran on ${set}: ${n} node${n === 1 ? '' : 's'}`);
+  }
+  showWarnings(store);
 }

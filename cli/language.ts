@@ -6,7 +6,8 @@ import { createReadStream, existsSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { checkExpression } from '../logic/check.ts';
 import { generateExpressions, MAX_GENERATED_DEPTH } from '../logic/generator.ts';
-import { summarizeExpressions, type ExpressionSetSummary } from '../metrics/summary.ts';
+import { summarizeExpressions } from '../metrics/summary.ts';
+import { formatOf, metricChoice, tableFormats } from './options.ts';
 import { describeUnreadable, MAX_LINE_BYTES, readTextLines, type TextLines } from './text-lines.ts';
 
 export function registerLanguageCommands(cli: Argv): Argv {
@@ -38,7 +39,7 @@ export function registerLanguageCommands(cli: Argv): Argv {
       'Measure a file of expressions (one a line, blank lines skipped): syntactic and semantic correctness, ' +
         `Levenshtein diversity, unique count, mean length and depth. Lines that are not text (NUL bytes, invalid UTF-8, over ${MAX_LINE_BYTES} bytes) are counted, not scored`,
       (y) =>
-        y
+        metricChoice(tableFormats(y, 'the metrics as one object on one line', 'a header of metric names and one row of values'))
           .positional('file', {
             type: 'string',
             demandOption: true,
@@ -46,7 +47,6 @@ export function registerLanguageCommands(cli: Argv): Argv {
             // yargs-parser reads a lone '-' as an empty string; no real path is empty.
             coerce: (file: string) => (file === '' ? '-' : file),
           })
-          .option('json', { type: 'boolean', default: false, describe: 'Print the metrics as one JSON object' })
           .option('store', { type: 'string', describe: 'the store of an object (default $PIPELINE_STORE or ./artifacts)' })
           .option('lock', { type: 'string', default: 'pipeline.lock', describe: 'the lock naming a node' })
           .option('lines', {
@@ -76,7 +76,8 @@ export function registerLanguageCommands(cli: Argv): Argv {
           for (const verdict of verdicts.sort((a, b) => a.line - b.line)) console.log(JSON.stringify(verdict));
         }
         const summary = summarizeExpressions(numbered.map(({ text }) => text));
-        console.log(argv.json ? JSON.stringify({ ...summary, unreadable: unreadable.length }) : formatSummary(summary, unreadable.length));
+        const { scoreReport } = await import('../experiment/score.ts');
+        console.log(scoreReport(summary, unreadable.length, { format: formatOf(argv), metrics: argv.metric, all: argv.all }));
       },
     );
 }
@@ -122,20 +123,4 @@ async function readLines(file: string): Promise<TextLines> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`no such file: ${file}`);
     throw error;
   }
-}
-
-function formatSummary(s: ExpressionSetSummary, unreadable: number): string {
-  const percent = (x: number): string => `${(100 * x).toFixed(2)}%`;
-  const rows: [string, string][] = [
-    ['expressions', String(s.count)],
-    ['syntactic', percent(s.syntactic)],
-    ['semantic (True)', percent(s.semantic)],
-    ['diversity', s.diversity.toFixed(4)],
-    ['unique', String(s.unique)],
-    ['mean length', `${s.meanLength.toFixed(2)} tokens`],
-    ['mean depth', s.meanDepth === null ? 'n/a (nothing parses)' : s.meanDepth.toFixed(2)],
-    ...(unreadable ? [['unreadable lines', `${unreadable} (not text, not scored)`] as [string, string]] : []),
-  ];
-  const width = Math.max(...rows.map(([name]) => name.length));
-  return rows.map(([name, value]) => `${name.padEnd(width)}  ${value}`).join('\n');
 }

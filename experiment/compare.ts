@@ -17,7 +17,9 @@ import {
   type Place,
 } from './eval-points.ts';
 import { differenceInterval, groupKey, groupStat, seedGroups, type SeedStat, type SeriesPlace } from './seeds.ts';
-import { formatTable, formatValue, placeColumns } from './text-table.ts';
+import type { NamedLock } from './exp-show.ts';
+import { chooseMetrics, shortName, type ShowFormat } from './metrics-show.ts';
+import { formatCsv, formatMarkdown, formatTable, formatValue, placeColumns, type TableFormat } from './text-table.ts';
 
 // ---------------------------------------------------------------------------------------------------------------
 // params diff
@@ -78,18 +80,19 @@ function cellOf(point: EvalPoint | undefined, metric: string): Cell {
 }
 
 /**
- * Eval metrics of two locks matched by node id: one row per node and metric, changed ones only unless `all`.
- * A node on one side only is "not run" on the other; `metrics` restricts the metric names.
+ * Eval metrics of two locks matched by chain and generation (so a lock whose generation 0 is named per chain, from
+ * before shared nodes were named by what they read, still matches): one row per point and metric, changed ones
+ * only unless `all`. A point on one side only is "not run" on the other; `metrics` restricts the metric names.
  */
 export function diffMetrics(lockA: LockFile, lockB: LockFile, options: { all?: boolean; metrics?: readonly string[] } = {}): MetricRow[] {
-  const a = new Map(evalPoints(lockA).map((p) => [p.node, p]));
-  const b = new Map(evalPoints(lockB).map((p) => [p.node, p]));
+  const at = (p: EvalPoint) => `${p.chain}\n${p.place.generation}`;
+  const a = new Map(evalPoints(lockA).map((p) => [at(p), p]));
+  const b = new Map(evalPoints(lockB).map((p) => [at(p), p]));
   const wanted = options.metrics?.length ? new Set(options.metrics) : undefined;
-  const ids = new Set([...a.keys(), ...b.keys()]);
   const rows: MetricRow[] = [];
-  for (const id of ids) {
-    const pa = a.get(id);
-    const pb = b.get(id);
+  for (const key of new Set([...a.keys(), ...b.keys()])) {
+    const pa = a.get(key);
+    const pb = b.get(key);
     const point = (pb ?? pa)!;
     for (const metric of metricNames([pa, pb].filter((p) => p !== undefined))) {
       if (wanted && !wanted.has(metric)) continue;
@@ -97,7 +100,7 @@ export function diffMetrics(lockA: LockFile, lockB: LockFile, options: { all?: b
       const now = cellOf(pb, metric);
       if (!options.all && old === now) continue;
       const delta = typeof old === 'number' && typeof now === 'number' ? now - old : null;
-      rows.push({ ...point.place, node: id, metric, old, new: now, delta });
+      rows.push({ ...point.place, node: point.node, metric, old, new: now, delta });
     }
   }
   return sortByPlace(rows, (r) => r, (x, y) => compareNames(KNOWN_METRICS, x.metric, y.metric));
@@ -151,25 +154,25 @@ function formatDelta(delta: number | null): string {
   return (delta > 0 ? '+' : '') + formatValue(delta);
 }
 
-export function formatParamDiff(rows: readonly ParamRow[], labelA: string, labelB: string): string {
+export function formatParamDiff(rows: readonly ParamRow[], labelA: string, labelB: string, table: TableFormat = formatTable): string {
   if (rows.length === 0) return `params: no differences between ${labelA} and ${labelB}`;
   // Params as written (0.5, not the metrics' 0.5000); strings bare, anything else as JSON.
   const show = (row: ParamRow, side: 'old' | 'new') => {
     const value = row[side];
     return !(side in row) ? '(absent)' : typeof value === 'string' ? value : JSON.stringify(value);
   };
-  return formatTable(
+  return table(
     ['key', labelA, labelB, 'change'],
     rows.map((r) => [r.key, show(r, 'old'), show(r, 'new'), r.change === 'same' ? '' : r.change]),
   );
 }
 
-export function formatMetricDiff(rows: readonly MetricRow[], labelA: string, labelB: string): string {
+export function formatMetricDiff(rows: readonly MetricRow[], labelA: string, labelB: string, format: TableFormat = formatTable): string {
   if (rows.length === 0) return `metrics: no differences between ${labelA} and ${labelB}`;
   const { header, cells } = placeColumns(rows);
-  const table = formatTable(
+  const table = format(
     [...header, 'metric', labelA, labelB, 'Δ'],
-    rows.map((r) => [...cells(r), r.metric, formatValue(r.old), formatValue(r.new), formatDelta(r.delta)]),
+    rows.map((r) => [...cells(r), shortName(r.metric), formatValue(r.old), formatValue(r.new), formatDelta(r.delta)]),
   );
   const changed = rows.filter((r) => r.old !== r.new);
   const nodes = new Set(changed.map((r) => r.node)).size;
@@ -179,14 +182,46 @@ export function formatMetricDiff(rows: readonly MetricRow[], labelA: string, lab
 const mean = (stat: SeedStat | undefined) => (stat ? `${formatValue(stat.mean)} (${stat.n})` : '');
 
 /** The seed means of two versions, Δ, the 95% interval of Δ and the verdict; '' when there is nothing to show. */
-export function formatSeedMeanDiff(rows: readonly SeedMeanRow[], labelA: string, labelB: string): string {
+export function formatSeedMeanDiff(rows: readonly SeedMeanRow[], labelA: string, labelB: string, format: TableFormat = formatTable): string {
   if (rows.length === 0) return '';
   const { header, cells } = placeColumns(rows, false);
   const interval = (r: SeedMeanRow) => (r.ci95 ? `[${formatDelta(r.ci95.low)}, ${formatDelta(r.ci95.high)}]` : '');
-  const table = formatTable(
+  const table = format(
     [...header, 'metric', `${labelA} mean (seeds)`, `${labelB} mean (seeds)`, 'Δ', '95% CI of Δ', 'verdict'],
-    rows.map((r) => [...cells(r), r.metric, mean(r.old), mean(r.new), formatDelta(r.delta), interval(r), r.spread]),
+    rows.map((r) => [...cells(r), shortName(r.metric), mean(r.old), mean(r.new), formatDelta(r.delta), interval(r), r.spread]),
   );
   const outside = rows.filter((r) => r.spread === 'outside seed spread').length;
   return `Seed means (Welch's 95% t-interval of the difference):\n${table}\n\n${outside} of ${rows.length} change(s) outside the seed spread`;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// metrics diff, the command
+
+export interface MetricsDiffOptions {
+  format: ShowFormat;
+  /** `--metric` names; default as every reading command (experiment/metrics-show.ts chooseMetrics). */
+  metrics?: readonly string[];
+  all?: boolean;
+  /** Also the values that did not change. */
+  unchanged?: boolean;
+}
+
+/**
+ * `metrics diff`: the params the two locks record that differ (or why there are none), then the eval metrics point
+ * by point (old, new, Δ) and the seed means with their verdict. CSV holds the point rows only.
+ */
+export function metricsDiff(a: NamedLock, b: NamedLock, params: ParamRow[] | string, options: MetricsDiffOptions): string {
+  const metrics = chooseMetrics(metricNames([...evalPoints(a.lock), ...evalPoints(b.lock)]), options, 'either lock');
+  const chosen = { all: options.unchanged, metrics };
+  const rows = diffMetrics(a.lock, b.lock, chosen);
+  const seedMeans = diffSeedMeans(a.lock, b.lock, chosen);
+  if (options.format === 'json') return JSON.stringify({ a: a.label, b: b.label, params, metrics, rows, seedMeans }, null, 2);
+  if (options.format === 'csv') {
+    const { header, cells } = placeColumns(rows);
+    const names = header.map((h) => ({ λ: 'lambda', gen: 'generation' })[h] ?? h);
+    return formatCsv([...names, 'node', 'metric', 'old', 'new', 'delta'], rows.map((r) => [...cells(r), r.node, r.metric, formatValue(r.old), formatValue(r.new), formatValue(r.delta ?? undefined)]));
+  }
+  const table = options.format === 'md' ? formatMarkdown : formatTable;
+  const paramsText = typeof params === 'string' ? `params: ${params}` : formatParamDiff(params, a.label, b.label, table);
+  return [paramsText, formatMetricDiff(rows, a.label, b.label, table), formatSeedMeanDiff(seedMeans, a.label, b.label, table)].filter(Boolean).join('\n\n');
 }

@@ -26,8 +26,52 @@ export interface Place {
 
 export interface EvalPoint {
   node: string;
+  /** The chain it is a point of (`cycle=balanced/seed=1`); a node several chains share is a point of each. */
+  chain: string;
   place: Place;
   metrics: Record<string, Cell>;
+}
+
+/** A lock node as one chain sees it: its tags completed with the chain's labels. */
+export interface ChainNode {
+  id: string;
+  node: LockFileNode;
+  chain: string;
+  tags: Record<string, LockFileScalar>;
+}
+
+/** A node id's labels, `train/cycle=balanced/seed=1/gen=3` → cycle=balanced, seed=1. */
+export const labelsOfId = (id: string): string[] => id.split('/').slice(1).filter((part) => !part.startsWith('gen='));
+
+// A label's value as the graph wrote it: numbers as their text (experiment/graph.ts labelsOf).
+function labelValue(text: string): LockFileScalar {
+  return /^-?\d+(\.\d+)?(e[-+]?\d+)?$/.test(text) ? Number(text) : text;
+}
+
+/**
+ * The lock's chains: those its params record, and the label sets of its nodes that no other chain holds (a lock
+ * without params, an overlay, a node added by hand).
+ */
+function lockChains(lock: LockFile): string[][] {
+  const candidates = [...Object.keys(lock.params?.chains ?? {}).map((name) => name.split('/')), ...Object.keys(lock.nodes).map(labelsOfId)];
+  const unique = [...new Map(candidates.map((labels) => [labels.join('/'), labels])).values()];
+  const within = (a: string[], b: string[]) => a.length < b.length && a.every((label) => b.includes(label));
+  return unique.filter((labels) => !unique.some((other) => within(labels, other)));
+}
+
+/**
+ * The lock's nodes of one stage, chain by chain. A node is named by the labels it depends on (experiment/graph.ts),
+ * so it belongs to every chain that has those labels: generation 0, which no cycle reads, is a node of each cycle.
+ */
+export function chainNodes(lock: LockFile, stage: string): ChainNode[] {
+  const chains = lockChains(lock);
+  return Object.entries(lock.nodes).filter(([, node]) => node.stage === stage).flatMap(([id, node]) => {
+    const own = labelsOfId(id);
+    return chains.filter((chain) => own.every((label) => chain.includes(label))).map((chain) => {
+      const labels = chain.map((label) => { const eq = label.indexOf('='); return [label.slice(0, eq), labelValue(label.slice(eq + 1))]; });
+      return { id, node, chain: chain.join('/'), tags: { ...Object.fromEntries(labels), ...node.tags } };
+    });
+  });
 }
 
 const PLACE_TAGS = new Set(['stage', 'cycle', 'lambda', 'seed', 'generation']);
@@ -36,8 +80,7 @@ function numberTag(value: LockFileScalar | undefined): number | undefined {
   return typeof value === 'number' ? value : undefined;
 }
 
-function placeOf(node: LockFileNode): Place {
-  const { tags } = node;
+function placeOf(tags: Record<string, LockFileScalar>): Place {
   const extra = Object.fromEntries(Object.entries(tags).filter(([k]) => !PLACE_TAGS.has(k)));
   return {
     cycle: String(tags.cycle ?? '(none)'),
@@ -48,11 +91,9 @@ function placeOf(node: LockFileNode): Place {
   };
 }
 
-/** The lock's eval nodes, sorted by cycle, λ, other swept keys, seed and generation. */
+/** The lock's eval nodes as points of each chain they belong to, sorted by cycle, λ, other swept keys, seed and generation. */
 export function evalPoints(lock: LockFile): EvalPoint[] {
-  const points = Object.entries(lock.nodes)
-    .filter(([, node]) => node.stage === evaluate.name)
-    .map(([id, node]) => ({ node: id, place: placeOf(node), metrics: node.metrics }));
+  const points = chainNodes(lock, evaluate.name).map(({ id, node, chain, tags }) => ({ node: id, chain, place: placeOf(tags), metrics: node.metrics }));
   return sortByPlace(points, (p) => p.place);
 }
 

@@ -1,12 +1,12 @@
 /**
  * `exp show`: runs side by side. One row per lock and series (the chains of a lock that differ only in their seed)
  * or, with `chains`, per chain; the params that differ between the rows, read from what each lock records; and the
- * headline metrics at the row's last generation, the mean over seeds with its 95% t-interval.
+ * metrics at the row's last generation (the headline ones unless chosen), the mean over seeds with its 95% t-interval.
  */
 import { noParams, type LockFile } from '../engine/store/lock-file.ts';
-import { compareValues, evalPoints, NO_VALUE, type EvalPoint } from './eval-points.ts';
-import { cell, HEADLINE_METRICS, shortName } from './metrics-show.ts';
-import { chainOfNode, chainParams, withoutSeed } from './provenance.ts';
+import { compareValues, evalPoints, metricNames, NO_VALUE, type EvalPoint } from './eval-points.ts';
+import { cell, chooseMetrics, shortName, type ShowFormat } from './metrics-show.ts';
+import { chainParams, withoutSeed } from './provenance.ts';
 import { INTERVAL_NAME, seedStat, type SeedStat } from './seeds.ts';
 import { formatCsv, formatMarkdown, formatTable } from './text-table.ts';
 
@@ -32,6 +32,10 @@ export interface ExpOptions {
   /** A column to sort by: lock, series, gen, a param key or a metric (short name too); descending with `desc`. */
   sort?: string;
   desc?: boolean;
+  /** Which metrics, as every reading command chooses them (metrics-show.ts chooseMetrics); default: the headline ones. */
+  format?: ShowFormat;
+  metrics?: readonly string[];
+  all?: boolean;
 }
 
 /** Keys with one value across all the maps, with that value. */
@@ -40,11 +44,10 @@ function agreed(maps: readonly Record<string, unknown>[]): Record<string, unknow
   return Object.fromEntries(Object.entries(first ?? {}).filter(([k, v]) => rest.every((m) => k in m && JSON.stringify(m[k]) === JSON.stringify(v))));
 }
 
-function rowsOf({ label, lock }: NamedLock, chains: boolean): Array<ExpRow & { all: Record<string, unknown> | null }> {
+function rowsOf({ label, lock }: NamedLock, chains: boolean, chosen: readonly string[]): Array<ExpRow & { all: Record<string, unknown> | null }> {
   const groups = new Map<string, EvalPoint[]>();
   for (const point of evalPoints(lock)) {
-    const chain = chainOfNode(point.node);
-    const key = chains ? chain : withoutSeed(chain);
+    const key = chains ? point.chain : withoutSeed(point.chain);
     const group = groups.get(key);
     if (group) group.push(point);
     else groups.set(key, [point]);
@@ -52,12 +55,12 @@ function rowsOf({ label, lock }: NamedLock, chains: boolean): Array<ExpRow & { a
   return [...groups].map(([series, points]) => {
     const generation = Math.max(...points.map((p) => p.place.generation ?? 0));
     const last = points.filter((p) => (p.place.generation ?? 0) === generation);
-    const metrics = Object.fromEntries(HEADLINE_METRICS.map((m) => {
+    const metrics = Object.fromEntries(chosen.map((m) => {
       const values = last.map((p) => p.metrics[m]).filter((v): v is number => typeof v === 'number');
       return [m, values.length ? seedStat(values) : null];
     }));
     const recorded = lock.params;
-    const all = recorded ? agreed([...new Set(points.map((p) => chainOfNode(p.node)))].map((c) => chainParams(recorded, c))) : null;
+    const all = recorded ? agreed([...new Set(points.map((p) => p.chain))].map((c) => chainParams(recorded, c))) : null;
     // A series pools its seeds: the seeds column says how many, and the seed is no param of it.
     if (all && !chains) delete all.seed;
     const seeds = [...new Set(last.map((p) => p.place.seed).filter((s): s is number => s !== undefined))];
@@ -65,16 +68,18 @@ function rowsOf({ label, lock }: NamedLock, chains: boolean): Array<ExpRow & { a
   });
 }
 
-function sortValue(row: ExpRow, column: string): unknown {
+function sortValue(row: ExpRow, column: string, chosen: readonly string[]): unknown {
   if (column === 'lock' || column === 'series') return row[column];
   if (column === 'gen') return row.generation;
-  const metric = HEADLINE_METRICS.find((m) => m === column || shortName(m) === column);
+  const metric = chosen.find((m) => m === column || shortName(m) === column);
   if (metric) return row.metrics[metric]?.mean;
   return row.params?.[column];
 }
 
 export function expTable(locks: readonly NamedLock[], options: ExpOptions = {}): ExpTable {
-  const full = locks.flatMap((l) => rowsOf(l, options.chains ?? false));
+  const known = metricNames(locks.flatMap((l) => evalPoints(l.lock)));
+  const chosen = chooseMetrics(known, { format: options.format ?? 'text', metrics: options.metrics, all: options.all }, 'the locks');
+  const full = locks.flatMap((l) => rowsOf(l, options.chains ?? false, chosen));
   const withParams = full.flatMap((r) => (r.all ? [r.all] : []));
   const keys = [...new Set(withParams.flatMap((p) => Object.keys(p)))].sort();
   const same = agreed(withParams);
@@ -83,18 +88,18 @@ export function expTable(locks: readonly NamedLock[], options: ExpOptions = {}):
   const notes = locks.filter((l) => !l.lock.params).map((l) => noParams(l.lock, l.label));
   if (options.sort !== undefined) {
     const column = options.sort;
-    const known = ['lock', 'series', 'gen', ...params, ...HEADLINE_METRICS, ...HEADLINE_METRICS.map(shortName)];
-    if (!known.includes(column)) throw new Error(`--sort ${column}: no such column; expected one of ${known.join(', ')}`);
+    const columns = ['lock', 'series', 'gen', ...params, ...chosen, ...chosen.map(shortName)];
+    if (!columns.includes(column)) throw new Error(`--sort ${column}: no such column; expected one of ${columns.join(', ')}`);
     // Rows without a value sort last either way.
     const sign = options.desc ? -1 : 1;
     rows.sort((a, b) => {
-      const [x, y] = [sortValue(a, column), sortValue(b, column)];
+      const [x, y] = [sortValue(a, column, chosen), sortValue(b, column, chosen)];
       if (x === undefined || x === null) return y === undefined || y === null ? 0 : 1;
       if (y === undefined || y === null) return -1;
       return sign * compareValues(x, y);
     });
   }
-  return { params, metrics: [...HEADLINE_METRICS], rows, notes };
+  return { params, metrics: chosen, rows, notes };
 }
 
 const paramCell = (row: ExpRow, key: string) => {

@@ -5,8 +5,10 @@
  *
  * with a curate node only where curation.mode is not none, so the uncurated loop's nodes are the paper's.
  * and every node carries only the params its stage reads. Nodes of different sweep points that read the same
- * params from the same inputs (D_0, M_0, S_0 of every cycle; a λ-free cycle across λ) are the same node to the
- * engine, which runs them once.
+ * params from the same inputs (D_0, M_0, S_0 of every cycle; a λ-free cycle across λ) are one node, named by the
+ * chain labels it depends on (`train/seed=1/gen=0`, no cycle), so that dag, status, progress, logs and the lock say
+ * which chains share it; the readers of a lock place it in each of them (experiment/eval-points.ts chainNodes).
+ * Names are labels, in neither key nor seed (engine/plan/graph.ts): renaming changes no output.
  */
 import type { NodeSpec } from '../engine/plan/graph.ts';
 import { canonicalJson } from '../engine/store/hash.ts';
@@ -21,12 +23,18 @@ import { CYCLES_USING_LAMBDA, sweepCombinations, type ParamsFile, type SweepPoin
 
 export function experimentGraph(file: ParamsFile): NodeSpec[] {
   const nodes = new Map<string, NodeSpec>();
+  const idOf = new Map<string, string>();
   for (const point of sweepCombinations(file)) {
     for (const node of chainOf(point)) {
-      // D_0 and the nodes of a λ-free cycle get the same id from several sweep points: they must be the same node.
+      // A node several sweep points ask for (D_0, generation 0, a λ-free cycle across λ) gets one id from each of
+      // them: the same id must be the same node, and the same node must have one id.
       const known = nodes.get(node.id);
+      const def = definition(node);
       if (!known) nodes.set(node.id, node);
-      else if (definition(known) !== definition(node)) throw new Error(`graph: two different nodes are named '${node.id}'`);
+      else if (definition(known) !== def) throw new Error(`graph: two different nodes are named '${node.id}'`);
+      const named = idOf.get(def);
+      if (named !== undefined && named !== node.id) throw new Error(`graph: one node is named both '${named}' and '${node.id}'`);
+      idOf.set(def, node.id);
     }
   }
   return [...nodes.values()];
@@ -38,64 +46,82 @@ const definition = (node: NodeSpec): string =>
 
 type Ref = NodeSpec['inputs'][string];
 
+/**
+ * The params paths a node's slice is read from, beside the slice itself: a chain label names a node only when the
+ * node reads its key, or an input of the node carries it. So generation 0, which no cycle reads, is
+ * `train/seed=1/gen=0` in every chain that shares it, and a node's name says what it depends on.
+ */
+type Reads = readonly string[];
+
+const reads = (paths: Reads, key: string): boolean =>
+  paths.some((path) => key === path || key.startsWith(`${path}.`) || path.startsWith(`${key}.`));
+
 function chainOf(point: SweepPoint): NodeSpec[] {
   const p = point.params;
-  const labels = labelsOf(point);
-  const { cycle: _cycle, lambda: _lambda, ...realLabels } = labels;
+  const labels = Object.entries(labelsOf(point));
+  const labelsOfNode = new Map<string, Set<string>>();
   const node = (
-    stage: NodeSpec['stage'], generation: number, params: Json, inputs: Record<string, Ref>,
-    named: Record<string, string | number> = labels, inId: boolean = true,
-  ): NodeSpec => ({
-    id: [stage.name, ...Object.entries(named).map(([k, v]) => `${k}=${v}`), ...(inId ? [`gen=${generation}`] : [])].join('/'),
-    stage,
-    params,
-    inputs,
-    tags: { stage: stage.name, ...named, generation },
-    seedBase: p.seed,
-  });
+    stage: NodeSpec['stage'], generation: number | null, params: Json, inputs: Record<string, Ref>, paths: Reads,
+  ): NodeSpec => {
+    // The seed names every node (it is every node's seed base); any other label only the nodes that read it.
+    const carried = new Set(Object.values(inputs).flatMap((ref) => [...labelsOfNode.get(ref.node)!]));
+    const named = Object.fromEntries(labels.filter(([key]) => key === 'seed' || carried.has(key) || reads(paths, LABEL_PATHS[key] ?? key)));
+    const id = [stage.name, ...Object.entries(named).map(([k, v]) => `${k}=${v}`), ...(generation === null ? [] : [`gen=${generation}`])].join('/');
+    labelsOfNode.set(id, new Set(Object.keys(named)));
+    return { id, stage, params, inputs, tags: { stage: stage.name, ...named, generation: generation ?? 0 }, seedBase: p.seed };
+  };
   const out = (n: NodeSpec, output: string): Ref => ({ node: n.id, output });
   // The model stages run on runtime's backend and kernel set (ctx.runtime); those are in their params slice, and so
   // their key, only with backend_in_key.
   const { backend_in_key, ...runtime } = p.runtime;
   const keyed = { backend: runtime.backend, kernels: runtime.kernels, blas_coretype: runtime.blas_coretype };
-  const modelNode = (stage: NodeSpec['stage'], generation: number, slice: Record<string, Json>, inputs: Record<string, Ref>): NodeSpec => ({
-    ...node(stage, generation, backend_in_key ? { ...slice, ...keyed } : slice, inputs),
+  const keyedPaths = backend_in_key ? Object.keys(keyed).map((k) => `runtime.${k}`) : [];
+  const modelNode = (stage: NodeSpec['stage'], generation: number, slice: Record<string, Json>, inputs: Record<string, Ref>, paths: Reads): NodeSpec => ({
+    ...node(stage, generation, backend_in_key ? { ...slice, ...keyed } : slice, inputs, [...paths, ...keyedPaths]),
     runtime,
   });
 
-  const d0 = node(genD0, 0, { n: p.data.n, depth_min: p.data.depth_min, depth_max: p.data.depth_max }, {}, realLabels, false);
+  const dataPaths = ['data.n', 'data.depth_min', 'data.depth_max'];
+  const d0 = node(genD0, null, { n: p.data.n, depth_min: p.data.depth_min, depth_max: p.data.depth_max }, {}, dataPaths);
   const nodes: NodeSpec[] = [d0];
   // S_t as the cycle sees it: through a curate node when curation is on.
   const curated = (samples: NodeSpec, t: number): Ref => {
     const { mode, max_copies } = p.curation;
     if (mode === 'none') return out(samples, 'samples');
-    const slice: CurateParams = { mode, ...(mode === 'capped' ? { max_copies } : {}), generation: t };
-    const kept = node(curate, t, slice, { samples: out(samples, 'samples') });
+    const capped = mode === 'capped';
+    const slice: CurateParams = { mode, ...(capped ? { max_copies } : {}), generation: t };
+    const kept = node(curate, t, slice, { samples: out(samples, 'samples') }, ['curation.mode', ...(capped ? ['curation.max_copies'] : [])]);
     nodes.push(kept);
     return out(kept, 'samples');
   };
   let dataset = out(d0, 'dataset');
   for (let t = 0; t < p.generations; t++) {
-    const model = modelNode(train, t, { model: p.model, train: p.train }, { dataset });
-    const samples = modelNode(sample, t, { n: p.data.n, ...p.sample, generation: t }, { weights: out(model, 'weights') });
-    const evaluation = node(evaluate, t, { ...p.eval, generation: t }, { samples: out(samples, 'samples'), dataset });
+    const model = modelNode(train, t, { model: p.model, train: p.train }, { dataset }, ['model', 'train']);
+    const samples = modelNode(sample, t, { n: p.data.n, ...p.sample, generation: t }, { weights: out(model, 'weights') }, ['data.n', 'sample']);
+    const evaluation = node(evaluate, t, { ...p.eval, generation: t }, { samples: out(samples, 'samples'), dataset }, ['eval']);
     nodes.push(model, samples, evaluation);
     if (t + 1 < p.generations) {
+      const usesLambda = CYCLES_USING_LAMBDA.has(p.cycle.name);
       const build: BuildParams = {
         cycle: p.cycle.name,
-        ...(CYCLES_USING_LAMBDA.has(p.cycle.name) ? { lambda: p.cycle.lambda } : {}),
+        ...(usesLambda ? { lambda: p.cycle.lambda } : {}),
         n: p.data.n,
         depth_min: p.data.depth_min,
         depth_max: p.data.depth_max,
         generation: t + 1,
       };
-      const next = node(buildDataset, t + 1, build, { d0: out(d0, 'dataset'), dataset, samples: curated(samples, t) });
+      const inputs = { d0: out(d0, 'dataset'), dataset, samples: curated(samples, t) };
+      // curation.mode decides where its samples come from, a curate node or the sample node itself.
+      const next = node(buildDataset, t + 1, build, inputs, ['cycle.name', ...(usesLambda ? ['cycle.lambda'] : []), 'curation.mode', ...dataPaths]);
       nodes.push(next);
       dataset = out(next, 'dataset');
     }
   }
   return nodes;
 }
+
+// The labels named other than by their params path (labelsOf).
+const LABEL_PATHS: Record<string, string> = { cycle: 'cycle.name', lambda: 'cycle.lambda' };
 
 /** A chain's name: its labels as node ids carry them, `cycle=incremental/lambda=0.5/seed=1`. */
 export function chainName(point: SweepPoint): string {

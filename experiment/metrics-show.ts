@@ -32,11 +32,14 @@ export interface ShowRow extends SeriesPlace {
   metrics: Record<string, SeedStat | null>;
 }
 
-/** Resolves `--metric` names (`semantic` is `samples.semantic`); an unknown name is an error listing the known. */
-function chooseMetrics(points: readonly EvalPoint[], options: Pick<ShowOptions, 'format' | 'metrics' | 'all'>): string[] {
-  const known = metricNames(points);
-  if (options.metrics?.length) return resolveMetricNames(options.metrics, known, 'the lock');
-  if (options.all || options.format === 'json' || options.format === 'csv') return known;
+/**
+ * The metrics a command shows, the same in `score`, `metrics show`, `metrics diff` and `exp show`: those named by
+ * `--metric` (`semantic` is `samples.semantic`), every one with `--all` or for JSON and CSV (read by programs), else
+ * the headline ones. An unknown name is an error listing the known.
+ */
+export function chooseMetrics(known: readonly string[], options: Pick<ShowOptions, 'format' | 'metrics' | 'all'>, where: string): string[] {
+  if (options.metrics?.length) return resolveMetricNames(options.metrics, known, where);
+  if (options.all || options.format === 'json' || options.format === 'csv') return [...known];
   return [...HEADLINE_METRICS];
 }
 
@@ -98,7 +101,7 @@ export function showMetrics(lock: LockFile, options: ShowOptions): string {
     if (options.format === 'json') return JSON.stringify({ rows: [], missing: withoutEval(lock, options.label) }, null, 2);
     return withoutEval(lock, options.label);
   }
-  const metrics = chooseMetrics(points, options);
+  const metrics = chooseMetrics(metricNames(points), options, 'the lock');
   const perSeed = options.perSeed ?? false;
   const rows = showRows(points, metrics, perSeed);
   const note = missingNote(points, metrics);

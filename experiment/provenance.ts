@@ -26,11 +26,6 @@ export function recordParams(params: ParamsFile, source: string, overrides: read
   return { source, overrides: [...overrides], resolved: JSON.parse(JSON.stringify(params)) as LockParams['resolved'], chains };
 }
 
-/** The chain a node id belongs to: `eval/cycle=balanced/seed=1/gen=3` → `cycle=balanced/seed=1`. */
-export function chainOfNode(id: string): string {
-  return id.split('/').slice(1).filter((part) => !part.startsWith('gen=')).join('/');
-}
-
 /** A chain without its seed: the series whose seeds are replicates. */
 export function withoutSeed(chain: string): string {
   return chain.split('/').filter((part) => !part.startsWith('seed=')).join('/');

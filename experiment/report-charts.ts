@@ -10,6 +10,7 @@ import { compareNames, compareValues, extraKeys, sortByPlace, type EvalPoint } f
 import { groupStat, INTERVAL_NAME, seedGroups, type SeriesPlace } from './seeds.ts';
 import { CYCLE_TABLE, CYCLES, type CycleName } from '../stages/build-dataset.ts';
 import type { ShapePoint } from './report-samples.ts';
+import { chanceLabel, describeChance, type Chance } from './chance.ts';
 
 export interface Series {
   /** Legend name: the cycle, then λ and other swept keys where set ("incremental λ=0.5"). */
@@ -19,6 +20,8 @@ export interface Series {
   /** The label without the cycle ("λ=0.5"), for panels that are already per cycle. */
   variant: string;
   color: string;
+  /** Its line's dash pattern: the series of one cycle share a colour family, so they differ in dash too. */
+  dash: number[];
 }
 
 /** One series at one generation: a metric's mean over seeds and its 95% interval (the mean itself for one seed). */
@@ -43,6 +46,8 @@ export interface Chart {
   spec?: TopLevelSpec;
   /** Why the chart is left out, when it is. */
   omitted?: string;
+  /** What the report says under it. */
+  caption?: string;
 }
 
 function variantOf(place: SeriesPlace): string {
@@ -64,6 +69,10 @@ export function seriesLabel(place: SeriesPlace): string {
 const schemeOf = (cycle: string): string | undefined => (CYCLES as readonly string[]).includes(cycle) ? CYCLE_TABLE[cycle as CycleName].scheme : undefined;
 const OTHER_SCHEMES = ['oranges', 'browns'];
 
+// Solid, dashed, dotted, dash-dot: with a colour family's shades these keep ten series of one cycle apart.
+const DASHES: number[][] = [[], [7, 3], [2, 2], [8, 3, 2, 3]];
+const dashes = (count: number): number[][] => Array.from({ length: count }, (_, i) => DASHES[i % DASHES.length]!);
+
 function ramp(name: string, count: number, from: number, to: number): string[] {
   const interpolate = scheme(name) as (t: number) => string;
   return Array.from({ length: count }, (_, i) => interpolate(count === 1 ? to : from + ((to - from) * i) / (count - 1)));
@@ -82,13 +91,20 @@ export function seriesOf(points: readonly EvalPoint[]): Series[] {
   return cycles.flatMap((cycle) => {
     const own = places.filter((p) => p.cycle === cycle);
     const name = schemeOf(cycle) ?? OTHER_SCHEMES[others.indexOf(cycle) % OTHER_SCHEMES.length]!;
-    const colors = ramp(name, own.length, 0.35, 0.95);
-    return own.map((p, i) => ({ label: seriesLabel(p), cycle, lambda: p.lambda, variant: variantOf(p) || cycle, color: colors[i]! }));
+    const colors = ramp(name, own.length, 0.4, 0.95);
+    return own.map((p, i) => ({ label: seriesLabel(p), cycle, lambda: p.lambda, variant: variantOf(p) || cycle, color: colors[i]!, dash: DASHES[i % DASHES.length]! }));
   });
 }
 
+// What a metric can be: an interval over seeds is clipped to it (two seeds' t-interval easily runs below 0%).
+const METRIC_RANGE: Record<string, [number, number]> = {
+  'samples.semantic': [0, 1], 'samples.syntactic': [0, 1], 'samples.diversity': [0, 1], 'samples.copied': [0, 1],
+  'samples.unique': [0, Infinity],
+};
+
 /**
- * Mean and 95% interval over seeds of `metric`, per series and generation; points without a number are skipped.
+ * Mean and 95% interval over seeds of `metric`, per series and generation, the interval clipped to the metric's
+ * range; points without a number are skipped.
  * With `split`, a swept key: its value is the variant and the rest of the series the panel, for a chart of that key.
  */
 export function statsOf(points: readonly EvalPoint[], metric: string, measure = metric, split?: string): Stat[] {
@@ -103,7 +119,9 @@ export function statsOf(points: readonly EvalPoint[], metric: string, measure = 
     const [variant, panel] = split === undefined
       ? [variantOf(place) || place.cycle, place.cycle]
       : [`${split}=${value}`, seriesLabel({ ...place, extra: rest })];
-    return [{ series, cycle: place.cycle, variant, panel, generation: place.generation, measure, mean, low: ci95?.low ?? mean, high: ci95?.high ?? mean, seeds: n }];
+    const [min, max] = METRIC_RANGE[metric] ?? [-Infinity, Infinity];
+    const [low, high] = [Math.max(min, ci95?.low ?? mean), Math.min(max, ci95?.high ?? mean)];
+    return [{ series, cycle: place.cycle, variant, panel, generation: place.generation, measure, mean, low, high, seeds: n }];
   });
   return stats.sort((a, b) => compareValues(a.generation, b.generation));
 }
@@ -125,10 +143,23 @@ function keyChart(points: readonly EvalPoint[], key: string): Chart {
       title: `Levenshtein diversity of S_t per generation and ${key}`,
       yTitle: 'diversity of S_t',
       stats,
-      color: { field: 'variant', title: key, domain: shown, range: ramp('viridis', shown.length, 0, 0.85) },
+      color: { field: 'variant', title: key, domain: shown, range: ramp('viridis', shown.length, 0, 0.85), dashes: dashes(shown.length) },
       perPanel: true,
+      reference: d0Reference(points),
     }),
   };
+}
+
+/** A horizontal line across a chart: the chance rate, D_0's diversity. */
+export interface Reference { value: number; label: string }
+
+/** D_0's diversity, the level the loop starts from: data.diversity at generation 0 (the mean where seeds differ). */
+function d0Reference(points: readonly EvalPoint[]): Reference | undefined {
+  // Distinct values: a lock from before shared nodes had one name lists the one D_0 under every chain.
+  const values = [...new Set(points.filter((p) => p.place.generation === 0).map((p) => p.metrics['data.diversity']))].filter((v): v is number => typeof v === 'number');
+  if (values.length === 0) return undefined;
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  return { value: mean, label: `D_0 ${mean.toFixed(3)}${values.length > 1 ? ` (mean of ${values.length})` : ''}` };
 }
 
 /** The series that have any of these stats, in series order. */
@@ -144,83 +175,82 @@ function seedNote(stats: readonly Stat[], spreadMark: 'whiskers' | 'band'): { su
     : { subtitle: 'one seed', spread: false };
 }
 
-/** At most about ten labelled generations on an ordinal axis: 0, 5, 10, … */
-function generationTicks(stats: readonly Stat[]): number[] {
-  const gens = [...new Set(stats.map((s) => s.generation))].sort((a, b) => a - b);
-  const step = [1, 2, 5, 10, 20, 50, 100].find((s) => gens.length / s <= 11) ?? 100;
-  return gens.filter((g) => g % step === 0);
-}
-
 const CONFIG = { font: 'sans-serif', title: { fontSize: 15, subtitleFontSize: 11 }, axis: { labelFontSize: 11, titleFontSize: 12 } };
 
-function correctnessChart(points: readonly EvalPoint[], series: readonly Series[]): TopLevelSpec | undefined {
-  const stats = [...statsOf(points, 'samples.semantic', 'semantic'), ...statsOf(points, 'samples.syntactic', 'syntactic')];
-  if (stats.length === 0) return undefined;
-  const { subtitle, spread } = seedNote(stats, 'whiskers');
-  const shown = presentIn(series, stats).map((s) => s.label);
-  const y = (field: string) => ({ field, type: 'quantitative' as const, title: 'share of S_t', scale: { domain: [0, 1] }, axis: { format: '%' } });
-  const spec: TopLevelSpec = {
-    title: { text: 'Correctness of the generated expressions S_t per generation', subtitle },
-    config: CONFIG,
-    data: { values: stats },
-    columns: Math.min(4, shown.length),
-    facet: { field: 'series', type: 'nominal', sort: shown, title: null, header: { labelFontSize: 13 } },
-    spec: {
-      width: 260,
-      height: 150,
-      encoding: {
-        x: { field: 'generation', type: 'ordinal', title: 'generation', axis: { values: generationTicks(stats), labelAngle: 0 } },
-        xOffset: { field: 'measure', sort: ['semantic', 'syntactic'] },
-      },
-      layer: [
-        {
-          mark: 'bar',
-          encoding: {
-            y: y('mean'),
-            color: {
-              field: 'measure',
-              type: 'nominal',
-              title: 'correct',
-              scale: { domain: ['semantic', 'syntactic'], range: ['#1f77b4', '#ff7f0e'] },
-            },
-          },
-        },
-        ...(spread ? [{ mark: { type: 'rule' as const, color: '#333' }, encoding: { y: y('low'), y2: { field: 'high' } } }] : []),
-      ],
-    },
+/** Semantic correctness as lines against the chance rate; syntactic, near 100% from the start, in a small panel below. */
+function correctnessChart(points: readonly EvalPoint[], series: readonly Series[], chance?: Chance): TopLevelSpec | undefined {
+  const semantic = statsOf(points, 'samples.semantic', 'semantic');
+  const syntactic = statsOf(points, 'samples.syntactic', 'syntactic');
+  if (semantic.length === 0 && syntactic.length === 0) return undefined;
+  const colors = (stats: Stat[]) => {
+    const shown = presentIn(series, stats);
+    return { field: 'series' as const, title: 'cycle', domain: shown.map((s) => s.label), range: shown.map((s) => s.color), dashes: shown.map((s) => s.dash) };
   };
-  return spec;
+  const share = { domain: [0, 1] as [number, number], format: '%' };
+  return {
+    config: CONFIG,
+    title: { text: 'Correctness of the generated expressions S_t per generation' },
+    vconcat: [
+      ...(semantic.length ? [lineView({
+        title: 'Semantic: share of S_t that is True', yTitle: 'True (share of S_t)', stats: semantic, color: colors(semantic), share,
+        reference: chance && { value: chance.rate, label: chanceLabel(chance) },
+      })] : []),
+      ...(syntactic.length ? [lineView({ title: 'Syntactic: share of S_t that parses', yTitle: 'parses', stats: syntactic, color: colors(syntactic), share, height: 90 })] : []),
+    ],
+  };
 }
 
 interface LineOptions {
   title: string;
   yTitle: string;
   stats: Stat[];
-  color: { field: 'series' | 'variant'; title: string; domain: string[]; range: string[] };
+  color: { field: 'series' | 'variant'; title: string; domain: string[]; range: string[]; dashes: number[][] };
   /** One panel per stat's `panel` (its cycle unless the chart splits by another key). */
   perPanel?: boolean;
+  /** A level drawn across the chart, labelled. */
+  reference?: Reference;
+  /** A share: this y domain and axis format. */
+  share?: { domain: [number, number]; format: string };
+  height?: number;
 }
 
-function lineChart({ title, yTitle, stats, color, perPanel }: LineOptions): TopLevelSpec {
+/** Lines of a metric per generation, one per series (colour and dash), the seeds' interval as a band. */
+function lineView({ title, yTitle, stats, color, perPanel, reference, share, height }: LineOptions) {
   const { subtitle, spread } = seedNote(stats, 'band');
-  const colorEncoding = { field: color.field, type: 'nominal' as const, title: color.title, scale: { domain: color.domain, range: color.range } };
-  const legend = { symbolType: 'stroke', symbolStrokeWidth: 3, labelLimit: 400 };
+  const scale = { domain: color.domain, range: color.range };
+  const colorEncoding = { field: color.field, type: 'nominal' as const, title: color.title, scale };
+  // Colour and dash share one legend (same field, title and domain); its labels are never cut short.
+  const legend = { symbolType: 'stroke', symbolStrokeWidth: 2.5, labelLimit: 1000 };
+  const dashEncoding = { field: color.field, type: 'nominal' as const, title: color.title, scale: { domain: color.domain, range: color.dashes }, legend };
   const x = { field: 'generation', type: 'quantitative' as const, title: 'generation', scale: { nice: false }, axis: { format: 'd', tickMinStep: 1 } };
-  const y = (field: string) => ({ field, type: 'quantitative' as const, title: yTitle });
+  const y = (field: string) => ({ field, type: 'quantitative' as const, title: yTitle, ...(share && { scale: { domain: share.domain }, axis: { format: share.format } }) });
   const gens = new Set(stats.map((s) => s.generation)).size;
   // Bands are faint by fillOpacity (not opacity, which the shared legend would take on); legend symbols are strokes.
   const layers = [
-    { mark: { type: 'line' as const, point: gens <= 12, strokeWidth: 2 }, encoding: { x, y: y('mean'), color: { ...colorEncoding, legend } } },
-    ...(spread ? [{ mark: { type: 'area' as const, fillOpacity: 0.15 }, encoding: { x, y: y('low'), y2: { field: 'high' }, color: colorEncoding } }] : []),
+    ...(spread ? [{ mark: { type: 'area' as const, fillOpacity: 0.15 }, encoding: { x, y: y('low'), y2: { field: 'high' }, color: { ...colorEncoding, legend } } }] : []),
+    { mark: { type: 'line' as const, point: gens <= 12, strokeWidth: 2 }, encoding: { x, y: y('mean'), color: { ...colorEncoding, legend }, strokeDash: dashEncoding } },
+    // One row (the count aggregate), so that the line and its label are drawn once, not once per datum.
+    ...(reference ? [{
+      transform: [{ aggregate: [{ op: 'count' as const, as: 'rows' }] }],
+      encoding: { y: { datum: reference.value, type: 'quantitative' as const } },
+      layer: [
+        { mark: { type: 'rule' as const, color: '#444', strokeDash: [4, 4], strokeWidth: 1.5 } },
+        { mark: { type: 'text' as const, align: 'left' as const, dx: 4, dy: -7, fontSize: 11, color: '#444' }, encoding: { x: { value: 0 }, text: { value: reference.label } } },
+      ],
+    }] : []),
   ];
-  const view = { width: perPanel ? 340 : 520, height: perPanel ? 240 : 300, layer: layers };
+  const view = { width: perPanel ? 340 : 560, height: height ?? (perPanel ? 240 : 300), layer: layers };
   // Panels in cycle order (each stat knows its cycle), then by label.
   const cycleOfPanel = new Map(stats.map((s) => [s.panel, s.cycle]));
   const panels = [...cycleOfPanel.keys()].sort((a, b) => compareNames(CYCLES, cycleOfPanel.get(a)!, cycleOfPanel.get(b)!) || a.localeCompare(b));
-  const common = { title: { text: title, subtitle }, config: CONFIG, data: { values: stats } };
+  const common = { title: { text: title, subtitle }, data: { values: stats } };
   return perPanel
-    ? { ...common, columns: 3, facet: { field: 'panel', type: 'nominal', sort: panels, title: null, header: { labelFontSize: 13 } }, spec: view }
+    ? { ...common, columns: 3, facet: { field: 'panel', type: 'nominal' as const, sort: panels, title: null, header: { labelFontSize: 13 } }, spec: view }
     : { ...common, ...view };
+}
+
+function lineChart(options: LineOptions): TopLevelSpec {
+  return { config: CONFIG, ...lineView(options) } as TopLevelSpec;
 }
 
 /** One point of a training curve: the validation loss of generation `generation`'s model after `step` updates. */
@@ -271,26 +301,29 @@ export function sampleShapesChart(points: readonly ShapePoint[]): TopLevelSpec {
 }
 
 /** The report's charts, each with a spec or the reason it is left out. */
-export function reportCharts(points: readonly EvalPoint[]): Chart[] {
+export function reportCharts(points: readonly EvalPoint[], chance?: Chance): Chart[] {
   const series = seriesOf(points);
   const byLabel = (stats: Stat[]) => {
     const shown = presentIn(series, stats);
-    return { field: 'series' as const, title: 'cycle', domain: shown.map((s) => s.label), range: shown.map((s) => s.color) };
+    return { field: 'series' as const, title: 'cycle', domain: shown.map((s) => s.label), range: shown.map((s) => s.color), dashes: shown.map((s) => s.dash) };
   };
+  const d0 = d0Reference(points);
   const diversity = statsOf(points, 'samples.diversity');
   const unique = statsOf(points, 'samples.unique');
   const lambdaDiversity = diversity.filter((s) => series.find((t) => t.label === s.series)?.lambda !== undefined);
   const byLambda = presentIn(series, lambdaDiversity).sort((a, b) => compareValues(a.lambda, b.lambda) || a.variant.localeCompare(b.variant));
   const variants = [...new Set(byLambda.map((s) => s.variant))];
-  const chart = (name: string, title: string, spec: TopLevelSpec | undefined, omitted: string): Chart =>
-    spec ? { name, title, spec } : { name, title, omitted };
+  const chart = (name: string, title: string, spec: TopLevelSpec | undefined, omitted: string, caption?: string): Chart =>
+    spec ? { name, title, spec, ...(caption && { caption }) } : { name, title, omitted };
+  const d0Caption = d0 && 'Dashed: the diversity of D_0, the real data every chain starts from (data.diversity at generation 0).';
   return [
-    chart('correctness', 'Semantic and syntactic correctness', correctnessChart(points, series), 'no eval node records samples.semantic or samples.syntactic'),
+    chart('correctness', 'Semantic and syntactic correctness', correctnessChart(points, series, chance), 'no eval node records samples.semantic or samples.syntactic', chance && describeChance(chance)),
     chart(
       'diversity',
       'Levenshtein diversity of S_t',
-      diversity.length ? lineChart({ title: 'Levenshtein diversity of S_t per generation', yTitle: 'diversity of S_t', stats: diversity, color: byLabel(diversity) }) : undefined,
+      diversity.length ? lineChart({ title: 'Levenshtein diversity of S_t per generation', yTitle: 'diversity of S_t', stats: diversity, color: byLabel(diversity), reference: d0 }) : undefined,
       'no eval node records samples.diversity',
+      d0Caption,
     ),
     chart(
       'diversity-lambda',
@@ -300,11 +333,13 @@ export function reportCharts(points: readonly EvalPoint[]): Chart[] {
             title: 'Levenshtein diversity of S_t per generation and λ',
             yTitle: 'diversity of S_t',
             stats: lambdaDiversity,
-            color: { field: 'variant', title: 'λ', domain: variants, range: ramp('viridis', variants.length, 0, 0.85) },
+            color: { field: 'variant', title: 'λ', domain: variants, range: ramp('viridis', variants.length, 0, 0.85), dashes: dashes(variants.length) },
             perPanel: true,
+            reference: d0,
           })
         : undefined,
       'no λ-dependent cycle (incremental, expanding) with samples.diversity in the lock',
+      d0Caption,
     ),
     chart(
       'unique',

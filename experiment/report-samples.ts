@@ -10,8 +10,8 @@ import { checkExpression } from '../logic/check.ts';
 import { expressionsOf } from '../stages/dataset.ts';
 import genD0 from '../stages/gen-d0.ts';
 import sampleStage from '../stages/sample.ts';
-import { compareValues } from './eval-points.ts';
-import { chainOfNode, withoutSeed } from './provenance.ts';
+import { chainNodes, compareValues } from './eval-points.ts';
+import { withoutSeed } from './provenance.ts';
 
 const TOP = 8;
 const RANDOM = 4;
@@ -65,9 +65,9 @@ function view(series: string, chain: string, generation: number, expressions: re
 
 /** `generations`: which to show (default: 0 and each chain's last); one the chain lacks is skipped. */
 export async function loadSamples(lock: LockFile, store: Store, generations?: readonly number[]): Promise<Samples> {
-  const sampleNodes = Object.entries(lock.nodes).filter(([, n]) => n.stage === sampleStage.name);
+  const sampleNodes = chainNodes(lock, sampleStage.name);
   const chains = new Map<string, string>();
-  for (const chain of [...new Set(sampleNodes.map(([id]) => chainOfNode(id)))].sort(compareValues)) {
+  for (const chain of [...new Set(sampleNodes.map((n) => n.chain))].sort(compareValues)) {
     if (!chains.has(withoutSeed(chain))) chains.set(withoutSeed(chain), chain);
   }
   if (chains.size === 0) return { missing: 'the lock has no sample nodes' };
@@ -80,12 +80,12 @@ export async function loadSamples(lock: LockFile, store: Store, generations?: re
   const views: SampleView[] = [];
   const points: ShapePoint[] = [];
   for (const [series, chain] of chains) {
-    const own = sampleNodes.filter(([id]) => chainOfNode(id) === chain).map(([id, n]) => ({ id, generation: Number(n.tags.generation) }));
+    const own = sampleNodes.filter((n) => n.chain === chain).map(({ id, node }) => ({ id, generation: Number(node.tags.generation) }));
     const last = Math.max(...own.map((n) => n.generation));
     const wanted = own.filter((n) => (generations ?? [0, last]).includes(n.generation)).sort((a, b) => a.generation - b.generation);
-    // D_0 is named by the chain without its cycle and λ (experiment/graph.ts).
-    const d0 = [genD0.name, ...chain.split('/').filter((part) => !/^(cycle|lambda)=/.test(part))].join('/');
-    const real = await read(d0, 'dataset');
+    const d0 = chainNodes(lock, genD0.name).find((n) => n.chain === chain);
+    if (!d0) return { missing: `the lock has no ${genD0.name} node of ${chain}` };
+    const real = await read(d0.id, 'dataset');
     if (typeof real === 'string') return { missing: real };
     points.push(...shapes(series, 'D_0', real));
     for (const { id, generation } of wanted) {

@@ -19,8 +19,13 @@ import { reportCharts, sampleShapesChart, seriesLabel, seriesOf, trainingCurvesC
 import type { Samples } from './report-samples.ts';
 import type { OverlayPart } from './overlay.ts';
 import { INTERVAL_NAME, seedStat } from './seeds.ts';
+import { HEADLINE_METRICS, shortName } from './metrics-show.ts';
 import { formatValue } from './text-table.ts';
 import type { Curves } from './train-curves.ts';
+import { chanceOfTrue } from './chance.ts';
+
+// D_0's depths when a lock records no params (a version 1 lock): those of the shipped params.yaml.
+const DEFAULT_DEPTHS = [1, 5] as const;
 
 export interface ReportInput {
   lock: LockFile;
@@ -100,11 +105,13 @@ function spread(values: readonly number[]): string {
 }
 
 /**
- * Per series, the last generation any of its seeds reached: each metric's mean over seeds (with its 95%
- * t-interval when there are several), and the seed × generation pairs of the lock's grid the series has not run.
+ * Per series, the last generation any of its seeds reached: each headline metric's mean over seeds (with its 95%
+ * t-interval when there are several), under its short name, so that the table fits the page; and, only when some
+ * series lacks them, the seed × generation pairs of the lock's grid it has not run.
  */
 export function finalTable(points: readonly EvalPoint[]): { header: string[]; rows: string[][] } {
-  const metrics = metricNames(points);
+  const recorded = metricNames(points);
+  const metrics = HEADLINE_METRICS.filter((m) => recorded.includes(m));
   const generations = [...new Set(points.map((p) => p.place.generation ?? 0))].sort((a, b) => a - b);
   const rows = seriesOf(points).map((series) => {
     const own = points.filter((p) => seriesLabel(p.place) === series.label);
@@ -114,18 +121,19 @@ export function finalTable(points: readonly EvalPoint[]): { header: string[]; ro
     const missing = seeds.flatMap((seed) =>
       generations.filter((g) => !own.some((p) => p.place.seed === seed && (p.place.generation ?? 0) === g)).map((g) => `seed ${formatValue(seed)} gen ${g}`),
     );
-    return [
-      series.label,
-      String(last),
-      String(final.length),
-      ...metrics.map((m) => {
+    return {
+      cells: [series.label, String(last), String(final.length), ...metrics.map((m) => {
         const values = final.map((p) => p.metrics[m]).filter((v): v is number => typeof v === 'number');
         return values.length ? spread(values) : '';
-      }),
-      missing.length > 6 ? `${missing.slice(0, 6).join(', ')}, … (${missing.length})` : missing.join(', '),
-    ];
+      })],
+      missing: missing.length > 6 ? `${missing.slice(0, 6).join(', ')}, … (${missing.length})` : missing.join(', '),
+    };
   });
-  return { header: ['series', 'generation', 'seeds', ...metrics, NOT_RUN], rows };
+  const gaps = rows.some((r) => r.missing);
+  return {
+    header: ['series', 'generation', 'seeds', ...metrics.map(shortName), ...(gaps ? [NOT_RUN] : [])],
+    rows: rows.map((r) => [...r.cells, ...(gaps ? [r.missing] : [])]),
+  };
 }
 
 /** Per series and generation: the most frequent samples with their counts, and a few drawn at random. */
@@ -174,7 +182,9 @@ export async function writeReport(input: ReportInput): Promise<ReportOutput> {
   const shapeChart: Chart[] = !samples ? [] : 'missing' in samples
     ? [{ name: 'sample-shapes', title: shapesTitle, omitted: samples.missing }]
     : [{ name: 'sample-shapes', title: shapesTitle, spec: sampleShapesChart(samples.shapes) }];
-  const charts = [...reportCharts(points), ...curveChart, ...shapeChart];
+  const data = lock.params?.resolved.data as { depth_min?: number; depth_max?: number } | undefined;
+  const chance = chanceOfTrue(data?.depth_min ?? DEFAULT_DEPTHS[0], data?.depth_max ?? DEFAULT_DEPTHS[1]);
+  const charts = [...reportCharts(points, chance), ...curveChart, ...shapeChart];
   await mkdir(outDir, { recursive: true });
 
   const files: string[] = [];
@@ -193,7 +203,7 @@ export async function writeReport(input: ReportInput): Promise<ReportOutput> {
     writeAtomic(svgPath, Buffer.from(svg));
     writeAtomic(pngPath, svgToPng(svg));
     files.push(svgPath, pngPath);
-    figures.push(`<h2>${escapeHtml(chart.title)}</h2><figure>${svg}</figure>`);
+    figures.push(`<h2>${escapeHtml(chart.title)}</h2><figure>${svg}${chart.caption ? `<figcaption>${escapeHtml(chart.caption)}</figcaption>` : ''}</figure>`);
   }
 
   const final = finalTable(points);
@@ -204,7 +214,7 @@ export async function writeReport(input: ReportInput): Promise<ReportOutput> {
 <body>
 <h1>${escapeHtml(title)}</h1>
 <p>Made ${escapeHtml((input.date ?? new Date()).toISOString())} from ${Object.keys(lock.nodes).length} lock nodes:
-${points.length} eval nodes in ${seriesOf(points).length} series, ${seeds} seed(s).</p>
+${new Set(points.map((p) => p.node)).size} eval nodes in ${seriesOf(points).length} series, ${seeds} seed(s).</p>
 <p>Backend: ${escapeHtml(backends(lock))}.</p>
 <h2>Paper vs this run</h2>
 <p>The paper's figures as docs/EXPERIMENT.md §6 quotes them; this run's from the lock. With several seeds: mean ± half-width of

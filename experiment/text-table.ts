@@ -15,6 +15,8 @@ export function formatValue(value: Cell | undefined): string {
 const NUMERIC = /^[+-]?(\d|\.\d)/;
 
 export type Rows = readonly (readonly string[])[];
+/** Aligned text or Markdown: what a table for people is printed with. */
+export type TableFormat = (header: readonly string[], rows: Rows) => string;
 
 /** Aligned columns: a column holding any number is right-aligned, others left-aligned. */
 export function formatTable(header: readonly string[], rows: Rows): string {

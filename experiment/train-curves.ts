@@ -4,10 +4,13 @@
  * lock holds only the log's hash; the table itself is in the store, which may not hold it (a lock made elsewhere).
  */
 import type { Store } from '../engine/store/store.ts';
-import type { LockFile, LockFileNode } from '../engine/store/lock-file.ts';
+import type { LockFile } from '../engine/store/lock-file.ts';
 import trainStage from '../stages/train.ts';
-import { compareValues } from './eval-points.ts';
+import { chainNodes, compareValues, type ChainNode } from './eval-points.ts';
 import type { CurvePoint } from './report-charts.ts';
+
+// The cycle whose curves the report draws unless asked: the paper's fully synthetic loop, where collapse shows.
+const DEFAULT_CURVES_CYCLE = 'full_synthetic';
 
 export type Curves = { chain: string; points: CurvePoint[] } | { chain: string; missing: string };
 
@@ -23,28 +26,28 @@ export function parseChain(text: string): Record<string, string> {
 }
 
 /**
- * The train nodes of the chain matching `wanted` (every tag but generation equal as text), or of the first chain
- * in cycle, λ and seed order when `wanted` is empty. Several chains matching is an error naming two of them.
+ * The train nodes of the chain matching `wanted` (every tag but generation equal as text), or when `wanted` is empty
+ * of the full-synthetic chain (the paper's collapse), else the first in cycle, λ and seed order. Several chains
+ * matching is an error naming two of them.
  */
-function chainNodes(lock: LockFile, wanted: Record<string, string>): { chain: string; nodes: [string, LockFileNode][] } | { chain: string; missing: string } {
-  const train = Object.entries(lock.nodes).filter(([, n]) => n.stage === trainStage.name);
+function chainNodesOf(lock: LockFile, wanted: Record<string, string>): { chain: string; nodes: ChainNode[] } | { chain: string; missing: string } {
   const chainOf = (tags: Record<string, unknown>) =>
     Object.entries(tags).filter(([k]) => k !== 'generation' && k !== 'stage').sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`).join(',');
-  const matching = train.filter(([, n]) => Object.entries(wanted).every(([k, v]) => String(n.tags[k]) === v));
-  const chains = [...new Set(matching.map(([, n]) => chainOf(n.tags)))].sort(compareValues);
+  const matching = chainNodes(lock, trainStage.name).filter((n) => Object.entries(wanted).every(([k, v]) => String(n.tags[k]) === v));
+  const chains = [...new Set(matching.map((n) => chainOf(n.tags)))].sort(compareValues);
   const asked = Object.entries(wanted).map(([k, v]) => `${k}=${v}`).join(',');
   if (chains.length === 0) return { chain: asked || '(any)', missing: `no train node in the lock matches ${asked ? `--chain ${asked}` : 'any chain'}` };
   if (chains.length > 1 && asked) throw new Error(`--chain ${asked} matches ${chains.length} chains (${chains.slice(0, 2).join('; ')}, …): add tags to pick one`);
-  const chain = chains[0]!;
-  return { chain, nodes: matching.filter(([, n]) => chainOf(n.tags) === chain) };
+  const chain = chains.find((c) => c.split(',').includes(`cycle=${DEFAULT_CURVES_CYCLE}`)) ?? chains[0]!;
+  return { chain, nodes: matching.filter((n) => chainOf(n.tags) === chain) };
 }
 
 export async function loadTrainingCurves(lock: LockFile, store: Store, wanted: Record<string, string>): Promise<Curves> {
-  const found = chainNodes(lock, wanted);
+  const found = chainNodesOf(lock, wanted);
   if ('missing' in found) return found;
   const points: CurvePoint[] = [];
   const absent: string[] = [];
-  for (const [id, node] of found.nodes) {
+  for (const { id, node } of found.nodes) {
     const hash = node.outputs.log;
     if (!hash || !store.hasObject(hash)) {
       absent.push(id);

@@ -30,7 +30,7 @@ const COMMANDS: [string[], string, string[], RegExp][] = [
   [['show'], '--rows', ['show', 'ffff'], /no store at .*: give --store DIR or set PIPELINE_STORE/],
   [['metrics', 'show'], '--csv', ['metrics', 'show', '--lock', 'none.lock'], /no pipeline\.lock at .*none\.lock: run `npx tsx pipeline\.ts repro` first/],
   [['metrics', 'diff'], '--metric', ['metrics', 'diff', 'a.lock', 'b.lock'], /no pipeline\.lock at .*a\.lock/],
-  [['params', 'diff'], '--all', ['params', 'diff', 'a.lock', 'b.lock'], /no pipeline\.lock at .*a\.lock/],
+  [['params', 'diff'], '--unchanged', ['params', 'diff', 'a.lock', 'b.lock'], /no pipeline\.lock at .*a\.lock/],
   [['exp', 'show'], '--chains', ['exp', 'show', 'runs/*.lock'], /^error: no file matches runs\/\*\.lock\n$/],
   [['export'], '--format', ['export', 'ffff', '--store', '/nonexistent-store'], /no store at \/nonexistent-store/],
   [['report'], '--chain', ['report', '--lock', 'none.lock'], /no pipeline\.lock at .*none\.lock/],

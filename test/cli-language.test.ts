@@ -40,10 +40,10 @@ test('gen prints the requested expressions, deterministic per seed', async (t) =
   t.is(scored.code, 0, scored.stderr);
   const summary = JSON.parse(scored.stdout);
   t.like(summary, { count: 200, syntactic: 1, semantic: 1, unique: 200 });
-  t.true(summary.meanDepth >= 2 && summary.meanDepth <= 4);
+  t.true(summary.mean_depth >= 2 && summary.mean_depth <= 4);
   // The library's exact all-pairs value over the same lines (its arithmetic is checked by hand in metrics-summary).
   t.is(summary.diversity, summarizeExpressions(lines).diversity);
-  t.true(summary.meanLength > 1);
+  t.true(summary.mean_length > 1);
 });
 
 test('score --lines gives per-line verdicts with error positions; stdin with -', async (t) => {
@@ -59,18 +59,21 @@ test('score --lines gives per-line verdicts with error positions; stdin with -',
   // Sequences [0 2 4 1], [0 2], [7 8] (unknown words), [4 5 6]; distance / longer length: [0 2 4 1]-[0 2] 2/4;
   // [0 2 4 1]-[4 5 6] 4/4 (matching the 4s costs two deletions); the other four pairs share nothing, 1.
   // (1/2 + 5) / 6 pairs = 11/12.
-  t.like(out[4], { count: 4, syntactic: 0.25, semantic: 0.25, unique: 4, meanDepth: 3, diversity: 11 / 12 });
+  t.like(out[4], { count: 4, syntactic: 0.25, semantic: 0.25, unique: 4, mean_depth: 3, diversity: 11 / 12 });
 });
 
-test('score prints a readable table', async (t) => {
+test('score prints a table with the names and units of metrics show, and takes its flags', async (t) => {
   const result = await pipeline(['score', '-'], 'True\nFalse\nTrue\n');
   t.is(result.code, 0, result.stderr);
-  t.regex(result.stdout, /^expressions\s+3$/m);
-  t.regex(result.stdout, /^syntactic\s+100\.00%$/m);
-  t.regex(result.stdout, /^semantic \(True\)\s+66\.67%$/m);
+  t.regex(result.stdout, /^count\s+3$/m);
+  t.regex(result.stdout, /^syntactic\s+1$/m);
+  t.regex(result.stdout, /^semantic\s+0\.6667$/m);
   t.regex(result.stdout, /^diversity\s+0\.6667$/m);
   t.regex(result.stdout, /^unique\s+2$/m);
-  t.regex(result.stdout, /^mean depth\s+1\.00$/m);
+  t.notRegex(result.stdout, /mean_depth/, 'the headline metrics unless --all');
+  t.regex((await pipeline(['score', '-', '--all'], 'True\n')).stdout, /^mean_depth\s+1$/m);
+  t.is((await pipeline(['score', '-', '--metric', 'semantic', '--csv'], 'True\nFalse\n')).stdout, 'count,semantic,unreadable\n2,0.5,0\n');
+  t.regex((await pipeline(['score', '-', '--md'], 'True\n')).stdout, /^\| semantic \| 1 \|$/m);
 });
 
 test('errors: a missing file and a bad --depth are named', async (t) => {

@@ -50,18 +50,36 @@ test('metrics diff HEAD~1 HEAD: changed metric with Δ, λ nodes not run on the 
   t.is(rows.length, 97);
 
   const text = await cli(repo, 'metrics', 'diff', 'HEAD~1', 'HEAD', '--metric', 'samples.semantic');
-  t.regex(text, /full_synthetic\s+1\s+2\s+samples\.semantic\s+0\.\d{4}\s+0\.5000\s+-0\.\d{4}/);
-  t.regex(text, /expanding\s+0\.75\s+1\s+2\s+samples\.semantic\s+not run\s+0\.\d{4}/);
-  t.notRegex(text, /samples\.diversity/);
+  t.regex(text, /full_synthetic\s+1\s+2\s+semantic\s+0\.\d{4}\s+0\.5000\s+-0\.\d{4}/);
+  t.regex(text, /expanding\s+0\.75\s+1\s+2\s+semantic\s+not run\s+0\.\d{4}/);
+  t.notRegex(text, /diversity/);
 });
 
-test('metrics diff defaults to HEAD against the working tree; --all shows unchanged values', async (t) => {
+test('metrics diff honours --metric in each format, and shows the headline metrics by default', async (t) => {
+  const metricsOf = (rows: MetricRow[]) => [...new Set(rows.map((r) => r.metric))];
+  const json = JSON.parse(await cli(repo, 'metrics', 'diff', 'HEAD~1', 'HEAD', '--metric', 'diversity', '--json')) as { metrics: string[]; rows: MetricRow[] };
+  t.deepEqual(json.metrics, ['samples.diversity']);
+  t.deepEqual(metricsOf(json.rows), ['samples.diversity']);
+  const csv = (await cli(repo, 'metrics', 'diff', 'HEAD~1', 'HEAD', '--metric', 'diversity', '--csv')).trim().split('\n');
+  t.is(csv[0], 'cycle,lambda,seed,generation,node,metric,old,new,delta');
+  t.is(csv.length, 1 + json.rows.length);
+  t.true(csv.slice(1).every((line) => line.split(',')[5] === 'samples.diversity'));
+  const md = await cli(repo, 'metrics', 'diff', 'HEAD~1', 'HEAD', '--metric', 'diversity', '--md');
+  t.regex(md, /^\| cycle \| λ \| seed \| gen \| metric \| HEAD~1 \| HEAD \| Δ \|$/m);
+  t.regex(md, /^\| expanding \| 0\.75 \| 1 \| 2 \| diversity \| not run \| 0\.\d{4} \| {2}\|$/m);
+  t.notRegex(md, /semantic/);
+  const text = await cli(repo, 'metrics', 'diff', 'HEAD~1', 'HEAD');
+  const shown = new Set([...text.matchAll(/^expanding\s+0\.75\s+1\s+\d\s+(\w+)\s/gm)].map((m) => m[1]));
+  t.deepEqual([...shown].sort(), ['copied', 'diversity', 'semantic', 'syntactic', 'unique']);
+});
+
+test('metrics diff defaults to HEAD against the working tree; --unchanged shows unchanged values', async (t) => {
   t.regex(await cli(repo, 'metrics', 'diff'), /no differences between HEAD and workdir/);
-  const { rows } = JSON.parse(await cli(repo, 'metrics', 'diff', '--all', '--json', '--metric', 'samples.count')) as { rows: MetricRow[] };
+  const { rows } = JSON.parse(await cli(repo, 'metrics', 'diff', '--unchanged', '--json', '--metric', 'samples.count')) as { rows: MetricRow[] };
   t.is(rows.length, 4 * 3);
   t.true(rows.every((r) => r.delta === 0));
   // The short name, as metrics show takes it.
-  const short = JSON.parse(await cli(repo, 'metrics', 'diff', '--all', '--json', '--metric', 'count')) as { rows: MetricRow[] };
+  const short = JSON.parse(await cli(repo, 'metrics', 'diff', '--unchanged', '--json', '--metric', 'count')) as { rows: MetricRow[] };
   t.deepEqual(short.rows, rows);
 });
 
@@ -72,7 +90,7 @@ test('params diff HEAD~1 HEAD shows the λ keys and the overrides, read from the
     { key: 'cycle.lambda', old: 0.5, new: 0.75, change: 'changed' },
     { key: 'sweep.cycle.lambda', old: [0.5], new: [0.75], change: 'changed' },
   ]);
-  const text = await cli(repo, 'params', 'diff', 'HEAD~1', '--all');
+  const text = await cli(repo, 'params', 'diff', 'HEAD~1', '--unchanged');
   t.regex(text, /^key\s+HEAD~1\s+workdir\s+change$/m);
   t.regex(text, /^cycle\.lambda\s+0\.5\s+0\.75\s+changed$/m);
   t.regex(text, /^model\.width\s+64\s+64$/m);
@@ -89,7 +107,7 @@ test('a lock without params (version 1) says so: params diff refuses, metrics di
   });
   const text = await cli(repo, 'metrics', 'diff', old, 'HEAD');
   t.true(text.startsWith(`params: ${old}'s pipeline.lock records no params: it is a version 1 lock`));
-  t.regex(text, /samples\.semantic/);
+  t.regex(text, /\ssemantic\s/);
 });
 
 test('metrics diff names the params that changed between the two locks above the metrics', async (t) => {

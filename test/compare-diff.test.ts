@@ -103,8 +103,8 @@ test('text output: aligned columns, not run spelled out, signed Δ', (t) => {
   const text = formatMetricDiff(diffMetrics(a, b, { metrics: ['samples.semantic'] }), 'HEAD~1', 'HEAD');
   const lines = text.split('\n');
   t.regex(lines[0]!, /^cycle\s+λ\s+seed\s+gen\s+metric\s+HEAD~1\s+HEAD\s+Δ$/);
-  t.regex(lines[2]!, /^incremental\s+0\.5\s+1\s+0\s+samples\.semantic\s+0\.\d{4}\s+0\.2500\s+-0\.\d{4}$/);
-  t.regex(lines[3]!, /^incremental\s+0\.9\s+1\s+0\s+samples\.semantic\s+not run\s+0\.\d{4}$/);
+  t.regex(lines[2]!, /^incremental\s+0\.5\s+1\s+0\s+semantic\s+0\.\d{4}\s+0\.2500\s+-0\.\d{4}$/);
+  t.regex(lines[3]!, /^incremental\s+0\.9\s+1\s+0\s+semantic\s+not run\s+0\.\d{4}$/);
   t.regex(text, /2 changed value\(s\) in 2 eval node\(s\)$/);
 });
 
@@ -128,7 +128,7 @@ test('seed means: a shift beyond the seeds spread is outside it, a small one wit
   t.is(rows[0]!.delta.toFixed(6), '0.200000');
   t.true(rows[0]!.ci95!.low > 0 && rows[1]!.ci95!.low < 0 && rows[1]!.ci95!.high > 0);
   const text = formatSeedMeanDiff(rows, 'A', 'B');
-  t.regex(text, /^balanced\s+1\s+samples\.semantic\s+0\.\d{4} \(3\)\s+0\.\d{4} \(3\)\s+\+0\.2000\s+\[\+0\.\d{4}, \+0\.\d{4}\]\s+outside seed spread$/m);
+  t.regex(text, /^balanced\s+1\s+semantic\s+0\.\d{4} \(3\)\s+0\.\d{4} \(3\)\s+\+0\.2000\s+\[\+0\.\d{4}, \+0\.\d{4}\]\s+outside seed spread$/m);
   t.regex(text, /1 of 2 change\(s\) outside the seed spread$/);
   const single = makeLock({ cycles: ['balanced'], generations: 2 });
   t.deepEqual(diffSeedMeans(single, single), []);

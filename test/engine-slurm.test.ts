@@ -177,7 +177,7 @@ test('--max-jobs caps the jobs submitted at once; per-stage resources reach sbat
   let most = 0;
   for (const line of result.stdout.split('\n')) {
     if (/submitted as slurm job/.test(line)) most = Math.max(most, ++inFlight);
-    if (/^ran {5}slow/.test(line)) inFlight--;
+    if (/^(\[[^\]]*\] )?ran {5}slow/.test(line)) inFlight--;
   }
   t.is(most, 1, result.stdout);
   const jobs = submitted(result.stdout);

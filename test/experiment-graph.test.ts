@@ -5,6 +5,10 @@ import { trainingWork } from '../experiment/estimate.ts';
 import { experimentGraph } from '../experiment/graph.ts';
 import { countParameters } from '../model/config.ts';
 import { parseParams } from '../experiment/params.ts';
+import { evalPoints, labelsOfId } from '../experiment/eval-points.ts';
+import { renderCollapsedDag } from '../engine/plan/dag.ts';
+import { recordParams } from '../experiment/provenance.ts';
+import type { LockFile } from '../engine/store/lock-file.ts';
 
 const shipped = readFileSync('params.yaml', 'utf8');
 const planFor = (...sets: string[]): Plan =>
@@ -15,15 +19,18 @@ const sidsByCycle = (plan: Plan, cycle: string): Map<string, string> =>
     [...plan.byId].filter(([id]) => id.includes(`/cycle=${cycle}/`)).map(([id, node]) => [id.replace(/lambda=[^/]*\//, ''), node.sid]),
   );
 
-test('generation 0 (D_0, M_0, S_0 and its eval) is one node shared by every cycle and λ', (t) => {
+test('a sweep of four cycles names its shared generation-0 nodes by what they depend on, without a cycle or λ', (t) => {
   const plan = planFor('sweep.cycle.lambda=[0.25, 0.75]');
+  t.deepEqual(new Set(plan.nodes.map((n) => n.tags[n.ids[0]!]!.cycle)), new Set([undefined, 'full_synthetic', 'balanced', 'incremental', 'expanding']));
   for (const stage of ['train', 'sample', 'eval']) {
-    const gen0 = plan.nodes.filter((n) => n.stage.name === stage && n.ids[0].endsWith('/gen=0'));
-    t.is(gen0.length, 1, `${stage} at generation 0`);
-    // four cycles, incremental and expanding at two λ each: six chains name it
-    t.is(gen0[0].ids.length, 6);
+    const gen0 = plan.nodes.filter((n) => n.stage.name === stage && n.ids[0]!.endsWith('/gen=0'));
+    t.deepEqual(gen0.map((n) => n.ids), [[`${stage}/seed=1/gen=0`]], stage);
+    t.deepEqual(gen0[0]!.tags[`${stage}/seed=1/gen=0`], { stage, seed: 1, generation: 0 });
   }
-  t.is(plan.nodes.filter((n) => n.stage.name === 'gen-d0').length, 1);
+  t.deepEqual(plan.nodes.filter((n) => n.stage.name === 'gen-d0').map((n) => n.ids), [['gen-d0/seed=1']]);
+  // The first node a cycle reads is D_1: from there on every node carries its cycle (and λ where it reads one).
+  t.deepEqual(plan.byId.get('train/cycle=balanced/seed=1/gen=1')!.inputs.dataset!.sid, plan.byId.get('build-dataset/cycle=balanced/seed=1/gen=1')!.sid);
+  t.true(plan.nodes.every((n) => n.ids.length === 1), 'one name per node');
 });
 
 test('λ-free cycles have no λ in their ids and the same nodes whatever λ is; λ cycles differ after generation 0', (t) => {
@@ -62,7 +69,7 @@ test('each generation has train, sample, eval and (but the last) build-dataset, 
 });
 
 test('the model stages get the backend and kernel set as runtime; they enter the params slice only when runtime.backend_in_key is set', (t) => {
-  const train = (plan: Plan) => plan.byId.get('train/cycle=full_synthetic/seed=1/gen=0')!;
+  const train = (plan: Plan) => plan.byId.get('train/seed=1/gen=0')!;
   t.is(train(planFor('runtime.backend=cpu')).sid, train(planFor('runtime.backend=wasm')).sid);
   t.is(train(planFor('runtime.kernels=wasm')).sid, train(planFor('runtime.kernels=native')).sid);
   t.not(
@@ -87,7 +94,7 @@ test('another swept key (model width) names its chains and does not share traini
   const plan = planFor('sweep.cycle.name=[full_synthetic]', 'sweep.model.width=[32, 64]');
   const trains = plan.nodes.filter((n) => n.stage.name === 'train' && n.ids[0].endsWith('/gen=0'));
   t.is(trains.length, 2);
-  t.true(trains.some((n) => n.ids[0] === 'train/cycle=full_synthetic/seed=1/model.width=32/gen=0'));
+  t.true(trains.some((n) => n.ids[0] === 'train/seed=1/model.width=32/gen=0'));
   t.is(plan.nodes.filter((n) => n.stage.name === 'gen-d0').length, 1, 'D_0 does not depend on the width');
 });
 
@@ -112,12 +119,12 @@ test('curation none builds no curate node; a curation mode puts one between samp
   const curates = curated.nodes.filter((n) => n.stage.name === 'curate');
   t.is(curates.length, 2, 'S_0 and S_1 feed D_1 and D_2');
   const build = curated.byId.get('build-dataset/cycle=full_synthetic/seed=1/gen=1')!;
-  t.is(build.inputs.samples!.sid, curated.byId.get('curate/cycle=full_synthetic/seed=1/gen=0')!.sid);
-  const evaluation = curated.byId.get('eval/cycle=full_synthetic/seed=1/gen=0')!;
-  t.is(evaluation.inputs.samples!.sid, curated.byId.get('sample/cycle=full_synthetic/seed=1/gen=0')!.sid);
+  t.is(build.inputs.samples!.sid, curated.byId.get('curate/seed=1/gen=0')!.sid);
+  const evaluation = curated.byId.get('eval/seed=1/gen=0')!;
+  t.is(evaluation.inputs.samples!.sid, curated.byId.get('sample/seed=1/gen=0')!.sid);
   t.deepEqual(curates[0]!.params, { mode: 'verified', generation: 0 }, 'max_copies only in the capped mode');
   // Curation changes nothing upstream of the first curated S_t.
-  for (const id of ['train/cycle=full_synthetic/seed=1/gen=0', 'sample/cycle=full_synthetic/seed=1/gen=0']) {
+  for (const id of ['train/seed=1/gen=0', 'sample/seed=1/gen=0']) {
     t.is(curated.byId.get(id)!.sid, none.byId.get(id)!.sid, id);
   }
 });
@@ -138,7 +145,35 @@ test('a list of sweep blocks runs the union of their products; a point two block
     'eval/cycle=full_synthetic/seed=1/curation.mode=none/model.width=32',
     'eval/cycle=full_synthetic/seed=1/curation.mode=none/model.width=64',
     'eval/cycle=full_synthetic/seed=1/curation.mode=unique/model.width=64',
+    'eval/seed=1/model.width=32',
+    'eval/seed=1/model.width=64',
   ]);
   const noneTrains = plan.nodes.filter((n) => n.stage.name === 'train' && n.ids.some((id) => id.includes('model.width=64')));
   t.is(noneTrains.filter((n) => n.ids.some((id) => id.endsWith('gen=0'))).length, 1, 'generation 0 at width 64 is shared by three chains');
+});
+
+test('a lock of the new names reads as before: the shared generation 0 is a point of every chain, with its cycle', (t) => {
+  const params = parseParams(shipped, 'params.yaml', ['generations=2']);
+  const plan = buildPlan(experimentGraph(params));
+  const nodes: LockFile['nodes'] = Object.fromEntries(plan.nodes.map((n) => [n.ids[0]!, { stage: n.stage.name, key: n.sid, outputs: {}, metrics: {}, tags: n.tags[n.ids[0]!]! }]));
+  const lock: LockFile = { version: 2, params: recordParams(params, 'params.yaml', []), nodes };
+  const points = evalPoints(lock);
+  const chains = Object.keys(lock.params!.chains);
+  t.is(chains.length, 4);
+  t.deepEqual(points.map((p) => `${p.chain} ${p.place.generation}`).sort(), chains.flatMap((c) => [`${c} 0`, `${c} 1`]).sort());
+  const gen0 = points.filter((p) => p.place.generation === 0);
+  t.true(gen0.every((p) => p.node === 'eval/seed=1/gen=0'));
+  t.deepEqual(new Set(gen0.map((p) => p.place.cycle)), new Set(['full_synthetic', 'balanced', 'incremental', 'expanding']));
+  t.deepEqual(gen0.find((p) => p.chain === 'cycle=incremental/lambda=0.5/seed=1')!.place, { cycle: 'incremental', lambda: 0.5, seed: 1, generation: 0, extra: {} });
+});
+
+test('dag --collapse: one line per chain and the chains it reads, within a screen', (t) => {
+  const plan = planFor('sweep.cycle.lambda=[0.25, 0.75]', 'generations=5');
+  const text = renderCollapsedDag(plan, 'text', (node) => labelsOfId(node.ids[0]!).join('/'));
+  const heads = text.split('\n').filter((line) => line && !line.startsWith(' '));
+  t.is(heads.length, 7, 'generation 0 and six chains');
+  t.is(heads[0], 'seed=1  [4 nodes]  gen-d0, train, sample, eval');
+  t.true(heads.includes('cycle=expanding/lambda=0.75/seed=1  [16 nodes]  build-dataset, train, sample, eval'));
+  t.is(text.split('\n').filter((line) => line === '    ← seed=1').length, 6);
+  t.true(text.split('\n').every((line) => line.length <= 100));
 });

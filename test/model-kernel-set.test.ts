@@ -31,7 +31,7 @@ function run(dir: string, command: string, sets: string[]): { status: number | n
 function kernelsOfModelNodes(dir: string): Record<string, string> {
   const path = join(dir, 'pipeline.lock');
   const lock = parseLockFile(readFileSync(path, 'utf8'), path);
-  return Object.fromEntries(Object.entries(lock.nodes).filter(([id]) => /^(train|sample)\//.test(id)).map(([id, node]) => [id.replace(/\/cycle=\w+\/seed=1/, ''), String(node.metrics.kernels)]));
+  return Object.fromEntries(Object.entries(lock.nodes).filter(([id]) => /^(train|sample)\//.test(id)).map(([id, node]) => [id.replace(/\/(cycle=\w+\/)?seed=1/, ''), String(node.metrics.kernels)]));
 }
 
 test('a repro records the kernel set of every model node, and status names it; the first training runs alone on 2 threads', (t) => {

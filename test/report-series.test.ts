@@ -5,6 +5,7 @@ import { reportCharts } from '../experiment/report-charts.ts';
 // curated chain at width 64: the width chart must split the uncurated panel by width and leave the curated one out.
 const point = (cycle: string, extra: Record<string, string | number>, seed: number, generation: number, diversity: number) => ({
   node: `eval/${seed}/${generation}/${JSON.stringify(extra)}`,
+  chain: `cycle=${cycle}/seed=${seed}/${JSON.stringify(extra)}`,
   place: { cycle, seed, generation, extra },
   metrics: { 'samples.diversity': diversity },
 });

@@ -2,10 +2,12 @@
  * What `repro` shows while it runs. On a terminal: a live block (done/total, cached, each running node with its
  * stage's progress and an ETA) redrawn a few times a second, finished nodes scrolling above it. Otherwise (CI,
  * a pipe, a Slurm job's output): a line when a node is queued, starts and ends, and for a long node a line with
- * its step, loss and ETA at most every `progressEveryMs`; nothing is redrawn.
+ * its step, loss and ETA at most every `progressEveryMs`, each line led by `[k/N]` (nodes finished of all) and the
+ * run's time left where recorded runs tell it (engine/run/eta.ts); nothing is redrawn.
  */
 import type { ExecEvent, ExecutionHooks, Outcome } from './executor.ts';
-import type { PlanNode } from '../plan/graph.ts';
+import type { Plan, PlanNode } from '../plan/graph.ts';
+import { remainingSeconds, type Expected } from './eta.ts';
 
 interface Running {
   node: PlanNode;
@@ -24,6 +26,9 @@ const REDRAW_MS = 200;
 /** Without a terminal, a running node's progress is printed as a line at most this often (a log stays readable). */
 const PRINT_PROGRESS_EVERY_MS = 30_000;
 
+/** What the display needs to tell the run's time left: the plan, each node's expected seconds, how many workers. */
+export interface EtaSource { plan: Plan; expected: Expected; workers: number }
+
 export class Display implements ExecutionHooks {
   private readonly started = Date.now();
   private readonly outcomes = new Map<string, Outcome>();
@@ -39,6 +44,7 @@ export class Display implements ExecutionHooks {
     private readonly out: NodeJS.WritableStream & { isTTY?: boolean; columns?: number },
     private readonly total: number,
     private readonly progressEveryMs = PRINT_PROGRESS_EVERY_MS,
+    private readonly eta?: EtaSource,
   ) {
     this.tty = Boolean(out.isTTY);
     if (this.tty) this.timer = setInterval(() => this.redraw(), REDRAW_MS);
@@ -110,8 +116,25 @@ export class Display implements ExecutionHooks {
 
   private print(line: string): void {
     this.clear();
-    this.out.write(line + '\n');
+    this.out.write(this.tty ? line + '\n' : `[${this.finished()}/${this.total}${this.left(' ~', ' left')}] ${line}\n`);
     this.redraw();
+  }
+
+  private finished(): number {
+    return [...this.outcomes.values()].filter((o) => o.status !== 'interrupted').length;
+  }
+
+  /** The run's time left between `before` and `after`; '' when no node is left or no recorded run resembles one. */
+  private left(before: string, after: string): string {
+    if (!this.eta) return '';
+    const { plan, expected, workers } = this.eta;
+    const now = Date.now();
+    const left = new Set(plan.nodes.filter((n) => !this.outcomes.has(n.sid)).map((n) => n.sid));
+    const { seconds, unknown } = remainingSeconds(plan, expected, left, workers, (sid) => {
+      const run = this.running.get(sid);
+      return run ? (now - run.startedAt) / 1000 : 0;
+    });
+    return unknown === left.size ? '' : `${before}${fmt(seconds)}${unknown ? '+' : ''}${after}`;
   }
 
   private clear(): void {
@@ -124,9 +147,8 @@ export class Display implements ExecutionHooks {
     this.clear();
     const now = Date.now();
     const width = (this.out.columns || 100) - 1; // a pty may report 0 columns
-    const done = [...this.outcomes.values()].filter((o) => o.status !== 'interrupted').length;
     const cached = [...this.outcomes.values()].filter((o) => o.status === 'cached').length;
-    const lines = [`[${done}/${this.total}] ${cached} cached · ${this.running.size} running · ${fmt((now - this.started) / 1000)} elapsed`];
+    const lines = [`[${this.finished()}/${this.total}] ${cached} cached · ${this.running.size} running · ${fmt((now - this.started) / 1000)} elapsed${this.left(' · about ', ' left')}`];
     for (const run of this.running.values()) {
       let line = `  ▸ ${run.node.ids[0]}`;
       if (run.where) line += `  ${run.where}`;
@@ -158,7 +180,7 @@ function finishedLine(node: PlanNode, outcome: Outcome, seconds: number): string
   }
 }
 
-function fmt(seconds: number): string {
+export function fmt(seconds: number): string {
   if (seconds < 60) return `${seconds.toFixed(0)}s`;
   if (seconds < 3600) return `${Math.floor(seconds / 60)}m${String(Math.round(seconds % 60)).padStart(2, '0')}s`;
   return `${Math.floor(seconds / 3600)}h${String(Math.floor((seconds % 3600) / 60)).padStart(2, '0')}m`;

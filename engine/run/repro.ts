@@ -7,6 +7,7 @@ import type { Executor, Outcome } from './executor.ts';
 import { globMatcher, type Plan, type PlanNode } from '../plan/graph.ts';
 import { formatLockFile, LOCK_VERSION, type LockFile, type LockParams } from '../store/lock-file.ts';
 import { Display } from './progress.ts';
+import { expectedSeconds } from './eta.ts';
 import { assess, type NodeState } from '../plan/status.ts';
 import type { Store } from '../store/store.ts';
 import { removeStaleTempFiles, writeAtomic } from '../store/files.ts';
@@ -24,6 +25,8 @@ export interface ReproOptions {
   out?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   /** Without a TTY: at most one progress line per running node this often (default 30 s). */
   progressEveryMs?: number;
+  /** Workers running nodes at once, for the time left the display shows from the store's recorded durations. */
+  workers?: number;
 }
 
 export interface ReproResult {
@@ -38,7 +41,8 @@ export function forceMatcher(globs: readonly string[] = []): (node: PlanNode) =>
 }
 
 export async function repro(plan: Plan, options: ReproOptions): Promise<ReproResult> {
-  const display = new Display(options.out ?? process.stdout, plan.nodes.length, options.progressEveryMs);
+  const eta = options.workers ? { plan, expected: expectedSeconds(plan, options.store.listRuns().records), workers: options.workers } : undefined;
+  const display = new Display(options.out ?? process.stdout, plan.nodes.length, options.progressEveryMs, eta);
   const { outcomes, interrupted, ioFailure } = await options.executor.run(plan, display);
   const { summary, failed } = display.close(interrupted && ioFailure === undefined);
   const lockPath = options.lockPath ?? 'pipeline.lock';
