@@ -12,7 +12,9 @@ import { z } from 'zod';
 import { expandSweep, getPath } from '../engine/plan/graph.ts';
 import { BACKEND_ORDER, BLAS_CORETYPES, DEFAULT_BLAS_LIBRARY, KERNEL_CHOICES } from '../model/backend-names.ts';
 import { CYCLE_TABLE, CYCLES } from '../stages/build-dataset.ts';
-import { CURATION_MODES } from '../stages/curate.ts';
+import { CURATION_MODES, JUDGED_MODES } from '../stages/curate.ts';
+import { optionProblems, taskNamed } from '../tasks/registry.ts';
+import type { Task } from '../tasks/task.ts';
 import { costProblems, paramsFileProblem, planSizeProblem } from './limits.ts';
 import type { Json } from '../engine/stage.ts';
 
@@ -24,10 +26,21 @@ export { CYCLES, CYCLES_USING_LAMBDA } from '../stages/build-dataset.ts';
 const experimentSchema = z.strictObject({
   seed: z.number().int().min(0),
   generations: positiveInt,
+  /** What the loop trains on (tasks/registry.ts): the task's name and its own options, checked by its schema. */
+  task: z.object({ name: z.string() }).catchall(z.custom<Json>(() => true)).superRefine(({ name, ...given }, ctx) => {
+    let task: Task<unknown>;
+    try {
+      task = taskNamed(name);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', path: ['name'], message: (error as Error).message });
+      return;
+    }
+    for (const { path, message } of optionProblems(task, task.options.safeParse(given).error?.issues ?? [])) {
+      ctx.addIssue({ code: 'custom', path, message });
+    }
+  }),
   data: z.strictObject({
     n: z.number().int().min(2),
-    depth_min: positiveInt,
-    depth_max: positiveInt,
   }),
   model: z.strictObject({
     layers: positiveInt,
@@ -260,8 +273,9 @@ function stripSweep(params: ParamsFile): ExperimentParams {
 /** Rules that span keys, which the per-key schema cannot say. */
 function crossFieldProblems(p: ExperimentParams): string[] {
   const problems: string[] = [];
-  if (p.data.depth_min > p.data.depth_max) {
-    problems.push(`data.depth_min (${p.data.depth_min}) must not exceed data.depth_max (${p.data.depth_max})`);
+  if (JUDGED_MODES[p.curation.mode] && !taskNamed(p.task.name).judge) {
+    const others = CURATION_MODES.filter((mode) => !JUDGED_MODES[mode]).join(', ');
+    problems.push(`curation.mode = ${p.curation.mode} asks the task's judge, and task '${p.task.name}' has none; expected one of ${others}`);
   }
   if (p.model.width % p.model.heads !== 0) {
     problems.push(`model.width (${p.model.width}) must be divisible by model.heads (${p.model.heads})`);

@@ -5,6 +5,8 @@
  * GPTConfig keeps nanoGPT's names rather than the `model` section's because its JSON is in the metadata of every
  * weights table: renaming a key would change the bytes of every stored model.
  */
+import type { ModelSection } from '../experiment/params.ts';
+
 export interface GPTConfig {
   vocabSize: number;
   blockSize: number;
@@ -12,6 +14,21 @@ export interface GPTConfig {
   nHead: number;
   nEmbd: number;
   dropout: number;
+}
+
+/**
+ * The GPT of params.yaml's `model` section over a vocabulary of `vocabSize` ids (the task's tokenizer's, the end
+ * token last): the one place the section's names become GPTConfig's.
+ */
+export function gptConfig(model: ModelSection, vocabSize: number): GPTConfig {
+  return {
+    vocabSize,
+    blockSize: model.block_size,
+    nLayer: model.layers,
+    nHead: model.heads,
+    nEmbd: model.width,
+    dropout: model.dropout,
+  };
 }
 
 export const PAPER_GPT: GPTConfig = { vocabSize: 8, blockSize: 256, nLayer: 6, nHead: 6, nEmbd: 384, dropout: 0.2 };
