@@ -3,10 +3,9 @@
  * GPU-sized. Training costs about 6 · parameters · tokens floating-point operations (forward and backward pass).
  */
 import type { Plan, PlanNode } from '../engine/plan/graph.ts';
-import { countParameters, gptConfig } from '../model/config.ts';
+import { countParameters, gptConfig, type ModelSection, type TrainSection } from '../model/config.ts';
 import trainStage, { type TrainParams } from '../stages/train.ts';
 import { knownVocabularySize } from '../tasks/registry.ts';
-import type { ModelSection, TrainSection } from './params.ts';
 
 /**
  * Effective training throughput of the wasm backend's native kernels on the paper's GPT shape as bench/model.ts

@@ -10,7 +10,8 @@
  */
 import type { NodeSpec } from '../engine/plan/graph.ts';
 import { canonicalJson } from '../engine/store/hash.ts';
-import type { Json } from '../engine/stage.ts';
+import type { Json, Stage } from '../engine/stage.ts';
+import type { KeyedRuntime } from '../stages/backend.ts';
 import buildDataset, { type BuildParams } from '../stages/build-dataset.ts';
 import curate, { type CurateParams } from '../stages/curate.ts';
 import evaluate from '../stages/eval.ts';
@@ -43,10 +44,11 @@ function chainOf(point: SweepPoint): NodeSpec[] {
   const p = point.params;
   const labels = labelsOf(point);
   const { cycle: _cycle, lambda: _lambda, ...realLabels } = labels;
-  const node = (
-    stage: NodeSpec['stage'], generation: number, params: Json, inputs: Record<string, Ref>,
+  // The slice must be the stage's params type (NoInfer: the stage alone decides P), so a mismatch does not compile.
+  const node = <P extends Json>(
+    stage: Stage<P>, generation: number, params: NoInfer<P>, inputs: Record<string, Ref>,
     named: Record<string, string | number> = labels, inId: boolean = true,
-  ): NodeSpec => ({
+  ): NodeSpec<P> => ({
     id: [stage.name, ...Object.entries(named).map(([k, v]) => `${k}=${v}`), ...(inId ? [`gen=${generation}`] : [])].join('/'),
     stage,
     params,
@@ -58,8 +60,8 @@ function chainOf(point: SweepPoint): NodeSpec[] {
   // The model stages run on runtime's backend and kernel set (ctx.runtime); those are in their params slice, and so
   // their key, only with backend_in_key.
   const { backend_in_key, ...runtime } = p.runtime;
-  const keyed = { backend: runtime.backend, kernels: runtime.kernels, blas_coretype: runtime.blas_coretype };
-  const modelNode = (stage: NodeSpec['stage'], generation: number, slice: Record<string, Json>, inputs: Record<string, Ref>): NodeSpec => ({
+  const keyed: KeyedRuntime = { backend: runtime.backend, kernels: runtime.kernels, blas_coretype: runtime.blas_coretype };
+  const modelNode = <P extends { [k: string]: Json } & Partial<KeyedRuntime>>(stage: Stage<P>, generation: number, slice: NoInfer<P>, inputs: Record<string, Ref>): NodeSpec<P> => ({
     ...node(stage, generation, backend_in_key ? { ...slice, ...keyed } : slice, inputs),
     runtime,
   });

@@ -13,7 +13,7 @@ import { ensureBackend, GPU_BACKENDS, type BackendName } from './backend.ts';
 import { packExamples, splitExamples } from './batches.ts';
 import { fnv1a32, Rng, type RngState } from '../common/rng.ts';
 import { validateGPTConfig, type GPTConfig } from './config.ts';
-import type { TrainSection } from '../experiment/params.ts';
+import type { TrainSection } from './config.ts';
 import { initParameters, type Dropout, type HostParams, type Weights } from './gpt.ts';
 import { deviceLoop } from './train-device.ts';
 import { hostLoop } from './train-host.ts';

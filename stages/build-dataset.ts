@@ -18,11 +18,13 @@
  * Only incremental and expanding read λ, so only they carry it in their params (and cache keys): the other
  * cycles are shared across a λ sweep.
  */
+import { z } from 'zod';
 import { Rng } from '../common/rng.ts';
 import { defineStage } from '../engine/stage.ts';
 import type { LoadedTask } from '../tasks/task.ts';
 import { taskOf, type RowsTaskSlice } from '../tasks/registry.ts';
 import type { ExpressionRow } from './dataset.ts';
+import type { DataSection } from './gen-d0.ts';
 
 /** What the pipeline knows of a data cycle: one entry of CYCLE_TABLE. */
 export interface Cycle {
@@ -87,10 +89,24 @@ export const CYCLE_TABLE: Readonly<Record<CycleName, Cycle>> = cycles;
 export const CYCLES = Object.keys(CYCLE_TABLE) as [CycleName, ...CycleName[]];
 export const CYCLES_USING_LAMBDA: ReadonlySet<CycleName> = new Set(CYCLES.filter((c) => CYCLE_TABLE[c].readsLambda));
 
+/** params.yaml's `cycle` section. */
+export const cycleSection = z.strictObject({
+  name: z.enum(CYCLES),
+  /** Share of generated data; only the cycles that read it carry it. */
+  lambda: z.number().min(0).max(1),
+});
+export type CycleSection = z.infer<typeof cycleSection>;
+
+/** λ = 0 where it would leave the cycle doing nothing (Cycle.zeroLambda); checked on every sweep point. */
+export function cycleProblems({ name, lambda }: CycleSection): string[] {
+  const { zeroLambda } = CYCLE_TABLE[name];
+  return zeroLambda !== undefined && lambda === 0 ? [`cycle.lambda = 0 ${zeroLambda}; expected a value in (0, 1]`] : [];
+}
+
 export type BuildParams = {
-  cycle: CycleName;
-  lambda?: number;
-  n: number;
+  cycle: CycleSection['name'];
+  lambda?: CycleSection['lambda'];
+  n: DataSection['n'];
   /** t + 1: the generation of the dataset being built (fresh rows are stamped with it). */
   generation: number;
 } & RowsTaskSlice;

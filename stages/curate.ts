@@ -13,6 +13,7 @@
  * Order is kept. Eval still measures the raw S_t (what the model produces); the kept and dropped counts become the
  * node's metrics. What a cycle does when the curated S_t is shorter than what it takes is build-dataset's rule.
  */
+import { z } from 'zod';
 import { defineStage } from '../engine/stage.ts';
 import { judgeOf, type TaskSlice } from '../tasks/registry.ts';
 import type { Judgement } from '../tasks/task.ts';
@@ -23,10 +24,19 @@ export type CurationMode = (typeof CURATION_MODES)[number];
 /** The modes that ask the task's judge, and what of its verdict they keep. */
 export const JUDGED_MODES: Readonly<Partial<Record<CurationMode, keyof Judgement>>> = { verified: 'semantic', syntactic: 'syntactic' };
 
+/** params.yaml's `curation` section. */
+export const curationSection = z.strictObject({
+  /** What is kept of S_t before the cycle builds D_{t+1}; none = the paper's uncurated loop. */
+  mode: z.enum(CURATION_MODES),
+  /** capped mode: copies of one expression kept at most. */
+  max_copies: z.number().int().positive(),
+}).default({ mode: 'none', max_copies: 3 }); // a params file from before curation runs as it did
+export type CurationSection = z.infer<typeof curationSection>;
+
 export type CurateParams = {
-  mode: Exclude<CurationMode, 'none'>;
+  mode: Exclude<CurationSection['mode'], 'none'>;
   /** Only the capped mode reads it, so only it carries it (and a sweep over it shares the other modes' nodes). */
-  max_copies?: number;
+  max_copies?: CurationSection['max_copies'];
   generation: number;
 } & TaskSlice;
 

@@ -7,6 +7,7 @@
  * task's evalColumns order (or S_t's then D_t's, each the task-independent figures then the task's); the same
  * figures become the node's metrics in pipeline.lock.
  */
+import { z } from 'zod';
 import { defineStage } from '../engine/stage.ts';
 import { copiedShare, summarizeLines } from '../metrics/summary.ts';
 import { taskOf, type TaskSlice } from '../tasks/registry.ts';
@@ -18,7 +19,16 @@ export const EVAL_METRICS = [
   'data.semantic', 'data.syntactic', 'data.diversity', 'data.unique', 'data.count', 'data.mean_length',
 ] as const;
 
-export type EvalParams = { diversity_pairs: number; data_diversity_pairs: number; generation: number } & TaskSlice;
+/** params.yaml's `eval` section. */
+export const evalSection = z.strictObject({
+  /** Levenshtein diversity of S_t: 0 = exact over all pairs; otherwise a seeded estimate over this many pairs. */
+  diversity_pairs: z.number().int().min(0),
+  /** The same for D_t, which the expanding cycle grows by n rows a generation. */
+  data_diversity_pairs: z.number().int().min(0),
+});
+export type EvalSection = z.infer<typeof evalSection>;
+
+export type EvalParams = EvalSection & { generation: number } & TaskSlice;
 
 export default defineStage<EvalParams>({
   name: 'eval',

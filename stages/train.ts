@@ -4,14 +4,13 @@
  * checkpoints through the stage context, so an interrupted run resumes from its last checkpoint.
  */
 import { defineStage } from '../engine/stage.ts';
-import type { ModelSection, TrainSection } from '../experiment/params.ts';
-import { gptConfig } from '../model/config.ts';
+import { gptConfig, type ModelSection, type TrainSection } from '../model/config.ts';
 import { taskOf, type TaskSlice } from '../tasks/registry.ts';
-import { useBackend } from './backend.ts';
+import { useBackend, type KeyedRuntime } from './backend.ts';
 import type { ExpressionRow } from './dataset.ts';
 
 /** The params slice of a train node: params.yaml's `model` and `train` sections, with the backend when it is keyed on. */
-export type TrainParams = { model: ModelSection; train: TrainSection; backend?: string } & TaskSlice;
+export type TrainParams = { model: ModelSection; train: TrainSection } & Partial<KeyedRuntime> & TaskSlice;
 
 /**
  * The block must hold the longest example plus the end token, or the model never sees that example whole and

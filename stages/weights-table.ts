@@ -7,7 +7,7 @@
  */
 import { Field, Float32, Float64, Int32, List, Schema, Table, Utf8, makeData, makeVector, type Data, vectorFromArray, type Vector } from 'apache-arrow';
 import type { StageContext } from '../engine/stage.ts';
-import { parameterShapes, validateGPTConfig, type GPTConfig } from '../model/config.ts';
+import { parameterSpecs, validateGPTConfig, type GPTConfig } from '../model/config.ts';
 import type { HostParams, Weights } from '../model/gpt.ts';
 import type { Checkpointer, LogRow, TrainingCheckpoint, TrainState } from '../model/train.ts';
 import type { OptimiserState } from '../model/train-loop.ts';
@@ -62,7 +62,7 @@ function tensorsFromTable(table: Table): TensorRecord[] {
 
 /** The model's weights as a table; the config and the task's vocabulary (a symbol an id) go in the metadata. */
 export function weightsToTable({ config, params }: Weights, vocabulary: readonly string[]): Table {
-  const records = parameterShapes(config).map(([name, shape]) => {
+  const records = parameterSpecs(config).map(({ name, shape }) => {
     const values = params.get(name);
     if (!values) throw new Error(`weightsToTable: missing parameter ${name}`);
     return { name, shape, values };
@@ -90,7 +90,7 @@ export function weightsFromTable(table: Table, vocabulary: readonly string[]): W
   }
   const byName = new Map(tensorsFromTable(table).map((r) => [r.name, r]));
   const params: HostParams = new Map();
-  for (const [name, shape] of parameterShapes(config)) {
+  for (const { name, shape } of parameterSpecs(config)) {
     const record = byName.get(name);
     if (!record) throw new Error(`weights table lacks parameter ${name}`);
     if (record.shape.join() !== shape.join()) throw new Error(`parameter ${name} has shape [${record.shape}], the config implies [${shape}]`);
@@ -109,7 +109,7 @@ function checkpointToTable({ config, state, tensors }: TrainingCheckpoint): Tabl
   for (const group of GROUPS) {
     const values = groups[group];
     if (!values) continue;
-    for (const [name, shape] of parameterShapes(config)) records.push({ name: `${group}/${name}`, shape, values: values.get(name)! });
+    for (const { name, shape } of parameterSpecs(config)) records.push({ name: `${group}/${name}`, shape, values: values.get(name)! });
   }
   return tensorsToTable(records, new Map([[CONFIG_KEY, JSON.stringify(config)], [STATE_KEY, JSON.stringify(state)]]));
 }

@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Rng } from '../common/rng.ts';
 import { selectBackend, type BackendName } from '../model/backend.ts';
-import { parameterShapes, type GPTConfig } from '../model/config.ts';
+import { parameterSpecs, type GPTConfig } from '../model/config.ts';
 import { initParameters, lossFn, toTensors } from '../model/gpt.ts';
 import { trainGPT } from '../model/train.ts';
 import { webgpuAdapter } from '../model/webgpu.ts';
@@ -36,7 +36,7 @@ async function lossAndGradients(backend: BackendName): Promise<Float32Array[]> {
   const rng = new Rng(8);
   const host = initParameters(TINY, rng);
   for (const values of host.values()) for (let i = 0; i < values.length; i++) values[i] += 0.1 * rng.normal();
-  const names = parameterShapes(TINY).map(([name]) => name);
+  const names = parameterSpecs(TINY).map(({ name }) => name);
   const p = toTensors(TINY, host);
   const ids = (): tf.Tensor2D => tf.tensor2d(Int32Array.from({ length: 4 * TINY.blockSize }, () => rng.int(8)), [4, TINY.blockSize], 'int32');
   const [x, y] = [ids(), ids()];
