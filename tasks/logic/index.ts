@@ -85,10 +85,8 @@ const logic: Task<LogicOptions> = {
   name: 'logic',
   options,
   load: loadLogic,
-  judge: (line) => {
-    const { syntactic, semantic } = checkExpression(line);
-    return { syntactic, semantic };
-  },
+  // The whole verdict (tokens, depth, where it fails and why), which `score --lines` prints.
+  judge: checkExpression,
   vocabularySize: () => logicTokenizer.vocabulary.length,
   supply: ({ depth_min, depth_max }) => ({
     count: countExpressions(depth_min, depth_max, true),
