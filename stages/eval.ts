@@ -11,13 +11,6 @@ import { z } from 'zod';
 import { defineStage } from '../engine/stage.ts';
 import type { TaskSlice } from '../tasks/registry.ts';
 
-/** Logic's eval metrics in the order reports list them (the paper's). */
-export const EVAL_METRICS = [
-  'samples.semantic', 'samples.syntactic', 'samples.diversity', 'samples.unique', 'samples.count',
-  'samples.mean_length', 'samples.mean_depth', 'samples.copied',
-  'data.semantic', 'data.syntactic', 'data.diversity', 'data.unique', 'data.count', 'data.mean_length',
-] as const;
-
 /** params.yaml's `eval` section. */
 export const evalSection = z.strictObject({
   /** Levenshtein diversity of S_t: 0 = exact over all pairs; otherwise a seeded estimate over this many pairs. */
