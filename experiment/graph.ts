@@ -12,13 +12,15 @@
  */
 import type { NodeSpec } from '../engine/plan/graph.ts';
 import { canonicalJson } from '../engine/store/hash.ts';
-import type { Json } from '../engine/stage.ts';
+import type { Json, Stage } from '../engine/stage.ts';
+import type { KeyedRuntime } from '../stages/backend.ts';
 import buildDataset, { type BuildParams } from '../stages/build-dataset.ts';
 import curate, { type CurateParams } from '../stages/curate.ts';
 import evaluate from '../stages/eval.ts';
 import genD0 from '../stages/gen-d0.ts';
 import sample from '../stages/sample.ts';
 import train from '../stages/train.ts';
+import { rowsTaskSlice, taskSlice } from '../tasks/registry.ts';
 import { CYCLES_USING_LAMBDA, sweepCombinations, type ParamsFile, type SweepPoint } from './params.ts';
 
 export function experimentGraph(file: ParamsFile): NodeSpec[] {
@@ -60,9 +62,10 @@ function chainOf(point: SweepPoint): NodeSpec[] {
   const p = point.params;
   const labels = Object.entries(labelsOf(point));
   const labelsOfNode = new Map<string, Set<string>>();
-  const node = (
-    stage: NodeSpec['stage'], generation: number | null, params: Json, inputs: Record<string, Ref>, paths: Reads,
-  ): NodeSpec => {
+  // The slice must be the stage's params type (NoInfer: the stage alone decides P), so a mismatch does not compile.
+  const node = <P extends Json>(
+    stage: Stage<P>, generation: number | null, params: NoInfer<P>, inputs: Record<string, Ref>, paths: Reads,
+  ): NodeSpec<P> => {
     // The seed names every node (it is every node's seed base); any other label only the nodes that read it.
     const carried = new Set(Object.values(inputs).flatMap((ref) => [...labelsOfNode.get(ref.node)!]));
     const named = Object.fromEntries(labels.filter(([key]) => key === 'seed' || carried.has(key) || reads(paths, LABEL_PATHS[key] ?? key)));
@@ -74,31 +77,36 @@ function chainOf(point: SweepPoint): NodeSpec[] {
   // The model stages run on runtime's backend and kernel set (ctx.runtime); those are in their params slice, and so
   // their key, only with backend_in_key.
   const { backend_in_key, ...runtime } = p.runtime;
-  const keyed = { backend: runtime.backend, kernels: runtime.kernels, blas_coretype: runtime.blas_coretype };
+  const keyed: KeyedRuntime = { backend: runtime.backend, kernels: runtime.kernels, blas_coretype: runtime.blas_coretype };
   const keyedPaths = backend_in_key ? Object.keys(keyed).map((k) => `runtime.${k}`) : [];
-  const modelNode = (stage: NodeSpec['stage'], generation: number, slice: Record<string, Json>, inputs: Record<string, Ref>, paths: Reads): NodeSpec => ({
+  const modelNode = <P extends { [k: string]: Json } & Partial<KeyedRuntime>>(
+    stage: Stage<P>, generation: number, slice: NoInfer<P>, inputs: Record<string, Ref>, paths: Reads,
+  ): NodeSpec<P> => ({
     ...node(stage, generation, backend_in_key ? { ...slice, ...keyed } : slice, inputs, [...paths, ...keyedPaths]),
     runtime,
   });
 
-  const dataPaths = ['data.n', 'data.depth_min', 'data.depth_max'];
-  const d0 = node(genD0, null, { n: p.data.n, depth_min: p.data.depth_min, depth_max: p.data.depth_max }, {}, dataPaths);
+  // Each node names its task (tasks/registry.ts): nothing for logic, whose slices predate tasks.
+  const task = taskSlice(p.task);
+  const rowsTask = rowsTaskSlice(p.task);
+  const dataPaths = ['data.n', 'task'];
+  const d0 = node(genD0, null, { n: p.data.n, ...rowsTask }, {}, dataPaths);
   const nodes: NodeSpec[] = [d0];
   // S_t as the cycle sees it: through a curate node when curation is on.
   const curated = (samples: NodeSpec, t: number): Ref => {
     const { mode, max_copies } = p.curation;
     if (mode === 'none') return out(samples, 'samples');
     const capped = mode === 'capped';
-    const slice: CurateParams = { mode, ...(capped ? { max_copies } : {}), generation: t };
-    const kept = node(curate, t, slice, { samples: out(samples, 'samples') }, ['curation.mode', ...(capped ? ['curation.max_copies'] : [])]);
+    const slice: CurateParams = { mode, ...(capped ? { max_copies } : {}), generation: t, ...task };
+    const kept = node(curate, t, slice, { samples: out(samples, 'samples') }, ['curation.mode', ...(capped ? ['curation.max_copies'] : []), 'task']);
     nodes.push(kept);
     return out(kept, 'samples');
   };
   let dataset = out(d0, 'dataset');
   for (let t = 0; t < p.generations; t++) {
-    const model = modelNode(train, t, { model: p.model, train: p.train }, { dataset }, ['model', 'train']);
-    const samples = modelNode(sample, t, { n: p.data.n, ...p.sample, generation: t }, { weights: out(model, 'weights') }, ['data.n', 'sample']);
-    const evaluation = node(evaluate, t, { ...p.eval, generation: t }, { samples: out(samples, 'samples'), dataset }, ['eval']);
+    const model = modelNode(train, t, { model: p.model, train: p.train, ...task }, { dataset }, ['model', 'train', 'task']);
+    const samples = modelNode(sample, t, { n: p.data.n, ...p.sample, generation: t, ...task }, { weights: out(model, 'weights') }, ['data.n', 'sample', 'task']);
+    const evaluation = node(evaluate, t, { ...p.eval, generation: t, ...task }, { samples: out(samples, 'samples'), dataset }, ['eval', 'task']);
     nodes.push(model, samples, evaluation);
     if (t + 1 < p.generations) {
       const usesLambda = CYCLES_USING_LAMBDA.has(p.cycle.name);
@@ -106,9 +114,8 @@ function chainOf(point: SweepPoint): NodeSpec[] {
         cycle: p.cycle.name,
         ...(usesLambda ? { lambda: p.cycle.lambda } : {}),
         n: p.data.n,
-        depth_min: p.data.depth_min,
-        depth_max: p.data.depth_max,
         generation: t + 1,
+        ...rowsTask,
       };
       const inputs = { d0: out(d0, 'dataset'), dataset, samples: curated(samples, t) };
       // curation.mode decides where its samples come from, a curate node or the sample node itself.

@@ -4,74 +4,16 @@
  * checkpoints through the stage context, so an interrupted run resumes from its last checkpoint.
  */
 import { defineStage } from '../engine/stage.ts';
-import type { ModelSection, TrainSection } from '../experiment/params.ts';
-import type { GPTConfig } from '../model/config.ts';
-import { encodeExpression, VOCAB_SIZE } from '../model/tokenizer.ts';
-import { useBackend } from './backend.ts';
-import type { ExpressionRow } from './dataset.ts';
+import type { ModelSection, TrainSection } from '../model/config.ts';
+import type { TaskSlice } from '../tasks/registry.ts';
+import type { KeyedRuntime } from './backend.ts';
 
 /** The params slice of a train node: params.yaml's `model` and `train` sections, with the backend when it is keyed on. */
-export type TrainParams = { model: ModelSection; train: TrainSection; backend?: string };
-
-/** The GPT of params.yaml's `model` section, over the 7 tokens plus the end-of-expression token. */
-export function gptConfig(model: ModelSection): GPTConfig {
-  return {
-    vocabSize: VOCAB_SIZE,
-    blockSize: model.block_size,
-    nLayer: model.layers,
-    nHead: model.heads,
-    nEmbd: model.width,
-    dropout: model.dropout,
-  };
-}
-
-/**
- * The block must hold the longest expression plus the end token, or the model never sees that expression whole
- * and where it ends: an error, not a truncation, since training on cut expressions silently changes what the
- * experiment measures. Only the generator's rows (real, fresh) are checked: sampled rows are at most a block long
- * because sampling stops there, and they are kept as sampled (the loop is self-consuming, not curated).
- */
-export function checkBlockSize(rows: readonly ExpressionRow[], blockSize: number): void {
-  let longest = 0;
-  let row = -1;
-  rows.forEach((r, i) => {
-    if (r.origin === 'synthetic') return;
-    const tokens = encodeExpression(r.expression).length;
-    if (tokens > longest) [longest, row] = [tokens, i];
-  });
-  if (longest > blockSize - 1) {
-    throw new Error(`model.block_size is ${blockSize}, but the dataset's longest expression (row ${row}) has ${longest} tokens: `
-      + `model.block_size must be at least ${longest + 1} (the longest expression plus the end token)`);
-  }
-}
+export type TrainParams = { model: ModelSection; train: TrainSection } & Partial<KeyedRuntime> & TaskSlice;
 
 export default defineStage<TrainParams>({
   name: 'train',
-  module: import.meta.url,
+  module: new URL('./run/train.ts', import.meta.url).href,
   inputs: ['dataset'],
   outputs: ['weights', 'log'],
-  async run(ctx) {
-    // Arrow is imported when the stage runs: `status` and `repro` import every stage to build the graph.
-    const { expressionRows } = await import('./dataset.ts');
-    const { logTable, tableCheckpointer, weightsToTable } = await import('./weights-table.ts');
-    const { model, train } = ctx.params;
-    const rows = expressionRows(ctx.inputs.dataset);
-    checkBlockSize(rows, model.block_size);
-    await useBackend(ctx);
-    const { trainGPT } = await import('../model/train.ts');
-    const result = await trainGPT({
-      model: gptConfig(model),
-      train,
-      expressions: rows.map((r) => r.expression),
-      seed: ctx.seed,
-      checkpoint: tableCheckpointer(ctx.checkpoint),
-      signal: ctx.signal,
-      progress: (p) =>
-        ctx.progress(p.step, p.total, `loss ${p.trainLoss?.toFixed(3) ?? '…'}${p.valLoss === undefined ? '' : ` val ${p.valLoss.toFixed(3)}`}`),
-    });
-    ctx.metric('best_val_loss', result.bestValLoss);
-    ctx.metric('best_step', result.bestStep);
-    ctx.metric('stopped_early', result.stoppedEarly ? 1 : 0);
-    return { weights: weightsToTable(result.weights), log: logTable(result.log) };
-  },
 });
