@@ -54,8 +54,9 @@ test('text: every row round-trips through the tokenizer at both token levels; th
 test('tokenizer: the vocabulary is the sorted symbols, <unk>, end; unknown symbols encode as <unk>', (t) => {
   const chars = textTokenizer(['ab', 'ba c'], 'char');
   t.deepEqual(chars.vocabulary, [' ', 'a', 'b', 'c', '<unk>', '<eos>']);
-  t.deepEqual(chars.encode('a  z'), [1, 0, 4]);
-  t.is(chars.decode(chars.encode('a  z')), 'a \uFFFD');
+  t.deepEqual(chars.encode('a  z'), [1, 0, 0, 4]);
+  t.is(chars.decode(chars.encode('a  z')), 'a  \uFFFD');
+  t.deepEqual(chars.encode(chars.decode([4, 0, 0, 1])), [4, 0, 0, 1], 'a sample trains as it was sampled');
   const words = textTokenizer(['the cat', 'a cat'], 'word');
   t.deepEqual(words.vocabulary, ['a', 'cat', 'the', '<unk>', '<eos>']);
   t.deepEqual(words.encode(' the\tdog  cat '), [2, 3, 1]);

@@ -7,6 +7,7 @@
  * `<unk>`, then the end token (the last id, as tasks/task.ts asks), so every real row, D_0 or fresh, encodes exactly.
  * A symbol outside the vocabulary (text the model never saw, e.g. `score` on a foreign file) encodes as `<unk>`,
  * which decodes as U+FFFD for characters and as the word `<unk>` for words: never valid, never a corpus row.
+ * encode(decode(ids)) gives the ids back for any ids without the end token, so samples train as they were sampled.
  *
  * Metrics (summarize, word level: the lines' space-separated tokens):
  * - distinct_1/2/3: distinct n-grams / total n-grams over all lines, n-grams within a line; 0 when there are none.
@@ -72,8 +73,8 @@ export function textTokenizer(rows: readonly string[], tokens: TokenKind): Token
   return {
     vocabulary,
     eos,
-    // Foreign text may carry any whitespace; corpus rows are already collapsed, so this changes none of them.
-    encode: (text) => splitTokens(collapseWhitespace(text), tokens).map((symbol) => ids.get(symbol) ?? unknown),
+    // Characters as they are, so a sample's spaces survive encode(decode(ids)); words split on any whitespace.
+    encode: (text) => splitTokens(tokens === 'char' ? text : collapseWhitespace(text), tokens).map((symbol) => ids.get(symbol) ?? unknown),
     decode(idList) {
       const out: string[] = [];
       for (let i = 0; i < idList.length && idList[i] !== eos; i++) {
