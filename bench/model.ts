@@ -16,6 +16,7 @@ import { Rng } from '../common/rng.ts';
 import type { BackendName, BlasCoretype } from '../model/backend-names.ts';
 import { countParameters, type GPTConfig } from '../model/config.ts';
 import { formatTable } from '../experiment/text-table.ts';
+import { logicTokenizer } from '../tasks/logic/index.ts';
 import { trainSettings } from '../test/fixtures/train-settings.ts';
 
 const argv = process.argv.slice(2);
@@ -64,15 +65,15 @@ function gpt(nLayer: number, nHead: number, nEmbd: number): GPTConfig {
   return { vocabSize: 8, blockSize: 128, nLayer, nHead, nEmbd, dropout: 0 };
 }
 
-/** Random expressions of the language, enough to fill many training windows. */
-function corpus(n: number): string[] {
+/** Random expressions of the language as token ids, enough to fill many training windows. */
+function corpus(n: number): number[][] {
   const rng = new Rng('bench-model');
   const expr = (d: number): string => {
     if (d === 0 || rng.next() < 0.25) return rng.next() < 0.5 ? 'True' : 'False';
     const r = rng.int(3);
     return r === 0 ? `not ${expr(d - 1)}` : `( ${expr(d - 1)} ${r === 1 ? 'and' : 'or'} ${expr(d - 1)} )`;
   };
-  return Array.from({ length: n }, () => expr(4));
+  return Array.from({ length: n }, () => logicTokenizer.encode(expr(4)));
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -120,11 +121,11 @@ async function child(target: Target, task: string): Promise<Measured> {
     const { sampleGPT } = await import('../model/sample.ts');
     const c = ALL_CASES[0];
     if (target.backend === 'wasm') await activate({ ...target, kernels: 'wasm' });
-    const { weights } = await trainGPT({ model: c.model, train: settings({ ...c, steps: 30 }), expressions: corpus(2000), seed: 1 });
+    const { weights } = await trainGPT({ model: c.model, train: settings({ ...c, steps: 30 }), examples: corpus(2000), seed: 1 });
     await activate(target);
     const start = performance.now();
     const samples = await sampleGPT({ weights, n: quick ? 1000 : 10_000, temperature: 0.8, seed: 1 });
-    const tokens = samples.reduce((n, x) => n + x.split(' ').length + 1, 0);
+    const tokens = samples.reduce((n, x) => n + x.length + 1, 0);
     return { kernels, seconds: (performance.now() - start) / 1000, meanTokens: tokens / samples.length, peakRss: peakRss(), heap: wasmHeapBytes() };
   }
   const c = CASES.find((x) => x.label === task)!;
@@ -132,7 +133,7 @@ async function child(target: Target, task: string): Promise<Measured> {
   const cpu: number[] = [];
   let [lastWall, lastCpu] = [performance.now(), process.cpuUsage()];
   await trainGPT({
-    model: c.model, train: settings(c), expressions: corpus(2000), seed: 1,
+    model: c.model, train: settings(c), examples: corpus(2000), seed: 1,
     progress: () => {
       const [now, used] = [performance.now(), process.cpuUsage(lastCpu)];
       wall.push(now - lastWall);
@@ -179,7 +180,7 @@ async function profileMode(): Promise<void> {
     let last = performance.now();
     let rows: ReturnType<typeof profiler.rows> = [];
     await trainGPT({
-      model: c.model, train: settings(c), expressions: corpus(2000), seed: 1,
+      model: c.model, train: settings(c), examples: corpus(2000), seed: 1,
       progress: ({ step, total }) => {
         const now = performance.now();
         times.push(now - last);

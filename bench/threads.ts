@@ -11,13 +11,13 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { formatTable } from '../experiment/text-table.ts';
-import { generateExpressions } from '../logic/generator.ts';
 import { loadParams } from '../experiment/params.ts';
 import { selectBackend } from '../model/backend.ts';
 import { initWasmThreaded } from '../model/wasm-threads.ts';
 import { sampleGPT } from '../model/sample.ts';
 import { trainGPT } from '../model/train.ts';
-import { gptConfig } from '../stages/train.ts';
+import { gptConfig } from '../model/config.ts';
+import { readTask } from '../tasks/registry.ts';
 
 const argv = process.argv.slice(2);
 const option = (name: string, fallback: number): number => {
@@ -45,11 +45,13 @@ async function child(count: number): Promise<ChildResult> {
   await initWasmThreaded(count);
   const { report } = await selectBackend('wasm');
   const params = loadParams(fileURLToPath(new URL('../params.yaml', import.meta.url)));
-  const expressions = generateExpressions({ n: params.data.n, seed: 'bench-threads', trueOnly: true, unique: true });
+  const { task, options } = readTask(params.task);
+  const { tokenizer, realRows } = await task.load(options);
+  const examples = realRows({ n: params.data.n, seed: 1 }).map((line) => tokenizer.encode(line));
   const times: number[] = [];
   let last = performance.now();
   const { weights } = await trainGPT({
-    model: gptConfig(params.model), train: { ...params.train, steps, eval_every: 0, checkpoint_every: 0 }, expressions, seed: 1,
+    model: gptConfig(params.model, tokenizer.vocabulary.length), train: { ...params.train, steps, eval_every: 0, checkpoint_every: 0 }, examples, seed: 1,
     progress: () => {
       const now = performance.now();
       times.push(now - last);
@@ -64,7 +66,7 @@ async function child(count: number): Promise<ChildResult> {
   for (const [name, values] of weights.params) digest.update(name).update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
   return {
     threads: count, grantedThreads: report.wasm!.threads, msPerStep: timed[Math.floor(timed.length / 2)], sampleSeconds,
-    weights: digest.digest('hex').slice(0, 16), samples: createHash('sha256').update(samples.join('\n')).digest('hex').slice(0, 16),
+    weights: digest.digest('hex').slice(0, 16), samples: createHash('sha256').update(samples.map((ids) => tokenizer.decode(ids)).join('\n')).digest('hex').slice(0, 16),
   };
 }
 

@@ -1,42 +1,45 @@
 /**
- * Commands for the expression language on its own: generate expressions, score a file of them (or the expressions
- * of a store object: a node's samples or dataset).
+ * Commands for a task's data on their own: draw real examples, score a file of lines (or the lines of a store
+ * object: a node's samples or dataset) with the task-independent metrics and the task's own.
  */
 import { createReadStream, existsSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 import type { Argv } from 'yargs';
-import { checkExpression } from '../logic/check.ts';
-import { generateExpressions, MAX_GENERATED_DEPTH } from '../logic/generator.ts';
-import { summarizeExpressions, type ExpressionSetSummary } from '../metrics/summary.ts';
+import { summarizeLines, type SetSummary } from '../metrics/summary.ts';
+import { readTask, type TaskSection } from '../tasks/registry.ts';
+import type { LoadedTask, Task } from '../tasks/task.ts';
 import { describeUnreadable, MAX_LINE_BYTES, readTextLines, type TextLines } from './text-lines.ts';
+
+const TASK_OPTION = {
+  type: 'string',
+  default: 'logic',
+  describe: 'The task: its name, or its params.yaml section as YAML/JSON (\'{name: logic, depth_min: 1, depth_max: 3}\')',
+} as const;
 
 export function registerLanguageCommands(cli: Argv): Argv {
   return cli
     .command(
       'gen',
-      'Generate random Boolean expressions (GenLogicExpr), one a line',
+      "Draw a task's real examples (D_0's kind: for logic, distinct expressions that evaluate to True), one a line",
       (y) =>
         y
-          .option('n', { type: 'number', default: 1000, describe: 'How many expressions' })
-          .option('seed', { type: 'string', default: '1', describe: 'Random seed (a number or any string)' })
-          .option('depth', {
-            default: '1-5',
-            describe: `Tree depth: "MIN-MAX" or "D" (1..${MAX_GENERATED_DEPTH})`,
-            coerce: parseDepth,
-          })
-          .option('true-only', { type: 'boolean', default: false, describe: 'Keep only expressions that evaluate to True' })
-          .option('unique', { type: 'boolean', default: false, describe: 'No expression twice' })
-          .example('$0 gen --n 10000 --seed 1 --true-only --unique', 'The real dataset D0'),
+          .option('n', { type: 'number', default: 1000, describe: 'How many examples' })
+          .option('seed', { type: 'number', default: 1, describe: 'Random seed' })
+          .option('task', TASK_OPTION)
+          .example('$0 gen --n 1000 --seed 1', 'Real Boolean expressions like those of D_0')
+          .example("$0 gen --task '{name: logic, depth_min: 2, depth_max: 4}'", 'Deeper ones'),
       async (argv) => {
-        const [dMin, dMax] = argv.depth;
         if (!Number.isInteger(argv.n) || argv.n < 0) throw new Error(`--n must be a non-negative integer, got ${argv.n}`);
-        const lines = generateExpressions({ n: argv.n, seed: seedOf(argv.seed), dMin, dMax, trueOnly: argv['true-only'], unique: argv.unique });
+        if (!Number.isInteger(argv.seed)) throw new Error(`--seed must be an integer, got ${argv.seed}`);
+        const { loaded } = await taskOption(argv.task);
+        const lines = loaded.realRows({ n: argv.n, seed: argv.seed });
         process.stdout.write(lines.map((line) => `${line}\n`).join(''));
       },
     )
     .command(
       'score <file>',
-      'Measure a file of expressions (one a line, blank lines skipped): syntactic and semantic correctness, ' +
-        `Levenshtein diversity, unique count, mean length and depth. Lines that are not text (NUL bytes, invalid UTF-8, over ${MAX_LINE_BYTES} bytes) are counted, not scored`,
+      "Measure a file of a task's lines (one a line, blank lines skipped): count, Levenshtein diversity, unique count, " +
+        `mean length, and the task's own metrics (for logic: syntactic and semantic correctness, mean depth). Lines that are not text (NUL bytes, invalid UTF-8, over ${MAX_LINE_BYTES} bytes) are counted, not scored`,
       (y) =>
         y
           .positional('file', {
@@ -46,17 +49,21 @@ export function registerLanguageCommands(cli: Argv): Argv {
             // yargs-parser reads a lone '-' as an empty string; no real path is empty.
             coerce: (file: string) => (file === '' ? '-' : file),
           })
+          .option('task', TASK_OPTION)
           .option('json', { type: 'boolean', default: false, describe: 'Print the metrics as one JSON object' })
           .option('store', { type: 'string', describe: 'the store of an object (default $PIPELINE_STORE or ./artifacts)' })
           .option('lock', { type: 'string', default: 'pipeline.lock', describe: 'the lock naming a node' })
           .option('lines', {
             type: 'boolean',
             default: false,
-            describe: 'Also print one JSON line per input line with its verdict (and error position and reason)',
+            describe: "Also print one JSON line per input line with the task's judgement (for logic: error position and reason)",
           })
           .example('$0 score samples.txt --json', 'Metrics of a sample file as JSON')
           .example('$0 score sample/cycle=full_synthetic/seed=1/gen=5', 'Metrics of S_5 of a chain, from the store'),
       async (argv) => {
+        const { task, loaded } = await taskOption(argv.task);
+        const judge = argv.lines ? task.judge : undefined;
+        if (argv.lines && !judge) throw new Error(`--lines prints the task's judgement, and task '${task.name}' has no judge`);
         const fromStore = argv.file !== '-' && !existsSync(argv.file) && STORE_TARGET.test(argv.file);
         const { lines, unreadable } = fromStore ? await objectLines(argv.file, argv.store, argv.lock) : await readLines(argv.file);
         const name = argv.file === '-' ? 'stdin' : argv.file;
@@ -68,33 +75,31 @@ export function registerLanguageCommands(cli: Argv): Argv {
           const mostly = unreadable.length > total / 2 ? 'is not text' : 'is not all text';
           console.error(`warning: ${name} ${mostly}: ${what}; the other ${numbered.length} non-blank lines are scored`);
         }
-        if (argv.lines) {
+        if (judge) {
           const verdicts = [
-            ...numbered.map(({ line, text }) => ({ line, text, ...checkExpression(text) })),
+            ...numbered.map(({ line, text }) => ({ line, text, ...judge(text) })),
             ...unreadable.map(({ line, reason }) => ({ line, unreadable: reason })),
           ];
           for (const verdict of verdicts.sort((a, b) => a.line - b.line)) console.log(JSON.stringify(verdict));
         }
-        const summary = summarizeExpressions(numbered.map(({ text }) => text));
-        console.log(argv.json ? JSON.stringify({ ...summary, unreadable: unreadable.length }) : formatSummary(summary, unreadable.length));
+        const texts = numbered.map(({ text }) => text);
+        const summary = summarizeLines(texts, loaded.tokenizer);
+        const own = loaded.summarize(texts);
+        const figures = Object.fromEntries(loaded.metricNames.map((metric) => [metric, own[metric]]));
+        // NaN (a figure the set lacks: a mean depth where nothing parses) prints as null in JSON.
+        console.log(argv.json ? JSON.stringify({ ...summary, ...figures, unreadable: unreadable.length }) : formatSummary(summary, figures, unreadable.length));
       },
     );
 }
 
-/** "1-5" or "3" to [min, max]; the error names the flag. */
-function parseDepth(text: string): [number, number] {
-  const match = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(text);
-  const dMin = match ? Number(match[1]) : NaN;
-  const dMax = match ? Number(match[2] ?? match[1]) : NaN;
-  if (!(dMin >= 1 && dMin <= dMax && dMax <= MAX_GENERATED_DEPTH)) {
-    throw new Error(`--depth must be "MIN-MAX" or "D" with 1 <= MIN <= MAX <= ${MAX_GENERATED_DEPTH}, got "${text}"`);
+/** --task: a task's name, or its params.yaml section as YAML; its options checked by the task's schema. */
+async function taskOption(text: string): Promise<{ task: Task<unknown>; loaded: LoadedTask }> {
+  const value: unknown = /^[\w-]+$/.test(text) ? { name: text } : parseYaml(text);
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || typeof (value as { name?: unknown }).name !== 'string') {
+    throw new Error(`--task must be a task's name or a YAML mapping of its name and options, got ${JSON.stringify(text)}`);
   }
-  return [dMin, dMax];
-}
-
-/** A seed that looks like an integer is that number (so `--seed 1` equals seed 1 in code), else the string. */
-function seedOf(text: string): number | string {
-  return /^-?\d+$/.test(text) ? Number(text) : text;
+  const { task, options } = readTask(value as TaskSection);
+  return { task, loaded: await task.load(options) };
 }
 
 /** A node id (`sample/cycle=balanced/seed=1/gen=5`) or a hash prefix; any other missing path is a missing file. */
@@ -124,16 +129,13 @@ async function readLines(file: string): Promise<TextLines> {
   }
 }
 
-function formatSummary(s: ExpressionSetSummary, unreadable: number): string {
-  const percent = (x: number): string => `${(100 * x).toFixed(2)}%`;
+function formatSummary(s: SetSummary, figures: Record<string, number>, unreadable: number): string {
   const rows: [string, string][] = [
-    ['expressions', String(s.count)],
-    ['syntactic', percent(s.syntactic)],
-    ['semantic (True)', percent(s.semantic)],
+    ['lines', String(s.count)],
     ['diversity', s.diversity.toFixed(4)],
     ['unique', String(s.unique)],
     ['mean length', `${s.meanLength.toFixed(2)} tokens`],
-    ['mean depth', s.meanDepth === null ? 'n/a (nothing parses)' : s.meanDepth.toFixed(2)],
+    ...Object.entries(figures).map(([name, value]): [string, string] => [name, Number.isFinite(value) ? value.toFixed(4) : 'n/a']),
     ...(unreadable ? [['unreadable lines', `${unreadable} (not text, not scored)`] as [string, string]] : []),
   ];
   const width = Math.max(...rows.map(([name]) => name.length));

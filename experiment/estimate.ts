@@ -3,9 +3,9 @@
  * GPU-sized. Training costs about 6 · parameters · tokens floating-point operations (forward and backward pass).
  */
 import type { Plan, PlanNode } from '../engine/plan/graph.ts';
-import { countParameters } from '../model/config.ts';
-import trainStage, { gptConfig, type TrainParams } from '../stages/train.ts';
-import type { ModelSection, TrainSection } from './params.ts';
+import { countParameters, gptConfig, type ModelSection, type TrainSection } from '../model/config.ts';
+import trainStage, { type TrainParams } from '../stages/train.ts';
+import { knownVocabularySize } from '../tasks/registry.ts';
 
 /**
  * Effective training throughput of the wasm backend's native kernels on the paper's GPT shape as bench/model.ts
@@ -31,7 +31,7 @@ export function trainingWork(plan: Plan, isCached: (sid: string) => boolean): Tr
   for (const node of plan.nodes) {
     if (!isTraining(node) || isCached(node.sid)) continue;
     const { model, train } = node.params;
-    const flops = trainingFlops(model, train);
+    const flops = trainingFlops(model, train, knownVocabularySize(node.params));
     work.trainings++;
     work.tokens += flops.tokens;
     work.flops += flops.flops;
@@ -40,7 +40,7 @@ export function trainingWork(plan: Plan, isCached: (sid: string) => boolean): Tr
 }
 
 /** One training's tokens and floating-point operations (about 6 · parameters · tokens). */
-export function trainingFlops(model: ModelSection, train: TrainSection): { tokens: number; flops: number } {
+export function trainingFlops(model: ModelSection, train: TrainSection, vocabularySize: number): { tokens: number; flops: number } {
   const tokens = train.steps * train.batch_size * model.block_size;
-  return { tokens, flops: 6 * countParameters(gptConfig(model)) * tokens };
+  return { tokens, flops: 6 * countParameters(gptConfig(model, vocabularySize)) * tokens };
 }

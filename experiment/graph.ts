@@ -10,13 +10,15 @@
  */
 import type { NodeSpec } from '../engine/plan/graph.ts';
 import { canonicalJson } from '../engine/store/hash.ts';
-import type { Json } from '../engine/stage.ts';
+import type { Json, Stage } from '../engine/stage.ts';
+import type { KeyedRuntime } from '../stages/backend.ts';
 import buildDataset, { type BuildParams } from '../stages/build-dataset.ts';
 import curate, { type CurateParams } from '../stages/curate.ts';
 import evaluate from '../stages/eval.ts';
 import genD0 from '../stages/gen-d0.ts';
 import sample from '../stages/sample.ts';
 import train from '../stages/train.ts';
+import { rowsTaskSlice, taskSlice } from '../tasks/registry.ts';
 import { CYCLES_USING_LAMBDA, sweepCombinations, type ParamsFile, type SweepPoint } from './params.ts';
 
 export function experimentGraph(file: ParamsFile): NodeSpec[] {
@@ -42,10 +44,11 @@ function chainOf(point: SweepPoint): NodeSpec[] {
   const p = point.params;
   const labels = labelsOf(point);
   const { cycle: _cycle, lambda: _lambda, ...realLabels } = labels;
-  const node = (
-    stage: NodeSpec['stage'], generation: number, params: Json, inputs: Record<string, Ref>,
+  // The slice must be the stage's params type (NoInfer: the stage alone decides P), so a mismatch does not compile.
+  const node = <P extends Json>(
+    stage: Stage<P>, generation: number, params: NoInfer<P>, inputs: Record<string, Ref>,
     named: Record<string, string | number> = labels, inId: boolean = true,
-  ): NodeSpec => ({
+  ): NodeSpec<P> => ({
     id: [stage.name, ...Object.entries(named).map(([k, v]) => `${k}=${v}`), ...(inId ? [`gen=${generation}`] : [])].join('/'),
     stage,
     params,
@@ -57,37 +60,39 @@ function chainOf(point: SweepPoint): NodeSpec[] {
   // The model stages run on runtime's backend and kernel set (ctx.runtime); those are in their params slice, and so
   // their key, only with backend_in_key.
   const { backend_in_key, ...runtime } = p.runtime;
-  const keyed = { backend: runtime.backend, kernels: runtime.kernels, blas_coretype: runtime.blas_coretype };
-  const modelNode = (stage: NodeSpec['stage'], generation: number, slice: Record<string, Json>, inputs: Record<string, Ref>): NodeSpec => ({
+  const keyed: KeyedRuntime = { backend: runtime.backend, kernels: runtime.kernels, blas_coretype: runtime.blas_coretype };
+  const modelNode = <P extends { [k: string]: Json } & Partial<KeyedRuntime>>(stage: Stage<P>, generation: number, slice: NoInfer<P>, inputs: Record<string, Ref>): NodeSpec<P> => ({
     ...node(stage, generation, backend_in_key ? { ...slice, ...keyed } : slice, inputs),
     runtime,
   });
 
-  const d0 = node(genD0, 0, { n: p.data.n, depth_min: p.data.depth_min, depth_max: p.data.depth_max }, {}, realLabels, false);
+  // Each node names its task (tasks/registry.ts): nothing for logic, whose slices predate tasks.
+  const task = taskSlice(p.task);
+  const rowsTask = rowsTaskSlice(p.task);
+  const d0 = node(genD0, 0, { n: p.data.n, ...rowsTask }, {}, realLabels, false);
   const nodes: NodeSpec[] = [d0];
   // S_t as the cycle sees it: through a curate node when curation is on.
   const curated = (samples: NodeSpec, t: number): Ref => {
     const { mode, max_copies } = p.curation;
     if (mode === 'none') return out(samples, 'samples');
-    const slice: CurateParams = { mode, ...(mode === 'capped' ? { max_copies } : {}), generation: t };
+    const slice: CurateParams = { mode, ...(mode === 'capped' ? { max_copies } : {}), generation: t, ...task };
     const kept = node(curate, t, slice, { samples: out(samples, 'samples') });
     nodes.push(kept);
     return out(kept, 'samples');
   };
   let dataset = out(d0, 'dataset');
   for (let t = 0; t < p.generations; t++) {
-    const model = modelNode(train, t, { model: p.model, train: p.train }, { dataset });
-    const samples = modelNode(sample, t, { n: p.data.n, ...p.sample, generation: t }, { weights: out(model, 'weights') });
-    const evaluation = node(evaluate, t, { ...p.eval, generation: t }, { samples: out(samples, 'samples'), dataset });
+    const model = modelNode(train, t, { model: p.model, train: p.train, ...task }, { dataset });
+    const samples = modelNode(sample, t, { n: p.data.n, ...p.sample, generation: t, ...task }, { weights: out(model, 'weights') });
+    const evaluation = node(evaluate, t, { ...p.eval, generation: t, ...task }, { samples: out(samples, 'samples'), dataset });
     nodes.push(model, samples, evaluation);
     if (t + 1 < p.generations) {
       const build: BuildParams = {
         cycle: p.cycle.name,
         ...(CYCLES_USING_LAMBDA.has(p.cycle.name) ? { lambda: p.cycle.lambda } : {}),
         n: p.data.n,
-        depth_min: p.data.depth_min,
-        depth_max: p.data.depth_max,
         generation: t + 1,
+        ...rowsTask,
       };
       const next = node(buildDataset, t + 1, build, { d0: out(d0, 'dataset'), dataset, samples: curated(samples, t) });
       nodes.push(next);

@@ -4,11 +4,8 @@
  * docs/LIMITS.md lists the limits and why each is where it is.
  */
 import { statSync } from 'node:fs';
-import { countExpressions } from '../logic/count.ts';
-import { MAX_GENERATED_DEPTH } from '../logic/generator.ts';
-import { countParameters } from '../model/config.ts';
-import { VOCAB_SIZE } from '../model/tokenizer.ts';
-import { gptConfig } from '../stages/train.ts';
+import { countParameters, gptConfig } from '../model/config.ts';
+import { knownVocabularySize, readTask, taskSlice } from '../tasks/registry.ts';
 import { CPU_TRAINING_FLOPS, trainingFlops } from './estimate.ts';
 import type { ExperimentParams, ParamsFile } from './params.ts';
 
@@ -56,18 +53,18 @@ export function costProblems(p: ExperimentParams): string[] {
   return [...dataProblems(p), ...diversityProblems(p), ...modelProblems(p)];
 }
 
+/** More distinct real rows than the task's options allow (Task.supply), where they are few enough to run out. */
 function dataProblems(p: ExperimentParams): string[] {
-  const { n, depth_min, depth_max } = p.data;
-  if (depth_max > MAX_GENERATED_DEPTH) {
-    return [`data.depth_max = ${depth_max} is more than the generator's ${MAX_GENERATED_DEPTH} (a depth-d tree has up to 2^d - 1 nodes)`];
-  }
-  // The expanding cycle draws n − round(λn) fresh expressions (build-dataset's generatedCount) each generation,
-  // none in an earlier dataset.
+  const { n } = p.data;
+  const { task, options } = readTask(p.task);
+  const supply = task.supply?.(options);
+  if (!supply) return [];
+  // The expanding cycle draws n − round(λn) fresh rows (build-dataset's generatedCount) each generation, none in an
+  // earlier dataset.
   const fresh = p.cycle.name === 'expanding' ? (n - Math.round(p.cycle.lambda * n)) * (p.generations - 1) : 0;
-  const available = countExpressions(depth_min, depth_max, true);
-  if (n + fresh <= available) return [];
-  const need = fresh ? `${count(n + fresh)} distinct True expressions (n, then ${count(fresh / (p.generations - 1))} fresh ones in each of ${p.generations - 1} generations of the expanding cycle)` : `${count(n)} distinct True expressions`;
-  return [`data.n = ${count(n)} needs ${need}, but only ${count(available)} exist at depth ${depth_min} to ${depth_max}; lower data.n or raise data.depth_max`];
+  if (n + fresh <= supply.count) return [];
+  const need = fresh ? `${count(n + fresh)} ${supply.noun} (n, then ${count(fresh / (p.generations - 1))} fresh ones in each of ${p.generations - 1} generations of the expanding cycle)` : `${count(n)} ${supply.noun}`;
+  return [`data.n = ${count(n)} needs ${need}, but only ${count(supply.count)} exist ${supply.where}; lower data.n or ${supply.remedy}`];
 }
 
 /**
@@ -103,7 +100,9 @@ function diversityProblems(p: ExperimentParams): string[] {
 function modelProblems(p: ExperimentParams): string[] {
   const { layers: L, heads: H, width: C, block_size: T } = p.model;
   const B = p.train.micro_batch;
-  const parameters = countParameters(gptConfig(p.model));
+  // A task whose vocabulary only its data tell (a corpus) is counted without the embedding's rows.
+  const vocabulary = knownVocabularySize(taskSlice(p.task));
+  const parameters = countParameters(gptConfig(p.model, vocabulary));
   const shape = `model.layers = ${L}, model.width = ${C}, model.block_size = ${T}`;
   const problems: string[] = [];
   if (parameters > MAX_TYPED_ARRAY) {
@@ -116,13 +115,13 @@ function modelProblems(p: ExperimentParams): string[] {
   const bytes = {
     parameters: 16 * parameters,
     attention: 4 * L * 2 * B * H * T * T,
-    activations: 4 * (L * 16 * B * T * C + 2 * B * T * VOCAB_SIZE),
+    activations: 4 * (L * 16 * B * T * C + 2 * B * T * vocabulary),
   };
   const total = bytes.parameters + bytes.attention + bytes.activations;
   if ((p.runtime.backend === 'wasm' || p.runtime.backend === 'auto') && total > WASM_HEAP_BYTES) {
     problems.push(`${shape}, model.heads = ${H}, train.micro_batch = ${B}: training needs about ${gib(total)} (parameters with gradients and Adam moments ${gib(bytes.parameters)}, attention ${gib(bytes.attention)}, other activations ${gib(bytes.activations)}), more than the wasm backend's ${gib(WASM_HEAP_BYTES)} heap (runtime.backend = ${p.runtime.backend}; another backend lifts this limit)`);
   }
-  const years = trainingFlops(p.model, p.train).flops / CPU_TRAINING_FLOPS / (365 * 86_400);
+  const years = trainingFlops(p.model, p.train, vocabulary).flops / CPU_TRAINING_FLOPS / (365 * 86_400);
   if (years > MAX_TRAINING_YEARS) {
     problems.push(`train.steps = ${count(p.train.steps)} (with train.batch_size = ${p.train.batch_size}, ${shape}): one training would take about ${count(Math.round(years))} years on the measured 2-core CPU, more than the limit of ${MAX_TRAINING_YEARS}`);
   }

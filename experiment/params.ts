@@ -1,7 +1,9 @@
 /**
  * params.yaml: the one file that says everything about an experiment, and its validation.
  *
- * Every key is declared in the schema below with its type and range; an unknown key, a wrong type or a bad value is
+ * Each section is declared, with its keys' types, ranges and defaults, in the room that reads it (model/config.ts:
+ * model and train; each stage its own: data, sample, cycle, curation, eval, runtime; the task its options); this
+ * module composes them and adds the sweep and the rules that span sections. Every key is declared once; an unknown key, a wrong type or a bad value is
  * rejected before anything runs, with the file, the key's dotted path and what was expected. `--set key=value`
  * overrides any key (the value is read as YAML, so `--set train.steps=50` is a number and `--set sweep.seed=[1,2]`
  * a list). The `sweep:` block maps dotted key paths to lists of values; each combination is one concrete experiment.
@@ -10,93 +12,45 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { expandSweep, getPath } from '../engine/plan/graph.ts';
-import { BACKEND_ORDER, BLAS_CORETYPES, DEFAULT_BLAS_LIBRARY, KERNEL_CHOICES } from '../model/backend-names.ts';
-import { CYCLE_TABLE, CYCLES } from '../stages/build-dataset.ts';
-import { CURATION_MODES } from '../stages/curate.ts';
+import { modelProblems, modelSection, trainProblems, trainSection } from '../model/config.ts';
+import { runtimeSection } from '../stages/backend.ts';
+import { cycleProblems, cycleSection } from '../stages/build-dataset.ts';
+import { CURATION_MODES, curationSection, JUDGED_MODES } from '../stages/curate.ts';
+import { evalSection } from '../stages/eval.ts';
+import { dataSection } from '../stages/gen-d0.ts';
+import { sampleSection } from '../stages/sample.ts';
+import { optionProblems, taskNamed } from '../tasks/registry.ts';
+import type { Task } from '../tasks/task.ts';
 import { costProblems, paramsFileProblem, planSizeProblem } from './limits.ts';
 import type { Json } from '../engine/stage.ts';
-
-const positiveInt = z.number().int().positive();
-const share = z.number().min(0).max(1);
 
 export { CYCLES, CYCLES_USING_LAMBDA } from '../stages/build-dataset.ts';
 
 const experimentSchema = z.strictObject({
   seed: z.number().int().min(0),
-  generations: positiveInt,
-  data: z.strictObject({
-    n: z.number().int().min(2),
-    depth_min: positiveInt,
-    depth_max: positiveInt,
+  generations: z.number().int().positive(),
+  /** What the loop trains on (tasks/registry.ts): the task's name and its own options, checked by its schema. */
+  task: z.object({ name: z.string() }).catchall(z.custom<Json>(() => true)).superRefine(({ name, ...given }, ctx) => {
+    let task: Task<unknown>;
+    try {
+      task = taskNamed(name);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', path: ['name'], message: (error as Error).message });
+      return;
+    }
+    for (const { path, message } of optionProblems(task, task.options.safeParse(given).error?.issues ?? [])) {
+      ctx.addIssue({ code: 'custom', path, message });
+    }
   }),
-  model: z.strictObject({
-    layers: positiveInt,
-    heads: positiveInt,
-    width: positiveInt,
-    block_size: z.number().int().min(8),
-    dropout: z.number().min(0).lt(1),
-  }),
-  train: z.strictObject({
-    steps: positiveInt,
-    batch_size: positiveInt,
-    micro_batch: positiveInt,
-    learning_rate: z.number().positive(),
-    min_learning_rate: z.number().min(0),
-    warmup_steps: z.number().int().min(0),
-    weight_decay: z.number().min(0),
-    beta1: z.number().min(0).lt(1),
-    beta2: z.number().min(0).lt(1),
-    grad_clip: z.number().min(0),
-    eval_every: positiveInt,
-    eval_batches: positiveInt,
-    early_stop_patience: z.number().int().min(0),
-    val_fraction: z.number().gt(0).lt(1),
-    checkpoint_every: positiveInt,
-  }),
-  sample: z.strictObject({
-    temperature: z.number().positive(),
-    top_k: z.number().int().min(0),
-    batch_size: positiveInt,
-  }),
-  cycle: z.strictObject({
-    name: z.enum(CYCLES),
-    lambda: share,
-  }),
-  curation: z.strictObject({
-    /** What is kept of S_t before the cycle builds D_{t+1} (stages/curate.ts); none = the paper's uncurated loop. */
-    mode: z.enum(CURATION_MODES),
-    /** capped mode: copies of one expression kept at most. */
-    max_copies: positiveInt,
-  }).default({ mode: 'none', max_copies: 3 }), // a params file from before curation runs as it did
-  eval: z.strictObject({
-    /** Levenshtein diversity of S_t: 0 = exact over all pairs; otherwise a seeded estimate over this many pairs. */
-    diversity_pairs: z.number().int().min(0),
-    /** The same for D_t, which the expanding cycle grows by n rows a generation. */
-    data_diversity_pairs: z.number().int().min(0),
-  }),
-  runtime: z.strictObject({
-    /** TensorFlow.js backend; recorded in run records, part of cache keys only when backend_in_key is true. */
-    backend: z.enum(['auto', ...BACKEND_ORDER]),
-    backend_in_key: z.boolean(),
-    /**
-     * The wasm backend's kernel set: native (OpenBLAS + native/kernels.c), wasm, or auto (native when it loads, else
-     * wasm with a one-line reason). Recorded per node (the `kernels` metric); keyed only with backend_in_key.
-     */
-    kernels: z.enum(KERNEL_CHOICES).default('auto'),
-    /** OpenBLAS's kernels: Haswell (portable AVX2) or SkylakeX (AVX-512, only on a CPU with avx512f). */
-    blas_coretype: z.enum(BLAS_CORETYPES).default('Haswell'),
-    /** OpenBLAS threads of each model node that may run beside others. */
-    blas_threads: positiveInt.default(1),
-    /**
-     * OpenBLAS threads of a model node no other node can run beside (engine/plan/graph.ts loneNodes: the shared first
-     * training of a sweep). More threads give other rounding, hence other bits, so the count is recorded with the node.
-     */
-    lone_node_threads: positiveInt.default(2),
-    /** The OpenBLAS shared library, as dlopen finds it (a build of your own, say). */
-    blas_library: z.string().min(1).default(DEFAULT_BLAS_LIBRARY),
-  }),
+  data: dataSection,
+  model: modelSection,
+  train: trainSection,
+  sample: sampleSection,
+  cycle: cycleSection,
+  curation: curationSection,
+  eval: evalSection,
+  runtime: runtimeSection,
 });
-
 const sweepBlock = z.record(z.string(), z.array(z.unknown()).min(1));
 const paramsFileSchema = experimentSchema.extend({
   /** One block (the cartesian product of its keys) or a list of blocks (the union of their products). */
@@ -107,14 +61,6 @@ type SweepBlock = z.infer<typeof sweepBlock>;
 /** One concrete experiment: no sweep block, every key set. */
 export type ExperimentParams = z.infer<typeof experimentSchema>;
 export type ParamsFile = z.infer<typeof paramsFileSchema>;
-
-/**
- * The sections the model stages read, named once, here. Stages and model/ take them with `import type`, which
- * leaves this module (and zod, yaml) out of their code fingerprints and out of a worker's imports.
- */
-export type ModelSection = ExperimentParams['model'];
-export type TrainSection = ExperimentParams['train'];
-export type SampleSection = ExperimentParams['sample'];
 
 export class ParamsError extends Error {
   constructor(source: string, problems: string[]) {
@@ -257,24 +203,12 @@ function stripSweep(params: ParamsFile): ExperimentParams {
   return rest;
 }
 
-/** Rules that span keys, which the per-key schema cannot say. */
+/** Each section's rules across its keys, and the rules that span sections, which no section's declaration can say. */
 function crossFieldProblems(p: ExperimentParams): string[] {
-  const problems: string[] = [];
-  if (p.data.depth_min > p.data.depth_max) {
-    problems.push(`data.depth_min (${p.data.depth_min}) must not exceed data.depth_max (${p.data.depth_max})`);
-  }
-  if (p.model.width % p.model.heads !== 0) {
-    problems.push(`model.width (${p.model.width}) must be divisible by model.heads (${p.model.heads})`);
-  }
-  if (p.train.batch_size % p.train.micro_batch !== 0) {
-    problems.push(`train.batch_size (${p.train.batch_size}) must be a multiple of train.micro_batch (${p.train.micro_batch})`);
-  }
-  if (p.train.min_learning_rate > p.train.learning_rate) {
-    problems.push(`train.min_learning_rate must not exceed train.learning_rate`);
-  }
-  const { zeroLambda } = CYCLE_TABLE[p.cycle.name];
-  if (zeroLambda !== undefined && p.cycle.lambda === 0) {
-    problems.push(`cycle.lambda = 0 ${zeroLambda}; expected a value in (0, 1]`);
+  const problems = [...modelProblems(p.model), ...trainProblems(p.train), ...cycleProblems(p.cycle)];
+  if (JUDGED_MODES[p.curation.mode] && !taskNamed(p.task.name).judge) {
+    const others = CURATION_MODES.filter((mode) => !JUDGED_MODES[mode]).join(', ');
+    problems.push(`curation.mode = ${p.curation.mode} asks the task's judge, and task '${p.task.name}' has none; expected one of ${others}`);
   }
   problems.push(...costProblems(p));
   return problems;

@@ -1,5 +1,6 @@
 /**
- * Training data as the model sees it (docs/EXPERIMENT.md §2): every example is EOS + tokens, concatenated into one
+ * Training data as the model sees it (docs/EXPERIMENT.md §2): examples arrive as token ids (the task's tokenizer
+ * encodes them; the end token EOS is the vocabulary's last id), and every example is EOS + tokens, concatenated into one
  * cyclic stream (nanoGPT-style packing; the EOS before each expression ends the previous one, and the stream wraps
  * from the last expression to the first EOS), and training windows of blockSize+1 tokens start at the EOS of a
  * uniformly chosen expression. Packing wastes no compute on padding, and starting at an EOS trains position 0 on
@@ -9,7 +10,6 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../common/rng.ts';
-import { EOS, encodeExpression } from './tokenizer.ts';
 
 /** A packed token stream and the offsets of the EOS before each expression: where windows start. */
 export interface Stream {
@@ -17,23 +17,23 @@ export interface Stream {
   starts: Int32Array;
 }
 
-/** The cyclic token stream EOS e1 EOS e2 … EOS en. */
-export function packExpressions(expressions: readonly string[]): Stream {
+/** The cyclic token stream EOS e1 EOS e2 … EOS en of examples' ids (none of them EOS). */
+export function packExamples(examples: readonly (readonly number[])[], eos: number): Stream {
   const ids: number[] = [];
-  for (const text of expressions) ids.push(EOS, ...encodeExpression(text));
+  for (const example of examples) ids.push(eos, ...example);
   const tokens = Int32Array.from(ids);
   const starts: number[] = [];
   tokens.forEach((token, i) => {
-    if (token === EOS) starts.push(i);
+    if (token === eos) starts.push(i);
   });
   return { tokens, starts: Int32Array.from(starts) };
 }
 
-/** Seeded split: the validation set is a valFraction share (at least one expression when there are two or more). */
-export function splitExpressions(expressions: readonly string[], valFraction: number, seed: number): { train: string[]; val: string[] } {
-  const order = new Rng(`${seed}:split`).shuffle(expressions.map((_, i) => i));
-  const nVal = expressions.length < 2 || valFraction <= 0 ? 0 : Math.min(expressions.length - 1, Math.max(1, Math.round(valFraction * expressions.length)));
-  return { val: order.slice(0, nVal).map((i) => expressions[i]), train: order.slice(nVal).map((i) => expressions[i]) };
+/** Seeded split: the validation set is a valFraction share (at least one example when there are two or more). */
+export function splitExamples<T>(examples: readonly T[], valFraction: number, seed: number): { train: T[]; val: T[] } {
+  const order = new Rng(`${seed}:split`).shuffle(examples.map((_, i) => i));
+  const nVal = examples.length < 2 || valFraction <= 0 ? 0 : Math.min(examples.length - 1, Math.max(1, Math.round(valFraction * examples.length)));
+  return { val: order.slice(0, nVal).map((i) => examples[i]), train: order.slice(nVal).map((i) => examples[i]) };
 }
 
 /** rows windows of T+1 tokens from the cyclic stream at the given offsets, as inputs and shifted targets. */

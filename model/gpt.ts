@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../common/rng.ts';
-import { parameterShapes, type GPTConfig } from './config.ts';
+import { parameterSpecs, type GPTConfig } from './config.ts';
 import { cachedSelfAttention, causalSelfAttention, crossEntropy, drop, gelu, layerNorm, linear, type Dropout } from './ops.ts';
 export type { Dropout } from './ops.ts';
 
@@ -20,17 +20,13 @@ export interface Weights {
   params: HostParams;
 }
 
-/** nanoGPT's initialisation: N(0, 0.02), residual projections scaled by 1/sqrt(2·nLayer), zero biases, unit LN gains. */
+/** Each parameter as its spec starts it (model/config.ts parameterSpecs), drawing from rng in the specs' order. */
 export function initParameters(config: GPTConfig, rng: Rng): HostParams {
   const params: HostParams = new Map();
-  for (const [name, shape] of parameterShapes(config)) {
+  for (const { name, shape, init } of parameterSpecs(config)) {
     const values = new Float32Array(shape.reduce((a, b) => a * b, 1));
-    if (name.startsWith('ln') || name.includes('.ln_')) {
-      if (name.endsWith('.weight')) values.fill(1);
-    } else if (shape.length === 2) {
-      const std = name.endsWith('c_proj.weight') ? 0.02 / Math.sqrt(2 * config.nLayer) : 0.02;
-      for (let i = 0; i < values.length; i++) values[i] = std * rng.normal();
-    }
+    if (init === 'ones') values.fill(1);
+    else if (init !== 'zeros') for (let i = 0; i < values.length; i++) values[i] = init.normal * rng.normal();
     params.set(name, values);
   }
   return params;
@@ -39,7 +35,7 @@ export function initParameters(config: GPTConfig, rng: Rng): HostParams {
 /** Uploads host parameters as tensors (the caller disposes them). */
 export function toTensors(config: GPTConfig, host: HostParams): Params {
   const params: Params = {};
-  for (const [name, shape] of parameterShapes(config)) {
+  for (const { name, shape } of parameterSpecs(config)) {
     const values = host.get(name);
     if (!values) throw new Error(`missing parameter ${name}`);
     params[name] = tf.tensor(values, shape, 'float32');

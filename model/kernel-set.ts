@@ -21,7 +21,7 @@ export interface KernelOptions {
   blas_library: string;
 }
 
-/** params.yaml's runtime defaults (experiment/params.ts), for callers without a params file: tests, benches, doctor. */
+/** params.yaml's runtime defaults (stages/backend.ts runtimeSection), for callers without a params file: tests, benches, doctor. */
 export const DEFAULT_KERNELS: KernelOptions = { kernels: 'auto', blas_coretype: 'Haswell', blas_threads: 1, lone_node_threads: 2, blas_library: DEFAULT_NATIVE.library };
 
 export interface KernelSet {

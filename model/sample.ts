@@ -1,6 +1,7 @@
 /**
- * Sampling (docs/EXPERIMENT.md §3): every sequence starts from EOS and runs until it emits EOS or has blockSize tokens;
- * every sample is returned as text, whatever it is. Large batches are decoded at once with a KV cache; finished
+ * Sampling (docs/EXPERIMENT.md §3): every sequence starts from EOS (the vocabulary's last id) and runs until it emits
+ * EOS or has blockSize tokens; every sample is returned as its token ids, whatever it is (the task's tokenizer
+ * decodes them). Large batches are decoded at once with a KV cache; finished
  * sequences are dropped from the batch once they are half of it. Token choices use the seeded RNG on the host, so
  * a seed gives the same samples on a backend. Logits are read with `await data()`, the one read-back the webgpu
  * backend allows.
@@ -10,7 +11,6 @@ import { ensureBackend } from './backend.ts';
 import { Rng } from '../common/rng.ts';
 import type { GPTConfig } from './config.ts';
 import { decodeStep, disposeCache, selectRows, toTensors, type KVCache, type Params, type Weights } from './gpt.ts';
-import { EOS, VOCAB_SIZE, decodeTokens } from './tokenizer.ts';
 
 export interface SampleArgs {
   weights: Weights;
@@ -23,17 +23,18 @@ export interface SampleArgs {
   progress?: (done: number, total: number) => void;
 }
 
-export async function sampleGPT(args: SampleArgs): Promise<string[]> {
+/** The token ids of each sample, without the end token. */
+export async function sampleGPT(args: SampleArgs): Promise<number[][]> {
   await ensureBackend();
   const { config, params } = args.weights;
   const p = toTensors(config, params);
   const rng = new Rng(args.seed);
   const batchSize = args.batchSize ?? defaultBatchSize(config);
-  const out: string[] = [];
+  const out: number[][] = [];
   try {
     while (out.length < args.n) {
       const count = Math.min(batchSize, args.n - out.length);
-      for (const ids of await sampleBatch(config, p, count, args.temperature, args.topK, rng)) out.push(decodeTokens(ids));
+      out.push(...(await sampleBatch(config, p, count, args.temperature, args.topK, rng)));
       args.progress?.(out.length, args.n);
       await new Promise((resolve) => setImmediate(resolve));
     }
@@ -52,9 +53,10 @@ function defaultBatchSize(config: GPTConfig): number {
 async function sampleBatch(config: GPTConfig, p: Params, count: number, temperature: number, topK: number | undefined, rng: Rng): Promise<number[][]> {
   const sequences: number[][] = Array.from({ length: count }, () => []);
   let rows = sequences.map((_, i) => i); // batch row -> sequence, -1 once finished
-  let tokens = new Int32Array(count).fill(EOS);
+  const vocab = config.vocabSize;
+  const eos = vocab - 1;
+  let tokens = new Int32Array(count).fill(eos);
   let cache: KVCache | undefined;
-  const vocab = Math.min(VOCAB_SIZE, config.vocabSize); // ids beyond the token vocabulary are never emitted
   try {
     for (let pos = 0; pos < config.blockSize; pos++) {
       const input = tf.tensor1d(tokens, 'int32');
@@ -69,7 +71,7 @@ async function sampleBatch(config: GPTConfig, p: Params, count: number, temperat
         if (s < 0) continue;
         const id = pick(logits, r * config.vocabSize, vocab, temperature, topK, rng);
         tokens[r] = id;
-        if (id === EOS) rows[r] = -1;
+        if (id === eos) rows[r] = -1;
         else sequences[s].push(id);
       }
       const live = rows.flatMap((s, r) => (s >= 0 ? [r] : []));

@@ -9,21 +9,21 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { microBatches, windows } from './batches.ts';
-import { parameterShapes } from './config.ts';
+import { parameterSpecs } from './config.ts';
 import { lossFn, type HostParams, type Params } from './gpt.ts';
 import { mean, stepLoss, type LoopSetup, type TrainLoop } from './train-loop.ts';
 
 export function deviceLoop(setup: LoopSetup): TrainLoop {
   const { config, train, micro, trainStream, valStream, evalStarts, rng, dropout } = setup;
   const T = config.blockSize;
-  const shapes = parameterShapes(config);
-  const sizes = shapes.map(([, shape]) => shape.reduce((a, b) => a * b, 1));
+  const specs = parameterSpecs(config);
+  const sizes = specs.map(({ shape }) => shape.reduce((a, b) => a * b, 1));
   const total = sizes.reduce((a, b) => a + b, 0);
 
   const upload = (host: HostParams): tf.Tensor1D => {
     const flat = new Float32Array(total);
     let offset = 0;
-    for (const [name] of shapes) {
+    for (const { name } of specs) {
       flat.set(host.get(name)!, offset);
       offset += host.get(name)!.length;
     }
@@ -32,19 +32,19 @@ export function deviceLoop(setup: LoopSetup): TrainLoop {
   const download = async (flat: tf.Tensor1D): Promise<HostParams> => {
     const values = (await flat.data()) as Float32Array;
     let offset = 0;
-    return new Map(shapes.map(([name], i) => [name, values.slice(offset, (offset += sizes[i]))]));
+    return new Map(specs.map(({ name }, i) => [name, values.slice(offset, (offset += sizes[i]))]));
   };
   const named = (flat: tf.Tensor): Params => {
     const parts = tf.split(flat, sizes);
-    return Object.fromEntries(shapes.map(([name, shape], i) => [name, tf.reshape(parts[i], shape)]));
+    return Object.fromEntries(specs.map(({ name, shape }, i) => [name, tf.reshape(parts[i], shape)]));
   };
 
   let params = upload(setup.start.params);
   let m = upload(setup.start.m);
   let v = upload(setup.start.v);
   let best = setup.start.best && upload(setup.start.best);
-  // 1 on the elements of 2-D weights, the ones weight decay applies to.
-  const decayMask = tf.tensor1d(Float32Array.from(shapes.flatMap(([, shape], i) => Array<number>(sizes[i]).fill(shape.length === 2 ? 1 : 0))));
+  // 1 on the elements of the parameters weight decay applies to.
+  const decayMask = tf.tensor1d(Float32Array.from(specs.flatMap(({ decay }, i) => Array<number>(sizes[i]).fill(decay ? 1 : 0))));
   const pending: Array<{ values: tf.Tensor1D; weights: number[] }> = [];
 
   /** The summed gradient of the step's micro-batches (each weighted by its share of rows) and their losses. */

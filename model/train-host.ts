@@ -8,8 +8,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { microBatches, windows } from './batches.ts';
-import type { TrainSection } from '../experiment/params.ts';
-import { parameterShapes } from './config.ts';
+import type { TrainSection } from './config.ts';
+import { parameterSpecs } from './config.ts';
 import { lossFn, toTensors, type HostParams } from './gpt.ts';
 import { mean, stepLoss, type LoopSetup, type TrainLoop } from './train-loop.ts';
 import { installedNative } from './wasm-kernels.ts';
@@ -19,12 +19,12 @@ export function hostLoop(setup: LoopSetup): TrainLoop {
   const { params, m, v } = setup.start;
   let best = setup.start.best;
   const T = config.blockSize;
-  const shapes = parameterShapes(config);
-  const names = shapes.map(([name]) => name);
-  const decays = shapes.map(([, shape]) => shape.length === 2);
+  const specs = parameterSpecs(config);
+  const names = specs.map(({ name }) => name);
+  const decays = specs.map(({ decay }) => decay);
   const inOrder = (state: HostParams): Float32Array[] => names.map((name) => state.get(name)!);
   // Gradient accumulators, reused by every step (at paper scale they are tens of MB).
-  const grads = shapes.map(([, shape]) => new Float32Array(shape.reduce((a, b) => a * b, 1)));
+  const grads = specs.map(({ shape }) => new Float32Array(shape.reduce((a, b) => a * b, 1)));
 
   /** The step's mean loss, returned, and its gradient, written into `grads`. */
   const gradients = (): number => {
@@ -99,7 +99,7 @@ export function clipByGlobalNorm(grads: Float32Array[], maxNorm: number): void {
   for (const g of grads) for (let i = 0; i < g.length; i++) g[i] *= coef;
 }
 
-/** PyTorch's AdamW: p ← p·(1 − lr·wd) − lr·m̂/(√v̂ + ε), with decay only on 2-D weights. */
+/** PyTorch's AdamW: p ← p·(1 − lr·wd) − lr·m̂/(√v̂ + ε), with decay only where the parameter's spec says (`decays`). */
 export function adamW(
   params: HostParams, m: HostParams, v: HostParams, grads: Float32Array[], names: string[], decays: boolean[],
   lr: number, t: number, train: TrainSection,

@@ -6,7 +6,7 @@
  * synchronously at all).
  */
 import type { Rng } from '../common/rng.ts';
-import type { TrainSection } from '../experiment/params.ts';
+import type { TrainSection } from './config.ts';
 import type { GPTConfig } from './config.ts';
 import type { Dropout, HostParams } from './gpt.ts';
 import type { Stream } from './batches.ts';

@@ -10,12 +10,11 @@
  * bit-identical weights.
  */
 import { ensureBackend, GPU_BACKENDS, type BackendName } from './backend.ts';
-import { packExpressions, splitExpressions } from './batches.ts';
+import { packExamples, splitExamples } from './batches.ts';
 import { fnv1a32, Rng, type RngState } from '../common/rng.ts';
 import { validateGPTConfig, type GPTConfig } from './config.ts';
-import type { TrainSection } from '../experiment/params.ts';
+import type { TrainSection } from './config.ts';
 import { initParameters, type Dropout, type HostParams, type Weights } from './gpt.ts';
-import { VOCAB_SIZE } from './tokenizer.ts';
 import { deviceLoop } from './train-device.ts';
 import { hostLoop } from './train-host.ts';
 import type { LoopKind, OptimiserState } from './train-loop.ts';
@@ -44,7 +43,8 @@ export interface Checkpointer {
 export interface TrainArgs {
   model: GPTConfig;
   train: TrainSection;
-  expressions: string[];
+  /** The training examples as token ids, without the end token: the config's last id (vocabSize − 1). */
+  examples: readonly (readonly number[])[];
   seed: number;
   checkpoint?: Checkpointer;
   progress?: (p: TrainProgress) => void;
@@ -102,12 +102,16 @@ export async function trainGPT(args: TrainArgs): Promise<TrainResult> {
   const loopKind = args.loop ?? loopFor(backend);
   if (loopKind === 'host' && backend === 'webgpu') throw new Error('the host training loop reads back synchronously, which the webgpu backend cannot do: use the device loop');
   validateGPTConfig(config);
-  if (config.vocabSize < VOCAB_SIZE) throw new Error(`vocabSize ${config.vocabSize} is smaller than the token vocabulary (${VOCAB_SIZE})`);
-  if (args.expressions.length === 0) throw new Error('trainGPT: no training expressions');
+  if (args.examples.length === 0) throw new Error('trainGPT: no training examples');
+  const eos = config.vocabSize - 1;
+  for (const [i, example] of args.examples.entries()) {
+    const bad = example.find((id) => !(Number.isInteger(id) && id >= 0 && id < eos));
+    if (bad !== undefined) throw new Error(`trainGPT: example ${i} has token id ${bad}, outside 0..${eos - 1} (id ${eos}, the last of vocabSize ${config.vocabSize}, is the end token)`);
+  }
   const micro = Math.max(1, Math.min(train.micro_batch, train.batch_size));
-  const split = splitExpressions(args.expressions, train.val_fraction, seed);
-  const trainStream = packExpressions(split.train);
-  const valStream = split.val.length > 0 ? packExpressions(split.val) : trainStream;
+  const split = splitExamples(args.examples, train.val_fraction, seed);
+  const trainStream = packExamples(split.train, eos);
+  const valStream = split.val.length > 0 ? packExamples(split.val, eos) : trainStream;
 
   // Fixed evaluation windows, so successive validation losses are comparable.
   const evalRng = new Rng(`${seed}:eval`);

@@ -6,8 +6,8 @@
  * - full_synthetic:  D_{t+1} = S_t.
  * - balanced:        D_{t+1} = ⌊n/2⌋ drawn from D_0 ∪ n − ⌊n/2⌋ drawn from S_t.
  * - incremental(λ):  D_{t+1} = n − k drawn from D_t ∪ k drawn from S_t (the size stays n).
- * - expanding(λ):    D_{t+1} = D_t ∪ k drawn from S_t ∪ n − k fresh real expressions (new True expressions from
- *                    the generator, in no earlier dataset); the dataset grows by n each generation.
+ * - expanding(λ):    D_{t+1} = D_t ∪ k drawn from S_t ∪ n − k fresh real examples (the task's real rows, in no
+ *                    earlier dataset); the dataset grows by n each generation.
  * - accumulate:      D_{t+1} = D_t ∪ S_t: every real and every generated row is kept, so the dataset grows by n each
  *                    generation (Gerstgrasser et al. 2024); unlike expanding, no fresh real data comes in.
  *
@@ -18,10 +18,13 @@
  * Only incremental and expanding read λ, so only they carry it in their params (and cache keys): the other
  * cycles are shared across a λ sweep.
  */
+import { z } from 'zod';
 import { Rng } from '../common/rng.ts';
 import { defineStage } from '../engine/stage.ts';
-import { generateExpressions } from '../logic/generator.ts';
+import type { LoadedTask } from '../tasks/task.ts';
+import { taskOf, type RowsTaskSlice } from '../tasks/registry.ts';
 import type { ExpressionRow } from './dataset.ts';
+import type { DataSection } from './gen-d0.ts';
 
 /** What the pipeline knows of a data cycle: one entry of CYCLE_TABLE. */
 export interface Cycle {
@@ -66,13 +69,9 @@ const cycles = {
     scheme: 'greens',
     build: (params, data, rng) => {
       const generated = generatedCount(params);
-      const fresh = generateExpressions({
+      const fresh = data.task.realRows({
         n: params.n - generated,
         seed: rng.nextUint32(),
-        dMin: params.depth_min,
-        dMax: params.depth_max,
-        trueOnly: true,
-        unique: true,
         exclude: new Set(data.current.map((r) => r.expression)),
       }).map((expression) => ({ expression, origin: 'fresh' as const, generation: params.generation }));
       return [...data.current, ...drawSamples(data.samples, generated, rng), ...fresh];
@@ -90,20 +89,34 @@ export const CYCLE_TABLE: Readonly<Record<CycleName, Cycle>> = cycles;
 export const CYCLES = Object.keys(CYCLE_TABLE) as [CycleName, ...CycleName[]];
 export const CYCLES_USING_LAMBDA: ReadonlySet<CycleName> = new Set(CYCLES.filter((c) => CYCLE_TABLE[c].readsLambda));
 
+/** params.yaml's `cycle` section. */
+export const cycleSection = z.strictObject({
+  name: z.enum(CYCLES),
+  /** Share of generated data; only the cycles that read it carry it. */
+  lambda: z.number().min(0).max(1),
+});
+export type CycleSection = z.infer<typeof cycleSection>;
+
+/** λ = 0 where it would leave the cycle doing nothing (Cycle.zeroLambda); checked on every sweep point. */
+export function cycleProblems({ name, lambda }: CycleSection): string[] {
+  const { zeroLambda } = CYCLE_TABLE[name];
+  return zeroLambda !== undefined && lambda === 0 ? [`cycle.lambda = 0 ${zeroLambda}; expected a value in (0, 1]`] : [];
+}
+
 export type BuildParams = {
-  cycle: CycleName;
-  lambda?: number;
-  n: number;
-  depth_min: number;
-  depth_max: number;
+  cycle: CycleSection['name'];
+  lambda?: CycleSection['lambda'];
+  n: DataSection['n'];
   /** t + 1: the generation of the dataset being built (fresh rows are stamped with it). */
   generation: number;
-};
+} & RowsTaskSlice;
 
 export interface CycleInputs {
   d0: ExpressionRow[];
   current: ExpressionRow[];
   samples: ExpressionRow[];
+  /** The node's task: the expanding cycle draws fresh real rows from it. */
+  task: LoadedTask;
 }
 
 export function nextDataset(params: BuildParams, data: CycleInputs, rng: Rng): ExpressionRow[] {
@@ -153,6 +166,7 @@ export default defineStage<BuildParams>({
         d0: expressionRows(ctx.inputs.d0),
         current: expressionRows(ctx.inputs.dataset),
         samples: expressionRows(ctx.inputs.samples),
+        task: await taskOf(ctx.params),
       },
       new Rng(ctx.seed),
     );

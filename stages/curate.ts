@@ -1,10 +1,11 @@
 /**
  * curate: what of S_t the cycle may use to build D_{t+1}, for the questions the paper leaves open (docs/EXPERIMENT.md
- * §7). Boolean expressions have a perfect verifier, so every mode is exact:
+ * §7). The verified and syntactic modes ask the task's judge (for Boolean expressions, a perfect verifier, so every
+ * mode is exact); a task without one is refused those modes when params are read:
  *
  * - none:      S_t as sampled, the paper's self-consuming loop (no curate node is built, so no key changes).
- * - verified:  only the samples that parse and evaluate to True.
- * - syntactic: only the samples that parse.
+ * - verified:  only the samples the judge finds correct (for logic: parse and evaluate to True).
+ * - syntactic: only the samples the judge finds well-formed (for logic: parse).
  * - unique:    the first occurrence of each distinct sample.
  * - capped:    diversity-preserving: at most `max_copies` occurrences of each distinct sample (the first ones), so a
  *              mode the model collapses onto cannot crowd out the rarer expressions, which all stay.
@@ -12,26 +13,42 @@
  * Order is kept. Eval still measures the raw S_t (what the model produces); the kept and dropped counts become the
  * node's metrics. What a cycle does when the curated S_t is shorter than what it takes is build-dataset's rule.
  */
+import { z } from 'zod';
 import { defineStage } from '../engine/stage.ts';
-import { checkExpression } from '../logic/check.ts';
+import { judgeOf, type TaskSlice } from '../tasks/registry.ts';
+import type { Judgement } from '../tasks/task.ts';
 import type { ExpressionRow } from './dataset.ts';
 
 export const CURATION_MODES = ['none', 'verified', 'syntactic', 'unique', 'capped'] as const;
 export type CurationMode = (typeof CURATION_MODES)[number];
+/** The modes that ask the task's judge, and what of its verdict they keep. */
+export const JUDGED_MODES: Readonly<Partial<Record<CurationMode, keyof Judgement>>> = { verified: 'semantic', syntactic: 'syntactic' };
+
+/** params.yaml's `curation` section. */
+export const curationSection = z.strictObject({
+  /** What is kept of S_t before the cycle builds D_{t+1}; none = the paper's uncurated loop. */
+  mode: z.enum(CURATION_MODES),
+  /** capped mode: copies of one expression kept at most. */
+  max_copies: z.number().int().positive(),
+}).default({ mode: 'none', max_copies: 3 }); // a params file from before curation runs as it did
+export type CurationSection = z.infer<typeof curationSection>;
 
 export type CurateParams = {
-  mode: Exclude<CurationMode, 'none'>;
+  mode: Exclude<CurationSection['mode'], 'none'>;
   /** Only the capped mode reads it, so only it carries it (and a sweep over it shares the other modes' nodes). */
-  max_copies?: number;
+  max_copies?: CurationSection['max_copies'];
   generation: number;
-};
+} & TaskSlice;
 
 export function curate(rows: readonly ExpressionRow[], params: CurateParams): ExpressionRow[] {
   switch (params.mode) {
     case 'verified':
-      return rows.filter((r) => checkExpression(r.expression).semantic);
-    case 'syntactic':
-      return rows.filter((r) => checkExpression(r.expression).syntactic);
+    case 'syntactic': {
+      const judge = judgeOf(params);
+      const kept = JUDGED_MODES[params.mode]!;
+      if (!judge) throw new Error(`curation '${params.mode}' needs the task's judge, and task '${params.task?.name}' has none`);
+      return rows.filter((r) => judge(r.expression)[kept]);
+    }
     case 'unique':
       return keepCopies(rows, 1);
     case 'capped':

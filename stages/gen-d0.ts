@@ -1,11 +1,19 @@
 /**
- * gen-d0: the real data. D_0 is n unique Boolean expressions of depth d_min..d_max that evaluate to True,
- * drawn by the random tree builder (docs/EXPERIMENT.md §1).
+ * gen-d0: the real data. D_0 is n distinct real examples of the task for the node's seed (for logic: unique Boolean
+ * expressions of depth d_min..d_max that evaluate to True, drawn by the random tree builder; docs/EXPERIMENT.md §1).
  */
+import { z } from 'zod';
 import { defineStage } from '../engine/stage.ts';
-import { generateExpressions } from '../logic/generator.ts';
+import { taskOf, type RowsTaskSlice } from '../tasks/registry.ts';
 
-export type GenD0Params = { n: number; depth_min: number; depth_max: number };
+/** params.yaml's `data` section. */
+export const dataSection = z.strictObject({
+  /** Dataset size n (and |S_t|). */
+  n: z.number().int().min(2),
+});
+export type DataSection = z.infer<typeof dataSection>;
+
+export type GenD0Params = DataSection & RowsTaskSlice;
 
 export default defineStage<GenD0Params>({
   name: 'gen-d0',
@@ -15,18 +23,11 @@ export default defineStage<GenD0Params>({
   async run(ctx) {
     // Arrow is imported when the stage runs: `status` and `repro` import every stage to build the graph.
     const { expressionTable } = await import('./dataset.ts');
-    const { n, depth_min, depth_max } = ctx.params;
-    const expressions = generateExpressions({
-      n,
-      seed: ctx.seed,
-      dMin: depth_min,
-      dMax: depth_max,
-      trueOnly: true,
-      unique: true,
-      progress: (found) => ctx.progress(found, n, 'expressions'),
-    });
+    const { n } = ctx.params;
+    const task = await taskOf(ctx.params);
+    const examples = task.realRows({ n, seed: ctx.seed, progress: (found) => ctx.progress(found, n, 'examples') });
     ctx.progress(n, n);
-    const rows = expressions.map((expression) => ({ expression, origin: 'real' as const, generation: 0 }));
+    const rows = examples.map((expression) => ({ expression, origin: 'real' as const, generation: 0 }));
     return { dataset: expressionTable(rows, { content: 'D_0' }) };
   },
 });

@@ -1,14 +1,26 @@
 /**
- * sample: S_t is n expressions sampled from M_t at the configured temperature, each from the start token until
+ * sample: S_t is n examples sampled from M_t at the configured temperature, each from the start token until
  * the end token or the block size (docs/EXPERIMENT.md §3). Every sample is kept, whatever it is: correctness is
  * measured by eval, never filtered here, because the loop is self-consuming, not curated.
  */
+import { z } from 'zod';
 import { defineStage } from '../engine/stage.ts';
-import type { SampleSection } from '../experiment/params.ts';
-import { useBackend } from './backend.ts';
+import { taskOf, type TaskSlice } from '../tasks/registry.ts';
+import { useBackend, type KeyedRuntime } from './backend.ts';
+import type { DataSection } from './gen-d0.ts';
+
+/** params.yaml's `sample` section. */
+export const sampleSection = z.strictObject({
+  temperature: z.number().positive(),
+  /** 0: the whole vocabulary. */
+  top_k: z.number().int().min(0),
+  /** Sequences decoded at once. */
+  batch_size: z.number().int().positive(),
+});
+export type SampleSection = z.infer<typeof sampleSection>;
 
 /** params.yaml's `sample` section, n = data.n, the generation it samples, and the backend when it is keyed on. */
-export type SampleParams = SampleSection & { n: number; generation: number; backend?: string };
+export type SampleParams = SampleSection & Pick<DataSection, 'n'> & { generation: number } & Partial<KeyedRuntime> & TaskSlice;
 
 export default defineStage<SampleParams>({
   name: 'sample',
@@ -22,8 +34,9 @@ export default defineStage<SampleParams>({
     const { expressionTable } = await import('./dataset.ts');
     const { weightsFromTable } = await import('./weights-table.ts');
     const { n, temperature, top_k, batch_size, generation } = ctx.params;
-    const expressions = await sampleGPT({
-      weights: weightsFromTable(ctx.inputs.weights),
+    const { tokenizer } = await taskOf(ctx.params);
+    const samples = await sampleGPT({
+      weights: weightsFromTable(ctx.inputs.weights, tokenizer.vocabulary),
       n,
       temperature,
       topK: top_k > 0 ? top_k : undefined,
@@ -31,7 +44,7 @@ export default defineStage<SampleParams>({
       batchSize: batch_size,
       progress: (done, total) => ctx.progress(done, total, 'samples'),
     });
-    const rows = expressions.map((expression) => ({ expression, origin: 'synthetic' as const, generation }));
+    const rows = samples.map((ids) => ({ expression: tokenizer.decode(ids), origin: 'synthetic' as const, generation }));
     return { samples: expressionTable(rows, { content: `S_${generation}` }) };
   },
 });

@@ -4,44 +4,31 @@
  * checkpoints through the stage context, so an interrupted run resumes from its last checkpoint.
  */
 import { defineStage } from '../engine/stage.ts';
-import type { ModelSection, TrainSection } from '../experiment/params.ts';
-import type { GPTConfig } from '../model/config.ts';
-import { encodeExpression, VOCAB_SIZE } from '../model/tokenizer.ts';
-import { useBackend } from './backend.ts';
+import { gptConfig, type ModelSection, type TrainSection } from '../model/config.ts';
+import { taskOf, type TaskSlice } from '../tasks/registry.ts';
+import { useBackend, type KeyedRuntime } from './backend.ts';
 import type { ExpressionRow } from './dataset.ts';
 
 /** The params slice of a train node: params.yaml's `model` and `train` sections, with the backend when it is keyed on. */
-export type TrainParams = { model: ModelSection; train: TrainSection; backend?: string };
-
-/** The GPT of params.yaml's `model` section, over the 7 tokens plus the end-of-expression token. */
-export function gptConfig(model: ModelSection): GPTConfig {
-  return {
-    vocabSize: VOCAB_SIZE,
-    blockSize: model.block_size,
-    nLayer: model.layers,
-    nHead: model.heads,
-    nEmbd: model.width,
-    dropout: model.dropout,
-  };
-}
+export type TrainParams = { model: ModelSection; train: TrainSection } & Partial<KeyedRuntime> & TaskSlice;
 
 /**
- * The block must hold the longest expression plus the end token, or the model never sees that expression whole
- * and where it ends: an error, not a truncation, since training on cut expressions silently changes what the
- * experiment measures. Only the generator's rows (real, fresh) are checked: sampled rows are at most a block long
- * because sampling stops there, and they are kept as sampled (the loop is self-consuming, not curated).
+ * The block must hold the longest example plus the end token, or the model never sees that example whole and
+ * where it ends: an error, not a truncation, since training on cut examples silently changes what the experiment
+ * measures. Only the real rows (real, fresh) are checked: sampled rows are at most a block long because sampling
+ * stops there, and they are kept as sampled (the loop is self-consuming, not curated). `examples` are the rows'
+ * token ids.
  */
-export function checkBlockSize(rows: readonly ExpressionRow[], blockSize: number): void {
+export function checkBlockSize(rows: readonly ExpressionRow[], examples: readonly (readonly number[])[], blockSize: number): void {
   let longest = 0;
   let row = -1;
   rows.forEach((r, i) => {
     if (r.origin === 'synthetic') return;
-    const tokens = encodeExpression(r.expression).length;
-    if (tokens > longest) [longest, row] = [tokens, i];
+    if (examples[i].length > longest) [longest, row] = [examples[i].length, i];
   });
   if (longest > blockSize - 1) {
-    throw new Error(`model.block_size is ${blockSize}, but the dataset's longest expression (row ${row}) has ${longest} tokens: `
-      + `model.block_size must be at least ${longest + 1} (the longest expression plus the end token)`);
+    throw new Error(`model.block_size is ${blockSize}, but the dataset's longest example (row ${row}) has ${longest} tokens: `
+      + `model.block_size must be at least ${longest + 1} (the longest example plus the end token)`);
   }
 }
 
@@ -55,14 +42,16 @@ export default defineStage<TrainParams>({
     const { expressionRows } = await import('./dataset.ts');
     const { logTable, tableCheckpointer, weightsToTable } = await import('./weights-table.ts');
     const { model, train } = ctx.params;
+    const { tokenizer } = await taskOf(ctx.params);
     const rows = expressionRows(ctx.inputs.dataset);
-    checkBlockSize(rows, model.block_size);
+    const examples = rows.map((r) => tokenizer.encode(r.expression));
+    checkBlockSize(rows, examples, model.block_size);
     await useBackend(ctx);
     const { trainGPT } = await import('../model/train.ts');
     const result = await trainGPT({
-      model: gptConfig(model),
+      model: gptConfig(model, tokenizer.vocabulary.length),
       train,
-      expressions: rows.map((r) => r.expression),
+      examples,
       seed: ctx.seed,
       checkpoint: tableCheckpointer(ctx.checkpoint),
       signal: ctx.signal,
@@ -72,6 +61,6 @@ export default defineStage<TrainParams>({
     ctx.metric('best_val_loss', result.bestValLoss);
     ctx.metric('best_step', result.bestStep);
     ctx.metric('stopped_early', result.stoppedEarly ? 1 : 0);
-    return { weights: weightsToTable(result.weights), log: logTable(result.log) };
+    return { weights: weightsToTable(result.weights, tokenizer.vocabulary), log: logTable(result.log) };
   },
 });

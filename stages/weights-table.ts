@@ -7,9 +7,8 @@
  */
 import { Field, Float32, Float64, Int32, List, Schema, Table, Utf8, makeData, makeVector, type Data, vectorFromArray, type Vector } from 'apache-arrow';
 import type { StageContext } from '../engine/stage.ts';
-import { parameterShapes, validateGPTConfig, type GPTConfig } from '../model/config.ts';
+import { parameterSpecs, validateGPTConfig, type GPTConfig } from '../model/config.ts';
 import type { HostParams, Weights } from '../model/gpt.ts';
-import { VOCABULARY } from '../model/tokenizer.ts';
 import type { Checkpointer, LogRow, TrainingCheckpoint, TrainState } from '../model/train.ts';
 import type { OptimiserState } from '../model/train-loop.ts';
 
@@ -61,14 +60,14 @@ function tensorsFromTable(table: Table): TensorRecord[] {
   return records;
 }
 
-/** The model's weights as a table; the config and vocabulary go in the metadata. */
-export function weightsToTable({ config, params }: Weights): Table {
-  const records = parameterShapes(config).map(([name, shape]) => {
+/** The model's weights as a table; the config and the task's vocabulary (a symbol an id) go in the metadata. */
+export function weightsToTable({ config, params }: Weights, vocabulary: readonly string[]): Table {
+  const records = parameterSpecs(config).map(({ name, shape }) => {
     const values = params.get(name);
     if (!values) throw new Error(`weightsToTable: missing parameter ${name}`);
     return { name, shape, values };
   });
-  return tensorsToTable(records, new Map([[CONFIG_KEY, JSON.stringify(config)], [VOCABULARY_KEY, JSON.stringify(VOCABULARY)]]));
+  return tensorsToTable(records, new Map([[CONFIG_KEY, JSON.stringify(config)], [VOCABULARY_KEY, JSON.stringify(vocabulary)]]));
 }
 
 function configFromTable(table: Table): GPTConfig {
@@ -79,16 +78,19 @@ function configFromTable(table: Table): GPTConfig {
   return config;
 }
 
-/** The inverse of weightsToTable: the config and every parameter, checked against the config's shapes. */
-export function weightsFromTable(table: Table): Weights {
+/**
+ * The inverse of weightsToTable: the config and every parameter, checked against the config's shapes and against
+ * the vocabulary the reader decodes with.
+ */
+export function weightsFromTable(table: Table, vocabulary: readonly string[]): Weights {
   const config = configFromTable(table);
-  const vocabulary = table.schema.metadata.get(VOCABULARY_KEY);
-  if (vocabulary !== undefined && vocabulary !== JSON.stringify(VOCABULARY)) {
-    throw new Error(`weights were trained on vocabulary ${vocabulary}, this code uses ${JSON.stringify(VOCABULARY)}`);
+  const stored = table.schema.metadata.get(VOCABULARY_KEY);
+  if (stored !== undefined && stored !== JSON.stringify(vocabulary)) {
+    throw new Error(`weights were trained on vocabulary ${stored}, this task's tokenizer has ${JSON.stringify(vocabulary)}`);
   }
   const byName = new Map(tensorsFromTable(table).map((r) => [r.name, r]));
   const params: HostParams = new Map();
-  for (const [name, shape] of parameterShapes(config)) {
+  for (const { name, shape } of parameterSpecs(config)) {
     const record = byName.get(name);
     if (!record) throw new Error(`weights table lacks parameter ${name}`);
     if (record.shape.join() !== shape.join()) throw new Error(`parameter ${name} has shape [${record.shape}], the config implies [${shape}]`);
@@ -107,7 +109,7 @@ function checkpointToTable({ config, state, tensors }: TrainingCheckpoint): Tabl
   for (const group of GROUPS) {
     const values = groups[group];
     if (!values) continue;
-    for (const [name, shape] of parameterShapes(config)) records.push({ name: `${group}/${name}`, shape, values: values.get(name)! });
+    for (const { name, shape } of parameterSpecs(config)) records.push({ name: `${group}/${name}`, shape, values: values.get(name)! });
   }
   return tensorsToTable(records, new Map([[CONFIG_KEY, JSON.stringify(config)], [STATE_KEY, JSON.stringify(state)]]));
 }

@@ -40,6 +40,28 @@ export interface LoadedTask {
   summarize(lines: readonly string[]): Record<string, number>;
   /** The names summarize returns, in the order reports list them. */
   readonly metricNames: readonly string[];
+  /**
+   * The eval table's metric columns in order, where a task must keep the bytes of tables stored before tasks
+   * existed (logic). Absent: each set's task-independent figures, then its summarize figures (stages/eval.ts).
+   */
+  readonly evalColumns?: readonly string[];
+}
+
+/** A judge's verdict on one example: well-formed, and correct (what curation's verified mode keeps). */
+export interface Judgement {
+  syntactic: boolean;
+  semantic: boolean;
+}
+
+/** How many distinct real examples a task's options allow, and the words a params error says it with. */
+export interface Supply {
+  count: number;
+  /** What the examples are: `distinct True expressions`. */
+  noun: string;
+  /** Where they come from: `at depth 1 to 2`. */
+  where: string;
+  /** The other way out besides a smaller data.n: `raise task.depth_max`. */
+  remedy: string;
 }
 
 export interface Task<Options> {
@@ -47,4 +69,18 @@ export interface Task<Options> {
   /** The task's own keys of params.yaml's `task:` section (besides `name`); errors name the key. */
   options: z.ZodType<Options>;
   load(options: Options): Promise<LoadedTask> | LoadedTask;
+  /**
+   * The verifier, where the task has one: curation's verified and syntactic modes ask it, and params refuse those
+   * modes for a task without it. Never throws.
+   */
+  judge?(line: string): Judgement;
+  /**
+   * The content hash of the data the options name (a corpus file), where they name some: it goes beside the options
+   * in a node's params, so that the keys follow the data, not only its path.
+   */
+  contentHash?(options: Options): string;
+  /** The vocabulary's size when the options alone tell it: params-time cost limits count the embedding with it. */
+  vocabularySize?(options: Options): number;
+  /** The distinct real examples the options allow, when they are few enough to run out: params refuse a larger need. */
+  supply?(options: Options): Supply;
 }

@@ -34,7 +34,7 @@ const COMMANDS: [string[], string, string[], RegExp][] = [
   [['exp', 'show'], '--chains', ['exp', 'show', 'runs/*.lock'], /^error: no file matches runs\/\*\.lock\n$/],
   [['export'], '--format', ['export', 'ffff', '--store', '/nonexistent-store'], /no store at \/nonexistent-store/],
   [['report'], '--chain', ['report', '--lock', 'none.lock'], /no pipeline\.lock at .*none\.lock/],
-  [['gen'], '--true-only', ['gen', '--depth', '0-9'], /--depth must be "MIN-MAX" or "D" with 1 <= MIN <= MAX <= \d+, got "0-9"/],
+  [['gen'], '--task', ['gen', '--task', 'nope'], /unknown task "nope"; the registered tasks are: logic/],
   [['score'], '--lines', ['score', 'nowhere.txt'], /no such file: nowhere\.txt/],
   [['doctor'], '--backend', ['doctor', '--backend', 'nope'], /Invalid values:[\s\S]*nope/],
 ];

@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { summarizeExpressions } from '../metrics/summary.ts';
+import { summarizeLines } from '../metrics/summary.ts';
+import { logicTokenizer } from '../tasks/logic/index.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -26,13 +27,15 @@ function pipeline(args: string[], stdin?: string | Buffer): Promise<Result> {
 const dir = mkdtempSync(join(tmpdir(), 'cli-language-'));
 test.after.always(() => rmSync(dir, { recursive: true, force: true }));
 
-test('gen prints the requested expressions, deterministic per seed', async (t) => {
-  const first = await pipeline(['gen', '--n', '200', '--seed', '4', '--depth', '2-4', '--true-only', '--unique']);
+const DEEPER = ['--task', '{name: logic, depth_min: 2, depth_max: 4}'];
+
+test("gen prints the task's real examples, deterministic per seed", async (t) => {
+  const first = await pipeline(['gen', '--n', '200', '--seed', '4', ...DEEPER]);
   t.is(first.code, 0, first.stderr);
   const lines = first.stdout.trimEnd().split('\n');
   t.is(lines.length, 200);
   t.is(new Set(lines).size, 200);
-  t.deepEqual((await pipeline(['gen', '--n', '200', '--seed', '4', '--depth', '2-4', '--true-only', '--unique'])).stdout, first.stdout);
+  t.deepEqual((await pipeline(['gen', '--n', '200', '--seed', '4', ...DEEPER])).stdout, first.stdout);
 
   const file = join(dir, 'gen.txt');
   writeFileSync(file, first.stdout);
@@ -40,9 +43,9 @@ test('gen prints the requested expressions, deterministic per seed', async (t) =
   t.is(scored.code, 0, scored.stderr);
   const summary = JSON.parse(scored.stdout);
   t.like(summary, { count: 200, syntactic: 1, semantic: 1, unique: 200 });
-  t.true(summary.meanDepth >= 2 && summary.meanDepth <= 4);
+  t.true(summary.mean_depth >= 2 && summary.mean_depth <= 4);
   // The library's exact all-pairs value over the same lines (its arithmetic is checked by hand in metrics-summary).
-  t.is(summary.diversity, summarizeExpressions(lines).diversity);
+  t.is(summary.diversity, summarizeLines(lines, logicTokenizer).diversity);
   t.true(summary.meanLength > 1);
 });
 
@@ -56,31 +59,38 @@ test('score --lines gives per-line verdicts with error positions; stdin with -',
   t.like(out[1], { line: 3, syntactic: false, error: { kind: 'unexpected-token', position: 8, tokenIndex: 2 } });
   t.like(out[2], { line: 4, syntactic: false, tokens: 2, error: { position: 0, reason: "unknown word 'hello' at 0" } });
   t.like(out[3], { line: 5, syntactic: false, error: { kind: 'empty-parens', position: 4 } });
-  // Sequences [0 2 4 1], [0 2], [7 8] (unknown words), [4 5 6]; distance / longer length: [0 2 4 1]-[0 2] 2/4;
+  // Sequences [0 2 4 1], [0 2], [8 9] (unknown words), [4 5 6]; distance / longer length: [0 2 4 1]-[0 2] 2/4;
   // [0 2 4 1]-[4 5 6] 4/4 (matching the 4s costs two deletions); the other four pairs share nothing, 1.
   // (1/2 + 5) / 6 pairs = 11/12.
-  t.like(out[4], { count: 4, syntactic: 0.25, semantic: 0.25, unique: 4, meanDepth: 3, diversity: 11 / 12 });
+  t.like(out[4], { count: 4, syntactic: 0.25, semantic: 0.25, unique: 4, mean_depth: 3, diversity: 11 / 12 });
 });
 
 test('score prints a readable table', async (t) => {
   const result = await pipeline(['score', '-'], 'True\nFalse\nTrue\n');
   t.is(result.code, 0, result.stderr);
-  t.regex(result.stdout, /^expressions\s+3$/m);
-  t.regex(result.stdout, /^syntactic\s+100\.00%$/m);
-  t.regex(result.stdout, /^semantic \(True\)\s+66\.67%$/m);
+  t.regex(result.stdout, /^lines\s+3$/m);
+  t.regex(result.stdout, /^syntactic\s+1\.0000$/m);
+  t.regex(result.stdout, /^semantic\s+0\.6667$/m);
   t.regex(result.stdout, /^diversity\s+0\.6667$/m);
   t.regex(result.stdout, /^unique\s+2$/m);
-  t.regex(result.stdout, /^mean depth\s+1\.00$/m);
+  t.regex(result.stdout, /^mean_depth\s+1\.0000$/m);
 });
 
-test('errors: a missing file and a bad --depth are named', async (t) => {
+test('errors: a missing file and a bad --task are named', async (t) => {
   const missing = await pipeline(['score', join(dir, 'nope.txt')]);
   t.is(missing.code, 1);
   t.regex(missing.stderr, /no such file: .*nope\.txt/);
-  for (const depth of ['0-3', '5-2', 'x', '1-99']) {
-    const bad = await pipeline(['gen', '--depth', depth]);
-    t.is(bad.code, 1, depth);
-    t.regex(bad.stderr, /--depth must be/, depth);
+  const cases: [string, RegExp][] = [
+    ['nope', /unknown task "nope"; the registered tasks are: logic/],
+    ['{name: logic, depth_min: 0}', /task\.depth_min: Too small/],
+    ['{name: logic, depth_min: 5, depth_max: 2}', /task\.depth_min: 5 must not exceed task\.depth_max \(2\)/],
+    ['{name: logic, depth: 3}', /task: unknown key "depth" for task 'logic'/],
+    ['[1, 2]', /--task must be a task's name or a YAML mapping/],
+  ];
+  for (const [task, error] of cases) {
+    const bad = await pipeline(['gen', '--task', task]);
+    t.is(bad.code, 1, task);
+    t.regex(bad.stderr, error, task);
   }
 });
 

@@ -75,9 +75,9 @@ test('values that validate but cannot run are refused naming the key, the value 
     [['model.width=100000'], /model\.layers = 2, model\.width = 100000, model\.block_size = 64 make a GPT of 240,010,000,000 parameters, more than the 4,294,967,296 one typed array holds/],
     [['model.block_size=1000000'], /model\.block_size = 1,000,000: its causal mask of 1,000,000,000,000 floats is more than the 4,294,967,296 one typed array holds/],
     [['model.layers=6', 'model.width=2048', 'runtime.backend=wasm'], /model\.layers = 6, model\.width = 2048, .*training needs about 6\.0 GiB .*more than the wasm backend's 4\.0 GiB heap \(runtime\.backend = wasm; another backend lifts this limit\)/],
-    [['data.depth_max=50'], /data\.depth_max = 50 is more than the generator's 20/],
-    [['data.depth_max=2', 'data.n=20', 'sweep.cycle.name=[balanced]'], /data\.n = 20 needs 20 distinct True expressions, but only 19 exist at depth 1 to 2; lower data\.n or raise data\.depth_max/],
-    [['data.depth_max=3', 'data.n=2000', 'sweep.cycle.name=[expanding]'], /data\.n = 2,000 needs 7,000 distinct True expressions \(n, then 1,000 fresh ones in each of 5 generations of the expanding cycle\), but only 3,863 exist/],
+    [['task.depth_max=50'], /task\.depth_max: 50 is more than the generator's 20/],
+    [['task.depth_max=2', 'data.n=20', 'sweep.cycle.name=[balanced]'], /data\.n = 20 needs 20 distinct True expressions, but only 19 exist at depth 1 to 2; lower data\.n or raise task\.depth_max/],
+    [['task.depth_max=3', 'data.n=2000', 'sweep.cycle.name=[expanding]'], /data\.n = 2,000 needs 7,000 distinct True expressions \(n, then 1,000 fresh ones in each of 5 generations of the expanding cycle\), but only 3,863 exist/],
     [['train.steps=1e12'], /train\.steps = 1,000,000,000,000 \(with train\.batch_size = 32, .*\): one training would take about 605 years on the measured 2-core CPU, more than the limit of 100/],
   ];
   for (const [sets, problem] of cases) {
@@ -87,7 +87,7 @@ test('values that validate but cannot run are refused naming the key, the value 
   }
   // The limits themselves are allowed.
   for (const sets of [
-    ['data.n=48', 'eval.diversity_pairs=1128', 'eval.data_diversity_pairs=41328'], ['data.depth_max=2', 'data.n=19', 'sweep.cycle.name=[balanced]'], ['model.layers=6', 'model.width=2048', 'runtime.backend=webgpu'],
+    ['data.n=48', 'eval.diversity_pairs=1128', 'eval.data_diversity_pairs=41328'], ['task.depth_max=2', 'data.n=19', 'sweep.cycle.name=[balanced]'], ['model.layers=6', 'model.width=2048', 'runtime.backend=webgpu'],
   ]) t.notThrows(() => parseParams(shipped, 'p.yaml', sets), sets.join(' '));
 });
 
@@ -97,14 +97,14 @@ test('an unrunnable value is refused by repro before any node runs, naming the k
   // A copy: a repro writes its lock beside the params file.
   const params = join(dir, 'params.yaml');
   writeFileSync(params, shipped);
-  const args = ['--import', import.meta.resolve('tsx'), join(ROOT, 'pipeline.ts'), 'repro', '-p', params, '--store', store, ...[...MICRO, 'data.depth_max=50'].flatMap((s) => ['--set', s])];
+  const args = ['--import', import.meta.resolve('tsx'), join(ROOT, 'pipeline.ts'), 'repro', '-p', params, '--store', store, ...[...MICRO, 'task.depth_max=50'].flatMap((s) => ['--set', s])];
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
   const result = await finished(child);
   clearTimeout(timer);
   t.is(result.code, 1, result.stdout + result.stderr);
   t.false(result.stderr.includes('    at '), result.stderr);
-  t.true(result.stderr.startsWith(`error: invalid params in ${params}:\n  - data.depth_max = 50 is more than the generator's 20`), result.stderr);
+  t.true(result.stderr.startsWith(`error: invalid params in ${params}:\n  - task.depth_max: 50 is more than the generator's 20`), result.stderr);
   t.false(existsSync(join(store, 'runs')) && readdirSync(join(store, 'runs')).length > 0, 'no node ran');
 });
 
@@ -130,7 +130,7 @@ test('gen-d0 and eval report progress as they go, not only at the end', async (t
   const progress = (done: number, total: number, note?: string) => void reports.push([done, total, note]);
   const n = 20_000;
   const { dataset } = await genD0.run(stageContext({ n, depth_min: 1, depth_max: 5 }, {}, { progress }));
-  const during = reports.filter(([done, total, note]) => note === 'expressions' && total === n && done < n);
+  const during = reports.filter(([done, total, note]) => note === 'examples' && total === n && done < n);
   t.true(during.length >= 3, `${during.length} reports before the end`);
   t.true(during.every(([done], i) => i === 0 || done >= during[i - 1][0]), 'counts only grow');
 

@@ -45,12 +45,26 @@ test('a wrong type and a bad value name the key and what was expected', (t) => {
   t.regex(badCycle!.message, /cycle\.name: .*full_synthetic/);
 });
 
-test('cross-key rules: depth range, heads dividing width, batch a multiple of micro-batch', (t) => {
-  const error = t.throws(() =>
-    parseParams(shipped.replace('depth_min: 1', 'depth_min: 7').replace('heads: 2', 'heads: 3'), 'p.yaml'),
-  );
-  t.regex(error!.message, /data\.depth_min \(7\) must not exceed data\.depth_max \(5\)/);
+test('cross-key rules: heads dividing width, batch a multiple of micro-batch; the task checks its own depth range', (t) => {
+  const error = t.throws(() => parseParams(shipped.replace('heads: 2', 'heads: 3'), 'p.yaml', ['train.micro_batch=5']));
   t.regex(error!.message, /model\.width \(64\) must be divisible by model\.heads \(3\)/);
+  t.regex(error!.message, /train\.batch_size \(32\) must be a multiple of train\.micro_batch \(5\)/);
+  const depth = t.throws(() => parseParams(shipped.replace('depth_min: 1', 'depth_min: 7'), 'p.yaml'));
+  t.regex(depth!.message, /task\.depth_min: 7 must not exceed task\.depth_max \(5\)/);
+});
+
+test('the task section: an unknown task lists the registered ones, a bad option names its key, the old data keys are gone', (t) => {
+  const unknown = t.throws(() => parseParams(shipped, 'p.yaml', ['task.name=chess']));
+  t.regex(unknown!.message, /task\.name: unknown task "chess"; the registered tasks are: logic/);
+  const badOption = t.throws(() => parseParams(shipped, 'p.yaml', ['task.depth_max=2.5']));
+  t.regex(badOption!.message, /task\.depth_max: .*expected int/i);
+  const extra = t.throws(() => parseParams(shipped.replace('  depth_max: 5\n', '  depth_max: 5\n  width: 3\n'), 'p.yaml'));
+  t.regex(extra!.message, /task: unknown key "width" for task 'logic'/);
+  const old = t.throws(() => parseParams(shipped.replace('  n: 1000 ', '  n: 1000\n  depth_min: 1 '), 'p.yaml'));
+  t.regex(old!.message, /data: unknown key "depth_min"/);
+  const swept = t.throws(() => parseParams(shipped, 'p.yaml', ['sweep.task.depth_max=[3, 99]']));
+  t.regex(swept!.message, /sweep\.task\.depth_max\[1\] = 99: task\.depth_max: 99 is more than the generator's 20/);
+  t.deepEqual(parseParams(shipped, 'p.yaml').task, { name: 'logic', depth_min: 1, depth_max: 5 });
 });
 
 test('--set overrides any key, reads the value as YAML, and rejects unknown keys', (t) => {

@@ -13,7 +13,8 @@ import pl from 'nodejs-polars';
 import { formatLockFile } from '../engine/store/lock-file.ts';
 import { plain } from '../engine/store/show.ts';
 import { Store } from '../engine/store/store.ts';
-import { summarizeExpressions } from '../metrics/summary.ts';
+import { summarizeLines } from '../metrics/summary.ts';
+import { loadLogic, logicTokenizer } from '../tasks/logic/index.ts';
 import { expressionsOf, expressionTable } from '../stages/dataset.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -78,7 +79,8 @@ test('show by node name prints every output with whole rows; an unknown node or 
 
 test('score takes a node id or an object hash: the metrics of its expression column', async (t) => {
   const { samples: hash, log: logHash } = await ready;
-  const expected = { ...summarizeExpressions(expressionsOf(samples)), unreadable: 0 };
+  const lines = expressionsOf(samples);
+  const expected = { ...summarizeLines(lines, logicTokenizer), ...loadLogic().summarize(lines), unreadable: 0 };
   for (const target of [NODE, hash.slice(0, 8)]) {
     const scored = pipeline('score', target, '--json');
     t.is(scored.status, 0, scored.stderr);

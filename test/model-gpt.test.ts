@@ -1,11 +1,10 @@
-/** The GPT itself: parameter count, tokenizer, KV-cache decoding against the full forward pass. */
+/** The GPT itself: parameter count, KV-cache decoding against the full forward pass. */
 import test from 'ava';
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../common/rng.ts';
 import { selectBackend } from '../model/backend.ts';
 import { PAPER_GPT, countParameters } from '../model/config.ts';
 import { gelu, layerNorm } from '../model/ops.ts';
-import { EOS, decodeTokens, encodeExpression } from '../model/tokenizer.ts';
 import { kvCacheMatchesForward } from './fixtures/model.ts';
 import { kernelSetsHere } from './fixtures/native.ts';
 import { DEFAULT_KERNELS, selectKernels } from '../model/kernel-set.ts';
@@ -14,15 +13,6 @@ test('the paper shape has ~10.6M parameters (nanoGPT count, without position emb
   const total = countParameters(PAPER_GPT);
   t.is(total, 10_748_928);
   t.is(Math.round((total - PAPER_GPT.blockSize * PAPER_GPT.nEmbd) / 1e4) / 100, 10.65);
-});
-
-test('tokenizer round trip; EOS is 7 and ends decoding', (t) => {
-  const text = '( not True and False ) or ( True )';
-  const ids = encodeExpression(text);
-  t.is(EOS, 7);
-  t.is(decodeTokens(ids), text);
-  t.is(decodeTokens([...ids, EOS, 0, 1]), text);
-  t.throws(() => encodeExpression('True xor False'), { message: /unknown word 'xor'/ });
 });
 
 for (const set of kernelSetsHere()) {

@@ -13,11 +13,11 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Rng } from '../common/rng.ts';
 import { selectBackend, type BackendName } from '../model/backend.ts';
-import { parameterShapes, type GPTConfig } from '../model/config.ts';
+import { parameterSpecs, type GPTConfig } from '../model/config.ts';
 import { initParameters, lossFn, toTensors } from '../model/gpt.ts';
 import { trainGPT } from '../model/train.ts';
 import { webgpuAdapter } from '../model/webgpu.ts';
-import { expressions, kvCacheMatchesForward, maxWeightDifference } from './fixtures/model.ts';
+import { encodeAll, expressions, kvCacheMatchesForward, maxWeightDifference } from './fixtures/model.ts';
 import { trainSettings } from './fixtures/train-settings.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -36,7 +36,7 @@ async function lossAndGradients(backend: BackendName): Promise<Float32Array[]> {
   const rng = new Rng(8);
   const host = initParameters(TINY, rng);
   for (const values of host.values()) for (let i = 0; i < values.length; i++) values[i] += 0.1 * rng.normal();
-  const names = parameterShapes(TINY).map(([name]) => name);
+  const names = parameterSpecs(TINY).map(({ name }) => name);
   const p = toTensors(TINY, host);
   const ids = (): tf.Tensor2D => tf.tensor2d(Int32Array.from({ length: 4 * TINY.blockSize }, () => rng.int(8)), [4, TINY.blockSize], 'int32');
   const [x, y] = [ids(), ids()];
@@ -62,7 +62,7 @@ gpuTest('a tiny GPT has the loss and gradients of the cpu backend on webgpu', as
 
 gpuTest('30 steps of training on webgpu end within float32 rounding of the cpu backend', async (t) => {
   const train = trainSettings({ steps: 30, batch_size: 8, micro_batch: 4, warmup_steps: 3, learning_rate: 3e-3, eval_every: 10, eval_batches: 2, checkpoint_every: 0 });
-  const args = { model: TINY, train, expressions: expressions(40, 3, 7), seed: 3 };
+  const args = { model: TINY, train, examples: encodeAll(expressions(40, 3, 7)), seed: 3 };
   await selectBackend('cpu');
   const cpu = await trainGPT(args);
   await selectBackend('webgpu');

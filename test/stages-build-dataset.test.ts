@@ -2,16 +2,17 @@ import test from 'ava';
 import { Rng } from '../common/rng.ts';
 import { nextDataset, type BuildParams } from '../stages/build-dataset.ts';
 import type { ExpressionRow } from '../stages/dataset.ts';
-import { generateExpressions } from '../logic/generator.ts';
+import { loadLogic } from '../tasks/logic/index.ts';
 
 const n = 20;
 const real = (e: string): ExpressionRow => ({ expression: e, origin: 'real', generation: 0 });
-const d0 = generateExpressions({ n, seed: 1, trueOnly: true, unique: true }).map(real);
+const task = loadLogic({ depth_min: 1, depth_max: 5 });
+const d0 = task.realRows({ n, seed: 1 }).map(real);
 // S_2 with duplicates, as a collapsing model makes them
 const samples: ExpressionRow[] = Array.from({ length: n }, (_, i) => ({ expression: i % 3 === 0 ? 'True' : `not False${' or True'.repeat(i)}`, origin: 'synthetic', generation: 2 }));
 const current: ExpressionRow[] = [...d0.slice(0, 15), ...samples.slice(0, 5).map((r) => ({ ...r, generation: 1 }))];
-const params = (cycle: BuildParams['cycle'], lambda?: number): BuildParams => ({ cycle, lambda, n, depth_min: 1, depth_max: 5, generation: 3 });
-const build = (p: BuildParams) => nextDataset(p, { d0, current, samples }, new Rng(7));
+const params = (cycle: BuildParams['cycle'], lambda?: number): BuildParams => ({ cycle, lambda, n, generation: 3 });
+const build = (p: BuildParams) => nextDataset(p, { d0, current, samples, task }, new Rng(7));
 const count = (rows: ExpressionRow[], origin: string, generation: number) =>
   rows.filter((r) => r.origin === origin && r.generation === generation).length;
 
@@ -50,7 +51,7 @@ test('expanding keeps D_t whole, adds round(λn) of S_t and n − round(λn) fre
 
 test('the cycles that read λ refuse to run without it; drawing more rows than exist is an error', (t) => {
   t.throws(() => build(params('incremental')), { message: /incremental cycle needs lambda/ });
-  t.throws(() => nextDataset({ ...params('balanced'), n: 2 * n + 2 }, { d0, current, samples }, new Rng(1)), {
+  t.throws(() => nextDataset({ ...params('balanced'), n: 2 * n + 2 }, { d0, current, samples, task }, new Rng(1)), {
     message: /cannot draw 21 rows from D_0: it has only 20/,
   });
 });
@@ -62,7 +63,7 @@ test('accumulate keeps D_t whole and adds all of S_t: the dataset grows by n', (
 
 // A curated S_t shorter than what the cycle takes: every kept row once, the shortfall drawn from them with replacement.
 const curated = samples.slice(0, 4);
-const short = (p: BuildParams) => nextDataset(p, { d0, current, samples: curated }, new Rng(7));
+const short = (p: BuildParams) => nextDataset(p, { d0, current, samples: curated, task }, new Rng(7));
 const onlyFrom = (rows: ExpressionRow[], from: ExpressionRow[]) => rows.every((r) => from.includes(r));
 
 test('a curated S_t shorter than n fills full_synthetic and accumulate to n rows from itself, each kept row at least once', (t) => {
@@ -87,5 +88,5 @@ test('a curated S_t shorter than the draw tops up balanced, incremental and expa
   const expanding = short(params('expanding', 0.5));
   t.is(expanding.length, current.length + n);
   t.is(count(expanding, 'fresh', 3), 10);
-  t.throws(() => nextDataset(params('full_synthetic'), { d0, current, samples: [] }, new Rng(1)), { message: /cannot take 20 rows from S_t: it has none/ });
+  t.throws(() => nextDataset(params('full_synthetic'), { d0, current, samples: [], task }, new Rng(1)), { message: /cannot take 20 rows from S_t: it has none/ });
 });

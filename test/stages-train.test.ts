@@ -4,6 +4,7 @@ import { stageContext } from './fixtures/stage-context.ts';
 import { expressionTable, type ExpressionRow } from '../stages/dataset.ts';
 import train, { checkBlockSize, type TrainParams } from '../stages/train.ts';
 import { trainSettings } from './fixtures/train-settings.ts';
+import { logicTokenizer } from '../tasks/logic/index.ts';
 
 const rows: ExpressionRow[] = [
   { expression: 'True', origin: 'real', generation: 0 },
@@ -13,9 +14,10 @@ const rows: ExpressionRow[] = [
 ];
 
 test('block_size must hold the longest generated expression plus the end token', (t) => {
-  t.notThrows(() => checkBlockSize(rows, 7));
-  t.throws(() => checkBlockSize(rows, 6), {
-    message: "model.block_size is 6, but the dataset's longest expression (row 1) has 6 tokens: model.block_size must be at least 7 (the longest expression plus the end token)",
+  const examples = rows.map((r) => logicTokenizer.encode(r.expression));
+  t.notThrows(() => checkBlockSize(rows, examples, 7));
+  t.throws(() => checkBlockSize(rows, examples, 6), {
+    message: "model.block_size is 6, but the dataset's longest example (row 1) has 6 tokens: model.block_size must be at least 7 (the longest example plus the end token)",
   });
 });
 

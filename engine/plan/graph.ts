@@ -11,12 +11,13 @@ import { codeFingerprint } from './fingerprint.ts';
 import { canonicalJson, hashJson } from '../store/hash.ts';
 import type { Json, Stage } from '../stage.ts';
 
-export interface NodeSpec {
+/** A node as a graph declares it; P is its stage's params type, which the slice must match. */
+export interface NodeSpec<P extends Json = Json> {
   /** Human-readable, unique in a graph, e.g. 'train/balanced/lambda=0.5/seed=1/gen=3'. */
   id: string;
-  stage: Stage<any>;
+  stage: Stage<P>;
   /** The slice of params this node's stage depends on. */
-  params: Json;
+  params: P;
   /** node = id of an upstream node in the same list. */
   inputs: Record<string, { node: string; output: string }>;
   tags?: Record<string, string | number>;
