@@ -2,8 +2,8 @@
  * corpus: the loop on a researcher's own UTF-8 file, one example a line (`task: { name: corpus, path: my.txt }`).
  * The lines become rows as for the text task (tasks/text/lines.ts: whitespace collapsed, empty and over-long lines left
  * out, deduplicated, sorted), with its tokenizer and metrics; D_0 is drawn from them and fresh rows from the rest.
- * A relative path is read from the current directory. The file's SHA-256 is what the graph keys on (fileHash), so
- * editing the file reruns what depends on it and moving it does not.
+ * A relative path is read from the current directory. Nodes carry the options (the path among them) and the file's
+ * SHA-256 (contentHash, tasks/registry.ts taskSlice), so editing the file reruns what depends on it.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -31,8 +31,7 @@ function readCorpus(path: string): Buffer {
 }
 
 /** The file's lines, or an error naming the first line that is not UTF-8. */
-export function corpusLines(path: string): string[] {
-  const bytes = readCorpus(path);
+function corpusLines(path: string, bytes: Buffer): string[] {
   const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
   const lines: string[] = [];
   let start = 0;
@@ -51,20 +50,37 @@ export function corpusLines(path: string): string[] {
 
 /** The SHA-256 of the file's bytes: the corpus's identity in the graph's keys. */
 export function fileHash(path: string): string {
-  return createHash('sha256').update(readCorpus(path)).digest('hex');
+  return sha256(readCorpus(path));
+}
+
+const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
+
+const unit = (options: CorpusOptions): string => (options.tokens === 'char' ? 'characters' : 'words');
+
+/** The task of a file's content and the options, built once per process (params checks and stages ask again). */
+const loaded = new Map<string, ReturnType<typeof textTask>>();
+function loadCorpus(options: CorpusOptions): ReturnType<typeof textTask> {
+  const bytes = readCorpus(options.path);
+  const key = `${sha256(bytes)}:${options.path}:${options.tokens}:${options.max_length}`;
+  let task = loaded.get(key);
+  if (!task) loaded.set(key, (task = textTask(corpusLines(options.path, bytes), options, `task.path '${options.path}'`)));
+  if (task.rows.length === 0) {
+    throw new Error(`task.path: '${options.path}' has no usable line: every line is empty or longer than task.max_length (${options.max_length}) ${unit(options)}`);
+  }
+  return task;
 }
 
 const corpus: Task<CorpusOptions> = {
   name: 'corpus',
   options: corpusOptions,
-  load(options) {
-    const task = textTask(corpusLines(options.path), options, `task.path '${options.path}'`);
-    if (task.rows.length === 0) {
-      throw new Error(
-        `task.path: '${options.path}' has no usable line: every line is empty or longer than task.max_length (${options.max_length}) ${options.tokens === 'char' ? 'characters' : 'words'}`,
-      );
-    }
-    return task;
-  },
+  load: loadCorpus,
+  contentHash: (options) => fileHash(options.path),
+  vocabularySize: (options) => loadCorpus(options).tokenizer.vocabulary.length,
+  supply: (options) => ({
+    count: loadCorpus(options).rows.length,
+    noun: 'distinct lines',
+    where: `in task.path '${options.path}' of at most ${options.max_length} ${unit(options)} (task.max_length)`,
+    remedy: 'add lines to the file or raise task.max_length',
+  }),
 };
 export default corpus;

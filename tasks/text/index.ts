@@ -15,6 +15,8 @@ import { dirname, join } from 'node:path';
 import type { Task } from '../task.ts';
 import { textOptions, textTask, type TextOptions } from './lines.ts';
 
+const SOURCE = "WordNet 3.1's example sentences";
+
 const PARTS_OF_SPEECH = ['noun', 'verb', 'adj', 'adv'];
 
 /** A WordNet example as a row: lower case, punctuation apart, whitespace collapsed (by lines.ts). */
@@ -44,9 +46,25 @@ function wordnetExamples(): string[] {
   return examples;
 }
 
+/** The task for each options, built once per process: params checks and stages ask for it more than once. */
+const loaded = new Map<string, ReturnType<typeof textTask>>();
+function loadText(options: TextOptions): ReturnType<typeof textTask> {
+  const key = `${options.tokens}:${options.max_length}`;
+  let task = loaded.get(key);
+  if (!task) loaded.set(key, (task = textTask(wordnetExamples(), options, SOURCE)));
+  return task;
+}
+
 const text: Task<TextOptions> = {
   name: 'text',
   options: textOptions,
-  load: (options) => textTask(wordnetExamples(), options, "WordNet 3.1's example sentences"),
+  load: loadText,
+  vocabularySize: (options) => loadText(options).tokenizer.vocabulary.length,
+  supply: (options) => ({
+    count: loadText(options).rows.length,
+    noun: 'distinct example sentences',
+    where: `in ${SOURCE} of at most ${options.max_length} ${options.tokens === 'char' ? 'characters' : 'words'} (task.max_length)`,
+    remedy: 'raise task.max_length',
+  }),
 };
 export default text;
