@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildPlan } from '../engine/plan/graph.ts';
 import { experimentGraph } from '../experiment/graph.ts';
-import { parseParams } from '../experiment/params.ts';
+import { loadParams, parseParams } from '../experiment/params.ts';
 import { expressionsOf } from '../stages/dataset.ts';
 import { MICRO, MICRO_N } from './fixtures/micro.ts';
 import { stageContext } from './fixtures/stage-context.ts';
@@ -100,3 +100,11 @@ for (const [what, at, message] of refused) {
     t.notRegex(result.err, /\n\s+at /, 'no stack trace');
   });
 }
+
+test('presets/text.yaml validates: the text task at character level, the four cycles, 6 generations', (t) => {
+  const graph = experimentGraph(loadParams(path.join(root, 'presets/text.yaml')));
+  t.is(buildPlan(graph).nodes.length, 84);
+  const train = graph.find((node) => node.stage.name === 'train')!;
+  t.deepEqual((train.params as { task?: unknown }).task, { name: 'text', options: { tokens: 'char', max_length: 63 } });
+  t.deepEqual([...new Set(graph.flatMap((node) => node.tags?.cycle ?? []))], ['full_synthetic', 'balanced', 'incremental', 'expanding']);
+});
