@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
 import { makeTable, type Table } from 'apache-arrow';
 import { buildPlan } from '../engine/plan/graph.ts';
+import { loadStage } from '../engine/run/task.ts';
 import { hashBytes } from '../engine/store/hash.ts';
 import { LocalExecutor } from '../engine/transports/local.ts';
 import { repro } from '../engine/run/repro.ts';
@@ -39,7 +40,7 @@ const plan = buildPlan(nodes);
 await commitEveryNode(store, plan, async (node, manifest) => {
   const inputs = Object.fromEntries(await Promise.all(Object.entries(manifest.inputs).map(async ([name, hash]) => [name, await store.getObject(hash)])));
   const ctx = { params: node.params, runtime: node.runtime, inputs, seed: node.seed, progress() {}, log() {}, metric() {} } as unknown as StageContext;
-  const produced: Record<string, Table> = await node.stage.run(ctx);
+  const produced: Record<string, Table> = await (await loadStage(node.stage.module)).run(ctx);
   const outputs = Object.fromEntries(await Promise.all(Object.entries(produced).map(async ([name, table]) => [name, await store.putObject(table)])));
   return { outputs, metrics: {} };
 });

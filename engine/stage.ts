@@ -35,21 +35,39 @@ export interface StageContext<P extends Json = Json> {
   signal: AbortSignal;
 }
 
+declare const paramsType: unique symbol;
+
+/**
+ * A stage as a graph declares it: its name, ports and params type P. Planning needs no more, so a graph imports
+ * declarations only; the code that runs it is elsewhere, at `module`.
+ */
 export interface Stage<P extends Json = Json> {
   name: string;
   /**
-   * import.meta.url of the defining file: the code fingerprint starts there and a worker imports it. A file
-   * defining several stages names the export after '#' (`${import.meta.url}#scale`); otherwise the default export.
+   * The URL of the module that implements the stage (a StageImplementation): the code fingerprint starts there and
+   * a worker imports it. A file implementing several stages names the export after '#' (`${import.meta.url}#scale`);
+   * otherwise the default export. A declaration kept apart names it with `new URL('./run/x.ts', import.meta.url)`.
    */
   module: string;
   inputs: readonly string[];
   outputs: readonly string[];
+  /** Never set: it carries P in the type, so that a graph's slice for the stage is checked against it. */
+  readonly [paramsType]?: P;
+}
+
+/** A stage with the code that runs it: what a worker finds at Stage.module. */
+export interface StageImplementation<P extends Json = Json> extends Stage<P> {
   run(ctx: StageContext<P>): Promise<Record<string, Table>>;
 }
 
 export function defineStage<P extends Json>(def: Stage<P>): Stage<P> {
-  if (!def.name || !def.module) throw new Error('defineStage: a stage needs a name and module (import.meta.url)');
+  if (!def.name || !def.module) throw new Error('defineStage: a stage needs a name and module (the URL of its implementation)');
   return def;
+}
+
+/** The implementation of a declared stage, for its module's export. */
+export function implementStage<P extends Json>(stage: Stage<P>, run: StageImplementation<P>['run']): StageImplementation<P> {
+  return { ...stage, run };
 }
 
 /** The file URL and export name that a worker imports to find a stage, from its `module`. */

@@ -3,7 +3,8 @@
  * (cycle, λ, seed, generation and any other swept key), and the order in which every table lists them.
  */
 import type { LockFile, LockFileNode, LockFileScalar } from '../engine/store/lock-file.ts';
-import evaluate, { EVAL_METRICS } from '../stages/eval.ts';
+import evaluate from '../stages/eval.ts';
+import { EVAL_METRICS } from '../tasks/logic/index.ts';
 import { CYCLES } from './params.ts';
 
 /** A metric value as shown: the recorded value, or why there is none. Never a made-up 0. */

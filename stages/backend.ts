@@ -40,7 +40,8 @@ export type KeyedRuntime = Pick<RuntimeSection, 'backend' | 'kernels' | 'blas_co
 
 export async function useBackend(ctx: Pick<StageContext, 'runtime' | 'metric' | 'alone' | 'warn'>): Promise<BackendName> {
   const { backend = 'auto', ...kernels } = ctx.runtime as Partial<KernelOptions> & { backend?: BackendName | 'auto' };
-  // Loaded here, not at the top: TensorFlow.js takes half a second to import, and `status` imports every stage.
+  // Loaded here, not at the top: TensorFlow.js takes half a second to import, and every command that reads params
+  // imports this module for runtimeSection.
   const { selectBackend } = await import('../model/backend.ts');
   const { DEFAULT_KERNELS, kernelSetText, selectKernels } = await import('../model/kernel-set.ts');
   const { name } = await selectBackend(backend);

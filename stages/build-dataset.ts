@@ -22,7 +22,7 @@ import { z } from 'zod';
 import { Rng } from '../common/rng.ts';
 import { defineStage } from '../engine/stage.ts';
 import type { LoadedTask } from '../tasks/task.ts';
-import { taskOf, type RowsTaskSlice } from '../tasks/registry.ts';
+import type { RowsTaskSlice } from '../tasks/registry.ts';
 import type { ExpressionRow } from './dataset.ts';
 import type { DataSection } from './gen-d0.ts';
 
@@ -154,25 +154,7 @@ function draw(rows: readonly ExpressionRow[], count: number, name: string, rng: 
 
 export default defineStage<BuildParams>({
   name: 'build-dataset',
-  module: import.meta.url,
+  module: new URL('./run/build-dataset.ts', import.meta.url).href,
   inputs: ['d0', 'dataset', 'samples'],
   outputs: ['dataset'],
-  async run(ctx) {
-    // Arrow is imported when the stage runs: `status` and `repro` import every stage to build the graph.
-    const { expressionRows, expressionTable } = await import('./dataset.ts');
-    const rows = nextDataset(
-      ctx.params,
-      {
-        d0: expressionRows(ctx.inputs.d0),
-        current: expressionRows(ctx.inputs.dataset),
-        samples: expressionRows(ctx.inputs.samples),
-        task: await taskOf(ctx.params),
-      },
-      new Rng(ctx.seed),
-    );
-    for (const origin of ['real', 'fresh', 'synthetic'] as const) {
-      ctx.metric(`origin.${origin}`, rows.filter((r) => r.origin === origin).length);
-    }
-    return { dataset: expressionTable(rows, { content: `D_${ctx.params.generation}`, cycle: ctx.params.cycle }) };
-  },
 });

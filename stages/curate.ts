@@ -68,20 +68,7 @@ function keepCopies(rows: readonly ExpressionRow[], limit: number): ExpressionRo
 
 export default defineStage<CurateParams>({
   name: 'curate',
-  module: import.meta.url,
+  module: new URL('./run/curate.ts', import.meta.url).href,
   inputs: ['samples'],
   outputs: ['samples'],
-  async run(ctx) {
-    // Arrow is imported when the stage runs: `status` and `repro` import every stage to build the graph.
-    const { expressionRows, expressionTable } = await import('./dataset.ts');
-    const { mode, generation } = ctx.params;
-    const rows = expressionRows(ctx.inputs.samples);
-    const kept = curate(rows, ctx.params);
-    if (kept.length === 0) {
-      throw new Error(`curation '${mode}' kept 0 of the ${rows.length} samples of S_${generation}: there is nothing to build D_${generation + 1} from`);
-    }
-    ctx.metric('curation.kept', kept.length);
-    ctx.metric('curation.dropped', rows.length - kept.length);
-    return { samples: expressionTable(kept, { content: `S_${generation} curated (${mode})` }) };
-  },
 });

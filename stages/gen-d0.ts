@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { defineStage } from '../engine/stage.ts';
-import { taskOf, type RowsTaskSlice } from '../tasks/registry.ts';
+import type { RowsTaskSlice } from '../tasks/registry.ts';
 
 /** params.yaml's `data` section. */
 export const dataSection = z.strictObject({
@@ -17,17 +17,7 @@ export type GenD0Params = DataSection & RowsTaskSlice;
 
 export default defineStage<GenD0Params>({
   name: 'gen-d0',
-  module: import.meta.url,
+  module: new URL('./run/gen-d0.ts', import.meta.url).href,
   inputs: [],
   outputs: ['dataset'],
-  async run(ctx) {
-    // Arrow is imported when the stage runs: `status` and `repro` import every stage to build the graph.
-    const { expressionTable } = await import('./dataset.ts');
-    const { n } = ctx.params;
-    const task = await taskOf(ctx.params);
-    const examples = task.realRows({ n, seed: ctx.seed, progress: (found) => ctx.progress(found, n, 'examples') });
-    ctx.progress(n, n);
-    const rows = examples.map((expression) => ({ expression, origin: 'real' as const, generation: 0 }));
-    return { dataset: expressionTable(rows, { content: 'D_0' }) };
-  },
 });

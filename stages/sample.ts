@@ -5,8 +5,8 @@
  */
 import { z } from 'zod';
 import { defineStage } from '../engine/stage.ts';
-import { taskOf, type TaskSlice } from '../tasks/registry.ts';
-import { useBackend, type KeyedRuntime } from './backend.ts';
+import type { TaskSlice } from '../tasks/registry.ts';
+import type { KeyedRuntime } from './backend.ts';
 import type { DataSection } from './gen-d0.ts';
 
 /** params.yaml's `sample` section. */
@@ -24,27 +24,7 @@ export type SampleParams = SampleSection & Pick<DataSection, 'n'> & { generation
 
 export default defineStage<SampleParams>({
   name: 'sample',
-  module: import.meta.url,
+  module: new URL('./run/sample.ts', import.meta.url).href,
   inputs: ['weights'],
   outputs: ['samples'],
-  async run(ctx) {
-    await useBackend(ctx);
-    const { sampleGPT } = await import('../model/sample.ts');
-    // Arrow is imported when the stage runs: `status` and `repro` import every stage to build the graph.
-    const { expressionTable } = await import('./dataset.ts');
-    const { weightsFromTable } = await import('./weights-table.ts');
-    const { n, temperature, top_k, batch_size, generation } = ctx.params;
-    const { tokenizer } = await taskOf(ctx.params);
-    const samples = await sampleGPT({
-      weights: weightsFromTable(ctx.inputs.weights, tokenizer.vocabulary),
-      n,
-      temperature,
-      topK: top_k > 0 ? top_k : undefined,
-      seed: ctx.seed,
-      batchSize: batch_size,
-      progress: (done, total) => ctx.progress(done, total, 'samples'),
-    });
-    const rows = samples.map((ids) => ({ expression: tokenizer.decode(ids), origin: 'synthetic' as const, generation }));
-    return { samples: expressionTable(rows, { content: `S_${generation}` }) };
-  },
 });

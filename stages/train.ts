@@ -4,9 +4,9 @@
  * checkpoints through the stage context, so an interrupted run resumes from its last checkpoint.
  */
 import { defineStage } from '../engine/stage.ts';
-import { gptConfig, type ModelSection, type TrainSection } from '../model/config.ts';
-import { taskOf, type TaskSlice } from '../tasks/registry.ts';
-import { useBackend, type KeyedRuntime } from './backend.ts';
+import type { ModelSection, TrainSection } from '../model/config.ts';
+import type { TaskSlice } from '../tasks/registry.ts';
+import type { KeyedRuntime } from './backend.ts';
 import type { ExpressionRow } from './dataset.ts';
 
 /** The params slice of a train node: params.yaml's `model` and `train` sections, with the backend when it is keyed on. */
@@ -34,33 +34,7 @@ export function checkBlockSize(rows: readonly ExpressionRow[], examples: readonl
 
 export default defineStage<TrainParams>({
   name: 'train',
-  module: import.meta.url,
+  module: new URL('./run/train.ts', import.meta.url).href,
   inputs: ['dataset'],
   outputs: ['weights', 'log'],
-  async run(ctx) {
-    // Arrow is imported when the stage runs: `status` and `repro` import every stage to build the graph.
-    const { expressionRows } = await import('./dataset.ts');
-    const { logTable, tableCheckpointer, weightsToTable } = await import('./weights-table.ts');
-    const { model, train } = ctx.params;
-    const { tokenizer } = await taskOf(ctx.params);
-    const rows = expressionRows(ctx.inputs.dataset);
-    const examples = rows.map((r) => tokenizer.encode(r.expression));
-    checkBlockSize(rows, examples, model.block_size);
-    await useBackend(ctx);
-    const { trainGPT } = await import('../model/train.ts');
-    const result = await trainGPT({
-      model: gptConfig(model, tokenizer.vocabulary.length),
-      train,
-      examples,
-      seed: ctx.seed,
-      checkpoint: tableCheckpointer(ctx.checkpoint),
-      signal: ctx.signal,
-      progress: (p) =>
-        ctx.progress(p.step, p.total, `loss ${p.trainLoss?.toFixed(3) ?? '…'}${p.valLoss === undefined ? '' : ` val ${p.valLoss.toFixed(3)}`}`),
-    });
-    ctx.metric('best_val_loss', result.bestValLoss);
-    ctx.metric('best_step', result.bestStep);
-    ctx.metric('stopped_early', result.stoppedEarly ? 1 : 0);
-    return { weights: weightsToTable(result.weights, tokenizer.vocabulary), log: logTable(result.log) };
-  },
 });

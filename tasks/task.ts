@@ -47,7 +47,10 @@ export interface LoadedTask {
   readonly evalColumns?: readonly string[];
 }
 
-/** A judge's verdict on one example: well-formed, and correct (what curation's verified mode keeps). */
+/**
+ * A judge's verdict on one example: well-formed, and correct (what curation's verified mode keeps). It may say more
+ * (logic's: tokens, depth, where a line fails and why), which `score --lines` prints.
+ */
 export interface Judgement {
   syntactic: boolean;
   semantic: boolean;

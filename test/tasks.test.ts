@@ -4,17 +4,23 @@
  */
 import test from 'ava';
 import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Table } from 'apache-arrow';
+import { localClosure } from '../engine/plan/fingerprint.ts';
 import { buildPlan } from '../engine/plan/graph.ts';
+import { loadStage } from '../engine/run/task.ts';
 import { experimentGraph } from '../experiment/graph.ts';
 import { parseParams } from '../experiment/params.ts';
 import { expressionsOf } from '../stages/dataset.ts';
+import trainStage from '../stages/train.ts';
 import logic, { loadLogic, logicTokenizer } from '../tasks/logic/index.ts';
 import { registerTask, rowsTaskSlice, taskOf, taskSlice } from '../tasks/registry.ts';
 import { MICRO } from './fixtures/micro.ts';
 import { stageContext } from './fixtures/stage-context.ts';
 import { abTask } from './fixtures/tasks/ab.ts';
 
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const shipped = readFileSync(new URL('../params.yaml', import.meta.url), 'utf8');
 registerTask(abTask);
 registerTask({ ...abTask, name: 'ab-unjudged', judge: undefined });
@@ -82,7 +88,9 @@ test.serial('a third task runs end to end: two generations of the expanding cycl
   for (const node of plan.nodes) {
     t.deepEqual((node.params as { task?: unknown }).task, { name: 'ab', options: { length: 8 } }, node.ids[0]);
     const inputs = Object.fromEntries(Object.entries(node.inputs).map(([name, { sid, output }]) => [name, outputs.get(sid)![output]]));
-    outputs.set(node.sid, await node.stage.run(stageContext(node.params, inputs, { seed: node.seed, runtime: node.runtime })));
+    // The worker's way to the code: the implementation the declaration names.
+    const stage = await loadStage(node.stage.module);
+    outputs.set(node.sid, await stage.run(stageContext(node.params, inputs, { seed: node.seed, runtime: node.runtime })));
   }
   const of = (stage: string, generation: number) => outputs.get(plan.nodes.filter((node) => node.stage.name === stage)[generation].sid)!;
   const d0 = expressionsOf(of('gen-d0', 0).dataset);
@@ -105,4 +113,11 @@ test.serial('a third task runs end to end: two generations of the expanding cycl
   t.is(metrics.getChild('data.count')!.get(0), 128);
   const loaded = await taskOf(plan.nodes[0].params as never);
   t.is(metrics.getChild('data.starts_with_a')!.get(0), loaded.summarize(expressionsOf(d1)).starts_with_a);
+});
+
+test("a stage's code fingerprint starts at its implementation and covers its declaration and everything either imports", (t) => {
+  const closure = [...localClosure(fileURLToPath(trainStage.module)).keys()].map((file) => relative(ROOT, file));
+  for (const file of ['stages/run/train.ts', 'stages/train.ts', 'model/train.ts', 'stages/weights-table.ts', 'tasks/registry.ts', 'tasks/logic/index.ts', 'logic/generator.ts']) {
+    t.true(closure.includes(file), file);
+  }
 });

@@ -11,7 +11,7 @@ import { Lock, type LockOwner } from '../store/lock.ts';
 import { CorruptObjectError, type Store } from '../store/store.ts';
 import { HOST } from '../store/files.ts';
 import type { Manifest, RunRecord } from '../store/record.ts';
-import { stageLocation, type Json, type Stage, type StageContext } from '../stage.ts';
+import { stageLocation, type Json, type StageContext, type StageImplementation } from '../stage.ts';
 
 /** The manifest carries the node's params, input hashes and seed; runtime, how to run it (ctx.runtime). */
 export interface Task {
@@ -44,10 +44,11 @@ export const EXIT_STATUS: Record<TaskResult['type'], number> = { done: 0, failed
 /** A stage may report every step; its runner passes on at most one report per this many ms, and always the last. */
 const FORWARD_PROGRESS_EVERY_MS = 100;
 
-async function loadStage(module: string): Promise<Stage<any>> {
+/** The implementation a stage's `module` names, as a worker imports it. */
+export async function loadStage(module: string): Promise<StageImplementation<any>> {
   const { file, exportName } = stageLocation(module);
-  const stage = (await import(file))[exportName] as Stage<any> | undefined;
-  if (!stage || typeof stage.run !== 'function') throw new Error(`${file} has no stage export '${exportName}'`);
+  const stage = (await import(file))[exportName] as StageImplementation<any> | undefined;
+  if (!stage || typeof stage.run !== 'function') throw new Error(`${file} has no stage implementation export '${exportName}'`);
   return stage;
 }
 

@@ -38,6 +38,13 @@ export const logicTokenizer: Tokenizer = {
   },
 };
 
+/** Logic's eval metrics in the order reports list them (the paper's). */
+export const EVAL_METRICS = [
+  'samples.semantic', 'samples.syntactic', 'samples.diversity', 'samples.unique', 'samples.count',
+  'samples.mean_length', 'samples.mean_depth', 'samples.copied',
+  'data.semantic', 'data.syntactic', 'data.diversity', 'data.unique', 'data.count', 'data.mean_length',
+] as const;
+
 /**
  * The columns of the eval table as they were before tasks: the stored metrics tables keep their bytes. Data sets
  * have no mean depth, nor a copied share.
@@ -85,10 +92,8 @@ const logic: Task<LogicOptions> = {
   name: 'logic',
   options,
   load: loadLogic,
-  judge: (line) => {
-    const { syntactic, semantic } = checkExpression(line);
-    return { syntactic, semantic };
-  },
+  // The whole verdict (tokens, depth, where it fails and why), which `score --lines` prints.
+  judge: checkExpression,
   vocabularySize: () => logicTokenizer.vocabulary.length,
   supply: ({ depth_min, depth_max }) => ({
     count: countExpressions(depth_min, depth_max, true),
