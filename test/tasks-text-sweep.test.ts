@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildPlan } from '../engine/plan/graph.ts';
+import { loadStage } from '../engine/run/task.ts';
 import { experimentGraph } from '../experiment/graph.ts';
 import { loadParams, parseParams } from '../experiment/params.ts';
 import { expressionsOf } from '../stages/dataset.ts';
@@ -38,7 +39,8 @@ async function runAll(graph: ReturnType<typeof microGraph>) {
   const outputs = new Map<string, Record<string, Table>>();
   for (const node of plan.nodes) {
     const inputs = Object.fromEntries(Object.entries(node.inputs).map(([name, { sid, output }]) => [name, outputs.get(sid)![output]]));
-    outputs.set(node.sid, await node.stage.run(stageContext(node.params, inputs, { seed: node.seed, runtime: node.runtime })));
+    const stage = await loadStage(node.stage.module); // the implementation the declaration names, as a worker loads it
+    outputs.set(node.sid, await stage.run(stageContext(node.params, inputs, { seed: node.seed, runtime: node.runtime })));
   }
   return { plan, of: (stage: string, k: number) => outputs.get(plan.nodes.filter((node) => node.stage.name === stage)[k].sid)! };
 }
