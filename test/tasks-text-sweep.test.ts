@@ -79,6 +79,15 @@ test('corpus: the file content hash is in the nodes, so editing the file changes
   t.true(before.every((sid) => !after.includes(sid)));
 });
 
+test("params refuse a block that cannot hold the corpus's longest line and the end token", (t) => {
+  const long = file('long.txt', Array.from({ length: 100 }, (_, i) => `line ${i} ${'x'.repeat(i)}`).join('\n'));
+  const params = (blockSize: number) =>
+    parseParams(paramsWith(`{name: corpus, path: '${long}', max_length: 200}`), 'p.yaml', ['data.n=50', `model.block_size=${blockSize}`, 'sweep.cycle.name=[balanced]']);
+  // The longest line is 'line 99 ' and 99 x's: 107 characters.
+  t.throws(() => params(107), { message: /model\.block_size = 107 cannot hold the longest real example of task 'corpus' \(107 tokens\) and the end token; raise model\.block_size to 108/ });
+  t.notThrows(() => params(108));
+});
+
 function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve) => {
     execFile(process.execPath, ['--import', import.meta.resolve('tsx'), path.join(root, 'pipeline.ts'), ...args], { cwd: dir, env: { ...process.env, PIPELINE_STORE: path.join(dir, 'store') } },

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { Task } from '../task.ts';
-import { textOptionsShape, textTask } from '../text/lines.ts';
+import { textOptionsShape, textTask, type TextTask } from '../text/lines.ts';
 
 export const corpusOptions = z.strictObject({
   /** The UTF-8 file, one example a line. */
@@ -58,8 +58,8 @@ const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).dig
 const unit = (options: CorpusOptions): string => (options.tokens === 'char' ? 'characters' : 'words');
 
 /** The task of a file's content and the options, built once per process (params checks and stages ask again). */
-const loaded = new Map<string, ReturnType<typeof textTask>>();
-function loadCorpus(options: CorpusOptions): ReturnType<typeof textTask> {
+const loaded = new Map<string, TextTask>();
+function loadCorpus(options: CorpusOptions): TextTask {
   const bytes = readCorpus(options.path);
   const key = `${sha256(bytes)}:${options.path}:${options.tokens}:${options.max_length}`;
   let task = loaded.get(key);
@@ -76,6 +76,7 @@ const corpus: Task<CorpusOptions> = {
   load: loadCorpus,
   contentHash: (options) => fileHash(options.path),
   vocabularySize: (options) => loadCorpus(options).tokenizer.vocabulary.length,
+  longestExample: (options) => loadCorpus(options).longest,
   supply: (options) => ({
     count: loadCorpus(options).rows.length,
     noun: 'distinct lines',

@@ -13,7 +13,7 @@ import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Task } from '../task.ts';
-import { textOptions, textTask, type TextOptions } from './lines.ts';
+import { textOptions, textTask, type TextOptions, type TextTask } from './lines.ts';
 
 const SOURCE = "WordNet 3.1's example sentences";
 
@@ -47,8 +47,8 @@ function wordnetExamples(): string[] {
 }
 
 /** The task for each options, built once per process: params checks and stages ask for it more than once. */
-const loaded = new Map<string, ReturnType<typeof textTask>>();
-function loadText(options: TextOptions): ReturnType<typeof textTask> {
+const loaded = new Map<string, TextTask>();
+function loadText(options: TextOptions): TextTask {
   const key = `${options.tokens}:${options.max_length}`;
   let task = loaded.get(key);
   if (!task) loaded.set(key, (task = textTask(wordnetExamples(), options, SOURCE)));
@@ -60,6 +60,7 @@ const text: Task<TextOptions> = {
   options: textOptions,
   load: loadText,
   vocabularySize: (options) => loadText(options).tokenizer.vocabulary.length,
+  longestExample: (options) => loadText(options).longest,
   supply: (options) => ({
     count: loadText(options).rows.length,
     noun: 'distinct example sentences',

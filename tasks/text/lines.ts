@@ -140,12 +140,16 @@ export function textSummary(lines: readonly string[], corpusWords: ReadonlySet<s
   };
 }
 
+/** The rows of a corpus, and the most tokens one has, besides what stages use. */
+export type TextTask = LoadedTask & { rows: readonly string[]; longest: number };
+
 /** The LoadedTask of a list of raw lines; `source` names the corpus in errors. */
-export function textTask(lines: Iterable<string>, options: TextOptions, source: string): LoadedTask & { rows: readonly string[] } {
+export function textTask(lines: Iterable<string>, options: TextOptions, source: string): TextTask {
   const rows = corpusRows(lines, options);
   const corpusWords = new Set(rows.flatMap((row) => splitTokens(row, 'word')));
   return {
     rows,
+    longest: rows.reduce((most, row) => Math.max(most, splitTokens(row, options.tokens).length), 0),
     tokenizer: textTokenizer(rows, options.tokens),
     realRows: (request) => drawRows(rows, request, source),
     summarize: (samples) => textSummary(samples, corpusWords),
