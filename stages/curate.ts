@@ -15,9 +15,8 @@
  */
 import { z } from 'zod';
 import { defineStage } from '../engine/stage.ts';
-import { judgeOf, type TaskSlice } from '../tasks/registry.ts';
+import type { TaskSlice } from '../tasks/registry.ts';
 import type { Judgement } from '../tasks/task.ts';
-import type { ExpressionRow } from './dataset.ts';
 
 export const CURATION_MODES = ['none', 'verified', 'syntactic', 'unique', 'capped'] as const;
 export type CurationMode = (typeof CURATION_MODES)[number];
@@ -39,32 +38,6 @@ export type CurateParams = {
   max_copies?: CurationSection['max_copies'];
   generation: number;
 } & TaskSlice;
-
-export function curate(rows: readonly ExpressionRow[], params: CurateParams): ExpressionRow[] {
-  switch (params.mode) {
-    case 'verified':
-    case 'syntactic': {
-      const judge = judgeOf(params);
-      const kept = JUDGED_MODES[params.mode]!;
-      if (!judge) throw new Error(`curation '${params.mode}' needs the task's judge, and task '${params.task?.name}' has none`);
-      return rows.filter((r) => judge(r.expression)[kept]);
-    }
-    case 'unique':
-      return keepCopies(rows, 1);
-    case 'capped':
-      if (params.max_copies === undefined) throw new Error('the capped curation needs max_copies');
-      return keepCopies(rows, params.max_copies);
-  }
-}
-
-function keepCopies(rows: readonly ExpressionRow[], limit: number): ExpressionRow[] {
-  const seen = new Map<string, number>();
-  return rows.filter((r) => {
-    const copies = (seen.get(r.expression) ?? 0) + 1;
-    seen.set(r.expression, copies);
-    return copies <= limit;
-  });
-}
 
 export default defineStage<CurateParams>({
   name: 'curate',

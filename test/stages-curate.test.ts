@@ -1,6 +1,6 @@
 import test from 'ava';
-import { curate, type CurateParams } from '../stages/curate.ts';
-import curateStage from '../stages/run/curate.ts';
+import type { CurateParams } from '../stages/curate.ts';
+import curateStage, { curate } from '../stages/run/curate.ts';
 import { expressionRows, expressionTable, type ExpressionRow } from '../stages/dataset.ts';
 import type { StageContext } from '../engine/stage.ts';
 import { stageContext } from './fixtures/stage-context.ts';

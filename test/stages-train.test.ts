@@ -2,8 +2,8 @@
 import test from 'ava';
 import { stageContext } from './fixtures/stage-context.ts';
 import { expressionTable, type ExpressionRow } from '../stages/dataset.ts';
-import train from '../stages/run/train.ts';
-import { checkBlockSize, type TrainParams } from '../stages/train.ts';
+import train, { checkBlockSize } from '../stages/run/train.ts';
+import type { TrainParams } from '../stages/train.ts';
 import { trainSettings } from './fixtures/train-settings.ts';
 import { logicTokenizer } from '../tasks/logic/index.ts';
 

@@ -1,7 +1,35 @@
 /** curate's run(): S_t as its mode keeps it (stages/curate.ts declares the stage and its modes). */
 import { implementStage } from '../../engine/stage.ts';
-import curateStage, { curate } from '../curate.ts';
-import { expressionRows, expressionTable } from '../dataset.ts';
+import { judgeOf } from '../../tasks/registry.ts';
+import curateStage, { JUDGED_MODES, type CurateParams } from '../curate.ts';
+import { expressionRows, expressionTable, type ExpressionRow } from '../dataset.ts';
+
+/** The rows of S_t the node's mode keeps, in order. */
+export function curate(rows: readonly ExpressionRow[], params: CurateParams): ExpressionRow[] {
+  switch (params.mode) {
+    case 'verified':
+    case 'syntactic': {
+      const judge = judgeOf(params);
+      const kept = JUDGED_MODES[params.mode]!;
+      if (!judge) throw new Error(`curation '${params.mode}' needs the task's judge, and task '${params.task?.name}' has none`);
+      return rows.filter((r) => judge(r.expression)[kept]);
+    }
+    case 'unique':
+      return keepCopies(rows, 1);
+    case 'capped':
+      if (params.max_copies === undefined) throw new Error('the capped curation needs max_copies');
+      return keepCopies(rows, params.max_copies);
+  }
+}
+
+function keepCopies(rows: readonly ExpressionRow[], limit: number): ExpressionRow[] {
+  const seen = new Map<string, number>();
+  return rows.filter((r) => {
+    const copies = (seen.get(r.expression) ?? 0) + 1;
+    seen.set(r.expression, copies);
+    return copies <= limit;
+  });
+}
 
 export default implementStage(curateStage, async (ctx) => {
   const { mode, generation } = ctx.params;

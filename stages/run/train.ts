@@ -4,9 +4,29 @@ import { gptConfig } from '../../model/config.ts';
 import { trainGPT } from '../../model/train.ts';
 import { taskOf } from '../../tasks/registry.ts';
 import { useBackend } from '../backend.ts';
-import { expressionRows } from '../dataset.ts';
-import train, { checkBlockSize } from '../train.ts';
+import { expressionRows, type ExpressionRow } from '../dataset.ts';
+import train from '../train.ts';
 import { logTable, tableCheckpointer, weightsToTable } from '../weights-table.ts';
+
+/**
+ * The block must hold the longest example plus the end token, or the model never sees that example whole and
+ * where it ends: an error, not a truncation, since training on cut examples silently changes what the experiment
+ * measures. Only the real rows (real, fresh) are checked: sampled rows are at most a block long because sampling
+ * stops there, and they are kept as sampled (the loop is self-consuming, not curated). `examples` are the rows'
+ * token ids.
+ */
+export function checkBlockSize(rows: readonly ExpressionRow[], examples: readonly (readonly number[])[], blockSize: number): void {
+  let longest = 0;
+  let row = -1;
+  rows.forEach((r, i) => {
+    if (r.origin === 'synthetic') return;
+    if (examples[i].length > longest) [longest, row] = [examples[i].length, i];
+  });
+  if (longest > blockSize - 1) {
+    throw new Error(`model.block_size is ${blockSize}, but the dataset's longest example (row ${row}) has ${longest} tokens: `
+      + `model.block_size must be at least ${longest + 1} (the longest example plus the end token)`);
+  }
+}
 
 export default implementStage(train, async (ctx) => {
   const { model, train: settings } = ctx.params;
