@@ -20,12 +20,12 @@ import { z } from 'zod';
 import { Rng } from '../../common/rng.ts';
 import type { LoadedTask, RealRowsRequest, Tokenizer } from '../task.ts';
 
-export const TOKEN_KINDS = ['char', 'word'] as const;
+const TOKEN_KINDS = ['char', 'word'] as const;
 export type TokenKind = (typeof TOKEN_KINDS)[number];
 
 /** The options both text tasks read; the default model's block (64) holds 63 tokens and the end token. */
 export const textOptionsShape = {
-  /** char: one token a character (vocabulary ~55 on WordNet); word: one a space-separated word (~31,000). */
+  /** char: one token a character (56 symbols on WordNet's sentences); word: one a space-separated word (34,430). */
   tokens: z.enum(TOKEN_KINDS).default('char'),
   /** Lines longer than this many tokens are left out of the corpus; must leave room for the end token in model.block_size. */
   max_length: z.number().int().positive().default(63),
@@ -33,14 +33,14 @@ export const textOptionsShape = {
 export const textOptions = z.strictObject(textOptionsShape);
 export type TextOptions = z.infer<typeof textOptions>;
 
-export const TEXT_METRICS = ['validity', 'distinct_1', 'distinct_2', 'distinct_3'] as const;
+const TEXT_METRICS = ['validity', 'distinct_1', 'distinct_2', 'distinct_3'] as const;
 
 const UNKNOWN = '<unk>';
 const END = '<eos>';
 const UNKNOWN_CHAR = '\uFFFD';
 
 /** One line as both tasks store it: whitespace runs become one space, no leading or trailing space. */
-export function collapseWhitespace(line: string): string {
+function collapseWhitespace(line: string): string {
   return line.replace(/\s+/gu, ' ').trim();
 }
 
