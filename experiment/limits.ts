@@ -50,7 +50,15 @@ export function planSizeProblem(params: ParamsFile, blocks: Array<Record<string,
 
 /** The values of one concrete experiment that cannot run, each named with its key, value and limit. */
 export function costProblems(p: ExperimentParams): string[] {
-  return [...dataProblems(p), ...diversityProblems(p), ...modelProblems(p)];
+  return [...dataProblems(p), ...blockProblems(p), ...diversityProblems(p), ...modelProblems(p)];
+}
+
+/** A block that cannot hold the task's longest real example and the end token (Task.longestExample), where the options tell it. */
+function blockProblems(p: ExperimentParams): string[] {
+  const { task, options } = readTask(p.task);
+  const longest = task.longestExample?.(options);
+  if (longest === undefined || longest + 1 <= p.model.block_size) return [];
+  return [`model.block_size = ${count(p.model.block_size)} cannot hold the longest real example of task '${task.name}' (${count(longest)} tokens) and the end token; raise model.block_size to ${count(longest + 1)}`];
 }
 
 /** More distinct real rows than the task's options allow (Task.supply), where they are few enough to run out. */

@@ -6,11 +6,15 @@
  */
 import type { z } from 'zod';
 import type { Json } from '../engine/stage.ts';
+import corpus from './corpus/index.ts';
 import logic, { loadLogic, logicTokenizer, type LogicOptions } from './logic/index.ts';
 import type { LoadedTask, Task } from './task.ts';
+import text from './text/index.ts';
 
 const TASKS = new Map<string, Task<any>>([
   [logic.name, logic],
+  [text.name, text],
+  [corpus.name, corpus],
 ]);
 
 /** Adds a task (a test's fixture task); the built-in ones are the table above. */

@@ -86,4 +86,6 @@ export interface Task<Options> {
   vocabularySize?(options: Options): number;
   /** The distinct real examples the options allow, when they are few enough to run out: params refuse a larger need. */
   supply?(options: Options): Supply;
+  /** The most tokens a real example has, when the options tell it: params refuse a model.block_size that cannot hold it and the end token. */
+  longestExample?(options: Options): number;
 }
