@@ -4,13 +4,12 @@
  * metrics unless asked for others, so that the default fits 100 columns; JSON and CSV carry every metric.
  */
 import type { LockFile } from '../engine/store/lock-file.ts';
+import { headlineMetrics } from '../tasks/registry.ts';
 import { evalPoints, metricNames, NO_VALUE, resolveMetricNames, withoutEval, type EvalPoint } from './eval-points.ts';
 import { INTERVAL_NAME, groupStat, seedGroups, type SeedStat, type SeriesPlace } from './seeds.ts';
 import { formatCsv, formatMarkdown, formatTable, formatValue, placeColumns } from './text-table.ts';
 
 /** What a reader of the paper looks at first: correctness, diversity, collapse, memorisation. */
-export const HEADLINE_METRICS = ['samples.semantic', 'samples.syntactic', 'samples.diversity', 'samples.unique', 'samples.copied'] as const;
-
 export type ShowFormat = 'text' | 'md' | 'csv' | 'json';
 
 export interface ShowOptions {
@@ -35,12 +34,13 @@ export interface ShowRow extends SeriesPlace {
 /**
  * The metrics a command shows, the same in `score`, `metrics show`, `metrics diff` and `exp show`: those named by
  * `--metric` (`semantic` is `samples.semantic`), every one with `--all` or for JSON and CSV (read by programs), else
- * the headline ones. An unknown name is an error listing the known.
+ * the headline ones (tasks/registry.ts headlineMetrics: the task's own that were recorded, and the task-independent
+ * ones). An unknown name is an error listing the known.
  */
 export function chooseMetrics(known: readonly string[], options: Pick<ShowOptions, 'format' | 'metrics' | 'all'>, where: string): string[] {
   if (options.metrics?.length) return resolveMetricNames(options.metrics, known, where);
   if (options.all || options.format === 'json' || options.format === 'csv') return [...known];
-  return [...HEADLINE_METRICS];
+  return headlineMetrics(known);
 }
 
 function showRows(points: readonly EvalPoint[], metrics: readonly string[], perSeed = false): ShowRow[] {

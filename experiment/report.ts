@@ -19,7 +19,8 @@ import { reportCharts, sampleShapesChart, seriesLabel, seriesOf, trainingCurvesC
 import type { Samples } from './report-samples.ts';
 import type { OverlayPart } from './overlay.ts';
 import { INTERVAL_NAME, seedStat } from './seeds.ts';
-import { HEADLINE_METRICS, shortName } from './metrics-show.ts';
+import { shortName } from './metrics-show.ts';
+import { headlineMetrics } from '../tasks/registry.ts';
 import { formatValue } from './text-table.ts';
 import type { Curves } from './train-curves.ts';
 import { chanceOfTrue } from './chance.ts';
@@ -111,7 +112,7 @@ function spread(values: readonly number[]): string {
  */
 export function finalTable(points: readonly EvalPoint[]): { header: string[]; rows: string[][] } {
   const recorded = metricNames(points);
-  const metrics = HEADLINE_METRICS.filter((m) => recorded.includes(m));
+  const metrics = headlineMetrics(recorded).filter((m) => recorded.includes(m));
   const generations = [...new Set(points.map((p) => p.place.generation ?? 0))].sort((a, b) => a - b);
   const rows = seriesOf(points).map((series) => {
     const own = points.filter((p) => seriesLabel(p.place) === series.label);

@@ -30,6 +30,16 @@ export function taskNamed(name: string): Task<any> {
   return task;
 }
 
+/**
+ * The eval metrics shown by default among those `recorded`: the headline metrics of S_t of the tasks that recorded
+ * them (so each task's lock shows its own), then the task-independent diversity, unique count and copied share,
+ * always (a lock too old to have one says so).
+ */
+export function headlineMetrics(recorded: readonly string[]): string[] {
+  const own = [...new Set([...TASKS.values()].flatMap((task) => task.headlineMetrics))].map((name) => `samples.${name}`);
+  return [...own.filter((m) => recorded.includes(m)), 'samples.diversity', 'samples.unique', 'samples.copied'];
+}
+
 /** params.yaml's `task:` section: the task's name and its own options. */
 export type TaskSection = { name: string } & Record<string, Json>;
 

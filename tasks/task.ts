@@ -69,6 +69,11 @@ export interface Supply {
 
 export interface Task<Options> {
   name: string;
+  /**
+   * Its own metrics that `metrics show`, `exp show`, `score` and the report show by default, beside the
+   * task-independent diversity, unique count and copied share (names as summarize returns them).
+   */
+  headlineMetrics: readonly string[];
   /** The task's own keys of params.yaml's `task:` section (besides `name`); errors name the key. */
   options: z.ZodType<Options>;
   load(options: Options): Promise<LoadedTask> | LoadedTask;

@@ -32,6 +32,16 @@ function parseCsv(text: string): string[][] {
   return rows;
 }
 
+test("text: each task's headline metrics, those its lock recorded (a text lock: validity and distinct_2)", (t) => {
+  const textLock = structuredClone(oneSeed);
+  for (const [, node] of evalNodes(textLock)) {
+    const { 'samples.semantic': semantic, 'samples.syntactic': syntactic, ...rest } = node.metrics ?? {};
+    node.metrics = { ...rest, 'samples.validity': semantic!, 'samples.distinct_2': syntactic! };
+  }
+  const header = show(textLock, 'text').split('\n')[0]!;
+  t.regex(header, /^cycle\s+λ\s+gen\s+seeds\s+validity\s+distinct_2\s+diversity\s+unique\s+copied$/);
+});
+
 test('text: the headline metrics, one row per series and generation, within 100 columns', (t) => {
   for (const lock of [oneSeed, threeSeeds]) {
     const lines = show(lock, 'text').split('\n');

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { Task } from '../task.ts';
-import { textOptionsShape, textTask, type TextTask } from '../text/lines.ts';
+import { TEXT_HEADLINE_METRICS, textOptionsShape, textTask, type TextTask } from '../text/lines.ts';
 
 export const corpusOptions = z.strictObject({
   /** The UTF-8 file, one example a line. */
@@ -72,6 +72,7 @@ function loadCorpus(options: CorpusOptions): TextTask {
 
 const corpus: Task<CorpusOptions> = {
   name: 'corpus',
+  headlineMetrics: TEXT_HEADLINE_METRICS,
   options: corpusOptions,
   load: loadCorpus,
   contentHash: (options) => fileHash(options.path),

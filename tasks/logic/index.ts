@@ -90,6 +90,7 @@ export function loadLogic(range?: LogicOptions): LoadedTask {
 
 const logic: Task<LogicOptions> = {
   name: 'logic',
+  headlineMetrics: ['semantic', 'syntactic'],
   options,
   load: loadLogic,
   // The whole verdict (tokens, depth, where it fails and why), which `score --lines` prints.

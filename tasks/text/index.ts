@@ -13,7 +13,7 @@ import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Task } from '../task.ts';
-import { textOptions, textTask, type TextOptions, type TextTask } from './lines.ts';
+import { TEXT_HEADLINE_METRICS, textOptions, textTask, type TextOptions, type TextTask } from './lines.ts';
 
 const SOURCE = "WordNet 3.1's example sentences";
 
@@ -57,6 +57,7 @@ function loadText(options: TextOptions): TextTask {
 
 const text: Task<TextOptions> = {
   name: 'text',
+  headlineMetrics: TEXT_HEADLINE_METRICS,
   options: textOptions,
   load: loadText,
   vocabularySize: (options) => loadText(options).tokenizer.vocabulary.length,

@@ -34,6 +34,8 @@ export const textOptions = z.strictObject(textOptionsShape);
 export type TextOptions = z.infer<typeof textOptions>;
 
 const TEXT_METRICS = ['validity', 'distinct_1', 'distinct_2', 'distinct_3'] as const;
+/** Whether the samples are still English, and how varied their word pairs are. */
+export const TEXT_HEADLINE_METRICS = ['validity', 'distinct_2'] as const;
 
 const UNKNOWN = '<unk>';
 const END = '<eos>';
