@@ -31,10 +31,14 @@ async function fill(paramsFile: string, set: string[], store: Store): Promise<nu
   let index = 0;
   await commitEveryNode(store, plan, async (node) => {
     const outputs: Record<string, string> = {};
-    for (const name of node.stage.outputs) outputs[name] = await store.putObject(makeTable({ key: Int32Array.of(index), [name]: Float64Array.of(1) }));
+    for (const name of node.stage.outputs)
+      outputs[name] = await store.putObject(makeTable({ key: Int32Array.of(index), [name]: Float64Array.of(1) }));
     index++;
     // Eval nodes carry their 14 metrics, so that writing pipeline.lock costs what it does after a real run.
-    const metrics = node.stage.name === 'eval' ? Object.fromEntries(Array.from({ length: 14 }, (_, i) => [`m${i}`, i / 7])) : { backend: 'wasm' };
+    const metrics =
+      node.stage.name === 'eval'
+        ? Object.fromEntries(Array.from({ length: 14 }, (_, i) => [`m${i}`, i / 7]))
+        : { backend: 'wasm' };
     return { outputs, metrics };
   });
   return plan.nodes.length;
@@ -49,15 +53,33 @@ const store = new Store(join(dir, 'store'));
 let t0 = performance.now();
 const defaultNodes = await fill(params, [], store);
 const manyNodes = await fill(big, [seedSet], store);
-console.log(`store filled: ${defaultNodes} nodes (default) + ${manyNodes} (${SEEDS_FOR_5000} seeds) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+console.log(
+  `store filled: ${defaultNodes} nodes (default) + ${manyNodes} (${SEEDS_FOR_5000} seeds) in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+);
 
 const expressions = join(dir, 'small.txt');
-writeFileSync(expressions, execFileSync(process.execPath, ['--import', 'tsx', 'pipeline.ts', 'gen', '--n', '200', '--seed', '1'], { cwd: ROOT }));
+writeFileSync(
+  expressions,
+  execFileSync(process.execPath, ['--import', 'tsx', 'pipeline.ts', 'gen', '--n', '200', '--seed', '1'], { cwd: ROOT }),
+);
 
-interface Command { label: string; file: string; args: string[] }
-interface Timing { label: string; min: number; median: number; said: string }
+interface Command {
+  label: string;
+  file: string;
+  args: string[];
+}
+interface Timing {
+  label: string;
+  min: number;
+  median: number;
+  said: string;
+}
 
-const node = (label: string, ...args: string[]): Command => ({ label, file: process.execPath, args: ['--import', 'tsx', ...args] });
+const node = (label: string, ...args: string[]): Command => ({
+  label,
+  file: process.execPath,
+  args: ['--import', 'tsx', ...args],
+});
 const commands: Command[] = [
   node('node --import tsx -e 1', '-e', '1'),
   { label: 'npx tsx pipeline.ts --version', file: 'npx', args: ['tsx', 'pipeline.ts', '--version'] },
@@ -77,20 +99,35 @@ const said = commands.map(() => '');
 for (let round = 0; round < RUNS; round++) {
   commands.forEach(({ file, args }, i) => {
     t0 = performance.now();
-    said[i] = execFileSync(file, args, { cwd: ROOT, encoding: 'utf8', env: { ...process.env, PIPELINE_STORE: store.root } });
+    said[i] = execFileSync(file, args, {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, PIPELINE_STORE: store.root },
+    });
     walls[i]!.push(performance.now() - t0);
   });
 }
 const timings: Timing[] = commands.map(({ label }, i) => {
   const sorted = [...walls[i]!].sort((a, b) => a - b);
   const last = said[i]!.trim().split('\n').at(-1) ?? '';
-  return { label, min: sorted[0]!, median: sorted[Math.floor(RUNS / 2)]!, said: last.length > 50 ? `${last.slice(0, 47)}...` : last };
+  return {
+    label,
+    min: sorted[0]!,
+    median: sorted[Math.floor(RUNS / 2)]!,
+    said: last.length > 50 ? `${last.slice(0, 47)}...` : last,
+  };
 });
 const baseline = timings[0]!;
 
 const pad = (text: string, n: number) => text.padEnd(n);
-console.log(`\n${pad('command', 38)}  ${'min ms'.padStart(7)}  ${'median'.padStart(7)}  ${'min / baseline'.padStart(14)}  last line printed`);
+console.log(
+  `\n${pad('command', 38)}  ${'min ms'.padStart(7)}  ${'median'.padStart(7)}  ${'min / baseline'.padStart(14)}  last line printed`,
+);
 for (const t of timings) {
-  console.log(`${pad(t.label, 38)}  ${t.min.toFixed(0).padStart(7)}  ${t.median.toFixed(0).padStart(7)}  ${(t.min / baseline.min).toFixed(2).padStart(13)}x  ${t.said}`);
+  console.log(
+    `${pad(t.label, 38)}  ${t.min.toFixed(0).padStart(7)}  ${t.median.toFixed(0).padStart(7)}  ${(t.min / baseline.min).toFixed(2).padStart(13)}x  ${t.said}`,
+  );
 }
-console.log(`\ntargets: each command within 2x of the baseline (${(2 * baseline.min).toFixed(0)} ms here); the ${manyNodes}-node no-op repro under 1500 ms`);
+console.log(
+  `\ntargets: each command within 2x of the baseline (${(2 * baseline.min).toFixed(0)} ms here); the ${manyNodes}-node no-op repro under 1500 ms`,
+);

@@ -38,10 +38,22 @@ const { nodes } = await toyLoader({ paramsFile, set: [] });
 const plan = buildPlan(nodes);
 // The toy stages are cheap: run them for real, so the store holds their true outputs.
 await commitEveryNode(store, plan, async (node, manifest) => {
-  const inputs = Object.fromEntries(await Promise.all(Object.entries(manifest.inputs).map(async ([name, hash]) => [name, await store.getObject(hash)])));
-  const ctx = { params: node.params, runtime: node.runtime, inputs, seed: node.seed, progress() {}, log() {}, metric() {} } as unknown as StageContext;
+  const inputs = Object.fromEntries(
+    await Promise.all(Object.entries(manifest.inputs).map(async ([name, hash]) => [name, await store.getObject(hash)])),
+  );
+  const ctx = {
+    params: node.params,
+    runtime: node.runtime,
+    inputs,
+    seed: node.seed,
+    progress() {},
+    log() {},
+    metric() {},
+  } as unknown as StageContext;
   const produced: Record<string, Table> = await (await loadStage(node.stage.module)).run(ctx);
-  const outputs = Object.fromEntries(await Promise.all(Object.entries(produced).map(async ([name, table]) => [name, await store.putObject(table)])));
+  const outputs = Object.fromEntries(
+    await Promise.all(Object.entries(produced).map(async ([name, table]) => [name, await store.putObject(table)])),
+  );
   return { outputs, metrics: {} };
 });
 console.log(`filled ${plan.nodes.length} nodes in ${ms(t0)}`);
@@ -51,7 +63,12 @@ const sink = new Writable({ write: (_chunk, _enc, done) => done() });
 t0 = performance.now();
 // The plan is built inside the timing, as the command builds it: the figure stays plan + lookups + lock.
 const noopStore = new Store(store.root);
-const result = await repro(buildPlan(nodes), { executor: new LocalExecutor({ store: noopStore }), store: noopStore, lockPath: join(dir, 'pipeline.lock'), out: sink });
+const result = await repro(buildPlan(nodes), {
+  executor: new LocalExecutor({ store: noopStore }),
+  store: noopStore,
+  lockPath: join(dir, 'pipeline.lock'),
+  out: sink,
+});
 console.log(`in-process no-op repro, ${plan.nodes.length} cached nodes: ${ms(t0)}  (${result.summary.trim()})`);
 
 // The whole command as a user runs it; five runs, since other processes share the cores.
@@ -60,11 +77,17 @@ const walls: number[] = [];
 let said = '';
 for (let i = 0; i < 5; i++) {
   t0 = performance.now();
-  said = execFileSync(process.execPath, ['--import', import.meta.resolve('tsx'), cli, 'repro', '-p', paramsFile, '--store', store.root], { cwd: dir, encoding: 'utf8' }).trim();
+  said = execFileSync(
+    process.execPath,
+    ['--import', import.meta.resolve('tsx'), cli, 'repro', '-p', paramsFile, '--store', store.root],
+    { cwd: dir, encoding: 'utf8' },
+  ).trim();
   walls.push(performance.now() - t0);
 }
 walls.sort((a, b) => a - b);
-console.log(`whole command (node + tsx + imports + load + plan + repro), 5 runs: min ${walls[0].toFixed(0)} ms, median ${walls[2].toFixed(0)} ms  → ${said}`);
+console.log(
+  `whole command (node + tsx + imports + load + plan + repro), 5 runs: min ${walls[0].toFixed(0)} ms, median ${walls[2].toFixed(0)} ms  → ${said}`,
+);
 
 // ---- hashing -------------------------------------------------------------------------------------------------
 const MB = 64;

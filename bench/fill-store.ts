@@ -9,7 +9,10 @@ import { cacheKey } from '../engine/store/record.ts';
 import type { Manifest, RunRecord } from '../engine/store/record.ts';
 import type { Store } from '../engine/store/store.ts';
 
-export type NodeOutputs = (node: PlanNode, manifest: Manifest) => Promise<{ outputs: Record<string, string>; metrics: Record<string, number | string> }>;
+export type NodeOutputs = (
+  node: PlanNode,
+  manifest: Manifest,
+) => Promise<{ outputs: Record<string, string>; metrics: Record<string, number | string> }>;
 
 export async function commitEveryNode(store: Store, plan: Plan, outputsOf: NodeOutputs): Promise<void> {
   const records = new Map<string, RunRecord>();
@@ -18,7 +21,23 @@ export async function commitEveryNode(store: Store, plan: Plan, outputsOf: NodeO
     const key = cacheKey(manifest);
     const { outputs, metrics } = await outputsOf(node, manifest);
     const now = new Date().toISOString();
-    records.set(node.sid, store.commitRun({ key, sid: node.sid, ids: node.ids, stage: node.stage.name, manifest, outputs, metrics,
-      startedAt: now, finishedAt: now, seconds: 0, host: HOST, pid: process.pid, log: `logs/${key}.log` }));
+    records.set(
+      node.sid,
+      store.commitRun({
+        key,
+        sid: node.sid,
+        ids: node.ids,
+        stage: node.stage.name,
+        manifest,
+        outputs,
+        metrics,
+        startedAt: now,
+        finishedAt: now,
+        seconds: 0,
+        host: HOST,
+        pid: process.pid,
+        log: `logs/${key}.log`,
+      }),
+    );
   }
 }

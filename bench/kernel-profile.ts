@@ -111,11 +111,18 @@ export function printProfile(label: string, rows: ReturnType<KernelProfile['rows
   for (const r of rows) parts.set(r.part, (parts.get(r.part) ?? 0) + r.ms / steps);
   const inKernels = [...parts.values()].reduce((a, b) => a + b, 0);
   const share = (ms: number): string => `${((100 * ms) / stepMs).toFixed(1)}%`;
-  console.log(`\nprofile ${label}: ${stepMs.toFixed(1)} ms per step (mean of ${steps}), ${inKernels.toFixed(1)} ms in kernels`);
-  console.log(`  outside kernels (tfjs bookkeeping, uploads, read-backs, clipping, AdamW): ${(stepMs - inKernels).toFixed(1)} ms ${share(stepMs - inKernels)}`);
-  for (const [part, ms] of [...parts].sort((a, b) => b[1] - a[1])) console.log(`  ${part.padEnd(28)} ${ms.toFixed(1).padStart(7)} ms ${share(ms).padStart(6)}`);
+  console.log(
+    `\nprofile ${label}: ${stepMs.toFixed(1)} ms per step (mean of ${steps}), ${inKernels.toFixed(1)} ms in kernels`,
+  );
+  console.log(
+    `  outside kernels (tfjs bookkeeping, uploads, read-backs, clipping, AdamW): ${(stepMs - inKernels).toFixed(1)} ms ${share(stepMs - inKernels)}`,
+  );
+  for (const [part, ms] of [...parts].sort((a, b) => b[1] - a[1]))
+    console.log(`  ${part.padEnd(28)} ${ms.toFixed(1).padStart(7)} ms ${share(ms).padStart(6)}`);
   console.log('  top kernels:');
   for (const r of rows.slice(0, 20)) {
-    console.log(`    ${`${r.part} / ${r.kernel}`.padEnd(48)} ${(r.ms / steps).toFixed(2).padStart(7)} ms ${share(r.ms / steps).padStart(6)}  ${Math.round(r.calls / steps)} calls`);
+    console.log(
+      `    ${`${r.part} / ${r.kernel}`.padEnd(48)} ${(r.ms / steps).toFixed(2).padStart(7)} ms ${share(r.ms / steps).padStart(6)}  ${Math.round(r.calls / steps)} calls`,
+    );
   }
 }

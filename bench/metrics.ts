@@ -60,7 +60,10 @@ const collapsed = Array.from({ length: N }, (_, k) => seqs[k % 50]);
 const [, collapsedSeconds] = seconds(() => levenshteinDiversity(collapsed));
 
 const rows: [string, string][] = [
-  ['set', `${N} unique True expressions, depth 1-5, mean ${meanLength.toFixed(1)} tokens, ${totalPairs.toLocaleString('en')} pairs`],
+  [
+    'set',
+    `${N} unique True expressions, depth 1-5, mean ${meanLength.toFixed(1)} tokens, ${totalPairs.toLocaleString('en')} pairs`,
+  ],
   ['generate (10,000 unique True)', `${genSeconds.toFixed(3)} s`],
   ['diversity, bit-parallel, exact', `${fastSeconds.toFixed(2)} s  (diversity ${fast.toFixed(4)})`],
   [
@@ -74,4 +77,5 @@ const rows: [string, string][] = [
 ];
 const width = Math.max(...rows.map(([name]) => name.length));
 console.log(rows.map(([name, value]) => `${name.padEnd(width)}  ${value}`).join('\n'));
-if (extrapolated) console.log(`(a full DP run would take over ${FULL_DP_LIMIT_S} s, so its time is extrapolated from the sample)`);
+if (extrapolated)
+  console.log(`(a full DP run would take over ${FULL_DP_LIMIT_S} s, so its time is extrapolated from the sample)`);

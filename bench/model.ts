@@ -23,7 +23,8 @@ const argv = process.argv.slice(2);
 const option = (name: string): string | undefined => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
 const quick = argv.includes('--quick');
 const rounds = Number(option('--rounds') ?? 1);
-if (!(Number.isInteger(rounds) && rounds >= 1)) throw new Error(`--rounds: expected a positive integer, got ${option('--rounds')}`);
+if (!(Number.isInteger(rounds) && rounds >= 1))
+  throw new Error(`--rounds: expected a positive integer, got ${option('--rounds')}`);
 const threads = Number(option('--threads') ?? 1);
 const coretype = (option('--coretype') ?? 'Haswell') as BlasCoretype;
 const PYTHON = '/usr/bin/python3';
@@ -52,14 +53,20 @@ const ALL_CASES: Case[] = [
 ];
 const caseFilter = option('--case');
 const CASES = ALL_CASES.filter((c) => !caseFilter || c.label.includes(caseFilter));
-if (CASES.length === 0) throw new Error(`--case '${caseFilter}' matches none of: ${ALL_CASES.map((c) => c.label).join(', ')}`);
+if (CASES.length === 0)
+  throw new Error(`--case '${caseFilter}' matches none of: ${ALL_CASES.map((c) => c.label).join(', ')}`);
 const backendArg = option('--backend') as BackendName | undefined;
-const TARGETS: Target[] = backendArg && backendArg !== 'wasm'
-  ? [{ label: backendArg, backend: backendArg }]
-  : (option('--kernels') ?? 'native,wasm').split(',').map((k) => {
-    if (k !== 'native' && k !== 'wasm') throw new Error(`--kernels: expected native and/or wasm, got '${k}'`);
-    return { label: k === 'native' ? `native (${coretype}, ${threads} thread${threads === 1 ? '' : 's'})` : 'wasm', backend: 'wasm' as const, kernels: k };
-  });
+const TARGETS: Target[] =
+  backendArg && backendArg !== 'wasm'
+    ? [{ label: backendArg, backend: backendArg }]
+    : (option('--kernels') ?? 'native,wasm').split(',').map((k) => {
+        if (k !== 'native' && k !== 'wasm') throw new Error(`--kernels: expected native and/or wasm, got '${k}'`);
+        return {
+          label: k === 'native' ? `native (${coretype}, ${threads} thread${threads === 1 ? '' : 's'})` : 'wasm',
+          backend: 'wasm' as const,
+          kernels: k,
+        };
+      });
 
 function gpt(nLayer: number, nHead: number, nEmbd: number): GPTConfig {
   return { vocabSize: 8, blockSize: 128, nLayer, nHead, nEmbd, dropout: 0 };
@@ -102,7 +109,14 @@ async function activate(target: Target): Promise<string> {
   const { selectBackend } = await import('../model/backend.ts');
   const { DEFAULT_KERNELS, kernelSetText, selectKernels } = await import('../model/kernel-set.ts');
   const { name } = await selectBackend(target.backend);
-  return kernelSetText(selectKernels(name, { ...DEFAULT_KERNELS, kernels: target.kernels ?? 'auto', blas_coretype: coretype, blas_threads: threads }));
+  return kernelSetText(
+    selectKernels(name, {
+      ...DEFAULT_KERNELS,
+      kernels: target.kernels ?? 'auto',
+      blas_coretype: coretype,
+      blas_threads: threads,
+    }),
+  );
 }
 
 /**
@@ -121,19 +135,33 @@ async function child(target: Target, task: string): Promise<Measured> {
     const { sampleGPT } = await import('../model/sample.ts');
     const c = ALL_CASES[0];
     if (target.backend === 'wasm') await activate({ ...target, kernels: 'wasm' });
-    const { weights } = await trainGPT({ model: c.model, train: settings({ ...c, steps: 30 }), examples: corpus(2000), seed: 1 });
+    const { weights } = await trainGPT({
+      model: c.model,
+      train: settings({ ...c, steps: 30 }),
+      examples: corpus(2000),
+      seed: 1,
+    });
     await activate(target);
     const start = performance.now();
     const samples = await sampleGPT({ weights, n: quick ? 1000 : 10_000, temperature: 0.8, seed: 1 });
     const tokens = samples.reduce((n, x) => n + x.length + 1, 0);
-    return { kernels, seconds: (performance.now() - start) / 1000, meanTokens: tokens / samples.length, peakRss: peakRss(), heap: wasmHeapBytes() };
+    return {
+      kernels,
+      seconds: (performance.now() - start) / 1000,
+      meanTokens: tokens / samples.length,
+      peakRss: peakRss(),
+      heap: wasmHeapBytes(),
+    };
   }
   const c = CASES.find((x) => x.label === task)!;
   const wall: number[] = [];
   const cpu: number[] = [];
   let [lastWall, lastCpu] = [performance.now(), process.cpuUsage()];
   await trainGPT({
-    model: c.model, train: settings(c), examples: corpus(2000), seed: 1,
+    model: c.model,
+    train: settings(c),
+    examples: corpus(2000),
+    seed: 1,
     progress: () => {
       const [now, used] = [performance.now(), process.cpuUsage(lastCpu)];
       wall.push(now - lastWall);
@@ -142,31 +170,65 @@ async function child(target: Target, task: string): Promise<Measured> {
     },
   });
   const queued = loopFor(target.backend) === 'device';
-  const timed = (xs: number[]): number => (queued ? xs.slice(1).reduce((a, b) => a + b, 0) / (xs.length - 1) : median(xs.slice(1, -1)));
+  const timed = (xs: number[]): number =>
+    queued ? xs.slice(1).reduce((a, b) => a + b, 0) / (xs.length - 1) : median(xs.slice(1, -1));
   return { kernels, wallMs: timed(wall), cpuMs: timed(cpu), peakRss: peakRss(), heap: wasmHeapBytes() };
 }
 
 function settings(c: Case): ReturnType<typeof trainSettings> {
-  return trainSettings({ steps: c.steps, batch_size: c.batchSize, micro_batch: c.batchSize, warmup_steps: 2, eval_every: 0, eval_batches: 1, checkpoint_every: 0 });
+  return trainSettings({
+    steps: c.steps,
+    batch_size: c.batchSize,
+    micro_batch: c.batchSize,
+    warmup_steps: 2,
+    eval_every: 0,
+    eval_batches: 1,
+    checkpoint_every: 0,
+  });
 }
 
 /** Runs child() for a target and task in a fresh process. */
 function measure(target: Target, task: string): Measured | string {
-  const args = ['--import', 'tsx', fileURLToPath(import.meta.url), ...argv, '--child', JSON.stringify({ target, task })];
+  const args = [
+    '--import',
+    'tsx',
+    fileURLToPath(import.meta.url),
+    ...argv,
+    '--child',
+    JSON.stringify({ target, task }),
+  ];
   const run = spawnSync(process.execPath, args, { encoding: 'utf8' });
   if (run.status !== 0) return `failed (exit ${run.status ?? run.signal}): ${run.stderr.trim().split('\n').at(-1)}`;
   return JSON.parse(run.stdout.trim().split('\n').at(-1)!) as Measured;
 }
 
 const torchCheck = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
-const torchSkipped = torchCheck.status === 0 ? undefined : (torchCheck.error?.message ?? torchCheck.stderr.trim().split('\n').at(-1));
+const torchSkipped =
+  torchCheck.status === 0 ? undefined : (torchCheck.error?.message ?? torchCheck.stderr.trim().split('\n').at(-1));
 
 /** The PyTorch reference of one case, in a child process (one thread; its first step is excluded). */
 function torchReference(c: Case): TorchResult {
   const { nLayer, nHead, nEmbd, blockSize, vocabSize } = c.model;
-  const args = [TORCH_SCRIPT, '--layers', nLayer, '--heads', nHead, '--width', nEmbd, '--block', blockSize, '--vocab', vocabSize, '--batch', c.batchSize, '--steps', c.steps];
+  const args = [
+    TORCH_SCRIPT,
+    '--layers',
+    nLayer,
+    '--heads',
+    nHead,
+    '--width',
+    nEmbd,
+    '--block',
+    blockSize,
+    '--vocab',
+    vocabSize,
+    '--batch',
+    c.batchSize,
+    '--steps',
+    c.steps,
+  ];
   const run = spawnSync(PYTHON, args.map(String), { encoding: 'utf8', env: TORCH_ENV });
-  if (run.status !== 0) throw new Error(`${TORCH_SCRIPT} failed (exit ${run.status ?? run.signal}): ${run.stderr.trim()}`);
+  if (run.status !== 0)
+    throw new Error(`${TORCH_SCRIPT} failed (exit ${run.status ?? run.signal}): ${run.stderr.trim()}`);
   return JSON.parse(run.stdout.trim().split('\n').at(-1)!) as TorchResult;
 }
 
@@ -180,7 +242,10 @@ async function profileMode(): Promise<void> {
     let last = performance.now();
     let rows: ReturnType<typeof profiler.rows> = [];
     await trainGPT({
-      model: c.model, train: settings(c), examples: corpus(2000), seed: 1,
+      model: c.model,
+      train: settings(c),
+      examples: corpus(2000),
+      seed: 1,
       progress: ({ step, total }) => {
         const now = performance.now();
         times.push(now - last);
@@ -210,28 +275,73 @@ async function main(): Promise<void> {
       if (torch && !blasPrinted) console.log(`PyTorch ${torch.torch}, one thread, BLAS loaded: ${torch.blas}`);
       blasPrinted ||= Boolean(torch);
       const tokens = c.batchSize * c.model.blockSize;
-      rows.push([`train ${c.label}`, `${(countParameters(c.model) / 1e6).toFixed(2)}M`, `${c.batchSize}`, 'PyTorch 1.13',
-        torch ? torch.ms_per_step.toFixed(1) : 'skipped', torch ? torch.cpu_ms_per_step.toFixed(1) : '-', torch ? (tokens / torch.ms_per_step * 1000).toFixed(0) : '-', '1.00', '1.00', '-']);
+      rows.push([
+        `train ${c.label}`,
+        `${(countParameters(c.model) / 1e6).toFixed(2)}M`,
+        `${c.batchSize}`,
+        'PyTorch 1.13',
+        torch ? torch.ms_per_step.toFixed(1) : 'skipped',
+        torch ? torch.cpu_ms_per_step.toFixed(1) : '-',
+        torch ? ((tokens / torch.ms_per_step) * 1000).toFixed(0) : '-',
+        '1.00',
+        '1.00',
+        '-',
+      ]);
       for (const target of TARGETS) {
         const m = measure(target, c.label);
         if (typeof m === 'string') {
           rows.push(['', '', '', target.label, m, '', '', '', '', '']);
           continue;
         }
-        const ratio = (ours: number, theirs: number | undefined): string => (theirs === undefined ? '-' : (theirs / ours).toFixed(2));
-        rows.push(['', '', '', m.kernels, m.wallMs!.toFixed(1), m.cpuMs!.toFixed(1), (tokens / m.wallMs! * 1000).toFixed(0),
-          ratio(m.wallMs!, torch?.ms_per_step), ratio(m.cpuMs!, torch?.cpu_ms_per_step), `${mb(m.peakRss)} (heap ${mb(m.heap)})`]);
+        const ratio = (ours: number, theirs: number | undefined): string =>
+          theirs === undefined ? '-' : (theirs / ours).toFixed(2);
+        rows.push([
+          '',
+          '',
+          '',
+          m.kernels,
+          m.wallMs!.toFixed(1),
+          m.cpuMs!.toFixed(1),
+          ((tokens / m.wallMs!) * 1000).toFixed(0),
+          ratio(m.wallMs!, torch?.ms_per_step),
+          ratio(m.cpuMs!, torch?.cpu_ms_per_step),
+          `${mb(m.peakRss)} (heap ${mb(m.heap)})`,
+        ]);
       }
     }
   }
-  console.log(formatTable(['task', 'params', 'batch', 'kernels', 'wall ms/step', 'CPU ms/step', 'tok/s', 'ratio (wall)', 'ratio (CPU)', 'peak RSS'], rows));
+  console.log(
+    formatTable(
+      [
+        'task',
+        'params',
+        'batch',
+        'kernels',
+        'wall ms/step',
+        'CPU ms/step',
+        'tok/s',
+        'ratio (wall)',
+        'ratio (CPU)',
+        'peak RSS',
+      ],
+      rows,
+    ),
+  );
   const n = quick ? 1000 : 10_000;
   const sampleRows = TARGETS.map((target) => {
     const m = measure(target, 'sample');
     if (typeof m === 'string') return [target.label, m, '', '', ''];
-    return [m.kernels, `${m.seconds!.toFixed(2)} s`, `${(n / m.seconds!).toFixed(0)}`, m.meanTokens!.toFixed(1), `${mb(m.peakRss)} (heap ${mb(m.heap)})`];
+    return [
+      m.kernels,
+      `${m.seconds!.toFixed(2)} s`,
+      `${(n / m.seconds!).toFixed(0)}`,
+      m.meanTokens!.toFixed(1),
+      `${mb(m.peakRss)} (heap ${mb(m.heap)})`,
+    ];
   });
-  console.log(`\nsampling ${n} expressions (L2 H2 C64, block 128, T = 0.8) from the same weights, each kernel set in its own process`);
+  console.log(
+    `\nsampling ${n} expressions (L2 H2 C64, block 128, T = 0.8) from the same weights, each kernel set in its own process`,
+  );
   console.log(formatTable(['kernels', 'time', 'expressions/s', 'mean tokens', 'peak RSS'], sampleRows));
 }
 

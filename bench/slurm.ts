@@ -29,8 +29,12 @@ function timed(script: string, args: string[], cwd: string): number {
 }
 
 function stageSeconds(store: string): number {
-  return readdirSync(join(store, 'runs')).filter((f) => f.endsWith('.json'))
-    .reduce((sum, f) => sum + (JSON.parse(readFileSync(join(store, 'runs', f), 'utf8')) as { seconds: number }).seconds, 0);
+  return readdirSync(join(store, 'runs'))
+    .filter((f) => f.endsWith('.json'))
+    .reduce(
+      (sum, f) => sum + (JSON.parse(readFileSync(join(store, 'runs', f), 'utf8')) as { seconds: number }).seconds,
+      0,
+    );
 }
 
 // ---- 1. overhead per node -------------------------------------------------------------------------------------
@@ -45,16 +49,35 @@ const chain = (executor: string) => {
 const localChain = chain('local');
 const slurmChain = chain('slurm');
 const perNode = (r: { wall: number; stages: number }) => ((r.wall - r.stages) / 4) * 1000;
-console.log(`toy chain of 4 dependent nodes: local ${localChain.wall.toFixed(2)} s, slurm ${slurmChain.wall.toFixed(2)} s (stages themselves ${slurmChain.stages.toFixed(2)} s)`);
-console.log(`overhead per node, submit → commit: slurm ${perNode(slurmChain).toFixed(0)} ms (local executor, whole command over 4 nodes: ${perNode(localChain).toFixed(0)} ms; the slurm figure includes each job's node + tsx start-up)`);
+console.log(
+  `toy chain of 4 dependent nodes: local ${localChain.wall.toFixed(2)} s, slurm ${slurmChain.wall.toFixed(2)} s (stages themselves ${slurmChain.stages.toFixed(2)} s)`,
+);
+console.log(
+  `overhead per node, submit → commit: slurm ${perNode(slurmChain).toFixed(0)} ms (local executor, whole command over 4 nodes: ${perNode(localChain).toFixed(0)} ms; the slurm figure includes each job's node + tsx start-up)`,
+);
 
 // ---- 2. the micro sweep -----------------------------------------------------------------------------------------
 const micro = mkdtempSync(join(tmpdir(), 'slurm-bench-micro-'));
 copyFileSync(join(ROOT, 'params.yaml'), join(micro, 'params.yaml'));
 const sets = [...MICRO, 'sweep.cycle.lambda=[0.5]'].flatMap((s) => ['--set', s]);
 const sweep = (executor: string) =>
-  timed(join(ROOT, 'pipeline.ts'), ['repro', '-p', join(micro, 'params.yaml'), '--store', join(micro, `store-${executor}`), '--executor', executor, ...sets], ROOT);
+  timed(
+    join(ROOT, 'pipeline.ts'),
+    [
+      'repro',
+      '-p',
+      join(micro, 'params.yaml'),
+      '--store',
+      join(micro, `store-${executor}`),
+      '--executor',
+      executor,
+      ...sets,
+    ],
+    ROOT,
+  );
 const local = sweep('local');
 const onSlurm = sweep('slurm');
 const nodes = readdirSync(join(micro, 'store-slurm', 'runs')).filter((f) => f.endsWith('.json')).length;
-console.log(`micro sweep (${nodes} nodes, empty store): local ${local.toFixed(1)} s, slurm ${onSlurm.toFixed(1)} s, slurm/local ${(onSlurm / local).toFixed(2)}`);
+console.log(
+  `micro sweep (${nodes} nodes, empty store): local ${local.toFixed(1)} s, slurm ${onSlurm.toFixed(1)} s, slurm/local ${(onSlurm / local).toFixed(2)}`,
+);

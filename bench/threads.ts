@@ -22,12 +22,14 @@ import { readTask } from '../tasks/registry.ts';
 const argv = process.argv.slice(2);
 const option = (name: string, fallback: number): number => {
   const value = argv.includes(name) ? Number(argv[argv.indexOf(name) + 1]) : fallback;
-  if (!(Number.isInteger(value) && value >= 1)) throw new Error(`${name}: expected a positive integer, got ${argv[argv.indexOf(name) + 1]}`);
+  if (!(Number.isInteger(value) && value >= 1))
+    throw new Error(`${name}: expected a positive integer, got ${argv[argv.indexOf(name) + 1]}`);
   return value;
 };
 const threads = option('--threads', 2);
 const steps = option('--steps', 100);
-if (steps < 3) throw new Error(`--steps: expected at least 3 (the first step warms up, the last evaluates), got ${steps}`);
+if (steps < 3)
+  throw new Error(`--steps: expected at least 3 (the first step warms up, the last evaluates), got ${steps}`);
 const rounds = option('--rounds', 2);
 const SAMPLES = 1000;
 
@@ -51,7 +53,10 @@ async function child(count: number): Promise<ChildResult> {
   const times: number[] = [];
   let last = performance.now();
   const { weights } = await trainGPT({
-    model: gptConfig(params.model, tokenizer.vocabulary.length), train: { ...params.train, steps, eval_every: 0, checkpoint_every: 0 }, examples, seed: 1,
+    model: gptConfig(params.model, tokenizer.vocabulary.length),
+    train: { ...params.train, steps, eval_every: 0, checkpoint_every: 0 },
+    examples,
+    seed: 1,
     progress: () => {
       const now = performance.now();
       times.push(now - last);
@@ -63,10 +68,18 @@ async function child(count: number): Promise<ChildResult> {
   const samples = await sampleGPT({ weights, n: SAMPLES, temperature: params.sample.temperature, seed: 1 });
   const sampleSeconds = (performance.now() - start) / 1000;
   const digest = createHash('sha256');
-  for (const [name, values] of weights.params) digest.update(name).update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+  for (const [name, values] of weights.params)
+    digest.update(name).update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
   return {
-    threads: count, grantedThreads: report.wasm!.threads, msPerStep: timed[Math.floor(timed.length / 2)], sampleSeconds,
-    weights: digest.digest('hex').slice(0, 16), samples: createHash('sha256').update(samples.map((ids) => tokenizer.decode(ids)).join('\n')).digest('hex').slice(0, 16),
+    threads: count,
+    grantedThreads: report.wasm!.threads,
+    msPerStep: timed[Math.floor(timed.length / 2)],
+    sampleSeconds,
+    weights: digest.digest('hex').slice(0, 16),
+    samples: createHash('sha256')
+      .update(samples.map((ids) => tokenizer.decode(ids)).join('\n'))
+      .digest('hex')
+      .slice(0, 16),
   };
 }
 
@@ -75,20 +88,48 @@ if (argv.includes('--child')) {
   process.exit(0); // the threaded build's pthread workers would keep the process alive
 } else {
   const runChild = (count: number): ChildResult => {
-    const run = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', String(count), '--steps', String(steps)], { encoding: 'utf8' });
-    if (run.status !== 0) throw new Error(`bench/threads.ts --child ${count} failed (exit ${run.status ?? run.signal}): ${run.stderr.trim()}`);
+    const run = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', String(count), '--steps', String(steps)],
+      { encoding: 'utf8' },
+    );
+    if (run.status !== 0)
+      throw new Error(
+        `bench/threads.ts --child ${count} failed (exit ${run.status ?? run.signal}): ${run.stderr.trim()}`,
+      );
     return JSON.parse(run.stdout.trim().split('\n').at(-1)!) as ChildResult;
   };
   const results: ChildResult[] = [];
   for (let round = 0; round < rounds; round++) results.push(runChild(1), runChild(threads));
   const single = results.filter((r) => r.threads === 1);
-  const best = (count: number): ChildResult => results.filter((r) => r.threads === count).sort((a, b) => a.msPerStep - b.msPerStep)[0];
+  const best = (count: number): ChildResult =>
+    results.filter((r) => r.threads === count).sort((a, b) => a.msPerStep - b.msPerStep)[0];
   const rows = results.map((r) => [
-    String(r.threads), String(r.grantedThreads), r.msPerStep.toFixed(1), (best(1).msPerStep / r.msPerStep).toFixed(2), r.sampleSeconds.toFixed(2),
-    (best(1).sampleSeconds / r.sampleSeconds).toFixed(2), r.weights, r.samples,
+    String(r.threads),
+    String(r.grantedThreads),
+    r.msPerStep.toFixed(1),
+    (best(1).msPerStep / r.msPerStep).toFixed(2),
+    r.sampleSeconds.toFixed(2),
+    (best(1).sampleSeconds / r.sampleSeconds).toFixed(2),
+    r.weights,
+    r.samples,
   ]);
   console.log(`default shape (params.yaml), ${steps} steps, wasm; speed-ups against the fastest 1-thread run`);
-  console.log(formatTable(['threads', 'granted', 'ms/step', 'train speed-up', `sample ${SAMPLES} s`, 'sample speed-up', 'weights', 'samples'], rows));
+  console.log(
+    formatTable(
+      [
+        'threads',
+        'granted',
+        'ms/step',
+        'train speed-up',
+        `sample ${SAMPLES} s`,
+        'sample speed-up',
+        'weights',
+        'samples',
+      ],
+      rows,
+    ),
+  );
   const same = results.every((r) => r.weights === single[0].weights && r.samples === single[0].samples);
   console.log(same ? 'weights and samples: identical in every run' : 'weights or samples DIFFER between runs');
   if (!same) process.exitCode = 1;

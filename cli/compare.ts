@@ -21,12 +21,18 @@ export function registerCompareCommands(cli: Argv, io: CompareIo = {}): Argv {
   const print = io.print ?? ((text: string) => console.log(text));
   // What the commands use (zod, yaml; Vega for report) loads when a command runs, not when the CLI starts.
   const lockOf = async (spec: string) => {
-    const [version, { parseLockFile }] = await Promise.all([readVersion(spec, cwd()), import('../engine/store/lock-file.ts')]);
+    const [version, { parseLockFile }] = await Promise.all([
+      readVersion(spec, cwd()),
+      import('../engine/store/lock-file.ts'),
+    ]);
     return { label: version.label, lock: parseLockFile(version.text, `${version.label}'s pipeline.lock`) };
   };
   // The params a lock records, as `params diff` compares them; a lock without them is an error that says so.
   const paramsOf = async (version: { label: string; lock: LockFile }) => {
-    const [{ lockParams }, { comparableParams }] = await Promise.all([import('../engine/store/lock-file.ts'), import('../experiment/provenance.ts')]);
+    const [{ lockParams }, { comparableParams }] = await Promise.all([
+      import('../engine/store/lock-file.ts'),
+      import('../experiment/provenance.ts'),
+    ]);
     return comparableParams(lockParams(version.lock, `${version.label}'s pipeline.lock`));
   };
   const json = (value: unknown) => print(JSON.stringify(value, null, 2));
@@ -43,28 +49,69 @@ export function registerCompareCommands(cli: Argv, io: CompareIo = {}): Argv {
           'show',
           'The eval metrics of a lock per cycle, λ and generation: the mean over seeds with its 95% t-interval',
           (z) =>
-            metricChoice(tableFormats(z, 'every metric (unless --metric) with mean, interval, seeds and values', 'every metric (unless --metric); mean and interval columns'))
+            metricChoice(
+              tableFormats(
+                z,
+                'every metric (unless --metric) with mean, interval, seeds and values',
+                'every metric (unless --metric); mean and interval columns',
+              ),
+            )
               .option('lock', { type: 'string', default: 'pipeline.lock', describe: `the lock: ${VERSION_HELP}` })
-              .option('per-seed', { type: 'boolean', default: false, describe: 'one row per seed instead of the mean over seeds' })
+              .option('per-seed', {
+                type: 'boolean',
+                default: false,
+                describe: 'one row per seed instead of the mean over seeds',
+              })
               .example('$0 metrics show --metric diversity --metric unique', 'two metrics')
               .example('$0 metrics show --csv > metrics.csv', 'for a spreadsheet or pandas'),
           async (args) => {
-            const [{ label, lock }, { showMetrics }] = await Promise.all([lockOf(args.lock), import('../experiment/metrics-show.ts')]);
-            print(showMetrics(lock, { format: formatOf(args), metrics: args.metric, all: args.all, perSeed: args['per-seed'], label: `${label}'s pipeline.lock` }));
+            const [{ label, lock }, { showMetrics }] = await Promise.all([
+              lockOf(args.lock),
+              import('../experiment/metrics-show.ts'),
+            ]);
+            print(
+              showMetrics(lock, {
+                format: formatOf(args),
+                metrics: args.metric,
+                all: args.all,
+                perSeed: args['per-seed'],
+                label: `${label}'s pipeline.lock`,
+              }),
+            );
           },
         )
         .command(
           'diff [a] [b]',
           'Eval metrics of two versions of pipeline.lock, matched by chain and generation: old, new and Δ (changed values only unless --unchanged)',
           (z) =>
-            metricChoice(tableFormats(versions(z), 'params, rows and seed means of every metric (unless --metric)', 'one row per point and metric: old, new, delta'))
+            metricChoice(
+              tableFormats(
+                versions(z),
+                'params, rows and seed means of every metric (unless --metric)',
+                'one row per point and metric: old, new, delta',
+              ),
+            )
               .example('$0 metrics diff HEAD~1', 'last commit before HEAD against the working tree')
               .example('$0 metrics diff HEAD~1 HEAD --metric diversity --md', 'two commits, one metric, as Markdown'),
           async (args) => {
-            const [a, b, { metricsDiff, diffParams }] = await Promise.all([lockOf(args.a), lockOf(args.b), import('../experiment/compare.ts')]);
+            const [a, b, { metricsDiff, diffParams }] = await Promise.all([
+              lockOf(args.a),
+              lockOf(args.b),
+              import('../experiment/compare.ts'),
+            ]);
             // The params the two locks record, so that a change of metrics is read beside what made it.
-            const params = await Promise.all([paramsOf(a), paramsOf(b)]).then(([pa, pb]) => diffParams(pa, pb), (error: Error) => error.message);
-            print(metricsDiff(a, b, params, { format: formatOf(args), metrics: args.metric, all: args.all, unchanged: args.unchanged }));
+            const params = await Promise.all([paramsOf(a), paramsOf(b)]).then(
+              ([pa, pb]) => diffParams(pa, pb),
+              (error: Error) => error.message,
+            );
+            print(
+              metricsDiff(a, b, params, {
+                format: formatOf(args),
+                metrics: args.metric,
+                all: args.all,
+                unchanged: args.unchanged,
+              }),
+            );
           },
         )
         .demandCommand(1, 'Name a metrics command: show or diff.'),
@@ -81,7 +128,11 @@ export function registerCompareCommands(cli: Argv, io: CompareIo = {}): Argv {
               .example('$0 params diff runs/a.lock runs/b.lock', 'two locks'),
           async (args) => {
             const [a, b] = await Promise.all([lockOf(args.a), lockOf(args.b)]);
-            const [pa, pb, { diffParams, formatParamDiff }] = await Promise.all([paramsOf(a), paramsOf(b), import('../experiment/compare.ts')]);
+            const [pa, pb, { diffParams, formatParamDiff }] = await Promise.all([
+              paramsOf(a),
+              paramsOf(b),
+              import('../experiment/compare.ts'),
+            ]);
             const rows = diffParams(pa, pb, { all: args.unchanged });
             if (args.json) json({ a: a.label, b: b.label, rows });
             else print(formatParamDiff(rows, a.label, b.label));
@@ -95,18 +146,54 @@ export function registerCompareCommands(cli: Argv, io: CompareIo = {}): Argv {
           'show [locks..]',
           'One row per lock and series (or chain): the params that differ between them and the headline metrics at the last generation',
           (z) =>
-            metricChoice(tableFormats(z, 'rows with params, and each metric with mean, interval and values', 'mean and interval columns per metric'))
-              .positional('locks', { type: 'string', array: true, default: [] as string[], describe: `locks (${VERSION_HELP}; a * in the file name matches); default: the locks committed to git` })
-              .option('chains', { type: 'boolean', default: false, describe: 'one row per chain (each seed its own row)' })
-              .option('sort', { type: 'string', describe: 'sort by this column: lock, series, gen, a param key or a metric' })
+            metricChoice(
+              tableFormats(
+                z,
+                'rows with params, and each metric with mean, interval and values',
+                'mean and interval columns per metric',
+              ),
+            )
+              .positional('locks', {
+                type: 'string',
+                array: true,
+                default: [] as string[],
+                describe: `locks (${VERSION_HELP}; a * in the file name matches); default: the locks committed to git`,
+              })
+              .option('chains', {
+                type: 'boolean',
+                default: false,
+                describe: 'one row per chain (each seed its own row)',
+              })
+              .option('sort', {
+                type: 'string',
+                describe: 'sort by this column: lock, series, gen, a param key or a metric',
+              })
               .option('desc', { type: 'boolean', default: false, describe: 'with --sort: largest first' })
               .example('$0 exp show', 'the committed locks')
-              .example("$0 exp show 'runs/*.lock' --chains --sort diversity --desc", 'every chain of some locks, most diverse first'),
+              .example(
+                "$0 exp show 'runs/*.lock' --chains --sort diversity --desc",
+                'every chain of some locks, most diverse first',
+              ),
           async (args) => {
             const specs = await lockSpecs(args.locks, cwd());
-            const [locks, { expTable, formatExp }] = await Promise.all([Promise.all(specs.map(lockOf)), import('../experiment/exp-show.ts')]);
+            const [locks, { expTable, formatExp }] = await Promise.all([
+              Promise.all(specs.map(lockOf)),
+              import('../experiment/exp-show.ts'),
+            ]);
             const format = formatOf(args);
-            print(formatExp(expTable(locks, { chains: args.chains, sort: args.sort, desc: args.desc, format, metrics: args.metric, all: args.all }), format));
+            print(
+              formatExp(
+                expTable(locks, {
+                  chains: args.chains,
+                  sort: args.sort,
+                  desc: args.desc,
+                  format,
+                  metrics: args.metric,
+                  all: args.all,
+                }),
+                format,
+              ),
+            );
           },
         )
         .demandCommand(1, 'Name an exp command: show.'),
@@ -117,23 +204,58 @@ export function registerCompareCommands(cli: Argv, io: CompareIo = {}): Argv {
       (y) =>
         y
           .option('out', { alias: 'o', type: 'string', default: 'report', describe: 'directory to write into' })
-          .option('lock', { type: 'string', array: true, default: ['pipeline.lock'], describe: `the lock (${VERSION_HELP}); several: their series overlaid, labelled by the params that differ` })
+          .option('lock', {
+            type: 'string',
+            array: true,
+            default: ['pipeline.lock'],
+            describe: `the lock (${VERSION_HELP}); several: their series overlaid, labelled by the params that differ`,
+          })
           .option('title', { type: 'string', describe: 'the report heading' })
-          .option('chain', { type: 'string', describe: 'whose training curves to draw, as tags: cycle=balanced,seed=2 (default: the full-synthetic chain)' })
-          .option('store', { type: 'string', describe: 'the store holding the training logs and samples (default $PIPELINE_STORE or ./artifacts)' })
-          .option('sample-generations', { type: 'string', describe: 'whose samples to show, e.g. 0,5 (default: 0 and the last)' }),
+          .option('chain', {
+            type: 'string',
+            describe:
+              'whose training curves to draw, as tags: cycle=balanced,seed=2 (default: the full-synthetic chain)',
+          })
+          .option('store', {
+            type: 'string',
+            describe: 'the store holding the training logs and samples (default $PIPELINE_STORE or ./artifacts)',
+          })
+          .option('sample-generations', {
+            type: 'string',
+            describe: 'whose samples to show, e.g. 0,5 (default: 0 and the last)',
+          }),
       (args) => reportCommand(args, { cwd: cwd(), print, lockOf }),
     );
 }
 
-interface ReportArgs { out: string; lock: string[]; title?: string; chain?: string; store?: string; 'sample-generations'?: string }
+interface ReportArgs {
+  out: string;
+  lock: string[];
+  title?: string;
+  chain?: string;
+  store?: string;
+  'sample-generations'?: string;
+}
 type LockOf = (spec: string) => Promise<{ label: string; lock: LockFile }>;
 
 /** `report`: the locks (several overlaid), the training curves and samples from the store, written to --out. */
-async function reportCommand(args: ReportArgs, { cwd: dir, print, lockOf }: { cwd: string; print: (text: string) => void; lockOf: LockOf }): Promise<void> {
-  const [named, { writeReport }, { loadTrainingCurves, parseChain }, { Store, storeRoot }, { loadSamples }, { overlayLocks }] = await Promise.all([
-    Promise.all(args.lock.map(lockOf)), import('../experiment/report.ts'),
-    import('../experiment/train-curves.ts'), import('../engine/store/store.ts'), import('../experiment/report-samples.ts'),
+async function reportCommand(
+  args: ReportArgs,
+  { cwd: dir, print, lockOf }: { cwd: string; print: (text: string) => void; lockOf: LockOf },
+): Promise<void> {
+  const [
+    named,
+    { writeReport },
+    { loadTrainingCurves, parseChain },
+    { Store, storeRoot },
+    { loadSamples },
+    { overlayLocks },
+  ] = await Promise.all([
+    Promise.all(args.lock.map(lockOf)),
+    import('../experiment/report.ts'),
+    import('../experiment/train-curves.ts'),
+    import('../engine/store/store.ts'),
+    import('../experiment/report-samples.ts'),
     import('../experiment/overlay.ts'),
   ]);
   const overlay = named.length > 1 ? overlayLocks(named) : undefined;
@@ -141,7 +263,8 @@ async function reportCommand(args: ReportArgs, { cwd: dir, print, lockOf }: { cw
   const label = named.map((n) => n.label).join(' + ');
   const wanted = parseChain(args.chain ?? '');
   const generations = args['sample-generations']?.split(',').map((g) => {
-    if (!/^\s*\d+\s*$/.test(g)) throw new Error(`--sample-generations ${args['sample-generations']}: expected generations as numbers, e.g. 0,5`);
+    if (!/^\s*\d+\s*$/.test(g))
+      throw new Error(`--sample-generations ${args['sample-generations']}: expected generations as numbers, e.g. 0,5`);
     return Number(g);
   });
   // storeRoot resolves against the process's directory; the commands work in the command's directory (the same, but in tests).
@@ -151,9 +274,19 @@ async function reportCommand(args: ReportArgs, { cwd: dir, print, lockOf }: { cw
   const curves = store.exists
     ? await loadTrainingCurves(lock, store, wanted)
     : { chain: args.chain ?? '(first)', missing: `no store at ${root} to read the training logs from (--store)` };
-  const samples = store.exists ? await loadSamples(lock, store, generations) : { missing: `no store at ${root} to read the samples from (--store)` };
+  const samples = store.exists
+    ? await loadSamples(lock, store, generations)
+    : { missing: `no store at ${root} to read the samples from (--store)` };
   const outDir = path.resolve(dir, args.out);
-  const { files, omitted } = await writeReport({ lock, label: `${label}'s pipeline.lock`, outDir, title: args.title, curves, samples, overlaid: overlay?.parts });
+  const { files, omitted } = await writeReport({
+    lock,
+    label: `${label}'s pipeline.lock`,
+    outDir,
+    title: args.title,
+    curves,
+    samples,
+    overlaid: overlay?.parts,
+  });
   for (const file of files) print(path.relative(dir, file) || file);
   for (const { name, reason } of omitted) print(`(${name} not drawn: ${reason})`);
 }

@@ -13,30 +13,64 @@ import type { Store } from '../engine/store/store.ts';
 /** A positive integer as typed, so the error can quote it (yargs would turn 'abc' into NaN). */
 function positiveInteger(flag: string, zero = false) {
   return (value: string): number => {
-    if (!(zero ? /^\d+$/ : /^[1-9]\d*$/).test(String(value).trim())) throw new Error(`--${flag} wants a ${zero ? 'whole number' : 'positive integer'}, got '${value}'`);
+    if (!(zero ? /^\d+$/ : /^[1-9]\d*$/).test(String(value).trim()))
+      throw new Error(`--${flag} wants a ${zero ? 'whole number' : 'positive integer'}, got '${value}'`);
     return Number(value);
   };
 }
 
 function positiveSeconds(value: string): number {
   const seconds = Number(value);
-  if (!(seconds > 0) || !Number.isFinite(seconds)) throw new Error(`--progress-every wants a positive number of seconds, got '${value}'`);
+  if (!(seconds > 0) || !Number.isFinite(seconds))
+    throw new Error(`--progress-every wants a positive number of seconds, got '${value}'`);
   return seconds;
 }
 
 export function withExecutorOptions<T>(yargs: Argv<T>) {
   let y = yargs
-    .option('executor', { choices: ['local', 'slurm'] as const, default: 'local' as const, describe: 'run nodes in worker processes here, or as Slurm jobs over a shared store' })
-    .option('jobs', { alias: 'j', type: 'string', coerce: positiveInteger('jobs'), describe: 'worker processes, a positive integer (default: number of cores); with slurm, for the stages it keeps local' })
-    .option('progress-every', { type: 'string', coerce: positiveSeconds, default: '30', describe: 'without a terminal: seconds between the progress lines of a running node' })
-    .option('max-jobs', { type: 'string', coerce: positiveInteger('max-jobs'), default: '64', describe: 'slurm: at most this many jobs submitted at once' })
-    .option('retries', { type: 'string', coerce: positiveInteger('retries', true), default: '2', describe: 'slurm: resubmissions of a job Slurm ended (time limit, preemption, scancel)' })
-    .option('slurm-config', { type: 'string', describe: 'slurm: YAML file of resources per stage (local, default, stages)' })
-    .option('slurm-local', { type: 'string', describe: 'slurm: comma-separated stages run here instead of as jobs (default: the cheap ones)' });
+    .option('executor', {
+      choices: ['local', 'slurm'] as const,
+      default: 'local' as const,
+      describe: 'run nodes in worker processes here, or as Slurm jobs over a shared store',
+    })
+    .option('jobs', {
+      alias: 'j',
+      type: 'string',
+      coerce: positiveInteger('jobs'),
+      describe:
+        'worker processes, a positive integer (default: number of cores); with slurm, for the stages it keeps local',
+    })
+    .option('progress-every', {
+      type: 'string',
+      coerce: positiveSeconds,
+      default: '30',
+      describe: 'without a terminal: seconds between the progress lines of a running node',
+    })
+    .option('max-jobs', {
+      type: 'string',
+      coerce: positiveInteger('max-jobs'),
+      default: '64',
+      describe: 'slurm: at most this many jobs submitted at once',
+    })
+    .option('retries', {
+      type: 'string',
+      coerce: positiveInteger('retries', true),
+      default: '2',
+      describe: 'slurm: resubmissions of a job Slurm ended (time limit, preemption, scancel)',
+    })
+    .option('slurm-config', {
+      type: 'string',
+      describe: 'slurm: YAML file of resources per stage (local, default, stages)',
+    })
+    .option('slurm-local', {
+      type: 'string',
+      describe: 'slurm: comma-separated stages run here instead of as jobs (default: the cheap ones)',
+    });
   for (const name of SLURM_RESOURCE_NAMES) {
-    const describe = SLURM_RESOURCES[name].kind === 'options'
-      ? `slurm: ${name} sbatch options, OPTS or stage=OPTS (repeatable)`
-      : `slurm: ${name}, VALUE or stage=VALUE,stage=VALUE`;
+    const describe =
+      SLURM_RESOURCES[name].kind === 'options'
+        ? `slurm: ${name} sbatch options, OPTS or stage=OPTS (repeatable)`
+        : `slurm: ${name}, VALUE or stage=VALUE,stage=VALUE`;
     y = y.option(`slurm-${name}`, { type: 'string', array: true, describe }) as typeof y;
   }
   return y;
@@ -70,10 +104,13 @@ export async function buildExecutor(args: ExecutorArgs, ctx: ExecutorContext): P
   const { LocalExecutor, LocalPool } = await import('../engine/transports/local.ts');
   if (args.executor === 'local') return new LocalExecutor({ ...common, jobs: args.jobs });
   const [{ Scheduler }, { loadSlurmConfig }, { SlurmTransport }] = await Promise.all([
-    import('../engine/run/executor.ts'), import('../engine/transports/slurm-config.ts'), import('../engine/transports/slurm.ts'),
+    import('../engine/run/executor.ts'),
+    import('../engine/transports/slurm-config.ts'),
+    import('../engine/transports/slurm.ts'),
   ]);
   const flags: SlurmFlags = { local: args.slurmLocal };
-  for (const name of SLURM_RESOURCE_NAMES) flags[name] = args[`slurm${name[0].toUpperCase()}${name.slice(1)}`] as string[] | undefined;
+  for (const name of SLURM_RESOURCE_NAMES)
+    flags[name] = args[`slurm${name[0].toUpperCase()}${name.slice(1)}`] as string[] | undefined;
   const stageNames = [...new Set(ctx.plan.nodes.map((n) => n.stage.name))];
   // The Slurm config (its YAML file, --slurm-local) names stages.
   const cheap = ctx.cheapStages.map((s) => s.name).filter((s) => stageNames.includes(s));
@@ -81,9 +118,21 @@ export async function buildExecutor(args: ExecutorArgs, ctx: ExecutorContext): P
   // The job runs this same CLI (node, its loader flags, the script) from the same directory, over the same store.
   // The task file first: --set takes every value that follows it.
   const cli = [process.execPath, ...process.execArgv, relative(process.cwd(), process.argv[1]), 'run-task'];
-  const command = (taskFile: string, reportFile: string) => [...cli, taskFile, '--report', reportFile, '--store', ctx.store.root, ...ctx.graphArgs];
+  const command = (taskFile: string, reportFile: string) => [
+    ...cli,
+    taskFile,
+    '--report',
+    reportFile,
+    '--store',
+    ctx.store.root,
+    ...ctx.graphArgs,
+  ];
   const transport = new SlurmTransport({
-    store: ctx.store, config, maxJobs: args.maxJobs, retries: args.retries, command,
+    store: ctx.store,
+    config,
+    maxJobs: args.maxJobs,
+    retries: args.retries,
+    command,
     local: new LocalPool({ store: ctx.store, jobs: args.jobs }),
     pollMs: Number(process.env.PIPELINE_SLURM_POLL_MS ?? 500),
   });

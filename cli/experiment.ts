@@ -46,7 +46,11 @@ async function warnIfGpuSized(params: ParamsFile, plan: Plan, store: Store): Pro
   const hoursOf = (work: TrainingWork) => work.flops / CPU_TRAINING_FLOPS / 3600;
   // Ask the store what is cached only when the whole experiment is big enough to matter: a small one skips it.
   if (hoursOf(trainingWork(plan, () => false)) < WARN_HOURS) return;
-  const cached = new Set(assess(plan, store).filter((s) => s.state === 'cached').map((s) => s.node.sid));
+  const cached = new Set(
+    assess(plan, store)
+      .filter((s) => s.state === 'cached')
+      .map((s) => s.node.sid),
+  );
   const work = trainingWork(plan, (sid) => cached.has(sid));
   const hours = hoursOf(work);
   if (hours < WARN_HOURS) return;

@@ -19,5 +19,13 @@ export const formatOf = (args: { json?: boolean; csv?: boolean; md?: boolean }):
 /** --metric and --all, with the default every one of these commands shares (experiment/metrics-show.ts chooseMetrics). */
 export const metricChoice = <T>(y: Argv<T>) =>
   y
-    .option('metric', { type: 'string', array: true, describe: 'only these metrics (repeatable), by short name: semantic, diversity, … (samples.semantic also works)' })
-    .option('all', { type: 'boolean', default: false, describe: 'every metric (default: semantic, syntactic, diversity, unique, copied; JSON and CSV: every metric)' });
+    .option('metric', {
+      type: 'string',
+      array: true,
+      describe: 'only these metrics (repeatable), by short name: semantic, diversity, … (samples.semantic also works)',
+    })
+    .option('all', {
+      type: 'boolean',
+      default: false,
+      describe: 'every metric (default: semantic, syntactic, diversity, unique, copied; JSON and CSV: every metric)',
+    });

@@ -4,17 +4,36 @@
  */
 
 const KINDS: Record<string, { what: string; todo: string }> = {
-  ENOSPC: { what: 'no space left on the device', todo: 'free space on that file system (or point --store at a bigger one), then run the command again' },
+  ENOSPC: {
+    what: 'no space left on the device',
+    todo: 'free space on that file system (or point --store at a bigger one), then run the command again',
+  },
   EDQUOT: { what: 'disk quota exceeded', todo: 'free space within your quota, then run the command again' },
-  EROFS: { what: 'the file system is read-only', todo: 'remount it read-write or use a writable copy, then run the command again' },
-  EACCES: { what: 'permission denied', todo: 'check the owner and mode of the path and of its directories (ls -ld), then run the command again' },
-  EPERM: { what: 'operation not permitted', todo: 'check the owner, mode and attributes of the path (ls -ld, lsattr), then run the command again' },
-  EIO: { what: 'the device reported an I/O error', todo: 'check the disk (dmesg); what the store committed before stays valid, rerun once the device is sound' },
+  EROFS: {
+    what: 'the file system is read-only',
+    todo: 'remount it read-write or use a writable copy, then run the command again',
+  },
+  EACCES: {
+    what: 'permission denied',
+    todo: 'check the owner and mode of the path and of its directories (ls -ld), then run the command again',
+  },
+  EPERM: {
+    what: 'operation not permitted',
+    todo: 'check the owner, mode and attributes of the path (ls -ld, lsattr), then run the command again',
+  },
+  EIO: {
+    what: 'the device reported an I/O error',
+    todo: 'check the disk (dmesg); what the store committed before stays valid, rerun once the device is sound',
+  },
 };
 
 /** An I/O error of one of the kinds above, already worded for the user. */
 export class IOError extends Error {
-  constructor(readonly code: string, readonly path: string, message: string) {
+  constructor(
+    readonly code: string,
+    readonly path: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -26,7 +45,12 @@ export function isIOError(error: unknown): boolean {
 
 /** A raw Node error of those kinds, not yet worded. */
 function isErrno(error: unknown): error is NodeJS.ErrnoException & { code: string } {
-  return error instanceof Error && !(error instanceof IOError) && typeof (error as NodeJS.ErrnoException).code === 'string' && (error as NodeJS.ErrnoException).code! in KINDS;
+  return (
+    error instanceof Error &&
+    !(error instanceof IOError) &&
+    typeof (error as NodeJS.ErrnoException).code === 'string' &&
+    (error as NodeJS.ErrnoException).code! in KINDS
+  );
 }
 
 /**

@@ -12,7 +12,7 @@ export class Rng {
 
   /** A seed is a number or a string (e.g. a cache key); both are expanded to 128 bits with splitmix32. */
   constructor(seed: number | string) {
-    let x = typeof seed === 'number' ? seed >>> 0 ^ Math.floor(seed / 2 ** 32) : hashString(seed);
+    let x = typeof seed === 'number' ? (seed >>> 0) ^ Math.floor(seed / 2 ** 32) : hashString(seed);
     this.s = new Uint32Array(4);
     for (let i = 0; i < 4; i++) {
       x = (x + 0x9e3779b9) >>> 0;

@@ -61,12 +61,16 @@ export interface StageImplementation<P extends Json = Json> extends Stage<P> {
 }
 
 export function defineStage<P extends Json>(def: Stage<P>): Stage<P> {
-  if (!def.name || !def.module) throw new Error('defineStage: a stage needs a name and module (the URL of its implementation)');
+  if (!def.name || !def.module)
+    throw new Error('defineStage: a stage needs a name and module (the URL of its implementation)');
   return def;
 }
 
 /** The implementation of a declared stage, for its module's export. */
-export function implementStage<P extends Json>(stage: Stage<P>, run: StageImplementation<P>['run']): StageImplementation<P> {
+export function implementStage<P extends Json>(
+  stage: Stage<P>,
+  run: StageImplementation<P>['run'],
+): StageImplementation<P> {
   return { ...stage, run };
 }
 

@@ -48,14 +48,24 @@ export interface ParamRow {
   change: Change;
 }
 
-export function diffParams(a: Record<string, unknown>, b: Record<string, unknown>, options: { all?: boolean } = {}): ParamRow[] {
+export function diffParams(
+  a: Record<string, unknown>,
+  b: Record<string, unknown>,
+  options: { all?: boolean } = {},
+): ParamRow[] {
   const fa = flatten(a);
   const fb = flatten(b);
   const keys = [...new Set([...Object.keys(fa), ...Object.keys(fb)])].sort();
   const rows = keys.map((key): ParamRow => {
     const inA = key in fa;
     const inB = key in fb;
-    const change: Change = !inA ? 'added' : !inB ? 'removed' : JSON.stringify(fa[key]) === JSON.stringify(fb[key]) ? 'same' : 'changed';
+    const change: Change = !inA
+      ? 'added'
+      : !inB
+        ? 'removed'
+        : JSON.stringify(fa[key]) === JSON.stringify(fb[key])
+          ? 'same'
+          : 'changed';
     return { key, ...(inA && { old: fa[key] }), ...(inB && { new: fb[key] }), change };
   });
   return options.all ? rows : rows.filter((r) => r.change !== 'same');
@@ -84,7 +94,11 @@ function cellOf(point: EvalPoint | undefined, metric: string): Cell {
  * before shared nodes were named by what they read, still matches): one row per point and metric, changed ones
  * only unless `all`. A point on one side only is "not run" on the other; `metrics` restricts the metric names.
  */
-export function diffMetrics(lockA: LockFile, lockB: LockFile, options: { all?: boolean; metrics?: readonly string[] } = {}): MetricRow[] {
+export function diffMetrics(
+  lockA: LockFile,
+  lockB: LockFile,
+  options: { all?: boolean; metrics?: readonly string[] } = {},
+): MetricRow[] {
   const at = (p: EvalPoint) => `${p.chain}\n${p.place.generation}`;
   const a = new Map(evalPoints(lockA).map((p) => [at(p), p]));
   const b = new Map(evalPoints(lockB).map((p) => [at(p), p]));
@@ -103,7 +117,11 @@ export function diffMetrics(lockA: LockFile, lockB: LockFile, options: { all?: b
       rows.push({ ...point.place, node: point.node, metric, old, new: now, delta });
     }
   }
-  return sortByPlace(rows, (r) => r, (x, y) => compareNames(KNOWN_METRICS, x.metric, y.metric));
+  return sortByPlace(
+    rows,
+    (r) => r,
+    (x, y) => compareNames(KNOWN_METRICS, x.metric, y.metric),
+  );
 }
 
 /** Where a change of a seed mean stands against the seeds' spread. */
@@ -125,7 +143,11 @@ export interface SeedMeanRow extends SeriesPlace {
  * whether their difference lies outside the seeds' spread. Changed means only unless `all`; series with a single
  * seed on both sides only when `all`, since for them the per-node rows already say everything.
  */
-export function diffSeedMeans(lockA: LockFile, lockB: LockFile, options: { all?: boolean; metrics?: readonly string[] } = {}): SeedMeanRow[] {
+export function diffSeedMeans(
+  lockA: LockFile,
+  lockB: LockFile,
+  options: { all?: boolean; metrics?: readonly string[] } = {},
+): SeedMeanRow[] {
   const a = new Map(seedGroups(evalPoints(lockA)).map((g) => [groupKey(g.place), g]));
   const rows: SeedMeanRow[] = [];
   for (const gb of seedGroups(evalPoints(lockB))) {
@@ -137,14 +159,21 @@ export function diffSeedMeans(lockA: LockFile, lockB: LockFile, options: { all?:
       if (!old || !now) continue;
       const delta = now.mean - old.mean;
       const ci95 = differenceInterval(old, now);
-      const spread: Spread = !ci95 ? 'one seed' : ci95.low > 0 || ci95.high < 0 ? 'outside seed spread' : 'within seed spread';
+      const spread: Spread = !ci95
+        ? 'one seed'
+        : ci95.low > 0 || ci95.high < 0
+          ? 'outside seed spread'
+          : 'within seed spread';
       if (!options.all && (delta === 0 || (old.n === 1 && now.n === 1))) continue;
       rows.push({ ...gb.place, metric, old, new: now, delta, ...(ci95 && { ci95 }), spread });
     }
   }
-  return sortByPlace(rows, (r) => r, (x, y) => compareNames(KNOWN_METRICS, x.metric, y.metric));
+  return sortByPlace(
+    rows,
+    (r) => r,
+    (x, y) => compareNames(KNOWN_METRICS, x.metric, y.metric),
+  );
 }
-
 
 // ---------------------------------------------------------------------------------------------------------------
 // Plain-text output
@@ -154,7 +183,12 @@ function formatDelta(delta: number | null): string {
   return (delta > 0 ? '+' : '') + formatValue(delta);
 }
 
-export function formatParamDiff(rows: readonly ParamRow[], labelA: string, labelB: string, table: TableFormat = formatTable): string {
+export function formatParamDiff(
+  rows: readonly ParamRow[],
+  labelA: string,
+  labelB: string,
+  table: TableFormat = formatTable,
+): string {
   if (rows.length === 0) return `params: no differences between ${labelA} and ${labelB}`;
   // Params as written (0.5, not the metrics' 0.5000); strings bare, anything else as JSON.
   const show = (row: ParamRow, side: 'old' | 'new') => {
@@ -167,7 +201,12 @@ export function formatParamDiff(rows: readonly ParamRow[], labelA: string, label
   );
 }
 
-export function formatMetricDiff(rows: readonly MetricRow[], labelA: string, labelB: string, format: TableFormat = formatTable): string {
+export function formatMetricDiff(
+  rows: readonly MetricRow[],
+  labelA: string,
+  labelB: string,
+  format: TableFormat = formatTable,
+): string {
   if (rows.length === 0) return `metrics: no differences between ${labelA} and ${labelB}`;
   const { header, cells } = placeColumns(rows);
   const table = format(
@@ -182,13 +221,26 @@ export function formatMetricDiff(rows: readonly MetricRow[], labelA: string, lab
 const mean = (stat: SeedStat | undefined) => (stat ? `${formatValue(stat.mean)} (${stat.n})` : '');
 
 /** The seed means of two versions, Δ, the 95% interval of Δ and the verdict; '' when there is nothing to show. */
-export function formatSeedMeanDiff(rows: readonly SeedMeanRow[], labelA: string, labelB: string, format: TableFormat = formatTable): string {
+export function formatSeedMeanDiff(
+  rows: readonly SeedMeanRow[],
+  labelA: string,
+  labelB: string,
+  format: TableFormat = formatTable,
+): string {
   if (rows.length === 0) return '';
   const { header, cells } = placeColumns(rows, false);
   const interval = (r: SeedMeanRow) => (r.ci95 ? `[${formatDelta(r.ci95.low)}, ${formatDelta(r.ci95.high)}]` : '');
   const table = format(
     [...header, 'metric', `${labelA} mean (seeds)`, `${labelB} mean (seeds)`, 'Δ', '95% CI of Δ', 'verdict'],
-    rows.map((r) => [...cells(r), shortName(r.metric), mean(r.old), mean(r.new), formatDelta(r.delta), interval(r), r.spread]),
+    rows.map((r) => [
+      ...cells(r),
+      shortName(r.metric),
+      mean(r.old),
+      mean(r.new),
+      formatDelta(r.delta),
+      interval(r),
+      r.spread,
+    ]),
   );
   const outside = rows.filter((r) => r.spread === 'outside seed spread').length;
   return `Seed means (Welch's 95% t-interval of the difference):\n${table}\n\n${outside} of ${rows.length} change(s) outside the seed spread`;
@@ -210,18 +262,41 @@ export interface MetricsDiffOptions {
  * `metrics diff`: the params the two locks record that differ (or why there are none), then the eval metrics point
  * by point (old, new, Δ) and the seed means with their verdict. CSV holds the point rows only.
  */
-export function metricsDiff(a: NamedLock, b: NamedLock, params: ParamRow[] | string, options: MetricsDiffOptions): string {
+export function metricsDiff(
+  a: NamedLock,
+  b: NamedLock,
+  params: ParamRow[] | string,
+  options: MetricsDiffOptions,
+): string {
   const metrics = chooseMetrics(metricNames([...evalPoints(a.lock), ...evalPoints(b.lock)]), options, 'either lock');
   const chosen = { all: options.unchanged, metrics };
   const rows = diffMetrics(a.lock, b.lock, chosen);
   const seedMeans = diffSeedMeans(a.lock, b.lock, chosen);
-  if (options.format === 'json') return JSON.stringify({ a: a.label, b: b.label, params, metrics, rows, seedMeans }, null, 2);
+  if (options.format === 'json')
+    return JSON.stringify({ a: a.label, b: b.label, params, metrics, rows, seedMeans }, null, 2);
   if (options.format === 'csv') {
     const { header, cells } = placeColumns(rows);
     const names = header.map((h) => ({ λ: 'lambda', gen: 'generation' })[h] ?? h);
-    return formatCsv([...names, 'node', 'metric', 'old', 'new', 'delta'], rows.map((r) => [...cells(r), r.node, r.metric, formatValue(r.old), formatValue(r.new), formatValue(r.delta ?? undefined)]));
+    return formatCsv(
+      [...names, 'node', 'metric', 'old', 'new', 'delta'],
+      rows.map((r) => [
+        ...cells(r),
+        r.node,
+        r.metric,
+        formatValue(r.old),
+        formatValue(r.new),
+        formatValue(r.delta ?? undefined),
+      ]),
+    );
   }
   const table = options.format === 'md' ? formatMarkdown : formatTable;
-  const paramsText = typeof params === 'string' ? `params: ${params}` : formatParamDiff(params, a.label, b.label, table);
-  return [paramsText, formatMetricDiff(rows, a.label, b.label, table), formatSeedMeanDiff(seedMeans, a.label, b.label, table)].filter(Boolean).join('\n\n');
+  const paramsText =
+    typeof params === 'string' ? `params: ${params}` : formatParamDiff(params, a.label, b.label, table);
+  return [
+    paramsText,
+    formatMetricDiff(rows, a.label, b.label, table),
+    formatSeedMeanDiff(seedMeans, a.label, b.label, table),
+  ]
+    .filter(Boolean)
+    .join('\n\n');
 }

@@ -40,7 +40,11 @@ export function trainingWork(plan: Plan, isCached: (sid: string) => boolean): Tr
 }
 
 /** One training's tokens and floating-point operations (about 6 · parameters · tokens). */
-export function trainingFlops(model: ModelSection, train: TrainSection, vocabularySize: number): { tokens: number; flops: number } {
+export function trainingFlops(
+  model: ModelSection,
+  train: TrainSection,
+  vocabularySize: number,
+): { tokens: number; flops: number } {
   const tokens = train.steps * train.batch_size * model.block_size;
   return { tokens, flops: 6 * countParameters(gptConfig(model, vocabularySize)) * tokens };
 }

@@ -42,7 +42,11 @@ export interface ChainNode {
 }
 
 /** A node id's labels, `train/cycle=balanced/seed=1/gen=3` → cycle=balanced, seed=1. */
-export const labelsOfId = (id: string): string[] => id.split('/').slice(1).filter((part) => !part.startsWith('gen='));
+export const labelsOfId = (id: string): string[] =>
+  id
+    .split('/')
+    .slice(1)
+    .filter((part) => !part.startsWith('gen='));
 
 // A label's value as the graph wrote it: numbers as their text (experiment/graph.ts labelsOf).
 function labelValue(text: string): LockFileScalar {
@@ -54,7 +58,10 @@ function labelValue(text: string): LockFileScalar {
  * without params, an overlay, a node added by hand).
  */
 function lockChains(lock: LockFile): string[][] {
-  const candidates = [...Object.keys(lock.params?.chains ?? {}).map((name) => name.split('/')), ...Object.keys(lock.nodes).map(labelsOfId)];
+  const candidates = [
+    ...Object.keys(lock.params?.chains ?? {}).map((name) => name.split('/')),
+    ...Object.keys(lock.nodes).map(labelsOfId),
+  ];
   const unique = [...new Map(candidates.map((labels) => [labels.join('/'), labels])).values()];
   const within = (a: string[], b: string[]) => a.length < b.length && a.every((label) => b.includes(label));
   return unique.filter((labels) => !unique.some((other) => within(labels, other)));
@@ -66,13 +73,20 @@ function lockChains(lock: LockFile): string[][] {
  */
 export function chainNodes(lock: LockFile, stage: string): ChainNode[] {
   const chains = lockChains(lock);
-  return Object.entries(lock.nodes).filter(([, node]) => node.stage === stage).flatMap(([id, node]) => {
-    const own = labelsOfId(id);
-    return chains.filter((chain) => own.every((label) => chain.includes(label))).map((chain) => {
-      const labels = chain.map((label) => { const eq = label.indexOf('='); return [label.slice(0, eq), labelValue(label.slice(eq + 1))]; });
-      return { id, node, chain: chain.join('/'), tags: { ...Object.fromEntries(labels), ...node.tags } };
+  return Object.entries(lock.nodes)
+    .filter(([, node]) => node.stage === stage)
+    .flatMap(([id, node]) => {
+      const own = labelsOfId(id);
+      return chains
+        .filter((chain) => own.every((label) => chain.includes(label)))
+        .map((chain) => {
+          const labels = chain.map((label) => {
+            const eq = label.indexOf('=');
+            return [label.slice(0, eq), labelValue(label.slice(eq + 1))];
+          });
+          return { id, node, chain: chain.join('/'), tags: { ...Object.fromEntries(labels), ...node.tags } };
+        });
     });
-  });
 }
 
 const PLACE_TAGS = new Set(['stage', 'cycle', 'lambda', 'seed', 'generation']);
@@ -94,7 +108,12 @@ function placeOf(tags: Record<string, LockFileScalar>): Place {
 
 /** The lock's eval nodes as points of each chain they belong to, sorted by cycle, λ, other swept keys, seed and generation. */
 export function evalPoints(lock: LockFile): EvalPoint[] {
-  const points = chainNodes(lock, evaluate.name).map(({ id, node, chain, tags }) => ({ node: id, chain, place: placeOf(tags), metrics: node.metrics }));
+  const points = chainNodes(lock, evaluate.name).map(({ id, node, chain, tags }) => ({
+    node: id,
+    chain,
+    place: placeOf(tags),
+    metrics: node.metrics,
+  }));
   return sortByPlace(points, (p) => p.place);
 }
 
@@ -130,10 +149,23 @@ export function extraKeys(places: readonly Place[]): string[] {
 }
 
 /** Sorts by cycle (paper order), λ, the other swept keys, seed, generation, then `tiebreak`; stable. */
-export function sortByPlace<T>(items: readonly T[], placeOfItem: (item: T) => Place, tiebreak?: (a: T, b: T) => number): T[] {
+export function sortByPlace<T>(
+  items: readonly T[],
+  placeOfItem: (item: T) => Place,
+  tiebreak?: (a: T, b: T) => number,
+): T[] {
   const keys = extraKeys(items.map(placeOfItem));
-  const tuple = (p: Place) => [rank(CYCLES, p.cycle), p.cycle, p.lambda, ...keys.map((k) => p.extra[k]), p.seed, p.generation];
-  return [...items].sort((a, b) => compareTuples(tuple(placeOfItem(a)), tuple(placeOfItem(b))) || (tiebreak?.(a, b) ?? 0));
+  const tuple = (p: Place) => [
+    rank(CYCLES, p.cycle),
+    p.cycle,
+    p.lambda,
+    ...keys.map((k) => p.extra[k]),
+    p.seed,
+    p.generation,
+  ];
+  return [...items].sort(
+    (a, b) => compareTuples(tuple(placeOfItem(a)), tuple(placeOfItem(b))) || (tiebreak?.(a, b) ?? 0),
+  );
 }
 
 /** The metric names of these points, known ones first in their order. */
@@ -158,6 +190,8 @@ export function resolveMetricNames(names: readonly string[], known: readonly str
 export function withoutEval(lock: LockFile, label: string): string {
   const stages = new Map<string, number>();
   for (const node of Object.values(lock.nodes)) stages.set(node.stage, (stages.get(node.stage) ?? 0) + 1);
-  const held = stages.size ? `it holds ${[...stages].map(([s, n]) => `${n} ${s}`).join(', ')} node(s)` : 'it holds no nodes';
+  const held = stages.size
+    ? `it holds ${[...stages].map(([s, n]) => `${n} ${s}`).join(', ')} node(s)`
+    : 'it holds no nodes';
   return `no eval nodes in ${label}: ${held}. Run \`npx tsx pipeline.ts repro\` until the eval nodes have run.`;
 }

@@ -10,7 +10,10 @@ import { chainParams, withoutSeed } from './provenance.ts';
 import { INTERVAL_NAME, seedStat, type SeedStat } from './seeds.ts';
 import { formatCsv, formatMarkdown, formatTable } from './text-table.ts';
 
-export interface NamedLock { label: string; lock: LockFile }
+export interface NamedLock {
+  label: string;
+  lock: LockFile;
+}
 
 export interface ExpRow {
   lock: string;
@@ -24,7 +27,12 @@ export interface ExpRow {
   metrics: Record<string, SeedStat | null>;
 }
 
-export interface ExpTable { params: string[]; metrics: string[]; rows: ExpRow[]; notes: string[] }
+export interface ExpTable {
+  params: string[];
+  metrics: string[];
+  rows: ExpRow[];
+  notes: string[];
+}
 
 export interface ExpOptions {
   /** One row per chain instead of per series. */
@@ -41,10 +49,18 @@ export interface ExpOptions {
 /** Keys with one value across all the maps, with that value. */
 function agreed(maps: readonly Record<string, unknown>[]): Record<string, unknown> {
   const [first, ...rest] = maps;
-  return Object.fromEntries(Object.entries(first ?? {}).filter(([k, v]) => rest.every((m) => k in m && JSON.stringify(m[k]) === JSON.stringify(v))));
+  return Object.fromEntries(
+    Object.entries(first ?? {}).filter(([k, v]) =>
+      rest.every((m) => k in m && JSON.stringify(m[k]) === JSON.stringify(v)),
+    ),
+  );
 }
 
-function rowsOf({ label, lock }: NamedLock, chains: boolean, chosen: readonly string[]): Array<ExpRow & { all: Record<string, unknown> | null }> {
+function rowsOf(
+  { label, lock }: NamedLock,
+  chains: boolean,
+  chosen: readonly string[],
+): Array<ExpRow & { all: Record<string, unknown> | null }> {
   const groups = new Map<string, EvalPoint[]>();
   for (const point of evalPoints(lock)) {
     const key = chains ? point.chain : withoutSeed(point.chain);
@@ -55,10 +71,12 @@ function rowsOf({ label, lock }: NamedLock, chains: boolean, chosen: readonly st
   return [...groups].map(([series, points]) => {
     const generation = Math.max(...points.map((p) => p.place.generation ?? 0));
     const last = points.filter((p) => (p.place.generation ?? 0) === generation);
-    const metrics = Object.fromEntries(chosen.map((m) => {
-      const values = last.map((p) => p.metrics[m]).filter((v): v is number => typeof v === 'number');
-      return [m, values.length ? seedStat(values) : null];
-    }));
+    const metrics = Object.fromEntries(
+      chosen.map((m) => {
+        const values = last.map((p) => p.metrics[m]).filter((v): v is number => typeof v === 'number');
+        return [m, values.length ? seedStat(values) : null];
+      }),
+    );
     const recorded = lock.params;
     const all = recorded ? agreed([...new Set(points.map((p) => p.chain))].map((c) => chainParams(recorded, c))) : null;
     // A series pools its seeds: the seeds column says how many, and the seed is no param of it.
@@ -78,18 +96,26 @@ function sortValue(row: ExpRow, column: string, chosen: readonly string[]): unkn
 
 export function expTable(locks: readonly NamedLock[], options: ExpOptions = {}): ExpTable {
   const known = metricNames(locks.flatMap((l) => evalPoints(l.lock)));
-  const chosen = chooseMetrics(known, { format: options.format ?? 'text', metrics: options.metrics, all: options.all }, 'the locks');
+  const chosen = chooseMetrics(
+    known,
+    { format: options.format ?? 'text', metrics: options.metrics, all: options.all },
+    'the locks',
+  );
   const full = locks.flatMap((l) => rowsOf(l, options.chains ?? false, chosen));
   const withParams = full.flatMap((r) => (r.all ? [r.all] : []));
   const keys = [...new Set(withParams.flatMap((p) => Object.keys(p)))].sort();
   const same = agreed(withParams);
   const params = keys.filter((k) => !(k in same));
-  const rows: ExpRow[] = full.map(({ all, ...row }) => ({ ...row, params: all && Object.fromEntries(params.map((k) => [k, all[k] ?? null])) }));
+  const rows: ExpRow[] = full.map(({ all, ...row }) => ({
+    ...row,
+    params: all && Object.fromEntries(params.map((k) => [k, all[k] ?? null])),
+  }));
   const notes = locks.filter((l) => !l.lock.params).map((l) => noParams(l.lock, l.label));
   if (options.sort !== undefined) {
     const column = options.sort;
     const columns = ['lock', 'series', 'gen', ...params, ...chosen, ...chosen.map(shortName)];
-    if (!columns.includes(column)) throw new Error(`--sort ${column}: no such column; expected one of ${columns.join(', ')}`);
+    if (!columns.includes(column))
+      throw new Error(`--sort ${column}: no such column; expected one of ${columns.join(', ')}`);
     // Rows without a value sort last either way.
     const sign = options.desc ? -1 : 1;
     rows.sort((a, b) => {
@@ -111,13 +137,26 @@ const paramCell = (row: ExpRow, key: string) => {
 export function formatExp(table: ExpTable, format: 'text' | 'md' | 'csv' | 'json'): string {
   const { params, metrics, rows, notes } = table;
   if (format === 'json') return JSON.stringify({ interval: INTERVAL_NAME, ...table }, null, 2);
-  const place = (r: ExpRow) => [r.lock, r.series, String(r.seeds.length), String(r.generation), ...params.map((k) => paramCell(r, k))];
+  const place = (r: ExpRow) => [
+    r.lock,
+    r.series,
+    String(r.seeds.length),
+    String(r.generation),
+    ...params.map((k) => paramCell(r, k)),
+  ];
   const header = ['lock', 'series', 'seeds', 'gen', ...params];
   if (format === 'csv') {
     const num = (x: number | undefined) => (x === undefined ? '' : String(x));
     return formatCsv(
       [...header, ...metrics.flatMap((m) => [m, `${m}.ci95_low`, `${m}.ci95_high`])],
-      rows.map((r) => [...place(r), ...metrics.flatMap((m) => [num(r.metrics[m]?.mean), num(r.metrics[m]?.ci95?.low), num(r.metrics[m]?.ci95?.high)])]),
+      rows.map((r) => [
+        ...place(r),
+        ...metrics.flatMap((m) => [
+          num(r.metrics[m]?.mean),
+          num(r.metrics[m]?.ci95?.low),
+          num(r.metrics[m]?.ci95?.high),
+        ]),
+      ]),
     );
   }
   const cells = rows.map((r) => [...place(r), ...metrics.map((m) => cell(r.metrics[m]!))]);

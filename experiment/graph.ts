@@ -35,7 +35,8 @@ export function experimentGraph(file: ParamsFile): NodeSpec[] {
       if (!known) nodes.set(node.id, node);
       else if (definition(known) !== def) throw new Error(`graph: two different nodes are named '${node.id}'`);
       const named = idOf.get(def);
-      if (named !== undefined && named !== node.id) throw new Error(`graph: one node is named both '${named}' and '${node.id}'`);
+      if (named !== undefined && named !== node.id)
+        throw new Error(`graph: one node is named both '${named}' and '${node.id}'`);
       idOf.set(def, node.id);
     }
   }
@@ -64,23 +65,48 @@ function chainOf(point: SweepPoint): NodeSpec[] {
   const labelsOfNode = new Map<string, Set<string>>();
   // The slice must be the stage's params type (NoInfer: the stage alone decides P), so a mismatch does not compile.
   const node = <P extends Json>(
-    stage: Stage<P>, generation: number | null, params: NoInfer<P>, inputs: Record<string, Ref>, paths: Reads,
+    stage: Stage<P>,
+    generation: number | null,
+    params: NoInfer<P>,
+    inputs: Record<string, Ref>,
+    paths: Reads,
   ): NodeSpec<P> => {
     // The seed names every node (it is every node's seed base); any other label only the nodes that read it.
     const carried = new Set(Object.values(inputs).flatMap((ref) => [...labelsOfNode.get(ref.node)!]));
-    const named = Object.fromEntries(labels.filter(([key]) => key === 'seed' || carried.has(key) || reads(paths, LABEL_PATHS[key] ?? key)));
-    const id = [stage.name, ...Object.entries(named).map(([k, v]) => `${k}=${v}`), ...(generation === null ? [] : [`gen=${generation}`])].join('/');
+    const named = Object.fromEntries(
+      labels.filter(([key]) => key === 'seed' || carried.has(key) || reads(paths, LABEL_PATHS[key] ?? key)),
+    );
+    const id = [
+      stage.name,
+      ...Object.entries(named).map(([k, v]) => `${k}=${v}`),
+      ...(generation === null ? [] : [`gen=${generation}`]),
+    ].join('/');
     labelsOfNode.set(id, new Set(Object.keys(named)));
-    return { id, stage, params, inputs, tags: { stage: stage.name, ...named, generation: generation ?? 0 }, seedBase: p.seed };
+    return {
+      id,
+      stage,
+      params,
+      inputs,
+      tags: { stage: stage.name, ...named, generation: generation ?? 0 },
+      seedBase: p.seed,
+    };
   };
   const out = (n: NodeSpec, output: string): Ref => ({ node: n.id, output });
   // The model stages run on runtime's backend and kernel set (ctx.runtime); those are in their params slice, and so
   // their key, only with backend_in_key.
   const { backend_in_key, ...runtime } = p.runtime;
-  const keyed: KeyedRuntime = { backend: runtime.backend, kernels: runtime.kernels, blas_coretype: runtime.blas_coretype };
+  const keyed: KeyedRuntime = {
+    backend: runtime.backend,
+    kernels: runtime.kernels,
+    blas_coretype: runtime.blas_coretype,
+  };
   const keyedPaths = backend_in_key ? Object.keys(keyed).map((k) => `runtime.${k}`) : [];
   const modelNode = <P extends { [k: string]: Json } & Partial<KeyedRuntime>>(
-    stage: Stage<P>, generation: number, slice: NoInfer<P>, inputs: Record<string, Ref>, paths: Reads,
+    stage: Stage<P>,
+    generation: number,
+    slice: NoInfer<P>,
+    inputs: Record<string, Ref>,
+    paths: Reads,
   ): NodeSpec<P> => ({
     ...node(stage, generation, backend_in_key ? { ...slice, ...keyed } : slice, inputs, [...paths, ...keyedPaths]),
     runtime,
@@ -98,15 +124,35 @@ function chainOf(point: SweepPoint): NodeSpec[] {
     if (mode === 'none') return out(samples, 'samples');
     const capped = mode === 'capped';
     const slice: CurateParams = { mode, ...(capped ? { max_copies } : {}), generation: t, ...task };
-    const kept = node(curate, t, slice, { samples: out(samples, 'samples') }, ['curation.mode', ...(capped ? ['curation.max_copies'] : []), 'task']);
+    const kept = node(curate, t, slice, { samples: out(samples, 'samples') }, [
+      'curation.mode',
+      ...(capped ? ['curation.max_copies'] : []),
+      'task',
+    ]);
     nodes.push(kept);
     return out(kept, 'samples');
   };
   let dataset = out(d0, 'dataset');
   for (let t = 0; t < p.generations; t++) {
-    const model = modelNode(train, t, { model: p.model, train: p.train, ...task }, { dataset }, ['model', 'train', 'task']);
-    const samples = modelNode(sample, t, { n: p.data.n, ...p.sample, generation: t, ...task }, { weights: out(model, 'weights') }, ['data.n', 'sample', 'task']);
-    const evaluation = node(evaluate, t, { ...p.eval, generation: t, ...task }, { samples: out(samples, 'samples'), dataset }, ['eval', 'task']);
+    const model = modelNode(train, t, { model: p.model, train: p.train, ...task }, { dataset }, [
+      'model',
+      'train',
+      'task',
+    ]);
+    const samples = modelNode(
+      sample,
+      t,
+      { n: p.data.n, ...p.sample, generation: t, ...task },
+      { weights: out(model, 'weights') },
+      ['data.n', 'sample', 'task'],
+    );
+    const evaluation = node(
+      evaluate,
+      t,
+      { ...p.eval, generation: t, ...task },
+      { samples: out(samples, 'samples'), dataset },
+      ['eval', 'task'],
+    );
     nodes.push(model, samples, evaluation);
     if (t + 1 < p.generations) {
       const usesLambda = CYCLES_USING_LAMBDA.has(p.cycle.name);
@@ -119,7 +165,12 @@ function chainOf(point: SweepPoint): NodeSpec[] {
       };
       const inputs = { d0: out(d0, 'dataset'), dataset, samples: curated(samples, t) };
       // curation.mode decides where its samples come from, a curate node or the sample node itself.
-      const next = node(buildDataset, t + 1, build, inputs, ['cycle.name', ...(usesLambda ? ['cycle.lambda'] : []), 'curation.mode', ...dataPaths]);
+      const next = node(buildDataset, t + 1, build, inputs, [
+        'cycle.name',
+        ...(usesLambda ? ['cycle.lambda'] : []),
+        'curation.mode',
+        ...dataPaths,
+      ]);
       nodes.push(next);
       dataset = out(next, 'dataset');
     }
@@ -132,7 +183,9 @@ const LABEL_PATHS: Record<string, string> = { cycle: 'cycle.name', lambda: 'cycl
 
 /** A chain's name: its labels as node ids carry them, `cycle=incremental/lambda=0.5/seed=1`. */
 export function chainName(point: SweepPoint): string {
-  return Object.entries(labelsOf(point)).map(([k, v]) => `${k}=${v}`).join('/');
+  return Object.entries(labelsOf(point))
+    .map(([k, v]) => `${k}=${v}`)
+    .join('/');
 }
 
 /**

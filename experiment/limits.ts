@@ -25,8 +25,10 @@ const MAX_TRAINING_YEARS = 100;
 /** The params file's size, checked before it is read: a device, a FIFO or a huge file is refused with what it is. */
 export function paramsFileProblem(file: string): string | undefined {
   const stat = statSync(file);
-  if (!stat.isFile()) return `not a regular file (${stat.isDirectory() ? 'a directory' : stat.isCharacterDevice() ? 'a character device' : stat.isFIFO() ? 'a FIFO' : 'not a file'}); give a YAML file`;
-  if (stat.size > MAX_PARAMS_BYTES) return `the file is ${count(stat.size)} bytes; a params file may be at most ${count(MAX_PARAMS_BYTES)} (1 MiB)`;
+  if (!stat.isFile())
+    return `not a regular file (${stat.isDirectory() ? 'a directory' : stat.isCharacterDevice() ? 'a character device' : stat.isFIFO() ? 'a FIFO' : 'not a file'}); give a YAML file`;
+  if (stat.size > MAX_PARAMS_BYTES)
+    return `the file is ${count(stat.size)} bytes; a params file may be at most ${count(MAX_PARAMS_BYTES)} (1 MiB)`;
   return undefined;
 }
 
@@ -36,14 +38,22 @@ export function paramsFileProblem(file: string): string | undefined {
  */
 export function planSizeProblem(params: ParamsFile, blocks: Array<Record<string, unknown[]>>): string | undefined {
   const swept = (key: string) => blocks.flatMap((block) => block[key] ?? []);
-  const generations = Math.max(params.generations, ...swept('generations').filter((g): g is number => typeof g === 'number'));
+  const generations = Math.max(
+    params.generations,
+    ...swept('generations').filter((g): g is number => typeof g === 'number'),
+  );
   const curated = params.curation.mode !== 'none' || swept('curation.mode').some((mode) => mode !== 'none');
   const perChain = 1 + 3 * generations + (generations - 1) * (curated ? 2 : 1);
-  const chains = blocks.reduce((sum, block) => sum + Object.values(block).reduce((product, values) => product * values.length, 1), 0);
+  const chains = blocks.reduce(
+    (sum, block) => sum + Object.values(block).reduce((product, values) => product * values.length, 1),
+    0,
+  );
   if (chains * perChain <= MAX_PLAN_NODES) return undefined;
   const keys = [`generations = ${count(generations)} (${count(perChain)} nodes a chain)`];
   for (const [i, block] of blocks.entries()) {
-    for (const [key, values] of Object.entries(block)) if (values.length > 1) keys.push(`${blocks.length > 1 ? `sweep[${i}]` : 'sweep'}.${key} has ${count(values.length)} values`);
+    for (const [key, values] of Object.entries(block))
+      if (values.length > 1)
+        keys.push(`${blocks.length > 1 ? `sweep[${i}]` : 'sweep'}.${key} has ${count(values.length)} values`);
   }
   return `the experiment expands to up to ${count(chains * perChain)} nodes (${count(chains)} chains), more than the limit of ${count(MAX_PLAN_NODES)}: ${keys.join(', ')}`;
 }
@@ -58,7 +68,9 @@ function blockProblems(p: ExperimentParams): string[] {
   const { task, options } = readTask(p.task);
   const longest = task.longestExample?.(options);
   if (longest === undefined || longest + 1 <= p.model.block_size) return [];
-  return [`model.block_size = ${count(p.model.block_size)} cannot hold the longest real example of task '${task.name}' (${count(longest)} tokens) and the end token; raise model.block_size to ${count(longest + 1)}`];
+  return [
+    `model.block_size = ${count(p.model.block_size)} cannot hold the longest real example of task '${task.name}' (${count(longest)} tokens) and the end token; raise model.block_size to ${count(longest + 1)}`,
+  ];
 }
 
 /** More distinct real rows than the task's options allow (Task.supply), where they are few enough to run out. */
@@ -71,8 +83,12 @@ function dataProblems(p: ExperimentParams): string[] {
   // earlier dataset.
   const fresh = p.cycle.name === 'expanding' ? (n - Math.round(p.cycle.lambda * n)) * (p.generations - 1) : 0;
   if (n + fresh <= supply.count) return [];
-  const need = fresh ? `${count(n + fresh)} ${supply.noun} (n, then ${count(fresh / (p.generations - 1))} fresh ones in each of ${p.generations - 1} generations of the expanding cycle)` : `${count(n)} ${supply.noun}`;
-  return [`data.n = ${count(n)} needs ${need}, but only ${count(supply.count)} exist ${supply.where}; lower data.n or ${supply.remedy}`];
+  const need = fresh
+    ? `${count(n + fresh)} ${supply.noun} (n, then ${count(fresh / (p.generations - 1))} fresh ones in each of ${p.generations - 1} generations of the expanding cycle)`
+    : `${count(n)} ${supply.noun}`;
+  return [
+    `data.n = ${count(n)} needs ${need}, but only ${count(supply.count)} exist ${supply.where}; lower data.n or ${supply.remedy}`,
+  ];
 }
 
 /**
@@ -84,15 +100,24 @@ function diversityProblems(p: ExperimentParams): string[] {
   const { n } = p.data;
   const sets = [
     { key: 'eval.diversity_pairs', value: p.eval.diversity_pairs, rows: n, what: `S_t's ${count(n)} rows (data.n)` },
-    { key: 'eval.data_diversity_pairs', value: p.eval.data_diversity_pairs, rows: n * p.generations, what: `the largest D_t's ${count(n * p.generations)} rows (data.n × generations)` },
+    {
+      key: 'eval.data_diversity_pairs',
+      value: p.eval.data_diversity_pairs,
+      rows: n * p.generations,
+      what: `the largest D_t's ${count(n * p.generations)} rows (data.n × generations)`,
+    },
   ];
   const problems: string[] = [];
   for (const { key, value, rows, what } of sets) {
     const pairs = (rows * (rows - 1)) / 2;
     if (value === 0 && pairs > MAX_DIVERSITY_PAIRS) {
-      problems.push(`${key} = 0 computes all ${count(pairs)} pairs of ${what}, more than the limit of ${count(MAX_DIVERSITY_PAIRS)}; give a number of pairs to estimate from (e.g. 1000000)`);
+      problems.push(
+        `${key} = 0 computes all ${count(pairs)} pairs of ${what}, more than the limit of ${count(MAX_DIVERSITY_PAIRS)}; give a number of pairs to estimate from (e.g. 1000000)`,
+      );
     } else if (value > pairs) {
-      problems.push(`${key} = ${count(value)} is more than the ${count(pairs)} pairs of ${what}; 0 computes them all exactly`);
+      problems.push(
+        `${key} = ${count(value)} is more than the ${count(pairs)} pairs of ${what}; 0 computes them all exactly`,
+      );
     } else if (value > MAX_DIVERSITY_PAIRS) {
       problems.push(`${key} = ${count(value)} is more than the limit of ${count(MAX_DIVERSITY_PAIRS)} pairs`);
     }
@@ -114,10 +139,14 @@ function modelProblems(p: ExperimentParams): string[] {
   const shape = `model.layers = ${L}, model.width = ${C}, model.block_size = ${T}`;
   const problems: string[] = [];
   if (parameters > MAX_TYPED_ARRAY) {
-    problems.push(`${shape} make a GPT of ${count(parameters)} parameters, more than the ${count(MAX_TYPED_ARRAY)} one typed array holds`);
+    problems.push(
+      `${shape} make a GPT of ${count(parameters)} parameters, more than the ${count(MAX_TYPED_ARRAY)} one typed array holds`,
+    );
   }
   if (T * T > MAX_TYPED_ARRAY) {
-    problems.push(`model.block_size = ${count(T)}: its causal mask of ${count(T * T)} floats is more than the ${count(MAX_TYPED_ARRAY)} one typed array holds`);
+    problems.push(
+      `model.block_size = ${count(T)}: its causal mask of ${count(T * T)} floats is more than the ${count(MAX_TYPED_ARRAY)} one typed array holds`,
+    );
   }
   if (problems.length) return problems;
   const bytes = {
@@ -127,11 +156,15 @@ function modelProblems(p: ExperimentParams): string[] {
   };
   const total = bytes.parameters + bytes.attention + bytes.activations;
   if ((p.runtime.backend === 'wasm' || p.runtime.backend === 'auto') && total > WASM_HEAP_BYTES) {
-    problems.push(`${shape}, model.heads = ${H}, train.micro_batch = ${B}: training needs about ${gib(total)} (parameters with gradients and Adam moments ${gib(bytes.parameters)}, attention ${gib(bytes.attention)}, other activations ${gib(bytes.activations)}), more than the wasm backend's ${gib(WASM_HEAP_BYTES)} heap (runtime.backend = ${p.runtime.backend}; another backend lifts this limit)`);
+    problems.push(
+      `${shape}, model.heads = ${H}, train.micro_batch = ${B}: training needs about ${gib(total)} (parameters with gradients and Adam moments ${gib(bytes.parameters)}, attention ${gib(bytes.attention)}, other activations ${gib(bytes.activations)}), more than the wasm backend's ${gib(WASM_HEAP_BYTES)} heap (runtime.backend = ${p.runtime.backend}; another backend lifts this limit)`,
+    );
   }
   const years = trainingFlops(p.model, p.train, vocabulary).flops / CPU_TRAINING_FLOPS / (365 * 86_400);
   if (years > MAX_TRAINING_YEARS) {
-    problems.push(`train.steps = ${count(p.train.steps)} (with train.batch_size = ${p.train.batch_size}, ${shape}): one training would take about ${count(Math.round(years))} years on the measured 2-core CPU, more than the limit of ${MAX_TRAINING_YEARS}`);
+    problems.push(
+      `train.steps = ${count(p.train.steps)} (with train.batch_size = ${p.train.batch_size}, ${shape}): one training would take about ${count(Math.round(years))} years on the measured 2-core CPU, more than the limit of ${MAX_TRAINING_YEARS}`,
+    );
   }
   return problems;
 }

@@ -37,7 +37,11 @@ export interface ShowRow extends SeriesPlace {
  * the headline ones (tasks/registry.ts headlineMetrics: the task's own that were recorded, and the task-independent
  * ones). An unknown name is an error listing the known.
  */
-export function chooseMetrics(known: readonly string[], options: Pick<ShowOptions, 'format' | 'metrics' | 'all'>, where: string): string[] {
+export function chooseMetrics(
+  known: readonly string[],
+  options: Pick<ShowOptions, 'format' | 'metrics' | 'all'>,
+  where: string,
+): string[] {
   if (options.metrics?.length) return resolveMetricNames(options.metrics, known, where);
   if (options.all || options.format === 'json' || options.format === 'csv') return [...known];
   return headlineMetrics(known);
@@ -45,7 +49,11 @@ export function chooseMetrics(known: readonly string[], options: Pick<ShowOption
 
 function showRows(points: readonly EvalPoint[], metrics: readonly string[], perSeed = false): ShowRow[] {
   const groups = seedGroups(points);
-  const split = perSeed ? groups.flatMap((g) => g.points.map((p) => ({ ...g, seeds: p.place.seed === undefined ? [] : [p.place.seed], points: [p] }))) : groups;
+  const split = perSeed
+    ? groups.flatMap((g) =>
+        g.points.map((p) => ({ ...g, seeds: p.place.seed === undefined ? [] : [p.place.seed], points: [p] })),
+      )
+    : groups;
   return split.map((group) => ({
     ...group.place,
     ...(perSeed && { seed: group.points[0]!.place.seed }),
@@ -68,7 +76,11 @@ function humanTable(rows: readonly ShowRow[], metrics: readonly string[], perSee
   const { header, cells } = placeColumns(rows, perSeed);
   return {
     header: [...header, ...(perSeed ? [] : ['seeds']), ...metrics.map(shortName)],
-    rows: rows.map((r) => [...cells(r), ...(perSeed ? [] : [String(r.seeds.length)]), ...metrics.map((m) => cell(r.metrics[m]!))]),
+    rows: rows.map((r) => [
+      ...cells(r),
+      ...(perSeed ? [] : [String(r.seeds.length)]),
+      ...metrics.map((m) => cell(r.metrics[m]!)),
+    ]),
   };
 }
 
@@ -77,7 +89,11 @@ function csvTable(rows: readonly ShowRow[], metrics: readonly string[], perSeed:
   const names = header.map((h) => ({ λ: 'lambda', gen: 'generation' })[h] ?? h);
   const num = (x: number | undefined) => (x === undefined ? '' : String(x));
   return formatCsv(
-    [...names, ...(perSeed ? [] : ['seeds']), ...metrics.flatMap((m) => (perSeed ? [m] : [m, `${m}.ci95_low`, `${m}.ci95_high`]))],
+    [
+      ...names,
+      ...(perSeed ? [] : ['seeds']),
+      ...metrics.flatMap((m) => (perSeed ? [m] : [m, `${m}.ci95_low`, `${m}.ci95_high`])),
+    ],
     rows.map((r) => [
       ...cells(r),
       ...(perSeed ? [] : [String(r.seeds.length)]),
@@ -92,13 +108,16 @@ function csvTable(rows: readonly ShowRow[], metrics: readonly string[], perSeed:
 function missingNote(points: readonly EvalPoint[], metrics: readonly string[]): string {
   const recorded = new Set(metricNames(points));
   const missing = metrics.filter((m) => !recorded.has(m));
-  return missing.length ? `${NO_VALUE}: ${missing.join(', ')} not recorded in this lock (made by an older version? rerun repro)` : '';
+  return missing.length
+    ? `${NO_VALUE}: ${missing.join(', ')} not recorded in this lock (made by an older version? rerun repro)`
+    : '';
 }
 
 export function showMetrics(lock: LockFile, options: ShowOptions): string {
   const points = evalPoints(lock);
   if (points.length === 0) {
-    if (options.format === 'json') return JSON.stringify({ rows: [], missing: withoutEval(lock, options.label) }, null, 2);
+    if (options.format === 'json')
+      return JSON.stringify({ rows: [], missing: withoutEval(lock, options.label) }, null, 2);
     return withoutEval(lock, options.label);
   }
   const metrics = chooseMetrics(metricNames(points), options, 'the lock');
@@ -116,7 +135,10 @@ export function showMetrics(lock: LockFile, options: ShowOptions): string {
       const table = options.format === 'md' ? formatMarkdown(header, cells) : formatTable(header, cells);
       const several = rows.some((r) => r.seeds.length > 1) && !perSeed;
       const legend = several ? `with several seeds: mean±half-width of the ${INTERVAL_NAME} over seeds` : '';
-      return [table, ...[legend, note].filter(Boolean).map((line) => (options.format === 'md' ? `\n${line}` : line))].join('\n');
+      return [
+        table,
+        ...[legend, note].filter(Boolean).map((line) => (options.format === 'md' ? `\n${line}` : line)),
+      ].join('\n');
     }
   }
 }

@@ -7,7 +7,9 @@ import { LOCK_VERSION, type LockFile, type LockFileScalar } from '../engine/stor
 import { baseParams } from './provenance.ts';
 import type { NamedLock } from './exp-show.ts';
 
-export interface OverlayPart extends NamedLock { tags: Record<string, LockFileScalar> }
+export interface OverlayPart extends NamedLock {
+  tags: Record<string, LockFileScalar>;
+}
 
 export interface Overlay {
   lock: LockFile;
@@ -20,15 +22,24 @@ export function overlayLocks(locks: readonly NamedLock[]): Overlay {
   const keys = [...new Set(bases.flatMap((b) => Object.keys(b ?? {})))].sort();
   const differing = keys.filter((k) => new Set(bases.map((b) => JSON.stringify(b?.[k]))).size > 1);
   const byParams = bases.every((b) => b !== undefined) && differing.length > 0;
-  const parts = locks.map(({ label, lock }, i): OverlayPart => ({
-    label,
-    lock,
-    tags: byParams
-      ? Object.fromEntries(differing.map((k) => { const v = bases[i]![k]; return [k, typeof v === 'object' || v === undefined ? JSON.stringify(v) : v as LockFileScalar]; }))
-      : { lock: label },
-  }));
+  const parts = locks.map(
+    ({ label, lock }, i): OverlayPart => ({
+      label,
+      lock,
+      tags: byParams
+        ? Object.fromEntries(
+            differing.map((k) => {
+              const v = bases[i]![k];
+              return [k, typeof v === 'object' || v === undefined ? JSON.stringify(v) : (v as LockFileScalar)];
+            }),
+          )
+        : { lock: label },
+    }),
+  );
   if (new Set(parts.map((p) => JSON.stringify(p.tags))).size < locks.length) {
-    throw new Error(`two of the locks overlaid (${locks.map((l) => l.label).join(', ')}) are the same lock or name the same file`);
+    throw new Error(
+      `two of the locks overlaid (${locks.map((l) => l.label).join(', ')}) are the same lock or name the same file`,
+    );
   }
   const nodes: LockFile['nodes'] = {};
   for (const { lock, tags } of parts) {

@@ -46,8 +46,20 @@ const PAPER: readonly PaperFigures[] = [
     loss: 'not stated',
     correctness: `100% True by t = ${toolGeneration(6)} (its generation 6) [one AI review]`,
   },
-  { configuration: 'balanced', counterparts: [{ cycle: 'balanced' }], collapse: 'not stated', loss: '≈30% [AI]', correctness: RISES },
-  { configuration: 'incremental, λ not stated', counterparts: [{ cycle: 'incremental' }], collapse: 'not stated', loss: '≈68% [AI]', correctness: RISES },
+  {
+    configuration: 'balanced',
+    counterparts: [{ cycle: 'balanced' }],
+    collapse: 'not stated',
+    loss: '≈30% [AI]',
+    correctness: RISES,
+  },
+  {
+    configuration: 'incremental, λ not stated',
+    counterparts: [{ cycle: 'incremental' }],
+    collapse: 'not stated',
+    loss: '≈68% [AI]',
+    correctness: RISES,
+  },
   {
     configuration: 'expanding, fresh share not stated',
     counterparts: [{ cycle: 'expanding' }],
@@ -71,13 +83,19 @@ const PAPER: readonly PaperFigures[] = [
   },
 ];
 
-const matches = (c: Counterpart, place: Place) => c.cycle === place.cycle && (c.lambda === undefined || c.lambda === place.lambda);
+const matches = (c: Counterpart, place: Place) =>
+  c.cycle === place.cycle && (c.lambda === undefined || c.lambda === place.lambda);
 
 export const PAPER_HEADER = [
-  'paper: configuration', 'this run: series', 'seeds',
-  'unique count reaches 1, at t (paper generation = t + 1): paper', 'this run',
-  `diversity loss at t = ${LOSS_T} (paper generation ${LOSS_T + 1}): paper`, 'this run',
-  'semantic: paper', 'this run (t = 0 → last)',
+  'paper: configuration',
+  'this run: series',
+  'seeds',
+  'unique count reaches 1, at t (paper generation = t + 1): paper',
+  'this run',
+  `diversity loss at t = ${LOSS_T} (paper generation ${LOSS_T + 1}): paper`,
+  'this run',
+  'semantic: paper',
+  'this run (t = 0 → last)',
 ] as const;
 
 const percent = (x: number) => `${(100 * x).toFixed(0)}%`;
@@ -107,20 +125,29 @@ function collapseCell(chains: readonly EvalPoint[][]): string {
     const first = chain.find((p) => num(p, 'samples.unique') === 1);
     if (first) return `t = ${first.place.generation}`;
     const last = [...chain].reverse().find((p) => num(p, 'samples.unique') !== undefined);
-    return last ? `not reached (${num(last, 'samples.unique')} at t = ${last.place.generation})` : 'samples.unique not recorded';
+    return last
+      ? `not reached (${num(last, 'samples.unique')} at t = ${last.place.generation})`
+      : 'samples.unique not recorded';
   });
   return [...new Set(cells)].length === 1 ? cells[0]! : cells.join('; ');
 }
 
 function lossAt(chain: readonly EvalPoint[], generation: number): number | undefined {
-  const d0 = num(chain.find((p) => p.place.generation === 0), 'data.diversity');
-  const div = num(chain.find((p) => p.place.generation === generation), 'samples.diversity');
+  const d0 = num(
+    chain.find((p) => p.place.generation === 0),
+    'data.diversity',
+  );
+  const div = num(
+    chain.find((p) => p.place.generation === generation),
+    'samples.diversity',
+  );
   return d0 === undefined || div === undefined || d0 === 0 ? undefined : 1 - div / d0;
 }
 
 function lossCell(chains: readonly EvalPoint[][]): string {
   const at = chains.map((c) => lossAt(c, LOSS_T)).filter((v): v is number => v !== undefined);
-  if (at.length) return `${summary(at, percent)}${at.length < chains.length ? ` (${at.length} of ${chains.length} seeds)` : ''}`;
+  if (at.length)
+    return `${summary(at, percent)}${at.length < chains.length ? ` (${at.length} of ${chains.length} seeds)` : ''}`;
   const last = Math.max(...chains.flatMap((c) => c.map((p) => p.place.generation ?? 0)));
   const there = chains.map((c) => lossAt(c, last)).filter((v): v is number => v !== undefined);
   const lastText = there.length ? `; at t = ${last}: ${summary(there, percent)}` : '';
@@ -128,11 +155,23 @@ function lossCell(chains: readonly EvalPoint[][]): string {
 }
 
 function correctnessCell(chains: readonly EvalPoint[][]): string {
-  const first = chains.map((c) => num(c.find((p) => p.place.generation === 0), 'samples.semantic')).filter((v): v is number => v !== undefined);
-  const lasts = chains.map((c) => [...c].reverse().find((p) => num(p, 'samples.semantic') !== undefined)).filter((p) => p !== undefined);
+  const first = chains
+    .map((c) =>
+      num(
+        c.find((p) => p.place.generation === 0),
+        'samples.semantic',
+      ),
+    )
+    .filter((v): v is number => v !== undefined);
+  const lasts = chains
+    .map((c) => [...c].reverse().find((p) => num(p, 'samples.semantic') !== undefined))
+    .filter((p) => p !== undefined);
   if (!first.length || !lasts.length) return 'samples.semantic not recorded';
   const gen = Math.max(...lasts.map((p) => p.place.generation ?? 0));
-  return `${summary(first, fixed)} → ${summary(lasts.map((p) => num(p, 'samples.semantic')!), fixed)} (t = ${gen})`;
+  return `${summary(first, fixed)} → ${summary(
+    lasts.map((p) => num(p, 'samples.semantic')!),
+    fixed,
+  )} (t = ${gen})`;
 }
 
 /**
@@ -149,10 +188,27 @@ export function paperTable(lock: LockFile): { header: readonly string[]; rows: s
   }
   const runCells = (label: string, own: readonly EvalPoint[]) => {
     const chains = [...bySeed(own).values()];
-    return { label, seeds: String(chains.length), collapse: collapseCell(chains), loss: lossCell(chains), correctness: correctnessCell(chains) };
+    return {
+      label,
+      seeds: String(chains.length),
+      collapse: collapseCell(chains),
+      loss: lossCell(chains),
+      correctness: correctnessCell(chains),
+    };
   };
-  const row = (f: Pick<PaperFigures, 'configuration' | 'collapse' | 'loss' | 'correctness'>, run: ReturnType<typeof runCells>) => [
-    f.configuration, run.label, run.seeds, f.collapse, run.collapse, f.loss, run.loss, f.correctness, run.correctness,
+  const row = (
+    f: Pick<PaperFigures, 'configuration' | 'collapse' | 'loss' | 'correctness'>,
+    run: ReturnType<typeof runCells>,
+  ) => [
+    f.configuration,
+    run.label,
+    run.seeds,
+    f.collapse,
+    run.collapse,
+    f.loss,
+    run.loss,
+    f.correctness,
+    run.correctness,
   ];
   const matched = new Set<string>();
   const rows = PAPER.flatMap((f) => {
@@ -167,7 +223,8 @@ export function paperTable(lock: LockFile): { header: readonly string[]; rows: s
   });
   const none = 'not in the paper';
   for (const [label, points] of series) {
-    if (!matched.has(label)) rows.push(row({ configuration: none, collapse: none, loss: none, correctness: none }, runCells(label, points)));
+    if (!matched.has(label))
+      rows.push(row({ configuration: none, collapse: none, loss: none, correctness: none }, runCells(label, points)));
   }
   return { header: PAPER_HEADER, rows };
 }

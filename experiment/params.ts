@@ -30,18 +30,21 @@ const experimentSchema = z.strictObject({
   seed: z.number().int().min(0),
   generations: z.number().int().positive(),
   /** What the loop trains on (tasks/registry.ts): the task's name and its own options, checked by its schema. */
-  task: z.object({ name: z.string() }).catchall(z.custom<Json>(() => true)).superRefine(({ name, ...given }, ctx) => {
-    let task: Task<unknown>;
-    try {
-      task = taskNamed(name);
-    } catch (error) {
-      ctx.addIssue({ code: 'custom', path: ['name'], message: (error as Error).message });
-      return;
-    }
-    for (const { path, message } of optionProblems(task, task.options.safeParse(given).error?.issues ?? [])) {
-      ctx.addIssue({ code: 'custom', path, message });
-    }
-  }),
+  task: z
+    .object({ name: z.string() })
+    .catchall(z.custom<Json>(() => true))
+    .superRefine(({ name, ...given }, ctx) => {
+      let task: Task<unknown>;
+      try {
+        task = taskNamed(name);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', path: ['name'], message: (error as Error).message });
+        return;
+      }
+      for (const { path, message } of optionProblems(task, task.options.safeParse(given).error?.issues ?? [])) {
+        ctx.addIssue({ code: 'custom', path, message });
+      }
+    }),
   data: dataSection,
   model: modelSection,
   train: trainSection,
@@ -86,7 +89,10 @@ export function loadParams(file: string, sets: readonly string[] = []): ParamsFi
 export function parseParams(text: string, source: string, sets: readonly string[] = []): ParamsFile {
   const document = parseDocument(text);
   if (document.errors.length > 0) {
-    throw new ParamsError(source, document.errors.map((e) => `YAML: ${e.message}`));
+    throw new ParamsError(
+      source,
+      document.errors.map((e) => `YAML: ${e.message}`),
+    );
   }
   const raw: unknown = document.toJS();
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
@@ -108,13 +114,17 @@ export function parseParams(text: string, source: string, sets: readonly string[
   // must satisfy the cross-key rules.
   for (const [path, values] of blocks.flatMap((block) => Object.entries(block))) {
     values.forEach((value, i) =>
-      collect(problems, () => {
-        const candidate = setKnownPath(structuredClone(stripSweep(params)), path, value);
-        const result = experimentSchema.safeParse(candidate);
-        for (const issue of result.error?.issues ?? []) {
-          problems.push(`sweep.${path}[${i}] = ${JSON.stringify(value)}: ${describeIssue(issue)}`);
-        }
-      }, `sweep.${path}: `),
+      collect(
+        problems,
+        () => {
+          const candidate = setKnownPath(structuredClone(stripSweep(params)), path, value);
+          const result = experimentSchema.safeParse(candidate);
+          for (const issue of result.error?.issues ?? []) {
+            problems.push(`sweep.${path}[${i}] = ${JSON.stringify(value)}: ${describeIssue(issue)}`);
+          }
+        },
+        `sweep.${path}: `,
+      ),
     );
   }
   if (problems.length === 0) {
@@ -130,7 +140,8 @@ export function parseParams(text: string, source: string, sets: readonly string[
 /** Writes the schema's default into every key of `target` that is missing and has one, section by section. */
 function fillDefaults(schema: z.ZodObject, target: Record<string, unknown>): void {
   for (const [key, field] of Object.entries(schema.shape)) {
-    if (target[key] === undefined && field instanceof z.ZodDefault) target[key] = structuredClone(field.def.defaultValue);
+    if (target[key] === undefined && field instanceof z.ZodDefault)
+      target[key] = structuredClone(field.def.defaultValue);
     const section = target[key];
     if (field instanceof z.ZodObject && section !== null && typeof section === 'object' && !Array.isArray(section)) {
       fillDefaults(field, section as Record<string, unknown>);
@@ -208,7 +219,9 @@ function crossFieldProblems(p: ExperimentParams): string[] {
   const problems = [...modelProblems(p.model), ...trainProblems(p.train), ...cycleProblems(p.cycle)];
   if (JUDGED_MODES[p.curation.mode] && !taskNamed(p.task.name).judge) {
     const others = CURATION_MODES.filter((mode) => !JUDGED_MODES[mode]).join(', ');
-    problems.push(`curation.mode = ${p.curation.mode} asks the task's judge, and task '${p.task.name}' has none; expected one of ${others}`);
+    problems.push(
+      `curation.mode = ${p.curation.mode} asks the task's judge, and task '${p.task.name}' has none; expected one of ${others}`,
+    );
   }
   problems.push(...costProblems(p));
   return problems;

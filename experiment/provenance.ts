@@ -23,12 +23,20 @@ export function recordParams(params: ParamsFile, source: string, overrides: read
       ? Object.fromEntries(Object.entries(known).filter(([k, v]) => canonicalJson(v) === canonicalJson(assignment[k])))
       : assignment;
   }
-  return { source, overrides: [...overrides], resolved: JSON.parse(JSON.stringify(params)) as LockParams['resolved'], chains };
+  return {
+    source,
+    overrides: [...overrides],
+    resolved: JSON.parse(JSON.stringify(params)) as LockParams['resolved'],
+    chains,
+  };
 }
 
 /** A chain without its seed: the series whose seeds are replicates. */
 export function withoutSeed(chain: string): string {
-  return chain.split('/').filter((part) => !part.startsWith('seed=')).join('/');
+  return chain
+    .split('/')
+    .filter((part) => !part.startsWith('seed='))
+    .join('/');
 }
 
 /** What `params diff` compares: every resolved key, the sweep as lists, and the overrides as the key `--set`. */
@@ -45,6 +53,7 @@ export function baseParams(recorded: LockParams): Record<string, unknown> {
 /** One chain's concrete params as dotted keys: the resolved params without the sweep, with the chain's keys set. */
 export function chainParams(recorded: LockParams, chain: string): Record<string, unknown> {
   const assignment = recorded.chains[chain];
-  if (!assignment) throw new Error(`the lock's params name no chain '${chain}' (chains: ${Object.keys(recorded.chains).join(', ')})`);
+  if (!assignment)
+    throw new Error(`the lock's params name no chain '${chain}' (chains: ${Object.keys(recorded.chains).join(', ')})`);
   return { ...baseParams(recorded), ...assignment };
 }

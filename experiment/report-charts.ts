@@ -66,7 +66,8 @@ export function seriesLabel(place: SeriesPlace): string {
 
 // A colour family per cycle (its scheme in CYCLE_TABLE), shaded by λ: light for small λ, dark for large. A lock
 // written by another version may name a cycle this one lacks; such cycles take the other families in turn.
-const schemeOf = (cycle: string): string | undefined => (CYCLES as readonly string[]).includes(cycle) ? CYCLE_TABLE[cycle as CycleName].scheme : undefined;
+const schemeOf = (cycle: string): string | undefined =>
+  (CYCLES as readonly string[]).includes(cycle) ? CYCLE_TABLE[cycle as CycleName].scheme : undefined;
 const OTHER_SCHEMES = ['oranges', 'browns'];
 
 // Solid, dashed, dotted, dash-dot: with a colour family's shades these keep ten series of one cycle apart.
@@ -75,7 +76,9 @@ const dashes = (count: number): number[][] => Array.from({ length: count }, (_, 
 
 function ramp(name: string, count: number, from: number, to: number): string[] {
   const interpolate = scheme(name) as (t: number) => string;
-  return Array.from({ length: count }, (_, i) => interpolate(count === 1 ? to : from + ((to - from) * i) / (count - 1)));
+  return Array.from({ length: count }, (_, i) =>
+    interpolate(count === 1 ? to : from + ((to - from) * i) / (count - 1)),
+  );
 }
 
 /** The distinct series of these points, in cycle and λ order, each with its colour. */
@@ -92,13 +95,23 @@ export function seriesOf(points: readonly EvalPoint[]): Series[] {
     const own = places.filter((p) => p.cycle === cycle);
     const name = schemeOf(cycle) ?? OTHER_SCHEMES[others.indexOf(cycle) % OTHER_SCHEMES.length]!;
     const colors = ramp(name, own.length, 0.4, 0.95);
-    return own.map((p, i) => ({ label: seriesLabel(p), cycle, lambda: p.lambda, variant: variantOf(p) || cycle, color: colors[i]!, dash: DASHES[i % DASHES.length]! }));
+    return own.map((p, i) => ({
+      label: seriesLabel(p),
+      cycle,
+      lambda: p.lambda,
+      variant: variantOf(p) || cycle,
+      color: colors[i]!,
+      dash: DASHES[i % DASHES.length]!,
+    }));
   });
 }
 
 // What a metric can be: an interval over seeds is clipped to it (two seeds' t-interval easily runs below 0%).
 const METRIC_RANGE: Record<string, [number, number]> = {
-  'samples.semantic': [0, 1], 'samples.syntactic': [0, 1], 'samples.diversity': [0, 1], 'samples.copied': [0, 1],
+  'samples.semantic': [0, 1],
+  'samples.syntactic': [0, 1],
+  'samples.diversity': [0, 1],
+  'samples.copied': [0, 1],
   'samples.unique': [0, Infinity],
 };
 
@@ -116,12 +129,15 @@ export function statsOf(points: readonly EvalPoint[], metric: string, measure = 
     const { mean, ci95, n } = stat;
     const series = seriesLabel(place);
     const { [split ?? '']: value, ...rest } = place.extra;
-    const [variant, panel] = split === undefined
-      ? [variantOf(place) || place.cycle, place.cycle]
-      : [`${split}=${value}`, seriesLabel({ ...place, extra: rest })];
+    const [variant, panel] =
+      split === undefined
+        ? [variantOf(place) || place.cycle, place.cycle]
+        : [`${split}=${value}`, seriesLabel({ ...place, extra: rest })];
     const [min, max] = METRIC_RANGE[metric] ?? [-Infinity, Infinity];
     const [low, high] = [Math.max(min, ci95?.low ?? mean), Math.min(max, ci95?.high ?? mean)];
-    return [{ series, cycle: place.cycle, variant, panel, generation: place.generation, measure, mean, low, high, seeds: n }];
+    return [
+      { series, cycle: place.cycle, variant, panel, generation: place.generation, measure, mean, low, high, seeds: n },
+    ];
   });
   return stats.sort((a, b) => compareValues(a.generation, b.generation));
 }
@@ -133,7 +149,8 @@ function keyChart(points: readonly EvalPoint[], key: string): Chart {
   for (const s of all) valuesPerPanel.set(s.panel, (valuesPerPanel.get(s.panel) ?? new Set()).add(s.variant));
   const stats = all.filter((s) => valuesPerPanel.get(s.panel)!.size > 1);
   const title = `Diversity per ${key}`;
-  if (stats.length === 0) return { name: `diversity-${key}`, title, omitted: `no series has more than one value of ${key}` };
+  if (stats.length === 0)
+    return { name: `diversity-${key}`, title, omitted: `no series has more than one value of ${key}` };
   const variants = [...new Set(sortByPlace(points, (p) => p.place).map((p) => `${key}=${p.place.extra[key]}`))];
   const shown = variants.filter((v) => stats.some((s) => s.variant === v));
   return {
@@ -143,7 +160,13 @@ function keyChart(points: readonly EvalPoint[], key: string): Chart {
       title: `Levenshtein diversity of S_t per generation and ${key}`,
       yTitle: 'diversity of S_t',
       stats,
-      color: { field: 'variant', title: key, domain: shown, range: ramp('viridis', shown.length, 0, 0.85), dashes: dashes(shown.length) },
+      color: {
+        field: 'variant',
+        title: key,
+        domain: shown,
+        range: ramp('viridis', shown.length, 0, 0.85),
+        dashes: dashes(shown.length),
+      },
       perPanel: true,
       reference: d0Reference(points),
     }),
@@ -151,12 +174,17 @@ function keyChart(points: readonly EvalPoint[], key: string): Chart {
 }
 
 /** A horizontal line across a chart: the chance rate, D_0's diversity. */
-export interface Reference { value: number; label: string }
+export interface Reference {
+  value: number;
+  label: string;
+}
 
 /** D_0's diversity, the level the loop starts from: data.diversity at generation 0 (the mean where seeds differ). */
 function d0Reference(points: readonly EvalPoint[]): Reference | undefined {
   // Distinct values: a lock from before shared nodes had one name lists the one D_0 under every chain.
-  const values = [...new Set(points.filter((p) => p.place.generation === 0).map((p) => p.metrics['data.diversity']))].filter((v): v is number => typeof v === 'number');
+  const values = [
+    ...new Set(points.filter((p) => p.place.generation === 0).map((p) => p.metrics['data.diversity'])),
+  ].filter((v): v is number => typeof v === 'number');
   if (values.length === 0) return undefined;
   const mean = values.reduce((a, b) => a + b, 0) / values.length;
   return { value: mean, label: `D_0 ${mean.toFixed(3)}${values.length > 1 ? ` (mean of ${values.length})` : ''}` };
@@ -175,27 +203,60 @@ function seedNote(stats: readonly Stat[], spreadMark: 'whiskers' | 'band'): { su
     : { subtitle: 'one seed', spread: false };
 }
 
-const CONFIG = { font: 'sans-serif', title: { fontSize: 15, subtitleFontSize: 11 }, axis: { labelFontSize: 11, titleFontSize: 12 } };
+const CONFIG = {
+  font: 'sans-serif',
+  title: { fontSize: 15, subtitleFontSize: 11 },
+  axis: { labelFontSize: 11, titleFontSize: 12 },
+};
 
 /** Semantic correctness as lines against the chance rate; syntactic, near 100% from the start, in a small panel below. */
-function correctnessChart(points: readonly EvalPoint[], series: readonly Series[], chance?: Chance): TopLevelSpec | undefined {
+function correctnessChart(
+  points: readonly EvalPoint[],
+  series: readonly Series[],
+  chance?: Chance,
+): TopLevelSpec | undefined {
   const semantic = statsOf(points, 'samples.semantic', 'semantic');
   const syntactic = statsOf(points, 'samples.syntactic', 'syntactic');
   if (semantic.length === 0 && syntactic.length === 0) return undefined;
   const colors = (stats: Stat[]) => {
     const shown = presentIn(series, stats);
-    return { field: 'series' as const, title: 'cycle', domain: shown.map((s) => s.label), range: shown.map((s) => s.color), dashes: shown.map((s) => s.dash) };
+    return {
+      field: 'series' as const,
+      title: 'cycle',
+      domain: shown.map((s) => s.label),
+      range: shown.map((s) => s.color),
+      dashes: shown.map((s) => s.dash),
+    };
   };
   const share = { domain: [0, 1] as [number, number], format: '%' };
   return {
     config: CONFIG,
     title: { text: 'Correctness of the generated expressions S_t per generation' },
     vconcat: [
-      ...(semantic.length ? [lineView({
-        title: 'Semantic: share of S_t that is True', yTitle: 'True (share of S_t)', stats: semantic, color: colors(semantic), share,
-        reference: chance && { value: chance.rate, label: chanceLabel(chance) },
-      })] : []),
-      ...(syntactic.length ? [lineView({ title: 'Syntactic: share of S_t that parses', yTitle: 'parses', stats: syntactic, color: colors(syntactic), share, height: 90 })] : []),
+      ...(semantic.length
+        ? [
+            lineView({
+              title: 'Semantic: share of S_t that is True',
+              yTitle: 'True (share of S_t)',
+              stats: semantic,
+              color: colors(semantic),
+              share,
+              reference: chance && { value: chance.rate, label: chanceLabel(chance) },
+            }),
+          ]
+        : []),
+      ...(syntactic.length
+        ? [
+            lineView({
+              title: 'Syntactic: share of S_t that parses',
+              yTitle: 'parses',
+              stats: syntactic,
+              color: colors(syntactic),
+              share,
+              height: 90,
+            }),
+          ]
+        : []),
     ],
   };
 }
@@ -221,31 +282,72 @@ function lineView({ title, yTitle, stats, color, perPanel, reference, share, hei
   const colorEncoding = { field: color.field, type: 'nominal' as const, title: color.title, scale };
   // Colour and dash share one legend (same field, title and domain); its labels are never cut short.
   const legend = { symbolType: 'stroke', symbolStrokeWidth: 2.5, labelLimit: 1000 };
-  const dashEncoding = { field: color.field, type: 'nominal' as const, title: color.title, scale: { domain: color.domain, range: color.dashes }, legend };
-  const x = { field: 'generation', type: 'quantitative' as const, title: 'generation', scale: { nice: false }, axis: { format: 'd', tickMinStep: 1 } };
-  const y = (field: string) => ({ field, type: 'quantitative' as const, title: yTitle, ...(share && { scale: { domain: share.domain }, axis: { format: share.format } }) });
+  const dashEncoding = {
+    field: color.field,
+    type: 'nominal' as const,
+    title: color.title,
+    scale: { domain: color.domain, range: color.dashes },
+    legend,
+  };
+  const x = {
+    field: 'generation',
+    type: 'quantitative' as const,
+    title: 'generation',
+    scale: { nice: false },
+    axis: { format: 'd', tickMinStep: 1 },
+  };
+  const y = (field: string) => ({
+    field,
+    type: 'quantitative' as const,
+    title: yTitle,
+    ...(share && { scale: { domain: share.domain }, axis: { format: share.format } }),
+  });
   const gens = new Set(stats.map((s) => s.generation)).size;
   // Bands are faint by fillOpacity (not opacity, which the shared legend would take on); legend symbols are strokes.
   const layers = [
-    ...(spread ? [{ mark: { type: 'area' as const, fillOpacity: 0.15 }, encoding: { x, y: y('low'), y2: { field: 'high' }, color: { ...colorEncoding, legend } } }] : []),
-    { mark: { type: 'line' as const, point: gens <= 12, strokeWidth: 2 }, encoding: { x, y: y('mean'), color: { ...colorEncoding, legend }, strokeDash: dashEncoding } },
+    ...(spread
+      ? [
+          {
+            mark: { type: 'area' as const, fillOpacity: 0.15 },
+            encoding: { x, y: y('low'), y2: { field: 'high' }, color: { ...colorEncoding, legend } },
+          },
+        ]
+      : []),
+    {
+      mark: { type: 'line' as const, point: gens <= 12, strokeWidth: 2 },
+      encoding: { x, y: y('mean'), color: { ...colorEncoding, legend }, strokeDash: dashEncoding },
+    },
     // One row (the count aggregate), so that the line and its label are drawn once, not once per datum.
-    ...(reference ? [{
-      transform: [{ aggregate: [{ op: 'count' as const, as: 'rows' }] }],
-      encoding: { y: { datum: reference.value, type: 'quantitative' as const } },
-      layer: [
-        { mark: { type: 'rule' as const, color: '#444', strokeDash: [4, 4], strokeWidth: 1.5 } },
-        { mark: { type: 'text' as const, align: 'left' as const, dx: 4, dy: -7, fontSize: 11, color: '#444' }, encoding: { x: { value: 0 }, text: { value: reference.label } } },
-      ],
-    }] : []),
+    ...(reference
+      ? [
+          {
+            transform: [{ aggregate: [{ op: 'count' as const, as: 'rows' }] }],
+            encoding: { y: { datum: reference.value, type: 'quantitative' as const } },
+            layer: [
+              { mark: { type: 'rule' as const, color: '#444', strokeDash: [4, 4], strokeWidth: 1.5 } },
+              {
+                mark: { type: 'text' as const, align: 'left' as const, dx: 4, dy: -7, fontSize: 11, color: '#444' },
+                encoding: { x: { value: 0 }, text: { value: reference.label } },
+              },
+            ],
+          },
+        ]
+      : []),
   ];
   const view = { width: perPanel ? 340 : 560, height: height ?? (perPanel ? 240 : 300), layer: layers };
   // Panels in cycle order (each stat knows its cycle), then by label.
   const cycleOfPanel = new Map(stats.map((s) => [s.panel, s.cycle]));
-  const panels = [...cycleOfPanel.keys()].sort((a, b) => compareNames(CYCLES, cycleOfPanel.get(a)!, cycleOfPanel.get(b)!) || a.localeCompare(b));
+  const panels = [...cycleOfPanel.keys()].sort(
+    (a, b) => compareNames(CYCLES, cycleOfPanel.get(a)!, cycleOfPanel.get(b)!) || a.localeCompare(b),
+  );
   const common = { title: { text: title, subtitle }, data: { values: stats } };
   return perPanel
-    ? { ...common, columns: 3, facet: { field: 'panel', type: 'nominal' as const, sort: panels, title: null, header: { labelFontSize: 13 } }, spec: view }
+    ? {
+        ...common,
+        columns: 3,
+        facet: { field: 'panel', type: 'nominal' as const, sort: panels, title: null, header: { labelFontSize: 13 } },
+        spec: view,
+      }
     : { ...common, ...view };
 }
 
@@ -264,7 +366,10 @@ export interface CurvePoint {
 export function trainingCurvesChart(chain: string, curve: readonly CurvePoint[]): TopLevelSpec {
   const generations = [...new Set(curve.map((p) => p.generation))].sort((a, b) => a - b);
   return {
-    title: { text: `Validation loss per step, each generation of ${chain}`, subtitle: 'the weights kept are those of the lowest validation loss' },
+    title: {
+      text: `Validation loss per step, each generation of ${chain}`,
+      subtitle: 'the weights kept are those of the lowest validation loss',
+    },
     config: CONFIG,
     data: { values: [...curve] },
     width: 520,
@@ -273,19 +378,32 @@ export function trainingCurvesChart(chain: string, curve: readonly CurvePoint[])
     encoding: {
       x: { field: 'step', type: 'quantitative', title: 'step' },
       y: { field: 'val_loss', type: 'quantitative', title: 'validation loss (nats/token)', scale: { zero: false } },
-      color: { field: 'generation', type: 'ordinal', title: 'generation', scale: { domain: generations, range: ramp('viridis', generations.length, 0, 0.9) } },
+      color: {
+        field: 'generation',
+        type: 'ordinal',
+        title: 'generation',
+        scale: { domain: generations, range: ramp('viridis', generations.length, 0, 0.9) },
+      },
     },
   };
 }
 
 /** Length and depth distributions of S_t against D_0: a row per series, a column per measure. */
 export function sampleShapesChart(points: readonly ShapePoint[]): TopLevelSpec {
-  const sets = [...new Set(points.map((p) => p.set))].sort((a, b) => (a === 'D_0' ? -1 : b === 'D_0' ? 1 : Number(a.slice(2)) - Number(b.slice(2))));
+  const sets = [...new Set(points.map((p) => p.set))].sort((a, b) =>
+    a === 'D_0' ? -1 : b === 'D_0' ? 1 : Number(a.slice(2)) - Number(b.slice(2)),
+  );
   return {
-    title: { text: 'Length (tokens) and depth of S_t against D_0', subtitle: 'share of rows; depth over the rows that parse' },
+    title: {
+      text: 'Length (tokens) and depth of S_t against D_0',
+      subtitle: 'share of rows; depth over the rows that parse',
+    },
     config: CONFIG,
     data: { values: [...points] },
-    facet: { row: { field: 'series', type: 'nominal', title: null }, column: { field: 'measure', type: 'nominal', title: null } },
+    facet: {
+      row: { field: 'series', type: 'nominal', title: null },
+      column: { field: 'measure', type: 'nominal', title: null },
+    },
     spec: {
       width: 260,
       height: 110,
@@ -293,7 +411,12 @@ export function sampleShapesChart(points: readonly ShapePoint[]): TopLevelSpec {
       encoding: {
         x: { field: 'value', type: 'quantitative', title: null },
         y: { field: 'share', type: 'quantitative', title: 'share', axis: { format: '.0%' } },
-        color: { field: 'set', type: 'nominal', title: 'set', scale: { domain: sets, range: ['#222', ...ramp('viridis', sets.length - 1, 0, 0.9)] } },
+        color: {
+          field: 'set',
+          type: 'nominal',
+          title: 'set',
+          scale: { domain: sets, range: ['#222', ...ramp('viridis', sets.length - 1, 0, 0.9)] },
+        },
       },
     },
     resolve: { scale: { x: 'independent' } },
@@ -305,23 +428,51 @@ export function reportCharts(points: readonly EvalPoint[], chance?: Chance): Cha
   const series = seriesOf(points);
   const byLabel = (stats: Stat[]) => {
     const shown = presentIn(series, stats);
-    return { field: 'series' as const, title: 'cycle', domain: shown.map((s) => s.label), range: shown.map((s) => s.color), dashes: shown.map((s) => s.dash) };
+    return {
+      field: 'series' as const,
+      title: 'cycle',
+      domain: shown.map((s) => s.label),
+      range: shown.map((s) => s.color),
+      dashes: shown.map((s) => s.dash),
+    };
   };
   const d0 = d0Reference(points);
   const diversity = statsOf(points, 'samples.diversity');
   const unique = statsOf(points, 'samples.unique');
   const lambdaDiversity = diversity.filter((s) => series.find((t) => t.label === s.series)?.lambda !== undefined);
-  const byLambda = presentIn(series, lambdaDiversity).sort((a, b) => compareValues(a.lambda, b.lambda) || a.variant.localeCompare(b.variant));
+  const byLambda = presentIn(series, lambdaDiversity).sort(
+    (a, b) => compareValues(a.lambda, b.lambda) || a.variant.localeCompare(b.variant),
+  );
   const variants = [...new Set(byLambda.map((s) => s.variant))];
-  const chart = (name: string, title: string, spec: TopLevelSpec | undefined, omitted: string, caption?: string): Chart =>
-    spec ? { name, title, spec, ...(caption && { caption }) } : { name, title, omitted };
-  const d0Caption = d0 && 'Dashed: the diversity of D_0, the real data every chain starts from (data.diversity at generation 0).';
+  const chart = (
+    name: string,
+    title: string,
+    spec: TopLevelSpec | undefined,
+    omitted: string,
+    caption?: string,
+  ): Chart => (spec ? { name, title, spec, ...(caption && { caption }) } : { name, title, omitted });
+  const d0Caption =
+    d0 && 'Dashed: the diversity of D_0, the real data every chain starts from (data.diversity at generation 0).';
   return [
-    chart('correctness', 'Semantic and syntactic correctness', correctnessChart(points, series, chance), 'no eval node records samples.semantic or samples.syntactic', chance && describeChance(chance)),
+    chart(
+      'correctness',
+      'Semantic and syntactic correctness',
+      correctnessChart(points, series, chance),
+      'no eval node records samples.semantic or samples.syntactic',
+      chance && describeChance(chance),
+    ),
     chart(
       'diversity',
       'Levenshtein diversity of S_t',
-      diversity.length ? lineChart({ title: 'Levenshtein diversity of S_t per generation', yTitle: 'diversity of S_t', stats: diversity, color: byLabel(diversity), reference: d0 }) : undefined,
+      diversity.length
+        ? lineChart({
+            title: 'Levenshtein diversity of S_t per generation',
+            yTitle: 'diversity of S_t',
+            stats: diversity,
+            color: byLabel(diversity),
+            reference: d0,
+          })
+        : undefined,
       'no eval node records samples.diversity',
       d0Caption,
     ),
@@ -333,7 +484,13 @@ export function reportCharts(points: readonly EvalPoint[], chance?: Chance): Cha
             title: 'Levenshtein diversity of S_t per generation and λ',
             yTitle: 'diversity of S_t',
             stats: lambdaDiversity,
-            color: { field: 'variant', title: 'λ', domain: variants, range: ramp('viridis', variants.length, 0, 0.85), dashes: dashes(variants.length) },
+            color: {
+              field: 'variant',
+              title: 'λ',
+              domain: variants,
+              range: ramp('viridis', variants.length, 0, 0.85),
+              dashes: dashes(variants.length),
+            },
             perPanel: true,
             reference: d0,
           })
@@ -344,7 +501,14 @@ export function reportCharts(points: readonly EvalPoint[], chance?: Chance): Cha
     chart(
       'unique',
       'Distinct expressions in S_t',
-      unique.length ? lineChart({ title: 'Distinct expressions in S_t per generation', yTitle: 'unique expressions', stats: unique, color: byLabel(unique) }) : undefined,
+      unique.length
+        ? lineChart({
+            title: 'Distinct expressions in S_t per generation',
+            yTitle: 'unique expressions',
+            stats: unique,
+            color: byLabel(unique),
+          })
+        : undefined,
       'no eval node records samples.unique',
     ),
     ...extraKeys(points.map((p) => p.place)).map((key) => keyChart(points, key)),

@@ -28,7 +28,13 @@ export interface SampleView {
 }
 
 /** Share of a set's rows at one length (tokens) or depth; depth counts only rows that parse. */
-export interface ShapePoint { series: string; set: string; measure: 'length' | 'depth'; value: number; share: number }
+export interface ShapePoint {
+  series: string;
+  set: string;
+  measure: 'length' | 'depth';
+  value: number;
+  share: number;
+}
 
 export type Samples = { views: SampleView[]; shapes: ShapePoint[] } | { missing: string };
 
@@ -45,14 +51,19 @@ function shapes(series: string, set: string, expressions: readonly string[]): Sh
   }
   const totals = { length: expressions.length, depth: parsed };
   return (['length', 'depth'] as const).flatMap((measure) =>
-    [...counts[measure]].sort(([a], [b]) => a - b).map(([value, n]) => ({ series, set, measure, value, share: n / totals[measure] })),
+    [...counts[measure]]
+      .sort(([a], [b]) => a - b)
+      .map(([value, n]) => ({ series, set, measure, value, share: n / totals[measure] })),
   );
 }
 
 function view(series: string, chain: string, generation: number, expressions: readonly string[]): SampleView {
   const counts = new Map<string, number>();
   for (const e of expressions) counts.set(e, (counts.get(e) ?? 0) + 1);
-  const top = [...counts].sort(([a, x], [b, y]) => y - x || a.localeCompare(b)).slice(0, TOP).map(([expression, count]) => ({ expression, count }));
+  const top = [...counts]
+    .sort(([a, x], [b, y]) => y - x || a.localeCompare(b))
+    .slice(0, TOP)
+    .map(([expression, count]) => ({ expression, count }));
   const rng = new Rng(`${chain}/gen=${generation}`);
   const order = expressions.map((_, i) => i);
   const picks = Math.min(RANDOM, order.length);
@@ -60,7 +71,15 @@ function view(series: string, chain: string, generation: number, expressions: re
     const j = i + rng.int(order.length - i);
     [order[i], order[j]] = [order[j]!, order[i]!];
   }
-  return { series, chain, generation, rows: expressions.length, unique: counts.size, top, random: order.slice(0, picks).map((i) => expressions[i]!) };
+  return {
+    series,
+    chain,
+    generation,
+    rows: expressions.length,
+    unique: counts.size,
+    top,
+    random: order.slice(0, picks).map((i) => expressions[i]!),
+  };
 }
 
 /** `generations`: which to show (default: 0 and each chain's last); one the chain lacks is skipped. */
@@ -80,9 +99,13 @@ export async function loadSamples(lock: LockFile, store: Store, generations?: re
   const views: SampleView[] = [];
   const points: ShapePoint[] = [];
   for (const [series, chain] of chains) {
-    const own = sampleNodes.filter((n) => n.chain === chain).map(({ id, node }) => ({ id, generation: Number(node.tags.generation) }));
+    const own = sampleNodes
+      .filter((n) => n.chain === chain)
+      .map(({ id, node }) => ({ id, generation: Number(node.tags.generation) }));
     const last = Math.max(...own.map((n) => n.generation));
-    const wanted = own.filter((n) => (generations ?? [0, last]).includes(n.generation)).sort((a, b) => a.generation - b.generation);
+    const wanted = own
+      .filter((n) => (generations ?? [0, last]).includes(n.generation))
+      .sort((a, b) => a.generation - b.generation);
     const d0 = chainNodes(lock, genD0.name).find((n) => n.chain === chain);
     if (!d0) return { missing: `the lock has no ${genD0.name} node of ${chain}` };
     const real = await read(d0.id, 'dataset');

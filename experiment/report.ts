@@ -15,7 +15,14 @@ import { noParams, type LockFile } from '../engine/store/lock-file.ts';
 import trainStage from '../stages/train.ts';
 import { evalPoints, metricNames, NOT_RUN, withoutEval, type EvalPoint } from './eval-points.ts';
 import { paperTable } from './paper.ts';
-import { reportCharts, sampleShapesChart, seriesLabel, seriesOf, trainingCurvesChart, type Chart } from './report-charts.ts';
+import {
+  reportCharts,
+  sampleShapesChart,
+  seriesLabel,
+  seriesOf,
+  trainingCurvesChart,
+  type Chart,
+} from './report-charts.ts';
 import type { Samples } from './report-samples.ts';
 import type { OverlayPart } from './overlay.ts';
 import { INTERVAL_NAME, seedStat } from './seeds.ts';
@@ -76,7 +83,9 @@ function fontOptions() {
 }
 
 function svgToPng(svg: string): Buffer {
-  return new Resvg(svg, { background: 'white', fitTo: { mode: 'zoom', value: 2 }, font: fontOptions() }).render().asPng();
+  return new Resvg(svg, { background: 'white', fitTo: { mode: 'zoom', value: 2 }, font: fontOptions() })
+    .render()
+    .asPng();
 }
 
 function escapeHtml(text: string): string {
@@ -84,7 +93,8 @@ function escapeHtml(text: string): string {
 }
 
 function htmlTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const tr = (cells: readonly string[], tag: 'th' | 'td') => `<tr>${cells.map((c) => `<${tag}>${escapeHtml(c)}</${tag}>`).join('')}</tr>`;
+  const tr = (cells: readonly string[], tag: 'th' | 'td') =>
+    `<tr>${cells.map((c) => `<${tag}>${escapeHtml(c)}</${tag}>`).join('')}</tr>`;
   return `<table><thead>${tr(header, 'th')}</thead><tbody>${rows.map((r) => tr(r, 'td')).join('\n')}</tbody></table>`;
 }
 
@@ -92,7 +102,8 @@ function htmlTable(header: readonly string[], rows: readonly (readonly string[])
 function backends(lock: LockFile): string {
   const byKey = new Map<string, string>();
   for (const node of Object.values(lock.nodes)) {
-    if (node.stage === trainStage.name && node.metrics.backend !== undefined) byKey.set(node.key, String(node.metrics.backend));
+    if (node.stage === trainStage.name && node.metrics.backend !== undefined)
+      byKey.set(node.key, String(node.metrics.backend));
   }
   const counts = new Map<string, number>();
   for (const name of byKey.values()) counts.set(name, (counts.get(name) ?? 0) + 1);
@@ -120,13 +131,20 @@ export function finalTable(points: readonly EvalPoint[]): { header: string[]; ro
     const last = Math.max(...own.map((p) => p.place.generation ?? 0));
     const final = own.filter((p) => (p.place.generation ?? 0) === last);
     const missing = seeds.flatMap((seed) =>
-      generations.filter((g) => !own.some((p) => p.place.seed === seed && (p.place.generation ?? 0) === g)).map((g) => `seed ${formatValue(seed)} gen ${g}`),
+      generations
+        .filter((g) => !own.some((p) => p.place.seed === seed && (p.place.generation ?? 0) === g))
+        .map((g) => `seed ${formatValue(seed)} gen ${g}`),
     );
     return {
-      cells: [series.label, String(last), String(final.length), ...metrics.map((m) => {
-        const values = final.map((p) => p.metrics[m]).filter((v): v is number => typeof v === 'number');
-        return values.length ? spread(values) : '';
-      })],
+      cells: [
+        series.label,
+        String(last),
+        String(final.length),
+        ...metrics.map((m) => {
+          const values = final.map((p) => p.metrics[m]).filter((v): v is number => typeof v === 'number');
+          return values.length ? spread(values) : '';
+        }),
+      ],
       missing: missing.length > 6 ? `${missing.slice(0, 6).join(', ')}, … (${missing.length})` : missing.join(', '),
     };
   });
@@ -141,9 +159,16 @@ export function finalTable(points: readonly EvalPoint[]): { header: string[]; ro
 function samplesSection(samples: Samples | undefined): string {
   if (!samples) return '';
   if ('missing' in samples) return `<h2>Samples</h2><p class="note">Not shown: ${escapeHtml(samples.missing)}.</p>`;
-  const views = samples.views.map((v) => `<h3>${escapeHtml(v.series)}, S_${v.generation} (${escapeHtml(v.chain)}): ${v.rows} rows, ${v.unique} distinct</h3>
-${htmlTable(['most frequent', 'count'], v.top.map((t) => [t.expression, String(t.count)]))}
-<p>Drawn at random:</p><ul>${v.random.map((e) => `<li><code>${escapeHtml(e)}</code></li>`).join('')}</ul>`);
+  const views = samples.views.map(
+    (
+      v,
+    ) => `<h3>${escapeHtml(v.series)}, S_${v.generation} (${escapeHtml(v.chain)}): ${v.rows} rows, ${v.unique} distinct</h3>
+${htmlTable(
+  ['most frequent', 'count'],
+  v.top.map((t) => [t.expression, String(t.count)]),
+)}
+<p>Drawn at random:</p><ul>${v.random.map((e) => `<li><code>${escapeHtml(e)}</code></li>`).join('')}</ul>`,
+  );
   return `<h2>Samples</h2>\n${views.join('\n')}`;
 }
 
@@ -152,7 +177,12 @@ function paramsSection(lock: LockFile, label: string): string {
   const recorded = lock.params;
   if (!recorded) return `<p class="note">${escapeHtml(noParams(lock, label))}.</p>`;
   const overrides = recorded.overrides.length ? recorded.overrides.map((o) => `--set ${o}`).join(' ') : 'none';
-  const chains = Object.entries(recorded.chains).map(([name, keys]) => [name, Object.entries(keys).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')]);
+  const chains = Object.entries(recorded.chains).map(([name, keys]) => [
+    name,
+    Object.entries(keys)
+      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+      .join(', '),
+  ]);
   return `<p>As recorded in the lock: made from ${escapeHtml(recorded.source)}, overrides: <code>${escapeHtml(overrides)}</code>.</p>
 ${htmlTable(['chain', 'swept keys'], chains)}
 <pre>${escapeHtml(toYaml(recorded.resolved))}</pre>`;
@@ -160,8 +190,16 @@ ${htmlTable(['chain', 'swept keys'], chains)}
 
 /** Each overlaid lock: what its series are labelled by, then its params. */
 function overlaidParams(parts: readonly OverlayPart[]): string {
-  return parts.map((p) => `<h3>${escapeHtml(p.label)}: series labelled ${escapeHtml(Object.entries(p.tags).map(([k, v]) => `${k}=${v}`).join(' '))}</h3>
-${paramsSection(p.lock, p.label)}`).join('\n');
+  return parts
+    .map(
+      (p) => `<h3>${escapeHtml(p.label)}: series labelled ${escapeHtml(
+        Object.entries(p.tags)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' '),
+      )}</h3>
+${paramsSection(p.lock, p.label)}`,
+    )
+    .join('\n');
 }
 
 const STYLE = `body{font-family:sans-serif;margin:2em auto;max-width:1200px;color:#222;padding:0 1em}
@@ -175,14 +213,18 @@ export async function writeReport(input: ReportInput): Promise<ReportOutput> {
   const title = input.title ?? 'Self-consuming training loop: report';
   const points = evalPoints(lock);
   const curves = input.curves;
-  const curveChart: Chart[] = !curves ? [] : 'missing' in curves
-    ? [{ name: 'training-curves', title: 'Training curves', omitted: curves.missing }]
-    : [{ name: 'training-curves', title: 'Training curves', spec: trainingCurvesChart(curves.chain, curves.points) }];
+  const curveChart: Chart[] = !curves
+    ? []
+    : 'missing' in curves
+      ? [{ name: 'training-curves', title: 'Training curves', omitted: curves.missing }]
+      : [{ name: 'training-curves', title: 'Training curves', spec: trainingCurvesChart(curves.chain, curves.points) }];
   const samples = input.samples;
   const shapesTitle = 'Length and depth of S_t against D_0';
-  const shapeChart: Chart[] = !samples ? [] : 'missing' in samples
-    ? [{ name: 'sample-shapes', title: shapesTitle, omitted: samples.missing }]
-    : [{ name: 'sample-shapes', title: shapesTitle, spec: sampleShapesChart(samples.shapes) }];
+  const shapeChart: Chart[] = !samples
+    ? []
+    : 'missing' in samples
+      ? [{ name: 'sample-shapes', title: shapesTitle, omitted: samples.missing }]
+      : [{ name: 'sample-shapes', title: shapesTitle, spec: sampleShapesChart(samples.shapes) }];
   const data = lock.params?.resolved.data as { depth_min?: number; depth_max?: number } | undefined;
   const chance = chanceOfTrue(data?.depth_min ?? DEFAULT_DEPTHS[0], data?.depth_max ?? DEFAULT_DEPTHS[1]);
   const charts = [...reportCharts(points, chance), ...curveChart, ...shapeChart];
@@ -204,7 +246,9 @@ export async function writeReport(input: ReportInput): Promise<ReportOutput> {
     writeAtomic(svgPath, Buffer.from(svg));
     writeAtomic(pngPath, svgToPng(svg));
     files.push(svgPath, pngPath);
-    figures.push(`<h2>${escapeHtml(chart.title)}</h2><figure>${svg}${chart.caption ? `<figcaption>${escapeHtml(chart.caption)}</figcaption>` : ''}</figure>`);
+    figures.push(
+      `<h2>${escapeHtml(chart.title)}</h2><figure>${svg}${chart.caption ? `<figcaption>${escapeHtml(chart.caption)}</figcaption>` : ''}</figure>`,
+    );
   }
 
   const final = finalTable(points);

@@ -23,7 +23,10 @@ export function formatTable(header: readonly string[], rows: Rows): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const right = header.map((_, i) => rows.some((r) => NUMERIC.test(r[i]!)));
   const line = (cells: readonly string[]) =>
-    cells.map((c, i) => (right[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+    cells
+      .map((c, i) => (right[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
@@ -36,11 +39,16 @@ export function formatMarkdown(header: readonly string[], rows: Rows): string {
 }
 
 /** The columns that place a row: cycle, λ, the other swept keys, seed (unless `seed` is false) and generation. */
-export function placeColumns(places: readonly Place[], seed = true): { header: string[]; cells: (p: Place) => string[] } {
+export function placeColumns(
+  places: readonly Place[],
+  seed = true,
+): { header: string[]; cells: (p: Place) => string[] } {
   const keys = extraKeys(places);
   return {
     header: ['cycle', 'λ', ...keys, ...(seed ? ['seed'] : []), 'gen'],
     cells: (p) =>
-      [p.cycle, p.lambda, ...keys.map((k) => p.extra[k]), ...(seed ? [p.seed] : []), p.generation].map((v) => (v === undefined ? '' : String(v))),
+      [p.cycle, p.lambda, ...keys.map((k) => p.extra[k]), ...(seed ? [p.seed] : []), p.generation].map((v) =>
+        v === undefined ? '' : String(v),
+      ),
   };
 }

@@ -30,19 +30,41 @@ export function parseChain(text: string): Record<string, string> {
  * of the full-synthetic chain (the paper's collapse), else the first in cycle, λ and seed order. Several chains
  * matching is an error naming two of them.
  */
-function chainNodesOf(lock: LockFile, wanted: Record<string, string>): { chain: string; nodes: ChainNode[] } | { chain: string; missing: string } {
+function chainNodesOf(
+  lock: LockFile,
+  wanted: Record<string, string>,
+): { chain: string; nodes: ChainNode[] } | { chain: string; missing: string } {
   const chainOf = (tags: Record<string, unknown>) =>
-    Object.entries(tags).filter(([k]) => k !== 'generation' && k !== 'stage').sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`).join(',');
-  const matching = chainNodes(lock, trainStage.name).filter((n) => Object.entries(wanted).every(([k, v]) => String(n.tags[k]) === v));
+    Object.entries(tags)
+      .filter(([k]) => k !== 'generation' && k !== 'stage')
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
+  const matching = chainNodes(lock, trainStage.name).filter((n) =>
+    Object.entries(wanted).every(([k, v]) => String(n.tags[k]) === v),
+  );
   const chains = [...new Set(matching.map((n) => chainOf(n.tags)))].sort(compareValues);
-  const asked = Object.entries(wanted).map(([k, v]) => `${k}=${v}`).join(',');
-  if (chains.length === 0) return { chain: asked || '(any)', missing: `no train node in the lock matches ${asked ? `--chain ${asked}` : 'any chain'}` };
-  if (chains.length > 1 && asked) throw new Error(`--chain ${asked} matches ${chains.length} chains (${chains.slice(0, 2).join('; ')}, …): add tags to pick one`);
+  const asked = Object.entries(wanted)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+  if (chains.length === 0)
+    return {
+      chain: asked || '(any)',
+      missing: `no train node in the lock matches ${asked ? `--chain ${asked}` : 'any chain'}`,
+    };
+  if (chains.length > 1 && asked)
+    throw new Error(
+      `--chain ${asked} matches ${chains.length} chains (${chains.slice(0, 2).join('; ')}, …): add tags to pick one`,
+    );
   const chain = chains.find((c) => c.split(',').includes(`cycle=${DEFAULT_CURVES_CYCLE}`)) ?? chains[0]!;
   return { chain, nodes: matching.filter((n) => chainOf(n.tags) === chain) };
 }
 
-export async function loadTrainingCurves(lock: LockFile, store: Store, wanted: Record<string, string>): Promise<Curves> {
+export async function loadTrainingCurves(
+  lock: LockFile,
+  store: Store,
+  wanted: Record<string, string>,
+): Promise<Curves> {
   const found = chainNodesOf(lock, wanted);
   if ('missing' in found) return found;
   const points: CurvePoint[] = [];
@@ -58,9 +80,14 @@ export async function loadTrainingCurves(lock: LockFile, store: Store, wanted: R
     if (!step || !val) throw new Error(`the training log ${hash} of ${id} has no step or val_loss column`);
     for (let i = 0; i < table.numRows; i++) {
       const loss = val.get(i) as number | null;
-      if (loss !== null) points.push({ generation: Number(node.tags.generation), step: Number(step.get(i)), val_loss: loss });
+      if (loss !== null)
+        points.push({ generation: Number(node.tags.generation), step: Number(step.get(i)), val_loss: loss });
     }
   }
-  if (absent.length) return { chain: found.chain, missing: `the store at ${store.root} lacks the training logs of ${absent.length} of ${found.nodes.length} train nodes (first: ${absent[0]})` };
+  if (absent.length)
+    return {
+      chain: found.chain,
+      missing: `the store at ${store.root} lacks the training logs of ${absent.length} of ${found.nodes.length} train nodes (first: ${absent[0]})`,
+    };
   return { chain: found.chain, points };
 }

@@ -70,7 +70,9 @@ export async function lockSpecs(patterns: readonly string[], cwd: string): Promi
     const listed = await git(cwd, ['ls-files', '-z', '--', '*.lock']).then(
       (out) => out.split('\0').filter(Boolean),
       (error: { stderr?: string }) => {
-        throw new Error(`cannot list the committed locks under ${cwd} (git: ${(error.stderr ?? '').trim()}): name the locks instead`);
+        throw new Error(
+          `cannot list the committed locks under ${cwd} (git: ${(error.stderr ?? '').trim()}): name the locks instead`,
+        );
       },
     );
     if (listed.length === 0) throw new Error(`no lock files committed under ${cwd}: name some (exp show runs/*.lock)`);

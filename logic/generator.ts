@@ -48,7 +48,9 @@ export function generateExpressions(opts: GenerateOptions): string[] {
   const maxAttempts = opts.maxAttempts ?? 100 * n + 1000;
   if (!Number.isInteger(n) || n < 0) throw new RangeError(`n must be a non-negative integer, got ${n}`);
   if (!Number.isInteger(dMin) || !Number.isInteger(dMax) || dMin < 1 || dMax < dMin || dMax > MAX_GENERATED_DEPTH) {
-    throw new RangeError(`depth range must be integers with 1 <= dMin <= dMax <= ${MAX_GENERATED_DEPTH}, got ${dMin}-${dMax}`);
+    throw new RangeError(
+      `depth range must be integers with 1 <= dMin <= dMax <= ${MAX_GENERATED_DEPTH}, got ${dMin}-${dMax}`,
+    );
   }
   const rng = new Rng(seed);
   const out: string[] = [];

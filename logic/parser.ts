@@ -77,9 +77,10 @@ export function parseLexed(text: string, { tokens, starts }: LexedExpression): E
       fail('trailing-tokens', `trailing tokens after a complete expression, starting with '${token}'`, i);
     }
   }
-  if (expectValue) fail('unexpected-token', 'unexpected end of input: expected True, False, not or \'(\'', tokens.length);
+  if (expectValue) fail('unexpected-token', "unexpected end of input: expected True, False, not or '('", tokens.length);
   while (ops.length > 0) {
-    if (ops[ops.length - 1] === '(') fail('unclosed-paren', "missing ')': '(' is never closed", opIndex[opIndex.length - 1]);
+    if (ops[ops.length - 1] === '(')
+      fail('unclosed-paren', "missing ')': '(' is never closed", opIndex[opIndex.length - 1]);
     reduce();
   }
   return operands[0];

@@ -54,12 +54,20 @@ export interface SampledDiversity {
 }
 
 /** Estimate from `pairs` random pairs of distinct indices (uniform over unordered pairs, drawn with replacement). */
-export function sampledLevenshteinDiversity(seqs: readonly TokenSequence[], pairs: number, seed: number | string, progress?: DiversityProgress): SampledDiversity {
+export function sampledLevenshteinDiversity(
+  seqs: readonly TokenSequence[],
+  pairs: number,
+  seed: number | string,
+  progress?: DiversityProgress,
+): SampledDiversity {
   if (seqs.length < 2 || pairs < 1) return { mean: 0, stderr: 0, pairs: 0 };
   const rng = new Rng(seed);
   // One alphabet and one matcher for the whole set, as the exact measure does, not a fresh pair of each per pair.
   const { codes, alphabetSize } = denseCodes(seqs);
-  const matcher = new MyersPattern(alphabetSize, codes.reduce((longest, c) => Math.max(longest, c.length), 0));
+  const matcher = new MyersPattern(
+    alphabetSize,
+    codes.reduce((longest, c) => Math.max(longest, c.length), 0),
+  );
   let sum = 0;
   let sumSquares = 0;
   for (let k = 0; k < pairs; k++) {

@@ -26,7 +26,11 @@ export interface SummaryOptions {
   progress?: DiversityProgress;
 }
 
-export function summarizeLines(lines: readonly string[], tokenizer: Tokenizer, options: SummaryOptions = {}): SetSummary {
+export function summarizeLines(
+  lines: readonly string[],
+  tokenizer: Tokenizer,
+  options: SummaryOptions = {},
+): SetSummary {
   const sequenceOf = sequenceEncoder(tokenizer);
   const seqs = lines.map(sequenceOf);
   const count = lines.length;
@@ -57,7 +61,8 @@ function sequenceEncoder(tokenizer: Tokenizer): (line: string) => Uint16Array {
     let id = known.get(word);
     if (id === undefined) {
       id = known.size;
-      if (id > 0xffff) throw new RangeError(`more than ${0xffff + 1} distinct words and symbols: too many to tell apart`);
+      if (id > 0xffff)
+        throw new RangeError(`more than ${0xffff + 1} distinct words and symbols: too many to tell apart`);
       known.set(word, id);
     }
     return id;

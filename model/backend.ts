@@ -37,7 +37,8 @@ export interface BackendReport {
   gpuRequirements: string;
 }
 
-const GPU_REQUIREMENTS = 'tfjs-node-gpu 4.x binds libtensorflow 2.9.1: needs an NVIDIA GPU with CUDA 11.2 and cuDNN 8.1 on the library path';
+const GPU_REQUIREMENTS =
+  'tfjs-node-gpu 4.x binds libtensorflow 2.9.1: needs an NVIDIA GPU with CUDA 11.2 and cuDNN 8.1 on the library path';
 
 export const NATIVE_PACKAGE: Record<'tfjs-node-gpu' | 'tfjs-node', string> = {
   'tfjs-node-gpu': '@tensorflow/tfjs-node-gpu',
@@ -53,7 +54,9 @@ let nativeLoaded: string | undefined;
  * Loads and activates a backend. 'auto' (default) tries them in order; naming one forces it and throws, with the
  * underlying cause, when it cannot load. Repeated calls with the same argument reuse the first result.
  */
-export function selectBackend(forced: BackendName | 'auto' = 'auto'): Promise<{ name: BackendName; report: BackendReport }> {
+export function selectBackend(
+  forced: BackendName | 'auto' = 'auto',
+): Promise<{ name: BackendName; report: BackendReport }> {
   let pending = selected.get(forced);
   if (!pending) {
     pending = choose(forced);
@@ -65,7 +68,10 @@ export function selectBackend(forced: BackendName | 'auto' = 'auto'): Promise<{ 
     if (tf.getBackend() !== result.report.tfBackend) await tf.setBackend(result.report.tfBackend);
     return result;
   });
-  active.then(() => (lastSelected = active), () => undefined);
+  active.then(
+    () => (lastSelected = active),
+    () => undefined,
+  );
   return active;
 }
 
@@ -137,10 +143,12 @@ async function activate(name: BackendName): Promise<string | undefined> {
       await import(specifier);
       nativeLoaded = specifier;
     }
-    if (!(await tf.setBackend('tensorflow'))) throw new Error(`${nativeLoaded} loaded but the 'tensorflow' backend did not initialise`);
+    if (!(await tf.setBackend('tensorflow')))
+      throw new Error(`${nativeLoaded} loaded but the 'tensorflow' backend did not initialise`);
     if (name === 'tfjs-node-gpu') {
       const usingGpu = (tf.backend() as unknown as { isUsingGpuDevice?: boolean }).isUsingGpuDevice;
-      if (nativeLoaded !== specifier || !usingGpu) throw new Error(`${specifier} loaded but sees no GPU (${GPU_REQUIREMENTS})`);
+      if (nativeLoaded !== specifier || !usingGpu)
+        throw new Error(`${specifier} loaded but sees no GPU (${GPU_REQUIREMENTS})`);
       return 'GPU visible to libtensorflow';
     }
     return nativeLoaded === specifier ? undefined : `the ${nativeLoaded} build, running on the CPU`;

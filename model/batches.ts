@@ -32,7 +32,10 @@ export function packExamples(examples: readonly (readonly number[])[], eos: numb
 /** Seeded split: the validation set is a valFraction share (at least one example when there are two or more). */
 export function splitExamples<T>(examples: readonly T[], valFraction: number, seed: number): { train: T[]; val: T[] } {
   const order = new Rng(`${seed}:split`).shuffle(examples.map((_, i) => i));
-  const nVal = examples.length < 2 || valFraction <= 0 ? 0 : Math.min(examples.length - 1, Math.max(1, Math.round(valFraction * examples.length)));
+  const nVal =
+    examples.length < 2 || valFraction <= 0
+      ? 0
+      : Math.min(examples.length - 1, Math.max(1, Math.round(valFraction * examples.length)));
   return { val: order.slice(0, nVal).map((i) => examples[i]), train: order.slice(nVal).map((i) => examples[i]) };
 }
 
@@ -55,9 +58,17 @@ export function windows(stream: Int32Array, starts: readonly number[], T: number
  * one's windows are drawn from rng only when the loop asks for it, that is after the dropout seeds of the one
  * before: both training loops consume rng in this order, so a seed gives the same windows and masks in either.
  */
-export function* microBatches(stream: Stream, batchSize: number, micro: number, rng: Rng): Generator<{ starts: number[]; weight: number }> {
+export function* microBatches(
+  stream: Stream,
+  batchSize: number,
+  micro: number,
+  rng: Rng,
+): Generator<{ starts: number[]; weight: number }> {
   for (let done = 0; done < batchSize; done += micro) {
     const rows = Math.min(micro, batchSize - done);
-    yield { starts: Array.from({ length: rows }, () => stream.starts[rng.int(stream.starts.length)]), weight: rows / batchSize };
+    yield {
+      starts: Array.from({ length: rows }, () => stream.starts[rng.int(stream.starts.length)]),
+      weight: rows / batchSize,
+    };
   }
 }

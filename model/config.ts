@@ -21,15 +21,23 @@ export interface GPTConfig {
 type Shape = Omit<GPTConfig, 'vocabSize'>;
 
 /** params.yaml's `model` key of each GPTConfig key but the vocabulary's size, which the task's tokenizer gives. */
-const SECTION_KEYS = { blockSize: 'block_size', nLayer: 'layers', nHead: 'heads', nEmbd: 'width', dropout: 'dropout' } as const satisfies Record<keyof Shape, string>;
+const SECTION_KEYS = {
+  blockSize: 'block_size',
+  nLayer: 'layers',
+  nHead: 'heads',
+  nEmbd: 'width',
+  dropout: 'dropout',
+} as const satisfies Record<keyof Shape, string>;
 
 /** The GPT's rules, once, each problem naming its keys through `name`. */
 function shapeProblems(c: Shape, name: (key: keyof Shape) => string): string[] {
   const problems: string[] = [];
   for (const key of ['blockSize', 'nLayer', 'nHead', 'nEmbd'] as const) {
-    if (!Number.isInteger(c[key]) || c[key] <= 0) problems.push(`${name(key)} must be a positive integer, got ${c[key]}`);
+    if (!Number.isInteger(c[key]) || c[key] <= 0)
+      problems.push(`${name(key)} must be a positive integer, got ${c[key]}`);
   }
-  if (c.nEmbd % c.nHead !== 0) problems.push(`${name('nEmbd')} (${c.nEmbd}) must be divisible by ${name('nHead')} (${c.nHead})`);
+  if (c.nEmbd % c.nHead !== 0)
+    problems.push(`${name('nEmbd')} (${c.nEmbd}) must be divisible by ${name('nHead')} (${c.nHead})`);
   if (!(c.dropout >= 0 && c.dropout < 1)) problems.push(`${name('dropout')} must be in [0, 1), got ${c.dropout}`);
   return problems;
 }
@@ -79,15 +87,24 @@ export type TrainSection = z.infer<typeof trainSection>;
 export function trainProblems(train: TrainSection): string[] {
   const problems: string[] = [];
   if (train.batch_size % train.micro_batch !== 0) {
-    problems.push(`train.batch_size (${train.batch_size}) must be a multiple of train.micro_batch (${train.micro_batch})`);
+    problems.push(
+      `train.batch_size (${train.batch_size}) must be a multiple of train.micro_batch (${train.micro_batch})`,
+    );
   }
-  if (train.min_learning_rate > train.learning_rate) problems.push('train.min_learning_rate must not exceed train.learning_rate');
+  if (train.min_learning_rate > train.learning_rate)
+    problems.push('train.min_learning_rate must not exceed train.learning_rate');
   return problems;
 }
 
 /** The `model` section's shape in GPTConfig's names and key order (the order of its JSON in every weights table). */
 function gptShape(model: ModelSection): Shape {
-  return { blockSize: model.block_size, nLayer: model.layers, nHead: model.heads, nEmbd: model.width, dropout: model.dropout };
+  return {
+    blockSize: model.block_size,
+    nLayer: model.layers,
+    nHead: model.heads,
+    nEmbd: model.width,
+    dropout: model.dropout,
+  };
 }
 
 /** The GPT of params.yaml's `model` section over a vocabulary of `vocabSize` ids (the task's tokenizer's, the end token last). */
@@ -114,9 +131,17 @@ export interface ParameterSpec {
  */
 export function parameterSpecs(c: GPTConfig): ParameterSpec[] {
   const C = c.nEmbd;
-  const weight = (name: string, shape: number[], std = 0.02): ParameterSpec => ({ name, shape, init: { normal: std }, decay: true });
+  const weight = (name: string, shape: number[], std = 0.02): ParameterSpec => ({
+    name,
+    shape,
+    init: { normal: std },
+    decay: true,
+  });
   const bias = (name: string, size: number): ParameterSpec => ({ name, shape: [size], init: 'zeros', decay: false });
-  const layerNorm = (name: string): ParameterSpec[] => [{ name: `${name}.weight`, shape: [C], init: 'ones', decay: false }, bias(`${name}.bias`, C)];
+  const layerNorm = (name: string): ParameterSpec[] => [
+    { name: `${name}.weight`, shape: [C], init: 'ones', decay: false },
+    bias(`${name}.bias`, C),
+  ];
   // Residual projections start smaller, so that the residual stream's variance does not grow with depth.
   const residualStd = 0.02 / Math.sqrt(2 * c.nLayer);
   const specs = [weight('wte', [c.vocabSize, C]), weight('wpe', [c.blockSize, C])];
@@ -124,11 +149,15 @@ export function parameterSpecs(c: GPTConfig): ParameterSpec[] {
     const p = `h.${i}.`;
     specs.push(
       ...layerNorm(`${p}ln_1`),
-      weight(`${p}attn.c_attn.weight`, [C, 3 * C]), bias(`${p}attn.c_attn.bias`, 3 * C),
-      weight(`${p}attn.c_proj.weight`, [C, C], residualStd), bias(`${p}attn.c_proj.bias`, C),
+      weight(`${p}attn.c_attn.weight`, [C, 3 * C]),
+      bias(`${p}attn.c_attn.bias`, 3 * C),
+      weight(`${p}attn.c_proj.weight`, [C, C], residualStd),
+      bias(`${p}attn.c_proj.bias`, C),
       ...layerNorm(`${p}ln_2`),
-      weight(`${p}mlp.c_fc.weight`, [C, 4 * C]), bias(`${p}mlp.c_fc.bias`, 4 * C),
-      weight(`${p}mlp.c_proj.weight`, [4 * C, C], residualStd), bias(`${p}mlp.c_proj.bias`, C),
+      weight(`${p}mlp.c_fc.weight`, [C, 4 * C]),
+      bias(`${p}mlp.c_fc.bias`, 4 * C),
+      weight(`${p}mlp.c_proj.weight`, [4 * C, C], residualStd),
+      bias(`${p}mlp.c_proj.bias`, C),
     );
   }
   specs.push(...layerNorm('ln_f'));
@@ -147,6 +176,7 @@ export function countParameters(c: GPTConfig): number {
 export function validateGPTConfig(c: GPTConfig): void {
   const problems = shapeProblems(c, (key) => `GPTConfig.${key}`);
   // A vocabulary holds at least one symbol and the end token.
-  if (!Number.isInteger(c.vocabSize) || c.vocabSize < 2) problems.unshift(`GPTConfig.vocabSize must be an integer of at least 2, got ${c.vocabSize}`);
+  if (!Number.isInteger(c.vocabSize) || c.vocabSize < 2)
+    problems.unshift(`GPTConfig.vocabSize must be an integer of at least 2, got ${c.vocabSize}`);
   if (problems.length) throw new Error(problems.join('; '));
 }

@@ -8,7 +8,16 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../common/rng.ts';
 import { parameterSpecs, type GPTConfig } from './config.ts';
-import { cachedSelfAttention, causalSelfAttention, crossEntropy, drop, gelu, layerNorm, linear, type Dropout } from './ops.ts';
+import {
+  cachedSelfAttention,
+  causalSelfAttention,
+  crossEntropy,
+  drop,
+  gelu,
+  layerNorm,
+  linear,
+  type Dropout,
+} from './ops.ts';
 export type { Dropout } from './ops.ts';
 
 export type Params = Record<string, tf.Tensor>;
@@ -60,7 +69,13 @@ function embed(config: GPTConfig, p: Params, tokens: tf.Tensor1D): tf.Tensor2D {
  * residual stream. `attend` maps the layer's q, k, v [rows, 3C] to the heads' output [rows, C]: causal over the
  * whole sequence in training, against the KV cache in decoding.
  */
-function block(x: tf.Tensor, p: Params, l: number, attend: (qkv: tf.Tensor2D) => tf.Tensor2D, dropout?: Dropout): tf.Tensor {
+function block(
+  x: tf.Tensor,
+  p: Params,
+  l: number,
+  attend: (qkv: tf.Tensor2D) => tf.Tensor2D,
+  dropout?: Dropout,
+): tf.Tensor {
   const prefix = `h.${l}.`;
   const y = attend(linearOf(layerNormOf(x, p, `${prefix}ln_1`), p, `${prefix}attn.c_attn`));
   const h = tf.add(x, drop(linearOf(y, p, `${prefix}attn.c_proj`), dropout));
@@ -79,12 +94,19 @@ export function forward(config: GPTConfig, p: Params, idx: tf.Tensor2D, dropout?
   const C = config.nEmbd;
   const tok = tf.reshape(embed(config, p, tf.reshape(idx, [B * T])), [B, T, C]);
   let x: tf.Tensor = drop(tf.reshape(tf.add(tok, tf.slice(p.wpe, [0, 0], [T, C])), [B * T, C]), dropout);
-  for (let l = 0; l < config.nLayer; l++) x = block(x, p, l, (qkv) => causalSelfAttention(qkv, B, T, config.nHead, dropout), dropout);
+  for (let l = 0; l < config.nLayer; l++)
+    x = block(x, p, l, (qkv) => causalSelfAttention(qkv, B, T, config.nHead, dropout), dropout);
   return head(p, x);
 }
 
 /** Mean cross-entropy of predicting targets [B, T] from idx [B, T]. */
-export function lossFn(config: GPTConfig, p: Params, idx: tf.Tensor2D, targets: tf.Tensor2D, dropout?: Dropout): tf.Scalar {
+export function lossFn(
+  config: GPTConfig,
+  p: Params,
+  idx: tf.Tensor2D,
+  targets: tf.Tensor2D,
+  dropout?: Dropout,
+): tf.Scalar {
   return crossEntropy(forward(config, p, idx, dropout), tf.reshape(targets, [-1]) as tf.Tensor1D);
 }
 
@@ -99,7 +121,12 @@ export type KVCache = {
  * One decoding step for N sequences: feeds tokens [N] at position cache.length and returns the next-token logits
  * [N, vocab] and the extended cache (the caller disposes the old one).
  */
-export function decodeStep(config: GPTConfig, p: Params, tokens: tf.Tensor1D, cache?: KVCache): { logits: tf.Tensor2D; cache: KVCache } {
+export function decodeStep(
+  config: GPTConfig,
+  p: Params,
+  tokens: tf.Tensor1D,
+  cache?: KVCache,
+): { logits: tf.Tensor2D; cache: KVCache } {
   const t = cache?.length ?? 0;
   if (t >= config.blockSize) throw new Error(`cannot decode past the block size ${config.blockSize}`);
   const C = config.nEmbd;

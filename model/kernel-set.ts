@@ -22,7 +22,13 @@ export interface KernelOptions {
 }
 
 /** params.yaml's runtime defaults (stages/backend.ts runtimeSection), for callers without a params file: tests, benches, doctor. */
-export const DEFAULT_KERNELS: KernelOptions = { kernels: 'auto', blas_coretype: 'Haswell', blas_threads: 1, lone_node_threads: 2, blas_library: DEFAULT_NATIVE.library };
+export const DEFAULT_KERNELS: KernelOptions = {
+  kernels: 'auto',
+  blas_coretype: 'Haswell',
+  blas_threads: 1,
+  lone_node_threads: 2,
+  blas_library: DEFAULT_NATIVE.library,
+};
 
 export interface KernelSet {
   /** 'native' or 'wasm' on the wasm backend; otherwise the backend's own. */
@@ -36,7 +42,11 @@ export interface KernelSet {
  * Installs the kernel set the options ask for on the active backend `backend`, with OpenBLAS threads for a node that
  * runs `alone` or beside others; throws when `native` cannot load. More threads than cores are capped at the cores.
  */
-export function selectKernels(backend: BackendName, options: KernelOptions = DEFAULT_KERNELS, alone = false): KernelSet {
+export function selectKernels(
+  backend: BackendName,
+  options: KernelOptions = DEFAULT_KERNELS,
+  alone = false,
+): KernelSet {
   if (backend !== 'wasm' || tf.getBackend() !== 'wasm') return { kernels: backend };
   if (options.kernels === 'wasm') {
     installWasmKernels();
@@ -45,9 +55,13 @@ export function selectKernels(backend: BackendName, options: KernelOptions = DEF
   const threads = Math.min(alone ? options.lone_node_threads : options.blas_threads, availableParallelism());
   const native = loadNative({ library: options.blas_library, coretype: options.blas_coretype, threads });
   if ('error' in native) {
-    if (options.kernels === 'native') throw new Error(`runtime.kernels is native, but ${native.error} (${INSTALL_HINT})`);
+    if (options.kernels === 'native')
+      throw new Error(`runtime.kernels is native, but ${native.error} (${INSTALL_HINT})`);
     installWasmKernels();
-    return { kernels: 'wasm', fallback: `native kernels unavailable: ${native.error}; running the WebAssembly kernels (${INSTALL_HINT})` };
+    return {
+      kernels: 'wasm',
+      fallback: `native kernels unavailable: ${native.error}; running the WebAssembly kernels (${INSTALL_HINT})`,
+    };
   }
   installWasmKernels(native.addon);
   return { kernels: 'native', blas: native.blas };

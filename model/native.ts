@@ -36,21 +36,133 @@ export const DEFAULT_NATIVE: NativeOptions = { library: DEFAULT_BLAS_LIBRARY, co
 export interface NativeAddon {
   load(library: string, coretype: string, threads: number): [config: string, corename: string];
   setThreads(threads: number): void;
-  gemm(heap: ArrayBuffer, batch: number, M: number, N: number, K: number, transA: number, transB: number,
-    a: number, strideA: number, b: number, strideB: number, c: number, strideC: number): void;
-  linearForward(heap: ArrayBuffer, x: number, w: number, bias: number, y: number, rows: number, inDim: number, outDim: number): void;
-  linearBackward(heap: ArrayBuffer, dy: number, x: number, w: number, dx: number, dw: number, db: number, rows: number, inDim: number, outDim: number): void;
-  layerNormForward(heap: ArrayBuffer, x: number, w: number, b: number, y: number, xhat: number, rstd: number, rows: number, C: number): void;
-  layerNormBackward(heap: ArrayBuffer, dy: number, xhat: number, rstd: number, w: number, dx: number, dw: number, db: number, rows: number, C: number): void;
+  gemm(
+    heap: ArrayBuffer,
+    batch: number,
+    M: number,
+    N: number,
+    K: number,
+    transA: number,
+    transB: number,
+    a: number,
+    strideA: number,
+    b: number,
+    strideB: number,
+    c: number,
+    strideC: number,
+  ): void;
+  linearForward(
+    heap: ArrayBuffer,
+    x: number,
+    w: number,
+    bias: number,
+    y: number,
+    rows: number,
+    inDim: number,
+    outDim: number,
+  ): void;
+  linearBackward(
+    heap: ArrayBuffer,
+    dy: number,
+    x: number,
+    w: number,
+    dx: number,
+    dw: number,
+    db: number,
+    rows: number,
+    inDim: number,
+    outDim: number,
+  ): void;
+  layerNormForward(
+    heap: ArrayBuffer,
+    x: number,
+    w: number,
+    b: number,
+    y: number,
+    xhat: number,
+    rstd: number,
+    rows: number,
+    C: number,
+  ): void;
+  layerNormBackward(
+    heap: ArrayBuffer,
+    dy: number,
+    xhat: number,
+    rstd: number,
+    w: number,
+    dx: number,
+    dw: number,
+    db: number,
+    rows: number,
+    C: number,
+  ): void;
   geluForward(heap: ArrayBuffer, x: number, y: number, n: number): void;
   geluBackward(heap: ArrayBuffer, x: number, dy: number, dx: number, n: number): void;
-  attentionForward(heap: ArrayBuffer, qkv: number, y: number, att: number, B: number, T: number, H: number, C: number): void;
-  attentionBackward(heap: ArrayBuffer, dy: number, qkv: number, att: number, dqkv: number, B: number, T: number, H: number, C: number): void;
-  cachedAttention(heap: ArrayBuffer, qkv: number, kPast: number, vPast: number, y: number, kNext: number, vNext: number, N: number, H: number, C: number, t: number): void;
-  crossEntropyForward(heap: ArrayBuffer, logits: number, targets: number, loss: number, probs: number, rows: number, V: number): void;
-  crossEntropyBackward(heap: ArrayBuffer, probs: number, targets: number, dloss: number, dlogits: number, rows: number, V: number): void;
-  adamW(params: Float32Array[], m: Float32Array[], v: Float32Array[], grads: Float32Array[], decays: boolean[],
-    lr: number, beta1: number, beta2: number, weightDecay: number, bc1: number, bc2Sqrt: number): void;
+  attentionForward(
+    heap: ArrayBuffer,
+    qkv: number,
+    y: number,
+    att: number,
+    B: number,
+    T: number,
+    H: number,
+    C: number,
+  ): void;
+  attentionBackward(
+    heap: ArrayBuffer,
+    dy: number,
+    qkv: number,
+    att: number,
+    dqkv: number,
+    B: number,
+    T: number,
+    H: number,
+    C: number,
+  ): void;
+  cachedAttention(
+    heap: ArrayBuffer,
+    qkv: number,
+    kPast: number,
+    vPast: number,
+    y: number,
+    kNext: number,
+    vNext: number,
+    N: number,
+    H: number,
+    C: number,
+    t: number,
+  ): void;
+  crossEntropyForward(
+    heap: ArrayBuffer,
+    logits: number,
+    targets: number,
+    loss: number,
+    probs: number,
+    rows: number,
+    V: number,
+  ): void;
+  crossEntropyBackward(
+    heap: ArrayBuffer,
+    probs: number,
+    targets: number,
+    dloss: number,
+    dlogits: number,
+    rows: number,
+    V: number,
+  ): void;
+  adamW(
+    params: Float32Array[],
+    m: Float32Array[],
+    v: Float32Array[],
+    grads: Float32Array[],
+    decays: boolean[],
+    lr: number,
+    beta1: number,
+    beta2: number,
+    weightDecay: number,
+    bc1: number,
+    bc2Sqrt: number,
+  ): void;
   clipByGlobalNorm(grads: Float32Array[], maxNorm: number): void;
 }
 
@@ -78,14 +190,21 @@ export function cpuHasAvx512(): boolean {
  * OpenBLAS once: its core type is fixed from then on, so asking for another is an error; the thread count may change.
  * Returns the addon, or the one-line reason it cannot be had.
  */
-export function loadNative(options: NativeOptions = DEFAULT_NATIVE): { addon: NativeAddon; blas: BlasInfo } | { error: string } {
+export function loadNative(
+  options: NativeOptions = DEFAULT_NATIVE,
+): { addon: NativeAddon; blas: BlasInfo } | { error: string } {
   if (!(Number.isInteger(options.threads) && options.threads >= 1 && options.threads <= availableParallelism())) {
-    return { error: `OpenBLAS threads must be an integer from 1 to the ${availableParallelism()} CPUs here, got ${options.threads}` };
+    return {
+      error: `OpenBLAS threads must be an integer from 1 to the ${availableParallelism()} CPUs here, got ${options.threads}`,
+    };
   }
-  if (options.coretype === 'SkylakeX' && !cpuHasAvx512()) return { error: 'the SkylakeX (AVX-512) kernels need a CPU with avx512f, and this one has none' };
+  if (options.coretype === 'SkylakeX' && !cpuHasAvx512())
+    return { error: 'the SkylakeX (AVX-512) kernels need a CPU with avx512f, and this one has none' };
   if (loaded) {
     if (loaded.blas.coretype !== options.coretype || loaded.blas.library !== options.library) {
-      return { error: `this process already opened ${loaded.blas.library} with the ${loaded.blas.coretype} kernels; OpenBLAS cannot switch to ${options.library} with ${options.coretype} (one per process)` };
+      return {
+        error: `this process already opened ${loaded.blas.library} with the ${loaded.blas.coretype} kernels; OpenBLAS cannot switch to ${options.library} with ${options.coretype} (one per process)`,
+      };
     }
     loaded.addon.setThreads(options.threads);
     loaded.blas = { ...loaded.blas, threads: options.threads };
@@ -117,20 +236,30 @@ export function buildAddon(): string {
   }
   let compiler: string;
   try {
-    compiler = execFileSync('cc', ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n')[0];
+    compiler = execFileSync('cc', ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split(
+      '\n',
+    )[0];
   } catch {
     throw new Error('no C compiler: `cc` was not found (apt-get install build-essential)');
   }
   const source = readFileSync(SOURCE);
-  const id = createHash('sha256').update(source).update(compiler).update(FLAGS.join(' ')).update(readFileSync(path.join(include, 'node_api.h')))
-    .update(process.arch).digest('hex').slice(0, 16);
+  const id = createHash('sha256')
+    .update(source)
+    .update(compiler)
+    .update(FLAGS.join(' '))
+    .update(readFileSync(path.join(include, 'node_api.h')))
+    .update(process.arch)
+    .digest('hex')
+    .slice(0, 16);
   const target = path.join(CACHE_DIR, `kernels-${id}.node`);
   if (existsSync(target)) return target;
   mkdirSync(CACHE_DIR, { recursive: true });
   // Compile beside the target and rename: another process may be building the same file.
   const partial = `${target}.${process.pid}.tmp`;
   try {
-    execFileSync('cc', [...FLAGS, '-I', include, SOURCE, '-o', partial, '-ldl', '-lm'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync('cc', [...FLAGS, '-I', include, SOURCE, '-o', partial, '-ldl', '-lm'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     renameSync(partial, target);
   } catch (error) {
     rmSync(partial, { force: true });

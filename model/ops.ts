@@ -51,7 +51,8 @@ const fusedLayerNorm = tf.customGrad((...args: GradArgs) => {
   (args[3] as tf.GradSaveFunc)([xhat, rstd, w]);
   return {
     value: y,
-    gradFunc: (dy: tf.Tensor, [xh, r, ws]: tf.Tensor[]) => run(FUSED.layerNormGrad, { dy, xhat: xh, rstd: r, w: ws }) as tf.Tensor[],
+    gradFunc: (dy: tf.Tensor, [xh, r, ws]: tf.Tensor[]) =>
+      run(FUSED.layerNormGrad, { dy, xhat: xh, rstd: r, w: ws }) as tf.Tensor[],
   };
 });
 
@@ -86,7 +87,10 @@ const GELU_B = GELU_A * 0.044715;
 const fusedGelu = tf.customGrad((...args: GradArgs) => {
   const x = args[0] as tf.Tensor;
   (args[1] as tf.GradSaveFunc)([x]);
-  return { value: run(FUSED.gelu, { x }) as tf.Tensor, gradFunc: (dy: tf.Tensor, [xs]: tf.Tensor[]) => [run(FUSED.geluGrad, { x: xs, dy }) as tf.Tensor] };
+  return {
+    value: run(FUSED.gelu, { x }) as tf.Tensor,
+    gradFunc: (dy: tf.Tensor, [xs]: tf.Tensor[]) => [run(FUSED.geluGrad, { x: xs, dy }) as tf.Tensor],
+  };
 });
 
 const compositeGelu = tf.customGrad((...args: GradArgs) => {
@@ -113,7 +117,12 @@ export function causalSelfAttention(qkv: tf.Tensor2D, B: number, T: number, H: n
       const x = args[0] as tf.Tensor;
       const [y, att] = run(FUSED.attention, { qkv: x }, { B, T, H }) as tf.Tensor[];
       (args[1] as tf.GradSaveFunc)([x, att]);
-      return { value: y, gradFunc: (dy: tf.Tensor, [xs, a]: tf.Tensor[]) => [run(FUSED.attentionGrad, { dy, qkv: xs, att: a }, { B, T, H }) as tf.Tensor] };
+      return {
+        value: y,
+        gradFunc: (dy: tf.Tensor, [xs, a]: tf.Tensor[]) => [
+          run(FUSED.attentionGrad, { dy, qkv: xs, att: a }, { B, T, H }) as tf.Tensor,
+        ],
+      };
     });
     return attention(qkv) as tf.Tensor2D;
   }
@@ -139,7 +148,11 @@ export interface LayerCache {
  * against the cache is a broadcast multiply and sum: with one query per sequence a batched matmul would be N·H tiny
  * products.
  */
-export function cachedSelfAttention(qkv: tf.Tensor2D, H: number, past: LayerCache | undefined): { y: tf.Tensor2D; cache: LayerCache } {
+export function cachedSelfAttention(
+  qkv: tf.Tensor2D,
+  H: number,
+  past: LayerCache | undefined,
+): { y: tf.Tensor2D; cache: LayerCache } {
   const [N, C3] = qkv.shape;
   const hd = C3 / 3 / H;
   if (fused(FUSED.cachedAttention)) {
@@ -177,7 +190,12 @@ export function crossEntropy(logits: tf.Tensor2D, targets: tf.Tensor1D): tf.Scal
       const x = args[0] as tf.Tensor;
       const [value, probs] = run(FUSED.crossEntropy, { logits: x, targets }) as tf.Tensor[];
       (args[1] as tf.GradSaveFunc)([probs]);
-      return { value, gradFunc: (dloss: tf.Tensor, [p]: tf.Tensor[]) => [run(FUSED.crossEntropyGrad, { probs: p, targets, dloss }) as tf.Tensor] };
+      return {
+        value,
+        gradFunc: (dloss: tf.Tensor, [p]: tf.Tensor[]) => [
+          run(FUSED.crossEntropyGrad, { probs: p, targets, dloss }) as tf.Tensor,
+        ],
+      };
     });
     return loss(logits) as tf.Scalar;
   }

@@ -50,7 +50,14 @@ function defaultBatchSize(config: GPTConfig): number {
 }
 
 /** Token ids (without the final EOS) of `count` sequences decoded together. */
-async function sampleBatch(config: GPTConfig, p: Params, count: number, temperature: number, topK: number | undefined, rng: Rng): Promise<number[][]> {
+async function sampleBatch(
+  config: GPTConfig,
+  p: Params,
+  count: number,
+  temperature: number,
+  topK: number | undefined,
+  rng: Rng,
+): Promise<number[][]> {
   const sequences: number[][] = Array.from({ length: count }, () => []);
   let rows = sequences.map((_, i) => i); // batch row -> sequence, -1 once finished
   const vocab = config.vocabSize;
@@ -93,7 +100,14 @@ async function sampleBatch(config: GPTConfig, p: Params, count: number, temperat
 }
 
 /** Draws an id from softmax(logits/temperature) restricted to the top k; temperature ≤ 0 is greedy. */
-function pick(logits: ArrayLike<number>, offset: number, vocab: number, temperature: number, topK: number | undefined, rng: Rng): number {
+function pick(
+  logits: ArrayLike<number>,
+  offset: number,
+  vocab: number,
+  temperature: number,
+  topK: number | undefined,
+  rng: Rng,
+): number {
   let best = 0;
   for (let i = 1; i < vocab; i++) if (logits[offset + i] > logits[offset + best]) best = i;
   if (!(temperature > 0)) return best;

@@ -44,7 +44,9 @@ export function deviceLoop(setup: LoopSetup): TrainLoop {
   let v = upload(setup.start.v);
   let best = setup.start.best && upload(setup.start.best);
   // 1 on the elements of the parameters weight decay applies to.
-  const decayMask = tf.tensor1d(Float32Array.from(specs.flatMap(({ decay }, i) => Array<number>(sizes[i]).fill(decay ? 1 : 0))));
+  const decayMask = tf.tensor1d(
+    Float32Array.from(specs.flatMap(({ decay }, i) => Array<number>(sizes[i]).fill(decay ? 1 : 0))),
+  );
   const pending: Array<{ values: tf.Tensor1D; weights: number[] }> = [];
 
   /** The summed gradient of the step's micro-batches (each weighted by its share of rows) and their losses. */
@@ -55,7 +57,9 @@ export function deviceLoop(setup: LoopSetup): TrainLoop {
     for (const { starts, weight } of microBatches(trainStream, train.batch_size, micro, rng)) {
       const next = tf.tidy(() => {
         const { x, y } = windows(trainStream.tokens, starts, T);
-        const { value, grads } = tf.valueAndGrads((flat: tf.Tensor) => lossFn(config, named(flat), x, y, dropout))([params]);
+        const { value, grads } = tf.valueAndGrads((flat: tf.Tensor) => lossFn(config, named(flat), x, y, dropout))([
+          params,
+        ]);
         const scaled = weight === 1 ? grads[0] : tf.mul(grads[0], weight);
         return { value, sum: (grad ? tf.add(grad, scaled) : scaled) as tf.Tensor1D };
       });
@@ -104,10 +108,12 @@ export function deviceLoop(setup: LoopSetup): TrainLoop {
     async evaluate() {
       const all = tf.tidy(() => {
         const current = named(params);
-        return tf.stack(evalStarts.map((starts) => {
-          const { x, y } = windows(valStream.tokens, starts, T);
-          return lossFn(config, current, x, y);
-        }));
+        return tf.stack(
+          evalStarts.map((starts) => {
+            const { x, y } = windows(valStream.tokens, starts, T);
+            return lossFn(config, current, x, y);
+          }),
+        );
       });
       const values = await all.data();
       all.dispose();
@@ -118,7 +124,12 @@ export function deviceLoop(setup: LoopSetup): TrainLoop {
       best = tf.clone(params);
     },
     async state() {
-      return { params: await download(params), m: await download(m), v: await download(v), best: best && (await download(best)) };
+      return {
+        params: await download(params),
+        m: await download(m),
+        v: await download(v),
+        best: best && (await download(best)),
+      };
     },
     result: () => download(best ?? params),
     dispose() {

@@ -37,7 +37,8 @@ export function hostLoop(setup: LoopSetup): TrainLoop {
       for (const { starts, weight } of microBatches(trainStream, train.batch_size, micro, rng)) {
         tf.tidy(() => {
           const { x, y } = windows(trainStream.tokens, starts, T);
-          const f = (...ps: tf.Tensor[]): tf.Scalar => lossFn(config, Object.fromEntries(names.map((n, i) => [n, ps[i]])), x, y, dropout);
+          const f = (...ps: tf.Tensor[]): tf.Scalar =>
+            lossFn(config, Object.fromEntries(names.map((n, i) => [n, ps[i]])), x, y, dropout);
           const { value, grads: g } = tf.valueAndGrads(f)(xs);
           values.push(value.dataSync()[0]);
           weights.push(weight);
@@ -62,7 +63,19 @@ export function hostLoop(setup: LoopSetup): TrainLoop {
       if (native) {
         if (train.grad_clip > 0) native.clipByGlobalNorm(grads, train.grad_clip);
         const { bc1, bc2Sqrt } = biasCorrections(train, t);
-        native.adamW(inOrder(params), inOrder(m), inOrder(v), grads, decays, lr, train.beta1, train.beta2, train.weight_decay, bc1, bc2Sqrt);
+        native.adamW(
+          inOrder(params),
+          inOrder(m),
+          inOrder(v),
+          grads,
+          decays,
+          lr,
+          train.beta1,
+          train.beta2,
+          train.weight_decay,
+          bc1,
+          bc2Sqrt,
+        );
       } else {
         clipByGlobalNorm(grads, train.grad_clip);
         adamW(params, m, v, grads, names, decays, lr, t, train);
@@ -73,10 +86,14 @@ export function hostLoop(setup: LoopSetup): TrainLoop {
     async evaluate() {
       const current = toTensors(config, params);
       try {
-        return mean(evalStarts.map((starts) => tf.tidy(() => {
-          const { x, y } = windows(valStream.tokens, starts, T);
-          return lossFn(config, current, x, y).dataSync()[0];
-        })));
+        return mean(
+          evalStarts.map((starts) =>
+            tf.tidy(() => {
+              const { x, y } = windows(valStream.tokens, starts, T);
+              return lossFn(config, current, x, y).dataSync()[0];
+            }),
+          ),
+        );
       } finally {
         tf.dispose(Object.values(current));
       }
@@ -101,8 +118,15 @@ export function clipByGlobalNorm(grads: Float32Array[], maxNorm: number): void {
 
 /** PyTorch's AdamW: p ← p·(1 − lr·wd) − lr·m̂/(√v̂ + ε), with decay only where the parameter's spec says (`decays`). */
 export function adamW(
-  params: HostParams, m: HostParams, v: HostParams, grads: Float32Array[], names: string[], decays: boolean[],
-  lr: number, t: number, train: TrainSection,
+  params: HostParams,
+  m: HostParams,
+  v: HostParams,
+  grads: Float32Array[],
+  names: string[],
+  decays: boolean[],
+  lr: number,
+  t: number,
+  train: TrainSection,
 ): void {
   const { beta1, beta2 } = train;
   const { bc1, bc2Sqrt } = biasCorrections(train, t);

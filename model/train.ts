@@ -68,7 +68,9 @@ export function learningRate(train: TrainSection, step: number): number {
   if (step < train.warmup_steps) return (train.learning_rate * (step + 1)) / (train.warmup_steps + 1);
   if (step >= train.steps) return train.min_learning_rate;
   const ratio = (step - train.warmup_steps) / Math.max(1, train.steps - train.warmup_steps);
-  return train.min_learning_rate + 0.5 * (1 + Math.cos(Math.PI * ratio)) * (train.learning_rate - train.min_learning_rate);
+  return (
+    train.min_learning_rate + 0.5 * (1 + Math.cos(Math.PI * ratio)) * (train.learning_rate - train.min_learning_rate)
+  );
 }
 
 export interface LogRow {
@@ -100,13 +102,19 @@ export async function trainGPT(args: TrainArgs): Promise<TrainResult> {
   const { model: config, train, seed } = args;
   const backend = await ensureBackend();
   const loopKind = args.loop ?? loopFor(backend);
-  if (loopKind === 'host' && backend === 'webgpu') throw new Error('the host training loop reads back synchronously, which the webgpu backend cannot do: use the device loop');
+  if (loopKind === 'host' && backend === 'webgpu')
+    throw new Error(
+      'the host training loop reads back synchronously, which the webgpu backend cannot do: use the device loop',
+    );
   validateGPTConfig(config);
   if (args.examples.length === 0) throw new Error('trainGPT: no training examples');
   const eos = config.vocabSize - 1;
   for (const [i, example] of args.examples.entries()) {
     const bad = example.find((id) => !(Number.isInteger(id) && id >= 0 && id < eos));
-    if (bad !== undefined) throw new Error(`trainGPT: example ${i} has token id ${bad}, outside 0..${eos - 1} (id ${eos}, the last of vocabSize ${config.vocabSize}, is the end token)`);
+    if (bad !== undefined)
+      throw new Error(
+        `trainGPT: example ${i} has token id ${bad}, outside 0..${eos - 1} (id ${eos}, the last of vocabSize ${config.vocabSize}, is the end token)`,
+      );
   }
   const micro = Math.max(1, Math.min(train.micro_batch, train.batch_size));
   const split = splitExamples(args.examples, train.val_fraction, seed);
@@ -115,25 +123,45 @@ export async function trainGPT(args: TrainArgs): Promise<TrainResult> {
 
   // Fixed evaluation windows, so successive validation losses are comparable.
   const evalRng = new Rng(`${seed}:eval`);
-  const evalStarts = Array.from({ length: Math.max(1, train.eval_batches) }, () => Array.from({ length: micro }, () => valStream.starts[evalRng.int(valStream.starts.length)]));
+  const evalStarts = Array.from({ length: Math.max(1, train.eval_batches) }, () =>
+    Array.from({ length: micro }, () => valStream.starts[evalRng.int(valStream.starts.length)]),
+  );
 
   const params = initParameters(config, new Rng(`${seed}:init`));
   let start: OptimiserState = { params, m: zerosLike(params), v: zerosLike(params) };
   let state: TrainState = {
-    step: 0, rng: new Rng(`${seed}:batches`).state(), bestStep: 0, bestValLoss: null, evalsSinceBest: 0, seed,
-    dataHash: hashStream(trainStream.tokens, valStream.tokens), log: [],
+    step: 0,
+    rng: new Rng(`${seed}:batches`).state(),
+    bestStep: 0,
+    bestValLoss: null,
+    evalsSinceBest: 0,
+    seed,
+    dataHash: hashStream(trainStream.tokens, valStream.tokens),
+    log: [],
   };
   const saved = await args.checkpoint?.load();
   if (saved) ({ tensors: start, state } = resumable(saved, config, state));
   const rng = Rng.fromState(state.rng);
-  const dropout: Dropout | undefined = config.dropout > 0 ? { rate: config.dropout, nextSeed: () => rng.nextUint32() } : undefined;
-  const loop = (loopKind === 'host' ? hostLoop : deviceLoop)({ config, train, micro, trainStream, valStream, evalStarts, rng, dropout, start });
+  const dropout: Dropout | undefined =
+    config.dropout > 0 ? { rate: config.dropout, nextSeed: () => rng.nextUint32() } : undefined;
+  const loop = (loopKind === 'host' ? hostLoop : deviceLoop)({
+    config,
+    train,
+    micro,
+    trainStream,
+    valStream,
+    evalStarts,
+    rng,
+    dropout,
+    start,
+  });
 
   // Rows whose train loss is still on the device.
   const unread: LogRow[] = [];
   const readLosses = async (): Promise<void> => {
     const losses = await loop.losses();
-    if (losses.length !== unread.length) throw new Error(`training loop returned ${losses.length} losses for ${unread.length} steps`);
+    if (losses.length !== unread.length)
+      throw new Error(`training loop returned ${losses.length} losses for ${unread.length} steps`);
     unread.splice(0).forEach((row, i) => (row.trainLoss = losses[i]));
   };
 
@@ -148,7 +176,11 @@ export async function trainGPT(args: TrainArgs): Promise<TrainResult> {
       if (loss === undefined) unread.push(row);
       state.log.push(row);
       const evaluating = (train.eval_every > 0 && state.step % train.eval_every === 0) || state.step === train.steps;
-      const checkpointing = args.checkpoint && train.checkpoint_every > 0 && state.step % train.checkpoint_every === 0 && state.step < train.steps;
+      const checkpointing =
+        args.checkpoint &&
+        train.checkpoint_every > 0 &&
+        state.step % train.checkpoint_every === 0 &&
+        state.step < train.steps;
       if (evaluating || checkpointing) await readLosses();
       if (evaluating) {
         row.valLoss = await loop.evaluate();
@@ -198,8 +230,10 @@ function hashStream(...streams: Int32Array[]): string {
 
 /** The checkpoint, once it is known to be of this run: the same model, seed and training data. */
 function resumable(saved: TrainingCheckpoint, config: GPTConfig, fresh: TrainState): TrainingCheckpoint {
-  if (JSON.stringify(saved.config) !== JSON.stringify(config)) throw new Error('checkpoint was written for a different model config');
+  if (JSON.stringify(saved.config) !== JSON.stringify(config))
+    throw new Error('checkpoint was written for a different model config');
   const { state } = saved;
-  if (state.seed !== fresh.seed || state.dataHash !== fresh.dataHash) throw new Error('checkpoint was written for a different seed or training data');
+  if (state.seed !== fresh.seed || state.dataHash !== fresh.dataHash)
+    throw new Error('checkpoint was written for a different seed or training data');
   return saved;
 }

@@ -44,7 +44,16 @@ interface KernelArgs {
 }
 type WasmKernel = (args: KernelArgs) => TensorInfo | TensorInfo[];
 
-const OVERRIDES = ['BatchMatMul', 'Slice', 'SplitV', 'UnsortedSegmentSum', 'Sum', 'GatherV2', 'Identity', 'Cast'] as const;
+const OVERRIDES = [
+  'BatchMatMul',
+  'Slice',
+  'SplitV',
+  'UnsortedSegmentSum',
+  'Sum',
+  'GatherV2',
+  'Identity',
+  'Cast',
+] as const;
 let installed = false;
 let native: NativeAddon | undefined;
 let wasmBatchMatMul: (...args: unknown[]) => void;
@@ -67,7 +76,17 @@ export function installWasmKernels(addon?: NativeAddon): string[] {
   const backend = tf.findBackend('wasm') as unknown as WasmBackend | null;
   if (!backend) throw new Error('installWasmKernels: the wasm backend is not initialised');
   // Same signature the shipped kernel binds: (a_id, a_shape, a_rank, b_id, b_shape, b_rank, transA, transB, out_id).
-  wasmBatchMatMul = backend.wasm.cwrap('BatchMatMul', null, ['number', 'array', 'number', 'number', 'array', 'number', 'number', 'number', 'number']);
+  wasmBatchMatMul = backend.wasm.cwrap('BatchMatMul', null, [
+    'number',
+    'array',
+    'number',
+    'number',
+    'array',
+    'number',
+    'number',
+    'number',
+    'number',
+  ]);
   transposeKernel = shippedKernel('Transpose');
   sliceFallback = shippedKernel('Slice');
   castFallback = shippedKernel('Cast');
@@ -112,7 +131,13 @@ function view(backend: WasmBackend, info: TensorInfo, elementOffset: number, siz
   return id;
 }
 
-function transposeLastTwo(backend: WasmBackend, info: TensorInfo, batch: number, rows: number, cols: number): TensorInfo {
+function transposeLastTwo(
+  backend: WasmBackend,
+  info: TensorInfo,
+  batch: number,
+  rows: number,
+  cols: number,
+): TensorInfo {
   const x: TensorInfo = { dataId: info.dataId, shape: [batch, rows, cols], dtype: info.dtype };
   return transposeKernel({ inputs: { x }, backend, attrs: { perm: [0, 2, 1] } }) as TensorInfo;
 }
@@ -128,7 +153,10 @@ function batchMatMul({ inputs, backend, attrs }: KernelArgs): TensorInfo {
   const K = transposeA ? a.shape[ra - 2] : a.shape[ra - 1];
   const Kb = transposeB ? b.shape[rb - 1] : b.shape[rb - 2];
   const N = transposeB ? b.shape[rb - 2] : b.shape[rb - 1];
-  if (K !== Kb) throw new Error(`Error in matMul: inner shapes (${K}) and (${Kb}) of Tensors with shapes ${a.shape} and ${b.shape} must match`);
+  if (K !== Kb)
+    throw new Error(
+      `Error in matMul: inner shapes (${K}) and (${Kb}) of Tensors with shapes ${a.shape} and ${b.shape} must match`,
+    );
   const outer = tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
   const batch = sizeOf(outer);
   const batchA = sizeOf(a.shape.slice(0, -2));
@@ -145,17 +173,41 @@ function batchMatMul({ inputs, backend, attrs }: KernelArgs): TensorInfo {
   if (native) {
     const out = backend.makeOutput(outShape, 'float32');
     const offset = (info: TensorInfo): number => backend.dataIdMap.get(info.dataId).memoryOffset;
-    native.gemm(backend.wasm.HEAPU8.buffer as ArrayBuffer, batch, M, N, K, transposeA ? 1 : 0, transposeB ? 1 : 0,
-      offset(a), batchA === 1 ? 0 : M * K, offset(b), batchB === 1 ? 0 : K * N, offset(out), M * N);
+    native.gemm(
+      backend.wasm.HEAPU8.buffer as ArrayBuffer,
+      batch,
+      M,
+      N,
+      K,
+      transposeA ? 1 : 0,
+      transposeB ? 1 : 0,
+      offset(a),
+      batchA === 1 ? 0 : M * K,
+      offset(b),
+      batchB === 1 ? 0 : K * N,
+      offset(out),
+      M * N,
+    );
     return out;
   }
   // XNNPACK packs its right operand (transposing it as it goes) on every call, which dominates when that operand
   // is large and the other small (x^T·dy weight gradients). Then compute out^T = B^T·A^T and transpose the
   // result back. Costs below count elements moved: transposes, plus packing weighted 2x.
-  const direct = (transposeA ? M * K * batchA : 0) + (transposeB ? K * N * batchB : 0) + 2 * K * N * (batchB === 1 ? 1 : batch);
-  const flipped = (transposeB ? 0 : K * N * batchB) + (transposeA ? 0 : M * K * batchA) + 2 * K * M * (batchA === 1 ? 1 : batch) + M * N * batch;
+  const direct =
+    (transposeA ? M * K * batchA : 0) + (transposeB ? K * N * batchB : 0) + 2 * K * N * (batchB === 1 ? 1 : batch);
+  const flipped =
+    (transposeB ? 0 : K * N * batchB) +
+    (transposeA ? 0 : M * K * batchA) +
+    2 * K * M * (batchA === 1 ? 1 : batch) +
+    M * N * batch;
   const temporaries: TensorInfo[] = [];
-  const materialise = (info: TensorInfo, needed: boolean, batchSize: number, rows: number, cols: number): TensorInfo => {
+  const materialise = (
+    info: TensorInfo,
+    needed: boolean,
+    batchSize: number,
+    rows: number,
+    cols: number,
+  ): TensorInfo => {
     if (!needed) return info;
     const transposed = transposeLastTwo(backend, info, batchSize, rows, cols);
     temporaries.push(transposed);
@@ -164,11 +216,33 @@ function batchMatMul({ inputs, backend, attrs }: KernelArgs): TensorInfo {
   let out: TensorInfo;
   if (direct <= flipped) {
     out = backend.makeOutput(outShape, 'float32');
-    gemm(backend, materialise(a, transposeA, batchA, K, M), batchA, materialise(b, transposeB, batchB, N, K), batchB, M, K, N, out, batch);
+    gemm(
+      backend,
+      materialise(a, transposeA, batchA, K, M),
+      batchA,
+      materialise(b, transposeB, batchB, N, K),
+      batchB,
+      M,
+      K,
+      N,
+      out,
+      batch,
+    );
   } else {
     const outT = backend.makeOutput([batch, N, M], 'float32');
     temporaries.push(outT);
-    gemm(backend, materialise(b, !transposeB, batchB, K, N), batchB, materialise(a, !transposeA, batchA, M, K), batchA, N, K, M, outT, batch);
+    gemm(
+      backend,
+      materialise(b, !transposeB, batchB, K, N),
+      batchB,
+      materialise(a, !transposeA, batchA, M, K),
+      batchA,
+      N,
+      K,
+      M,
+      outT,
+      batch,
+    );
     out = transposeLastTwo(backend, outT, batch, N, M);
     out.shape = outShape;
   }
@@ -180,7 +254,18 @@ function batchMatMul({ inputs, backend, attrs }: KernelArgs): TensorInfo {
  * out[i] = lhs[i]·rhs[i] for row-major lhs [lhsBatch, M, K], rhs [rhsBatch, K, N] (batch 1 broadcasts) with the
  * XNNPACK path, one call per batch item on views into the heap.
  */
-function gemm(backend: WasmBackend, lhs: TensorInfo, lhsBatch: number, rhs: TensorInfo, rhsBatch: number, M: number, K: number, N: number, out: TensorInfo, batch: number): void {
+function gemm(
+  backend: WasmBackend,
+  lhs: TensorInfo,
+  lhsBatch: number,
+  rhs: TensorInfo,
+  rhsBatch: number,
+  M: number,
+  K: number,
+  N: number,
+  out: TensorInfo,
+  batch: number,
+): void {
   // One right operand for every batch item: fold the batch into the rows of a single call.
   const calls = rhsBatch === 1 ? 1 : batch;
   const rows = rhsBatch === 1 ? batch * M : M;
@@ -225,18 +310,34 @@ function sliceInto(backend: WasmBackend, x: TensorInfo, begin: number[], size: n
 }
 
 function slice(args: KernelArgs): TensorInfo {
-  const { inputs: { x }, attrs, backend } = args;
+  const {
+    inputs: { x },
+    attrs,
+    backend,
+  } = args;
   if (x.dtype === 'string') return sliceFallback(args) as TensorInfo;
-  const [begin, size] = tf.slice_util.parseSliceParams(x as tf.TensorInfo as tf.Tensor, attrs.begin as number[], attrs.size as number[]);
+  const [begin, size] = tf.slice_util.parseSliceParams(
+    x as tf.TensorInfo as tf.Tensor,
+    attrs.begin as number[],
+    attrs.size as number[],
+  );
   const out = backend.makeOutput(size, x.dtype);
   if (sizeOf(size) > 0) sliceInto(backend, x, begin, size, out);
   return out;
 }
 
 function splitV(args: KernelArgs): TensorInfo[] {
-  const { inputs: { x }, attrs, backend } = args;
+  const {
+    inputs: { x },
+    attrs,
+    backend,
+  } = args;
   const axis = tf.util.parseAxisParam(attrs.axis as number, x.shape)[0];
-  const sizes = tf.backend_util.prepareSplitSize(x as tf.TensorInfo as tf.Tensor, attrs.numOrSizeSplits as number[] | number, axis);
+  const sizes = tf.backend_util.prepareSplitSize(
+    x as tf.TensorInfo as tf.Tensor,
+    attrs.numOrSizeSplits as number[] | number,
+    axis,
+  );
   const begin = new Array<number>(x.shape.length).fill(0);
   return sizes.map((s) => {
     const size = x.shape.slice();
@@ -269,9 +370,14 @@ function unsortedSegmentSum({ inputs, attrs, backend }: KernelArgs): TensorInfo 
 
 /** Rows of x along its first axis, x[indices[i]] for each i; anything else (another axis, batch dims) is shipped. */
 function gatherRows(args: KernelArgs): TensorInfo {
-  const { inputs: { x, indices }, attrs, backend } = args;
+  const {
+    inputs: { x, indices },
+    attrs,
+    backend,
+  } = args;
   const axis = tf.util.parseAxisParam(attrs.axis as number, x.shape)[0];
-  if (axis !== 0 || attrs.batchDims || x.dtype === 'string' || x.dtype === 'complex64' || indices.shape.length !== 1) return gatherFallback(args) as TensorInfo;
+  if (axis !== 0 || attrs.batchDims || x.dtype === 'string' || x.dtype === 'complex64' || indices.shape.length !== 1)
+    return gatherFallback(args) as TensorInfo;
   const rowSize = sizeOf(x.shape.slice(1));
   const ids = backend.typedArrayFromHeap(indices);
   if (ids.some((id) => id < 0 || id >= x.shape[0])) return gatherFallback(args) as TensorInfo; // its error names the index
@@ -293,14 +399,20 @@ function cast(args: KernelArgs): TensorInfo {
 
 /** Sum over a contiguous block of axes: x viewed as [outer, reduced, inner] sums to [outer, inner]. */
 function sum(args: KernelArgs): TensorInfo {
-  const { inputs: { x }, attrs, backend } = args;
+  const {
+    inputs: { x },
+    attrs,
+    backend,
+  } = args;
   const axes = tf.util.parseAxisParam(attrs.axis as number | number[], x.shape).sort((a, b) => a - b);
   const contiguous = axes.every((a, i) => i === 0 || a === axes[i - 1] + 1);
   if (x.dtype !== 'float32' || axes.length === 0 || !contiguous) return sumFallback(args) as TensorInfo;
   const outer = sizeOf(x.shape.slice(0, axes[0]));
   const reduced = sizeOf(axes.map((a) => x.shape[a]));
   const inner = sizeOf(x.shape.slice(axes[axes.length - 1] + 1));
-  const shape = attrs.keepDims ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !axes.includes(i));
+  const shape = attrs.keepDims
+    ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d))
+    : x.shape.filter((_, i) => !axes.includes(i));
   const out = backend.makeOutput(shape, 'float32');
   const src = backend.typedArrayFromHeap(x);
   const dst = backend.typedArrayFromHeap(out);

@@ -27,7 +27,8 @@ const require = createRequire(import.meta.url);
  * the stages do not use threads (yet), so the committed locks keep their keys.
  */
 export async function initWasmThreaded(threads: number): Promise<number> {
-  if (!Number.isInteger(threads) || threads < 1) throw new Error(`wasm threads: expected a positive integer, got ${threads}`);
+  if (!Number.isInteger(threads) || threads < 1)
+    throw new Error(`wasm threads: expected a positive integer, got ${threads}`);
   if (wasmInitialised()) throw new Error('wasm threads: the wasm backend is already initialised');
   const dist = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm'));
   setWasmPaths(dist + path.sep);
@@ -48,13 +49,18 @@ function wasmInitialised(): boolean {
 
 async function withThreadedBuild(dist: string, threads: number): Promise<void> {
   const glue = path.join(dist, '..', 'wasm-out');
-  const { wasmWorkerContents } = require(path.join(glue, 'tfjs-backend-wasm-threaded-simd.worker.js')) as { wasmWorkerContents: string };
+  const { wasmWorkerContents } = require(path.join(glue, 'tfjs-backend-wasm-threaded-simd.worker.js')) as {
+    wasmWorkerContents: string;
+  };
   const dir = mkdtempSync(path.join(os.tmpdir(), 'wasm-threads-'));
   const workerFile = path.join(dir, 'worker.cjs');
   const mainScript = JSON.stringify(path.join(glue, 'tfjs-backend-wasm-threaded-simd.js'));
   // The contents come from a template literal, so their string literals hold raw newlines; tfjs escapes them
   // again before it makes its blob, and so must the file.
-  writeFileSync(workerFile, `URL.createObjectURL=()=>${mainScript};URL.revokeObjectURL=()=>{};\n${wasmWorkerContents.replace(/\n/g, '\\n')}`);
+  writeFileSync(
+    workerFile,
+    `URL.createObjectURL=()=>${mainScript};URL.revokeObjectURL=()=>{};\n${wasmWorkerContents.replace(/\n/g, '\\n')}`,
+  );
   const createObjectURL = URL.createObjectURL;
   const cpus = os.cpus;
   URL.createObjectURL = (blob: Blob) => (blob.type === 'application/javascript' ? workerFile : createObjectURL(blob));

@@ -19,7 +19,7 @@ export interface AdapterInfo {
 
 const SOFTWARE_NAMES = /llvmpipe|lavapipe|swiftshader/i;
 const NO_ADAPTER =
-  'Dawn found no WebGPU adapter: it needs a Vulkan driver (the GPU vendor\'s, or Mesa 25 from bookworm-backports, ' +
+  "Dawn found no WebGPU adapter: it needs a Vulkan driver (the GPU vendor's, or Mesa 25 from bookworm-backports, " +
   '`apt-get install -t bookworm-backports mesa-vulkan-drivers`; Mesa 22 of bookworm lacks a feature Dawn requires)';
 
 let probe: Promise<AdapterInfo> | undefined;
@@ -46,8 +46,11 @@ async function requestAdapter(): Promise<AdapterInfo> {
   Object.assign(globalThis, globals);
   if (!('navigator' in globalThis)) Object.assign(globalThis, { navigator: {} });
   Object.defineProperty(globalThis.navigator, 'gpu', { value: gpu, configurable: true });
-  const { vendor, architecture, device, description, isFallbackAdapter } = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
-  const software = Boolean(isFallbackAdapter) || architecture === 'software' || SOFTWARE_NAMES.test(`${device} ${description}`);
+  const { vendor, architecture, device, description, isFallbackAdapter } = adapter.info as GPUAdapterInfo & {
+    isFallbackAdapter?: boolean;
+  };
+  const software =
+    Boolean(isFallbackAdapter) || architecture === 'software' || SOFTWARE_NAMES.test(`${device} ${description}`);
   return { vendor, architecture, device, description, software };
 }
 

@@ -8,7 +8,13 @@
  */
 import { z } from 'zod';
 import type { StageContext } from '../engine/stage.ts';
-import { BACKEND_ORDER, BLAS_CORETYPES, DEFAULT_BLAS_LIBRARY, KERNEL_CHOICES, type BackendName } from '../model/backend-names.ts';
+import {
+  BACKEND_ORDER,
+  BLAS_CORETYPES,
+  DEFAULT_BLAS_LIBRARY,
+  KERNEL_CHOICES,
+  type BackendName,
+} from '../model/backend-names.ts';
 import type { KernelOptions } from '../model/kernel-set.ts';
 
 /** params.yaml's `runtime` section: how the model stages run (ctx.runtime), in their keys only with backend_in_key. */
@@ -38,7 +44,9 @@ export type RuntimeSection = z.infer<typeof runtimeSection>;
 /** What of runtime a model node's params slice carries when runtime.backend_in_key puts it into the key. */
 export type KeyedRuntime = Pick<RuntimeSection, 'backend' | 'kernels' | 'blas_coretype'>;
 
-export async function useBackend(ctx: Pick<StageContext, 'runtime' | 'metric' | 'alone' | 'warn'>): Promise<BackendName> {
+export async function useBackend(
+  ctx: Pick<StageContext, 'runtime' | 'metric' | 'alone' | 'warn'>,
+): Promise<BackendName> {
   const { backend = 'auto', ...kernels } = ctx.runtime as Partial<KernelOptions> & { backend?: BackendName | 'auto' };
   // Loaded here, not at the top: TensorFlow.js takes half a second to import, and every command that reads params
   // imports this module for runtimeSection.

@@ -69,11 +69,13 @@ const cycles = {
     scheme: 'greens',
     build: (params, data, rng) => {
       const generated = generatedCount(params);
-      const fresh = data.task.realRows({
-        n: params.n - generated,
-        seed: rng.nextUint32(),
-        exclude: new Set(data.current.map((r) => r.expression)),
-      }).map((expression) => ({ expression, origin: 'fresh' as const, generation: params.generation }));
+      const fresh = data.task
+        .realRows({
+          n: params.n - generated,
+          seed: rng.nextUint32(),
+          exclude: new Set(data.current.map((r) => r.expression)),
+        })
+        .map((expression) => ({ expression, origin: 'fresh' as const, generation: params.generation }));
       return [...data.current, ...drawSamples(data.samples, generated, rng), ...fresh];
     },
   },

@@ -21,15 +21,20 @@ import type { Judgement } from '../tasks/task.ts';
 export const CURATION_MODES = ['none', 'verified', 'syntactic', 'unique', 'capped'] as const;
 export type CurationMode = (typeof CURATION_MODES)[number];
 /** The modes that ask the task's judge, and what of its verdict they keep. */
-export const JUDGED_MODES: Readonly<Partial<Record<CurationMode, keyof Judgement>>> = { verified: 'semantic', syntactic: 'syntactic' };
+export const JUDGED_MODES: Readonly<Partial<Record<CurationMode, keyof Judgement>>> = {
+  verified: 'semantic',
+  syntactic: 'syntactic',
+};
 
 /** params.yaml's `curation` section. */
-export const curationSection = z.strictObject({
-  /** What is kept of S_t before the cycle builds D_{t+1}; none = the paper's uncurated loop. */
-  mode: z.enum(CURATION_MODES),
-  /** capped mode: copies of one expression kept at most. */
-  max_copies: z.number().int().positive(),
-}).default({ mode: 'none', max_copies: 3 }); // a params file from before curation runs as it did
+export const curationSection = z
+  .strictObject({
+    /** What is kept of S_t before the cycle builds D_{t+1}; none = the paper's uncurated loop. */
+    mode: z.enum(CURATION_MODES),
+    /** capped mode: copies of one expression kept at most. */
+    max_copies: z.number().int().positive(),
+  })
+  .default({ mode: 'none', max_copies: 3 }); // a params file from before curation runs as it did
 export type CurationSection = z.infer<typeof curationSection>;
 
 export type CurateParams = {

@@ -16,8 +16,14 @@ export interface ExpressionRow {
 
 export function expressionTable(rows: readonly ExpressionRow[], metadata: Record<string, string> = {}): Table {
   const columns = new Table({
-    expression: vectorFromArray(rows.map((r) => r.expression), new Utf8()),
-    origin: vectorFromArray(rows.map((r) => r.origin), new Utf8()),
+    expression: vectorFromArray(
+      rows.map((r) => r.expression),
+      new Utf8(),
+    ),
+    origin: vectorFromArray(
+      rows.map((r) => r.origin),
+      new Utf8(),
+    ),
     generation: makeVector(Int32Array.from(rows, (r) => r.generation)),
   });
   return withMetadata(columns, metadata);

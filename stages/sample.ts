@@ -20,7 +20,9 @@ export const sampleSection = z.strictObject({
 export type SampleSection = z.infer<typeof sampleSection>;
 
 /** params.yaml's `sample` section, n = data.n, the generation it samples, and the backend when it is keyed on. */
-export type SampleParams = SampleSection & Pick<DataSection, 'n'> & { generation: number } & Partial<KeyedRuntime> & TaskSlice;
+export type SampleParams = SampleSection &
+  Pick<DataSection, 'n'> & { generation: number } & Partial<KeyedRuntime> &
+  TaskSlice;
 
 export default defineStage<SampleParams>({
   name: 'sample',

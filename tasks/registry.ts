@@ -36,7 +36,9 @@ export function taskNamed(name: string): Task<any> {
  * always (a lock too old to have one says so).
  */
 export function headlineMetrics(recorded: readonly string[]): string[] {
-  const own = [...new Set([...TASKS.values()].flatMap((task) => task.headlineMetrics))].map((name) => `samples.${name}`);
+  const own = [...new Set([...TASKS.values()].flatMap((task) => task.headlineMetrics))].map(
+    (name) => `samples.${name}`,
+  );
   return [...own.filter((m) => recorded.includes(m)), 'samples.diversity', 'samples.unique', 'samples.copied'];
 }
 
@@ -56,17 +58,25 @@ export function readTask({ name, ...given }: TaskSection): { task: Task<any>; op
   const task = taskNamed(name);
   const checked = task.options.safeParse(given);
   if (!checked.success) {
-    const problems = optionProblems(task, checked.error.issues).map(({ path, message }) => `${['task', ...path].join('.')}: ${message}`);
+    const problems = optionProblems(task, checked.error.issues).map(
+      ({ path, message }) => `${['task', ...path].join('.')}: ${message}`,
+    );
     throw new Error(`invalid options of task '${name}': ${problems.join('; ')}`);
   }
   return { task, options: checked.data };
 }
 
 /** The task schema's issues as paths within the section and messages (an unknown key named with the task). */
-export function optionProblems(task: Task<any>, issues: readonly z.core.$ZodIssue[]): { path: PropertyKey[]; message: string }[] {
+export function optionProblems(
+  task: Task<any>,
+  issues: readonly z.core.$ZodIssue[],
+): { path: PropertyKey[]; message: string }[] {
   return issues.map((issue) => ({
     path: issue.path,
-    message: issue.code === 'unrecognized_keys' ? `unknown key ${issue.keys.map((k) => `"${k}"`).join(', ')} for task '${task.name}'` : issue.message,
+    message:
+      issue.code === 'unrecognized_keys'
+        ? `unknown key ${issue.keys.map((k) => `"${k}"`).join(', ')} for task '${task.name}'`
+        : issue.message,
   }));
 }
 
@@ -78,7 +88,13 @@ export function taskSlice(section: TaskSection): TaskSlice {
   const { task, options } = readTask(section);
   if (task === logic) return {};
   const hash = task.contentHash?.(options);
-  return { task: { name: task.name, options: options as Record<string, Json>, ...(hash === undefined ? {} : { content_hash: hash }) } };
+  return {
+    task: {
+      name: task.name,
+      options: options as Record<string, Json>,
+      ...(hash === undefined ? {} : { content_hash: hash }),
+    },
+  };
 }
 
 /** The slice entries of a node of this task that draws real rows. */

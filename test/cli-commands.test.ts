@@ -15,8 +15,12 @@ test.after.always(() => rmSync(dir, { recursive: true, force: true }));
 function runWith(preloads: string[], ...args: string[]): Promise<{ code: number; out: string; err: string }> {
   const imports = [import.meta.resolve('tsx'), ...preloads].flatMap((p) => ['--import', p]);
   return new Promise((resolve) => {
-    execFile(process.execPath, [...imports, path.join(root, 'pipeline.ts'), ...args], { cwd: dir, env: { ...process.env, PIPELINE_STORE: path.join(dir, 'store') } },
-      (error, out, err) => resolve({ code: error ? Number(error.code ?? 1) : 0, out, err }));
+    execFile(
+      process.execPath,
+      [...imports, path.join(root, 'pipeline.ts'), ...args],
+      { cwd: dir, env: { ...process.env, PIPELINE_STORE: path.join(dir, 'store') } },
+      (error, out, err) => resolve({ code: error ? Number(error.code ?? 1) : 0, out, err }),
+    );
   });
 }
 const run = (...args: string[]) => runWith([], ...args);
@@ -28,7 +32,12 @@ const COMMANDS: [string[], string, string[], RegExp][] = [
   [['dag'], '--mermaid', ['dag', '-p', 'missing.yaml'], /missing\.yaml/],
   [['gc'], '--force', ['gc', '--forse'], /Unknown argument: forse/],
   [['show'], '--rows', ['show', 'ffff'], /no store at .*: give --store DIR or set PIPELINE_STORE/],
-  [['metrics', 'show'], '--csv', ['metrics', 'show', '--lock', 'none.lock'], /no pipeline\.lock at .*none\.lock: run `npx tsx pipeline\.ts repro` first/],
+  [
+    ['metrics', 'show'],
+    '--csv',
+    ['metrics', 'show', '--lock', 'none.lock'],
+    /no pipeline\.lock at .*none\.lock: run `npx tsx pipeline\.ts repro` first/,
+  ],
   [['metrics', 'diff'], '--metric', ['metrics', 'diff', 'a.lock', 'b.lock'], /no pipeline\.lock at .*a\.lock/],
   [['params', 'diff'], '--unchanged', ['params', 'diff', 'a.lock', 'b.lock'], /no pipeline\.lock at .*a\.lock/],
   [['exp', 'show'], '--chains', ['exp', 'show', 'runs/*.lock'], /^error: no file matches runs\/\*\.lock\n$/],
@@ -52,7 +61,22 @@ for (const [words, option, bad, message] of COMMANDS) {
 test('--version and the top-level --help', async (t) => {
   const [version, help] = await Promise.all([run('--version'), run('--help')]);
   t.regex(version.out, /^\d+\.\d+\.\d+\n$/);
-  for (const command of ['repro', 'status', 'dag', 'gc', 'show', 'export', 'exp', 'metrics', 'params', 'report', 'gen', 'score', 'doctor']) t.regex(help.out, new RegExp(`pipeline\\.ts ${command}\\b`));
+  for (const command of [
+    'repro',
+    'status',
+    'dag',
+    'gc',
+    'show',
+    'export',
+    'exp',
+    'metrics',
+    'params',
+    'report',
+    'gen',
+    'score',
+    'doctor',
+  ])
+    t.regex(help.out, new RegExp(`pipeline\\.ts ${command}\\b`));
 });
 
 // Start-up time is what these packages cost (issue 12: --version went from 2.5 s to 0.4 s by not loading them).
@@ -63,6 +87,12 @@ test('--version, --help, gen and status load neither TensorFlow.js nor resvg; do
     t.is(code, 0, err);
     return /\nloaded: (.*)\n/.exec(err)?.[1] ?? 'no report';
   };
-  for (const args of [['--version'], ['--help'], ['gen', '--n', '3', '--seed', '1'], ['status', '-p', path.join(root, 'params.yaml')]]) t.is(await loaded(...args), '', args.join(' '));
+  for (const args of [
+    ['--version'],
+    ['--help'],
+    ['gen', '--n', '3', '--seed', '1'],
+    ['status', '-p', path.join(root, 'params.yaml')],
+  ])
+    t.is(await loaded(...args), '', args.join(' '));
   t.regex(await loaded('doctor'), /@tensorflow/);
 });

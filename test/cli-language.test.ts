@@ -17,9 +17,14 @@ interface Result {
 
 function pipeline(args: string[], stdin?: string | Buffer): Promise<Result> {
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, ['--import', 'tsx', 'pipeline.ts', ...args], { cwd: ROOT }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
-    });
+    const child = execFile(
+      process.execPath,
+      ['--import', 'tsx', 'pipeline.ts', ...args],
+      { cwd: ROOT },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
+      },
+    );
     child.stdin?.end(stdin ?? '');
   });
 }
@@ -53,7 +58,10 @@ test('score --lines gives per-line verdicts with error positions; stdin with -',
   const input = 'True and not False\n\nTrue and\nhello world\nnot ( )\n';
   const result = await pipeline(['score', '-', '--lines', '--json'], input);
   t.is(result.code, 0, result.stderr);
-  const out = result.stdout.trimEnd().split('\n').map((line) => JSON.parse(line));
+  const out = result.stdout
+    .trimEnd()
+    .split('\n')
+    .map((line) => JSON.parse(line));
   t.is(out.length, 5);
   t.like(out[0], { line: 1, syntactic: true, semantic: true, depth: 3, tokens: 4 });
   t.like(out[1], { line: 3, syntactic: false, error: { kind: 'unexpected-token', position: 8, tokenIndex: 2 } });
@@ -75,7 +83,10 @@ test('score prints a table with the names and units of metrics show, and takes i
   t.regex(result.stdout, /^unique\s+2$/m);
   t.notRegex(result.stdout, /mean_depth/, 'the headline metrics unless --all');
   t.regex((await pipeline(['score', '-', '--all'], 'True\n')).stdout, /^mean_depth\s+1$/m);
-  t.is((await pipeline(['score', '-', '--metric', 'semantic', '--csv'], 'True\nFalse\n')).stdout, 'count,semantic,unreadable\n2,0.5,0\n');
+  t.is(
+    (await pipeline(['score', '-', '--metric', 'semantic', '--csv'], 'True\nFalse\n')).stdout,
+    'count,semantic,unreadable\n2,0.5,0\n',
+  );
   t.regex((await pipeline(['score', '-', '--md'], 'True\n')).stdout, /^\| semantic \| 1 \|$/m);
 });
 
@@ -110,7 +121,9 @@ test('score says when its input is not text, counts the lines it could not read,
   const binary = Buffer.alloc(1 << 20);
   let x = 0x9e3779b9;
   for (let i = 0; i < binary.length; i++) {
-    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
     binary[i] = x & 0xff;
   }
   const binaryFile = join(dir, 'binary.dat');
@@ -118,22 +131,44 @@ test('score says when its input is not text, counts the lines it could not read,
   const scored = await pipeline(['score', binaryFile, '--json']);
   const unreadable = JSON.parse(scored.stdout).unreadable as number;
   t.true(unreadable > 3000, `${unreadable} unreadable lines`);
-  t.regex(scored.stderr, new RegExp(`^warning: .*binary\\.dat is not text: ${unreadable} of \\d+ lines could not be read \\(\\d+ with NUL bytes, \\d+ not valid UTF-8\\)`, 'm'));
+  t.regex(
+    scored.stderr,
+    new RegExp(
+      `^warning: .*binary\\.dat is not text: ${unreadable} of \\d+ lines could not be read \\(\\d+ with NUL bytes, \\d+ not valid UTF-8\\)`,
+      'm',
+    ),
+  );
 
   // Text with a NUL line, an invalid UTF-8 line and a line far over the limit: those three are counted, the rest scored.
   const mixed = Buffer.concat([
-    Buffer.from('True and False\nnot False\n'), Buffer.from('True\0\n'), Buffer.from([0xff, 0xfe, 0x0a]),
-    Buffer.from(`${'True or '.repeat(50_000)}True\n`), Buffer.from('False\r\n'),
+    Buffer.from('True and False\nnot False\n'),
+    Buffer.from('True\0\n'),
+    Buffer.from([0xff, 0xfe, 0x0a]),
+    Buffer.from(`${'True or '.repeat(50_000)}True\n`),
+    Buffer.from('False\r\n'),
   ]);
   const result = await pipeline(['score', '-', '--lines', '--json'], mixed);
   t.is(result.code, 0, result.stderr);
-  t.regex(result.stderr, /^warning: stdin is not all text: 3 of 6 lines could not be read \(1 with NUL bytes, 1 not valid UTF-8, 1 longer than 65536 bytes\); the other 3 non-blank lines are scored$/m);
-  const out = result.stdout.trimEnd().split('\n').map((line) => JSON.parse(line));
-  t.deepEqual(out.slice(2, 5), [{ line: 3, unreadable: 'with NUL bytes' }, { line: 4, unreadable: 'not valid UTF-8' }, { line: 5, unreadable: 'longer than 65536 bytes' }]);
+  t.regex(
+    result.stderr,
+    /^warning: stdin is not all text: 3 of 6 lines could not be read \(1 with NUL bytes, 1 not valid UTF-8, 1 longer than 65536 bytes\); the other 3 non-blank lines are scored$/m,
+  );
+  const out = result.stdout
+    .trimEnd()
+    .split('\n')
+    .map((line) => JSON.parse(line));
+  t.deepEqual(out.slice(2, 5), [
+    { line: 3, unreadable: 'with NUL bytes' },
+    { line: 4, unreadable: 'not valid UTF-8' },
+    { line: 5, unreadable: 'longer than 65536 bytes' },
+  ]);
   t.like(out[5], { line: 6, text: 'False', syntactic: true });
   t.like(out[6], { count: 3, unreadable: 3 });
 
   const nothing = await pipeline(['score', '-'], '\0\0\n');
   t.is(nothing.code, 1);
-  t.regex(nothing.stderr, /^error: stdin is not text: 1 of 1 lines could not be read \(1 with NUL bytes\); nothing is left to score$/m);
+  t.regex(
+    nothing.stderr,
+    /^error: stdin is not text: 1 of 1 lines could not be read \(1 with NUL bytes\); nothing is left to score$/m,
+  );
 });

@@ -20,7 +20,10 @@ const SHARED = nodeId({ cycle: 'full_synthetic', seed: 1, generation: 2, extra: 
  */
 function repository(): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'compare-cli-'));
-  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', '-c', 'commit.gpgsign=false', ...args], { cwd: dir });
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', '-c', 'commit.gpgsign=false', ...args], {
+      cwd: dir,
+    });
   const commit = (lambda: number, lock: LockFile) => {
     writeFileSync(path.join(dir, 'pipeline.lock'), JSON.stringify(lock, null, 2));
     git('add', '.');
@@ -28,7 +31,11 @@ function repository(): string {
   };
   git('init', '-q');
   commit(0.5, makeLock({ lambdas: [0.5], generations: 3, params: recordedParams(['generations=3']) }));
-  const next = makeLock({ lambdas: [0.75], generations: 3, params: recordedParams(['generations=3', 'cycle.lambda=0.75']) });
+  const next = makeLock({
+    lambdas: [0.75],
+    generations: 3,
+    params: recordedParams(['generations=3', 'cycle.lambda=0.75']),
+  });
   next.nodes[SHARED]!.metrics['samples.semantic'] = 0.5;
   commit(0.75, next);
   return dir;
@@ -38,7 +45,11 @@ const repo = repository();
 test.after.always(() => rmSync(repo, { recursive: true, force: true }));
 
 test('metrics diff HEAD~1 HEAD: changed metric with Δ, λ nodes not run on the other side', async (t) => {
-  const { a, b, rows } = JSON.parse(await cli(repo, 'metrics', 'diff', 'HEAD~1', 'HEAD', '--json')) as { a: string; b: string; rows: MetricRow[] };
+  const { a, b, rows } = JSON.parse(await cli(repo, 'metrics', 'diff', 'HEAD~1', 'HEAD', '--json')) as {
+    a: string;
+    b: string;
+    rows: MetricRow[];
+  };
   t.deepEqual([a, b], ['HEAD~1', 'HEAD']);
   const shared = rows.filter((r) => r.node === SHARED);
   t.is(shared.length, 1);
@@ -57,10 +68,15 @@ test('metrics diff HEAD~1 HEAD: changed metric with Δ, λ nodes not run on the 
 
 test('metrics diff honours --metric in each format, and shows the headline metrics by default', async (t) => {
   const metricsOf = (rows: MetricRow[]) => [...new Set(rows.map((r) => r.metric))];
-  const json = JSON.parse(await cli(repo, 'metrics', 'diff', 'HEAD~1', 'HEAD', '--metric', 'diversity', '--json')) as { metrics: string[]; rows: MetricRow[] };
+  const json = JSON.parse(await cli(repo, 'metrics', 'diff', 'HEAD~1', 'HEAD', '--metric', 'diversity', '--json')) as {
+    metrics: string[];
+    rows: MetricRow[];
+  };
   t.deepEqual(json.metrics, ['samples.diversity']);
   t.deepEqual(metricsOf(json.rows), ['samples.diversity']);
-  const csv = (await cli(repo, 'metrics', 'diff', 'HEAD~1', 'HEAD', '--metric', 'diversity', '--csv')).trim().split('\n');
+  const csv = (await cli(repo, 'metrics', 'diff', 'HEAD~1', 'HEAD', '--metric', 'diversity', '--csv'))
+    .trim()
+    .split('\n');
   t.is(csv[0], 'cycle,lambda,seed,generation,node,metric,old,new,delta');
   t.is(csv.length, 1 + json.rows.length);
   t.true(csv.slice(1).every((line) => line.split(',')[5] === 'samples.diversity'));
@@ -75,11 +91,15 @@ test('metrics diff honours --metric in each format, and shows the headline metri
 
 test('metrics diff defaults to HEAD against the working tree; --unchanged shows unchanged values', async (t) => {
   t.regex(await cli(repo, 'metrics', 'diff'), /no differences between HEAD and workdir/);
-  const { rows } = JSON.parse(await cli(repo, 'metrics', 'diff', '--unchanged', '--json', '--metric', 'samples.count')) as { rows: MetricRow[] };
+  const { rows } = JSON.parse(
+    await cli(repo, 'metrics', 'diff', '--unchanged', '--json', '--metric', 'samples.count'),
+  ) as { rows: MetricRow[] };
   t.is(rows.length, 4 * 3);
   t.true(rows.every((r) => r.delta === 0));
   // The short name, as metrics show takes it.
-  const short = JSON.parse(await cli(repo, 'metrics', 'diff', '--unchanged', '--json', '--metric', 'count')) as { rows: MetricRow[] };
+  const short = JSON.parse(await cli(repo, 'metrics', 'diff', '--unchanged', '--json', '--metric', 'count')) as {
+    rows: MetricRow[];
+  };
   t.deepEqual(short.rows, rows);
 });
 
@@ -112,13 +132,23 @@ test('a lock without params (version 1) says so: params diff refuses, metrics di
 
 test('metrics diff names the params that changed between the two locks above the metrics', async (t) => {
   const text = await cli(repo, 'metrics', 'diff', 'HEAD~1', 'HEAD', '--metric', 'samples.semantic');
-  t.regex(text, /^key\s+HEAD~1\s+HEAD\s+change\n[- ]+\n--set\s+\["generations=3"\]\s+\["generations=3","cycle\.lambda=0\.75"\]\s+changed\ncycle\.lambda\s+0\.5\s+0\.75\s+changed\nsweep\.cycle\.lambda\s+\[0\.5\]\s+\[0\.75\]\s+changed\n\n/);
-  const { params } = JSON.parse(await cli(repo, 'metrics', 'diff', 'HEAD~1', 'HEAD', '--json')) as { params: ParamRow[] };
-  t.deepEqual(params.map((r) => r.key), ['--set', 'cycle.lambda', 'sweep.cycle.lambda']);
+  t.regex(
+    text,
+    /^key\s+HEAD~1\s+HEAD\s+change\n[- ]+\n--set\s+\["generations=3"\]\s+\["generations=3","cycle\.lambda=0\.75"\]\s+changed\ncycle\.lambda\s+0\.5\s+0\.75\s+changed\nsweep\.cycle\.lambda\s+\[0\.5\]\s+\[0\.75\]\s+changed\n\n/,
+  );
+  const { params } = JSON.parse(await cli(repo, 'metrics', 'diff', 'HEAD~1', 'HEAD', '--json')) as {
+    params: ParamRow[];
+  };
+  t.deepEqual(
+    params.map((r) => r.key),
+    ['--set', 'cycle.lambda', 'sweep.cycle.lambda'],
+  );
 });
 
 test('metrics show lists every series and generation of a lock, from a file or a revision', async (t) => {
-  const { rows } = JSON.parse(await cli(repo, 'metrics', 'show', '--json', '--lock', 'HEAD~1')) as { rows: { lambda?: number }[] };
+  const { rows } = JSON.parse(await cli(repo, 'metrics', 'show', '--json', '--lock', 'HEAD~1')) as {
+    rows: { lambda?: number }[];
+  };
   t.is(rows.length, 4 * 3);
   t.true(rows.some((r) => r.lambda === 0.5));
   const text = await cli(repo, 'metrics', 'show', '--lock', path.join(repo, 'pipeline.lock'));
@@ -130,14 +160,24 @@ test('report writes the figures and report.html, and prints their paths', async 
   const printed = (await cli(repo, 'report', '-o', 'out/rep', '--lock', 'HEAD')).split('\n');
   t.deepEqual(printed.slice(0, 2), ['out/rep/correctness.svg', 'out/rep/correctness.png']);
   t.is(printed.at(-3), 'out/rep/report.html');
-  t.is(printed.at(-2), `(training-curves not drawn: no store at ${path.join(repo, 'artifacts')} to read the training logs from (--store))`);
-  t.is(printed.at(-1), `(sample-shapes not drawn: no store at ${path.join(repo, 'artifacts')} to read the samples from (--store))`);
+  t.is(
+    printed.at(-2),
+    `(training-curves not drawn: no store at ${path.join(repo, 'artifacts')} to read the training logs from (--store))`,
+  );
+  t.is(
+    printed.at(-1),
+    `(sample-shapes not drawn: no store at ${path.join(repo, 'artifacts')} to read the samples from (--store))`,
+  );
   t.is(printed.length, 11);
   // The params HEAD's lock records, not a params file's: the override, and λ = 0.75 in the resolved params.
   const html = readFileSync(path.join(repo, 'out/rep/report.html'), 'utf8');
   t.true(html.includes('overrides: <code>--set generations=3 --set cycle.lambda=0.75</code>'));
   t.regex(html, /cycle:\n  name: full_synthetic\n  lambda: 0\.75\n/);
-  t.true(html.includes('<td>cycle=expanding/lambda=0.75/seed=1</td><td>cycle.name=&quot;expanding&quot;, cycle.lambda=0.75</td>'));
+  t.true(
+    html.includes(
+      '<td>cycle=expanding/lambda=0.75/seed=1</td><td>cycle.name=&quot;expanding&quot;, cycle.lambda=0.75</td>',
+    ),
+  );
 });
 
 test('versions: clear errors for a missing lock, an unknown revision, a revision without the file', async (t) => {
@@ -146,14 +186,26 @@ test('versions: clear errors for a missing lock, an unknown revision, a revision
   await t.throwsAsync(cli(empty, 'metrics', 'show'), {
     message: `no pipeline.lock at ${path.join(empty, 'pipeline.lock')}: run \`npx tsx pipeline.ts repro\` first`,
   });
-  await t.throwsAsync(cli(empty, 'metrics', 'diff', 'runs/a.lock', '.'), { message: `no pipeline.lock at ${path.join(empty, 'runs/a.lock')}: run \`npx tsx pipeline.ts repro\` first` });
-  await t.throwsAsync(cli(repo, 'params', 'diff', 'HEAD', 'nowhere/x.lock'), { message: `no pipeline.lock at ${path.join(repo, 'nowhere/x.lock')}: run \`npx tsx pipeline.ts repro\` first` });
-  await t.throwsAsync(cli(repo, 'metrics', 'diff', 'no-such-rev'), { message: /"no-such-rev" is neither a file, a directory nor a git revision/ });
-  await t.throwsAsync(cli(empty, 'params', 'diff', 'HEAD', repo), { message: /neither a file, a directory nor a git revision \(git: fatal: not a git repository/ });
+  await t.throwsAsync(cli(empty, 'metrics', 'diff', 'runs/a.lock', '.'), {
+    message: `no pipeline.lock at ${path.join(empty, 'runs/a.lock')}: run \`npx tsx pipeline.ts repro\` first`,
+  });
+  await t.throwsAsync(cli(repo, 'params', 'diff', 'HEAD', 'nowhere/x.lock'), {
+    message: `no pipeline.lock at ${path.join(repo, 'nowhere/x.lock')}: run \`npx tsx pipeline.ts repro\` first`,
+  });
+  await t.throwsAsync(cli(repo, 'metrics', 'diff', 'no-such-rev'), {
+    message: /"no-such-rev" is neither a file, a directory nor a git revision/,
+  });
+  await t.throwsAsync(cli(empty, 'params', 'diff', 'HEAD', repo), {
+    message: /neither a file, a directory nor a git revision \(git: fatal: not a git repository/,
+  });
   execFileSync('git', ['init', '-q'], { cwd: empty });
-  execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '--allow-empty', '-m', 'empty'], { cwd: empty });
+  execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '--allow-empty', '-m', 'empty'], {
+    cwd: empty,
+  });
   await t.throwsAsync(readVersion('HEAD', empty), { message: 'git revision HEAD has no pipeline.lock' });
-  await t.throwsAsync(cli(repo, 'metrics', 'diff', '--metric', 'samples.nope'), { message: /--metric samples\.nope: no such eval metric in either lock; known: samples\.semantic/ });
+  await t.throwsAsync(cli(repo, 'metrics', 'diff', '--metric', 'samples.nope'), {
+    message: /--metric samples\.nope: no such eval metric in either lock; known: samples\.semantic/,
+  });
   // A directory holding the file, and the working tree by name.
   const text = readFileSync(path.join(repo, 'pipeline.lock'), 'utf8');
   t.is((await readVersion(repo, '/')).text, text);

@@ -1,5 +1,12 @@
 import test from 'ava';
-import { diffMetrics, diffParams, diffSeedMeans, flatten, formatMetricDiff, formatSeedMeanDiff } from '../experiment/compare.ts';
+import {
+  diffMetrics,
+  diffParams,
+  diffSeedMeans,
+  flatten,
+  formatMetricDiff,
+  formatSeedMeanDiff,
+} from '../experiment/compare.ts';
 import { parseLockFile, type LockFile } from '../engine/store/lock-file.ts';
 import { evalPoints, NO_VALUE, NOT_RUN } from '../experiment/eval-points.ts';
 import { formatTable } from '../experiment/text-table.ts';
@@ -35,13 +42,16 @@ test('diffParams lists changed, added and removed keys; all adds the unchanged o
   ]);
   const all = diffParams(a, b, { all: true });
   t.is(all.length, Object.keys(flatten(a)).length + 1);
-  t.deepEqual(all.find((r) => r.key === 'model.width'), { key: 'model.width', old: 64, new: 64, change: 'same' });
+  t.deepEqual(
+    all.find((r) => r.key === 'model.width'),
+    { key: 'model.width', old: 64, new: 64, change: 'same' },
+  );
 });
 
 test('diffMetrics shows changed values with Δ, hides unchanged ones unless all', (t) => {
   const a = makeLock();
   const id = nodeId({ cycle: 'balanced', seed: 1, generation: 2, extra: {} });
-  const b = withMetric(a, id, 'samples.diversity', a.nodes[id]!.metrics['samples.diversity'] as number + 0.125);
+  const b = withMetric(a, id, 'samples.diversity', (a.nodes[id]!.metrics['samples.diversity'] as number) + 0.125);
   const rows = diffMetrics(a, b);
   t.is(rows.length, 1);
   const [row] = rows;
@@ -71,11 +81,19 @@ test('diffMetrics marks a node on one side only as not run, never 0', (t) => {
   // A node that ran but lacks a metric says so, distinctly from not run.
   const lacking = structuredClone(a);
   delete lacking.nodes[Object.keys(lacking.nodes).find((k) => k.startsWith('eval'))!]!.metrics['samples.semantic'];
-  t.deepEqual(diffMetrics(a, lacking, { metrics: ['samples.semantic'] }).map((r) => r.new), [NO_VALUE]);
+  t.deepEqual(
+    diffMetrics(a, lacking, { metrics: ['samples.semantic'] }).map((r) => r.new),
+    [NO_VALUE],
+  );
 });
 
 test('diffMetrics sorts by cycle in paper order, then λ, seed and generation numerically, then metric', (t) => {
-  const a = makeLock({ cycles: ['expanding', 'incremental', 'balanced', 'full_synthetic'], lambdas: [0.9, 0.25], seeds: [2, 1], generations: 11 });
+  const a = makeLock({
+    cycles: ['expanding', 'incremental', 'balanced', 'full_synthetic'],
+    lambdas: [0.9, 0.25],
+    seeds: [2, 1],
+    generations: 11,
+  });
   const rows = diffMetrics(a, makeLock({ cycles: [] }), { metrics: ['samples.unique', 'samples.semantic'] });
   const order = rows.map((r) => [r.cycle, r.lambda, r.seed, r.generation]);
   const cycles = [...new Set(rows.map((r) => r.cycle))];
@@ -86,20 +104,43 @@ test('diffMetrics sorts by cycle in paper order, then λ, seed and generation nu
     ['full_synthetic', undefined, 1, 1],
     ['full_synthetic', undefined, 1, 1],
   ]);
-  t.deepEqual(rows.slice(0, 2).map((r) => r.metric), ['samples.semantic', 'samples.unique']);
   t.deepEqual(
-    rows.filter((r) => r.cycle === 'incremental' && r.seed === 1 && r.metric === 'samples.unique').map((r) => [r.lambda, r.generation]).slice(9, 13),
-    [[0.25, 9], [0.25, 10], [0.9, 0], [0.9, 1]],
+    rows.slice(0, 2).map((r) => r.metric),
+    ['samples.semantic', 'samples.unique'],
+  );
+  t.deepEqual(
+    rows
+      .filter((r) => r.cycle === 'incremental' && r.seed === 1 && r.metric === 'samples.unique')
+      .map((r) => [r.lambda, r.generation])
+      .slice(9, 13),
+    [
+      [0.25, 9],
+      [0.25, 10],
+      [0.9, 0],
+      [0.9, 1],
+    ],
   );
 });
 
 test('text output: aligned columns, not run spelled out, signed Δ', (t) => {
-  t.is(formatTable(['name', 'n'], [['a', '1'], ['long name', '-22']]), 'name         n\n---------  ---\na            1\nlong name  -22');
+  t.is(
+    formatTable(
+      ['name', 'n'],
+      [
+        ['a', '1'],
+        ['long name', '-22'],
+      ],
+    ),
+    'name         n\n---------  ---\na            1\nlong name  -22',
+  );
   const a = makeLock({ cycles: ['incremental'], generations: 1 });
   const b = structuredClone(a);
   const id = Object.keys(a.nodes).find((k) => k.startsWith('eval'))!;
   b.nodes[id]!.metrics['samples.semantic'] = 0.25;
-  b.nodes['eval/cycle=incremental/lambda=0.9/seed=1/gen=0'] = { ...a.nodes[id]!, tags: { ...a.nodes[id]!.tags, lambda: 0.9 } };
+  b.nodes['eval/cycle=incremental/lambda=0.9/seed=1/gen=0'] = {
+    ...a.nodes[id]!,
+    tags: { ...a.nodes[id]!.tags, lambda: 0.9 },
+  };
   const text = formatMetricDiff(diffMetrics(a, b, { metrics: ['samples.semantic'] }), 'HEAD~1', 'HEAD');
   const lines = text.split('\n');
   t.regex(lines[0]!, /^cycle\s+λ\s+seed\s+gen\s+metric\s+HEAD~1\s+HEAD\s+Δ$/);
@@ -110,9 +151,15 @@ test('text output: aligned columns, not run spelled out, signed Δ', (t) => {
 
 test('parseLockFile names the file when it is not what it expects', (t) => {
   t.throws(() => parseLockFile('{', 'HEAD:pipeline.lock'), { message: /HEAD:pipeline.lock is not JSON/ });
-  t.throws(() => parseLockFile('{"version":3,"nodes":{}}', 'x'), { message: /^x is version 3; this tool reads version 1 and 2 locks: rerun `npx tsx pipeline.ts repro`/ });
-  t.throws(() => parseLockFile('{"nodes":{}}', 'x'), { message: /^x has no version field; this tool reads version 1 and 2 locks/ });
-  t.throws(() => parseLockFile('{"version":2,"params":{"source":"p.yaml"},"nodes":{}}', 'x'), { message: /^x is not a pipeline\.lock \(version 2\): params\.overrides: / });
+  t.throws(() => parseLockFile('{"version":3,"nodes":{}}', 'x'), {
+    message: /^x is version 3; this tool reads version 1 and 2 locks: rerun `npx tsx pipeline.ts repro`/,
+  });
+  t.throws(() => parseLockFile('{"nodes":{}}', 'x'), {
+    message: /^x has no version field; this tool reads version 1 and 2 locks/,
+  });
+  t.throws(() => parseLockFile('{"version":2,"params":{"source":"p.yaml"},"nodes":{}}', 'x'), {
+    message: /^x is not a pipeline\.lock \(version 2\): params\.overrides: /,
+  });
 });
 
 test('seed means: a shift beyond the seeds spread is outside it, a small one within, one seed has no verdict', (t) => {
@@ -124,11 +171,20 @@ test('seed means: a shift beyond the seeds spread is outside it, a small one wit
     (node.metrics as Record<string, number>)['samples.semantic'] += node.tags.cycle === 'balanced' ? 0.2 : 0.001;
   }
   const rows = diffSeedMeans(a, b, { metrics: ['samples.semantic'] });
-  t.deepEqual(rows.map((r) => [r.cycle, r.generation, r.spread]), [['balanced', 1, 'outside seed spread'], ['incremental', 1, 'within seed spread']]);
+  t.deepEqual(
+    rows.map((r) => [r.cycle, r.generation, r.spread]),
+    [
+      ['balanced', 1, 'outside seed spread'],
+      ['incremental', 1, 'within seed spread'],
+    ],
+  );
   t.is(rows[0]!.delta.toFixed(6), '0.200000');
   t.true(rows[0]!.ci95!.low > 0 && rows[1]!.ci95!.low < 0 && rows[1]!.ci95!.high > 0);
   const text = formatSeedMeanDiff(rows, 'A', 'B');
-  t.regex(text, /^balanced\s+1\s+semantic\s+0\.\d{4} \(3\)\s+0\.\d{4} \(3\)\s+\+0\.2000\s+\[\+0\.\d{4}, \+0\.\d{4}\]\s+outside seed spread$/m);
+  t.regex(
+    text,
+    /^balanced\s+1\s+semantic\s+0\.\d{4} \(3\)\s+0\.\d{4} \(3\)\s+\+0\.2000\s+\[\+0\.\d{4}, \+0\.\d{4}\]\s+outside seed spread$/m,
+  );
   t.regex(text, /1 of 2 change\(s\) outside the seed spread$/);
   const single = makeLock({ cycles: ['balanced'], generations: 2 });
   t.deepEqual(diffSeedMeans(single, single), []);

@@ -34,10 +34,18 @@ async function rerunWithOffset5(t: ExecutionContext): Promise<{ ws: Workspace; b
 }
 
 /** `status --json` with these --set overrides, as [id, state, reason] per node. */
-async function statusRows(t: ExecutionContext, ws: Workspace, sets: string[]): Promise<Array<[string, string, string | null]>> {
+async function statusRows(
+  t: ExecutionContext,
+  ws: Workspace,
+  sets: string[],
+): Promise<Array<[string, string, string | null]>> {
   const result = await ws.run(['status', '--json', ...sets.flatMap((s) => ['--set', s])]);
   t.is(result.code, 0, result.stderr);
-  return (JSON.parse(result.stdout) as Array<{ ids: string[]; state: string; reason: string | null }>).map((s) => [s.ids[0], s.state, s.reason]);
+  return (JSON.parse(result.stdout) as Array<{ ids: string[]; state: string; reason: string | null }>).map((s) => [
+    s.ids[0],
+    s.state,
+    s.reason,
+  ]);
 }
 
 test('a repro with nothing changed runs nothing and says so', async (t) => {
@@ -73,7 +81,8 @@ test('a params change reruns only the nodes whose slice includes it', async (t) 
 
 test('status after a rerun compares each node with its latest run', async (t) => {
   const { ws } = await rerunWithOffset5(t);
-  const reasons = async (sets: string[]) => Object.fromEntries((await statusRows(t, ws, sets)).map(([id, state, reason]) => [id, { state, reason }]));
+  const reasons = async (sets: string[]) =>
+    Object.fromEntries((await statusRows(t, ws, sets)).map(([id, state, reason]) => [id, { state, reason }]));
   const factor3 = await reasons(['factor=3', 'offset=5']);
   t.is(factor3.scale.reason, 'params.factor: 2 → 3');
   t.is(factor3.source.state, 'cached');
@@ -96,7 +105,10 @@ test('editing a stage or a module it imports reruns that stage, and its descenda
   t.is((await ws.run(['repro', '--jobs', '1'])).code, 0);
   t.deepEqual(ws.counts(), { source: 1, scale: 1, shift: 1, combine: 1 });
 
-  appendFileSync(join(ws.stagesDir!, 'arith.ts'), '\nexport const unused = 0; // code that changes nothing the stage computes\n');
+  appendFileSync(
+    join(ws.stagesDir!, 'arith.ts'),
+    '\nexport const unused = 0; // code that changes nothing the stage computes\n',
+  );
   const status = await ws.run(['status']);
   t.regex(status.stdout, /missing {2}shift {2}— code fingerprint changed/);
   t.regex(status.stdout, /cached {3}scale/);
@@ -119,7 +131,9 @@ test('identical subgraphs in a sweep run once; the lock lists shared nodes under
   t.deepEqual(ws.counts(), { source: 1, scale: 1, shift: 3, combine: 3 });
   t.regex(result.stdout, /8 nodes: 0 cached, 8 ran, 0 failed/);
   // Long-lived workers: eight nodes, at most two worker processes.
-  const pids = new Set(readdirSync(join(ws.store, 'runs')).map((f) => JSON.parse(readFileSync(join(ws.store, 'runs', f), 'utf8')).pid));
+  const pids = new Set(
+    readdirSync(join(ws.store, 'runs')).map((f) => JSON.parse(readFileSync(join(ws.store, 'runs', f), 'utf8')).pid),
+  );
   t.true(pids.size <= 2, `${pids.size} worker pids`);
   const lock = ws.lock();
   t.is(Object.keys(lock.nodes).length, 12);
@@ -150,8 +164,20 @@ test('runtime reaches the stage through workers and task files, is no part of th
   t.is(swept.lock().nodes['source/runtime.note="y"'].metrics.note, 'x');
 
   // What a Slurm job runs: the task file carries the runtime.
-  const manifest = { stage: 'source', code: codeFingerprint(new URL('source.ts', STAGES_DIR).href), params: { size: 3 }, inputs: {}, seed: 1 };
-  const task = { key: cacheKey(manifest), sid: '0123456789abcdef', ids: ['source'], manifest, runtime: { note: 'from the task file' } };
+  const manifest = {
+    stage: 'source',
+    code: codeFingerprint(new URL('source.ts', STAGES_DIR).href),
+    params: { size: 3 },
+    inputs: {},
+    seed: 1,
+  };
+  const task = {
+    key: cacheKey(manifest),
+    sid: '0123456789abcdef',
+    ids: ['source'],
+    manifest,
+    runtime: { note: 'from the task file' },
+  };
   const file = join(ws.dir, 'task.json');
   writeFileSync(file, JSON.stringify(task));
   const ran = await ws.run(['run-task', file]);

@@ -3,7 +3,16 @@
  * store, failing and crashing nodes, corrupt objects and truncated run records.
  */
 import test from 'ava';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { ExecEvent } from '../engine/run/executor.ts';
 import { LocalExecutor } from '../engine/transports/local.ts';
@@ -19,16 +28,23 @@ const CRASH_WORKER = new URL('./fixtures/engine/crash-worker.ts', import.meta.ur
 const SLOW = { steps: 8, sleepMs: 150 };
 
 function slowSteps(ws: Workspace): number[] {
-  return ws.counterLines().filter((l) => l.startsWith('slow step')).map((l) => Number(l.split(' ')[2]));
+  return ws
+    .counterLines()
+    .filter((l) => l.startsWith('slow step'))
+    .map((l) => Number(l.split(' ')[2]));
 }
 
 function verifyStore(ws: Workspace): void {
   for (const file of readdirSync(join(ws.store, 'objects')).filter((f) => f.endsWith('.arrow'))) {
-    if (hashBytes(readFileSync(join(ws.store, 'objects', file))) !== file.slice(0, -6)) throw new Error(`object ${file} is corrupt`);
+    if (hashBytes(readFileSync(join(ws.store, 'objects', file))) !== file.slice(0, -6))
+      throw new Error(`object ${file} is corrupt`);
   }
   for (const file of readdirSync(join(ws.store, 'runs')).filter((f) => f.endsWith('.json'))) {
-    const record = JSON.parse(readFileSync(join(ws.store, 'runs', file), 'utf8')) as { outputs: Record<string, string> };
-    for (const hash of Object.values(record.outputs)) if (!existsSync(join(ws.store, 'objects', `${hash}.arrow`))) throw new Error(`run ${file} lacks ${hash}`);
+    const record = JSON.parse(readFileSync(join(ws.store, 'runs', file), 'utf8')) as {
+      outputs: Record<string, string>;
+    };
+    for (const hash of Object.values(record.outputs))
+      if (!existsSync(join(ws.store, 'objects', `${hash}.arrow`))) throw new Error(`run ${file} lacks ${hash}`);
   }
 }
 
@@ -59,9 +75,15 @@ test('kill -9 between writing an object and its run record: the next repro compl
   const ws = new Workspace();
   // In-process, so only the worker dies; the store is left as a power cut would leave it.
   const plan = buildPlan((await toyLoader({ set: [] })).nodes);
-  const { outcomes } = await new LocalExecutor({ store: new Store(ws.store), jobs: 1, worker: CRASH_WORKER }).run(plan, { event() {} });
+  const { outcomes } = await new LocalExecutor({ store: new Store(ws.store), jobs: 1, worker: CRASH_WORKER }).run(
+    plan,
+    { event() {} },
+  );
   const outcome = (id: string) => outcomes.get(plan.byId.get(id)!.sid)!;
-  t.deepEqual(['source', 'scale', 'shift', 'combine'].map((id) => outcome(id).status), ['ran', 'ran', 'failed', 'blocked']);
+  t.deepEqual(
+    ['source', 'scale', 'shift', 'combine'].map((id) => outcome(id).status),
+    ['ran', 'ran', 'failed', 'blocked'],
+  );
   t.like(outcome('shift'), { crashed: true, error: 'worker process died (SIGKILL) while running it' });
   t.is(readdirSync(join(ws.store, 'objects')).length, 3); // source, scale, and shift's uncommitted output
   t.true(existsSync(join(ws.store, 'objects', `${(await reference).nodes.shift.outputs.data}.arrow`)));
@@ -85,7 +107,11 @@ test('Ctrl-C stops cleanly with exit 130, releases locks, and keeps the checkpoi
   // The lock is the worker's: a process of this repro's pool.
   const holder = /running {2}slow {2}— running: pid (\d+)/.exec(status.stdout);
   t.truthy(holder, status.stdout);
-  t.is(Number(readFileSync(`/proc/${holder![1]}/stat`, 'utf8').split(') ')[1].split(' ')[1]), child.pid!, 'held by a worker of this repro');
+  t.is(
+    Number(readFileSync(`/proc/${holder![1]}/stat`, 'utf8').split(') ')[1].split(' ')[1]),
+    child.pid!,
+    'held by a worker of this repro',
+  );
   process.kill(-child.pid!, 'SIGINT'); // a terminal sends it to the whole process group
   const result = await done;
   t.is(result.code, 130, result.stdout + result.stderr);
@@ -160,7 +186,10 @@ test('a corrupt object is detected and recomputed; a truncated run record is ign
 
 test('a lock file left empty by a crash is taken over once it is old, and its node runs', async (t) => {
   const ws = new Workspace();
-  const dry = JSON.parse((await ws.run(['repro', '--dry', '--json'])).stdout) as Array<{ ids: string[]; key: string | null }>;
+  const dry = JSON.parse((await ws.run(['repro', '--dry', '--json'])).stdout) as Array<{
+    ids: string[];
+    key: string | null;
+  }>;
   const lockPath = join(ws.store, 'locks', `${dry.find((s) => s.ids[0] === 'source')!.key}.lock`);
   mkdirSync(join(ws.store, 'locks'), { recursive: true }); // repro --dry reads the store; it does not create it
   writeFileSync(lockPath, '');
@@ -181,7 +210,10 @@ test('a lock file left empty by a crash is taken over once it is old, and its no
 class VanishingStore extends Store {
   private seen = false;
 
-  constructor(root: string, private readonly vanishing: string) {
+  constructor(
+    root: string,
+    private readonly vanishing: string,
+  ) {
     super(root);
   }
 
@@ -212,8 +244,15 @@ test('an interrupt that arrives while a worker is still loading its stage stops 
   const plan = buildPlan((await toyLoader({ set: [] })).nodes);
   const controller = new AbortController();
   // The first node starts in a fresh worker, which is still importing when the abort comes.
-  const hooks = { event: (e: ExecEvent) => { if (e.type === 'running') controller.abort(); } };
-  const result = await new LocalExecutor({ store, jobs: 1, signal: controller.signal, graceMs: 60_000 }).run(plan, hooks);
+  const hooks = {
+    event: (e: ExecEvent) => {
+      if (e.type === 'running') controller.abort();
+    },
+  };
+  const result = await new LocalExecutor({ store, jobs: 1, signal: controller.signal, graceMs: 60_000 }).run(
+    plan,
+    hooks,
+  );
   t.true(result.interrupted);
   t.is(result.outcomes.get(plan.byId.get('source')!.sid)?.status, 'interrupted');
   t.deepEqual(readdirSync(join(store.root, 'runs')), []);

@@ -10,23 +10,43 @@ import type { RunRecord } from '../engine/store/record.ts';
 // a → b → c, and d beside them: the smallest plan with a chain and a node off it.
 const node = (sid: string, stage: string, params: object, deps: string[] = []) =>
   ({ sid, stage: { name: stage }, params, deps }) as unknown as PlanNode;
-const nodes = [node('a', 'train', { steps: 1 }), node('b', 'train', { steps: 1 }, ['a']), node('c', 'eval', { g: 1 }, ['b']), node('d', 'gen', {})];
+const nodes = [
+  node('a', 'train', { steps: 1 }),
+  node('b', 'train', { steps: 1 }, ['a']),
+  node('c', 'eval', { g: 1 }, ['b']),
+  node('d', 'gen', {}),
+];
 const plan = { nodes } as unknown as Plan;
-const record = (stage: string, params: object, seconds: number) => ({ stage, manifest: { params }, seconds }) as unknown as RunRecord;
+const record = (stage: string, params: object, seconds: number) =>
+  ({ stage, manifest: { params }, seconds }) as unknown as RunRecord;
 
 test('a node takes what runs of its stage and params took, else its stage; none recorded, none expected', (t) => {
-  const expected = expectedSeconds(plan, [record('train', { steps: 1 }, 10), record('train', { steps: 1 }, 30), record('train', { steps: 9 }, 100), record('eval', { g: 0 }, 2)]);
+  const expected = expectedSeconds(plan, [
+    record('train', { steps: 1 }, 10),
+    record('train', { steps: 1 }, 30),
+    record('train', { steps: 9 }, 100),
+    record('eval', { g: 0 }, 2),
+  ]);
   t.is(expected.get('a'), 20, 'the median of the same stage and params');
   t.is(expected.get('c'), 2, 'another generation of eval: the stage');
   t.false(expected.has('d'));
 });
 
 test('the longer of the longest chain and the work over the workers; running nodes count what they have left', (t) => {
-  const expected = new Map([['a', 20], ['b', 20], ['c', 2], ['d', 50]]);
+  const expected = new Map([
+    ['a', 20],
+    ['b', 20],
+    ['c', 2],
+    ['d', 50],
+  ]);
   const all = new Set(['a', 'b', 'c', 'd']);
   t.deepEqual(remainingSeconds(plan, expected, all, 1), { seconds: 92, unknown: 0 }, 'one worker: all the work');
   t.deepEqual(remainingSeconds(plan, expected, all, 2), { seconds: 50, unknown: 0 }, 'two: d alone is the longest');
   t.deepEqual(remainingSeconds(plan, expected, all, 8), { seconds: 50, unknown: 0 });
-  t.deepEqual(remainingSeconds(plan, expected, new Set(['b', 'c']), 2, (sid) => (sid === 'b' ? 15 : 0)), { seconds: 7, unknown: 0 }, 'b has 5 s left, then c');
+  t.deepEqual(
+    remainingSeconds(plan, expected, new Set(['b', 'c']), 2, (sid) => (sid === 'b' ? 15 : 0)),
+    { seconds: 7, unknown: 0 },
+    'b has 5 s left, then c',
+  );
   t.deepEqual(remainingSeconds(plan, new Map([['a', 20]]), all, 1), { seconds: 20, unknown: 3 });
 });

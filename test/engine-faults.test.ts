@@ -17,7 +17,9 @@ const CI = process.env.CI === 'true';
 
 /** Every file under `dir` whose name marks it as a temp file. */
 function tempFiles(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((path) => path.split('/').pop()!.startsWith('.tmp-'));
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((path) =>
+    path.split('/').pop()!.startsWith('.tmp-'),
+  );
 }
 
 /** The error of a failed command: one line, prefixed, with no stack trace anywhere on stderr. */
@@ -28,7 +30,10 @@ function errorOf(result: Result): string {
 }
 
 function runKeys(store: string): string[] {
-  return readdirSync(join(store, 'runs')).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)).sort();
+  return readdirSync(join(store, 'runs'))
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => f.slice(0, -5))
+    .sort();
 }
 
 function recordOf(ws: Workspace, id: string): { path: string; record: RunRecord } {
@@ -42,39 +47,62 @@ function deadPid(): number {
 }
 
 const mountTest = ROOT || CI ? test : test.skip;
-if (!ROOT && !CI) console.log('engine-faults: the full-disk test mounts a tmpfs and needs root; skipped (it runs under CI=true)');
+if (!ROOT && !CI)
+  console.log('engine-faults: the full-disk test mounts a tmpfs and needs root; skipped (it runs under CI=true)');
 
-mountTest('a full disk: one line naming the path, exit 1, the lock of what committed, no debris; the resume completes it', async (t) => {
-  const reference = referenceLock(SLOW);
-  const ws = new Workspace({ params: SLOW });
-  mkdirSync(ws.store);
-  // 12 pages: room for the first few nodes, not for all of them.
-  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=48k', 'tmpfs', ws.store]);
-  t.teardown(() => execFileSync('umount', [ws.store]));
+mountTest(
+  'a full disk: one line naming the path, exit 1, the lock of what committed, no debris; the resume completes it',
+  async (t) => {
+    const reference = referenceLock(SLOW);
+    const ws = new Workspace({ params: SLOW });
+    mkdirSync(ws.store);
+    // 12 pages: room for the first few nodes, not for all of them.
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=48k', 'tmpfs', ws.store]);
+    t.teardown(() => execFileSync('umount', [ws.store]));
 
-  const full = await ws.run(['repro', '--jobs', '1']);
-  t.is(full.code, 1, full.stdout + full.stderr);
-  const error = errorOf(full);
-  t.regex(error, new RegExp(`^error: ${ws.store}/\\S+: no space left on the device \\(ENOSPC, \\w+\\); free space on that file system`));
-  const committed = runKeys(ws.store);
-  t.true(committed.length > 0 && committed.length < 5, `${committed.length} of 5 nodes committed before the disk was full`);
-  t.deepEqual(Object.values(ws.lock().nodes).map((n) => n.key).sort(), committed, 'the lock holds every committed node');
-  t.deepEqual(readdirSync(join(ws.store, 'locks')), [], 'no lock of the process left behind');
-  t.deepEqual(tempFiles(ws.store), [], 'no temp file left behind');
+    const full = await ws.run(['repro', '--jobs', '1']);
+    t.is(full.code, 1, full.stdout + full.stderr);
+    const error = errorOf(full);
+    t.regex(
+      error,
+      new RegExp(
+        `^error: ${ws.store}/\\S+: no space left on the device \\(ENOSPC, \\w+\\); free space on that file system`,
+      ),
+    );
+    const committed = runKeys(ws.store);
+    t.true(
+      committed.length > 0 && committed.length < 5,
+      `${committed.length} of 5 nodes committed before the disk was full`,
+    );
+    t.deepEqual(
+      Object.values(ws.lock().nodes)
+        .map((n) => n.key)
+        .sort(),
+      committed,
+      'the lock holds every committed node',
+    );
+    t.deepEqual(readdirSync(join(ws.store, 'locks')), [], 'no lock of the process left behind');
+    t.deepEqual(tempFiles(ws.store), [], 'no temp file left behind');
 
-  execFileSync('mount', ['-o', 'remount,size=4m', ws.store]);
-  const resumed = await ws.run(['repro', '--jobs', '1']);
-  t.is(resumed.code, 0, resumed.stdout + resumed.stderr);
-  t.deepEqual(ws.lock(), await reference);
-  t.deepEqual(JSON.parse((await ws.run(['gc', '--json'])).stdout).items, [], 'nothing for gc');
+    execFileSync('mount', ['-o', 'remount,size=4m', ws.store]);
+    const resumed = await ws.run(['repro', '--jobs', '1']);
+    t.is(resumed.code, 0, resumed.stdout + resumed.stderr);
+    t.deepEqual(ws.lock(), await reference);
+    t.deepEqual(JSON.parse((await ws.run(['gc', '--json'])).stdout).items, [], 'nothing for gc');
 
-  // The same store mounted read-only, with something for gc to delete: root too gets EROFS.
-  writeFileSync(join(ws.store, 'objects', `.tmp-${HOST}~${deadPid()}~x`), 'half an object');
-  execFileSync('mount', ['-o', 'remount,ro', ws.store]);
-  const gc = await ws.run(['gc', '--force']);
-  t.is(gc.code, 1, gc.stderr);
-  t.regex(errorOf(gc), new RegExp(`^error: ${ws.store}/objects/\\S+: the file system is read-only \\(EROFS, unlink\\); remount it read-write`));
-});
+    // The same store mounted read-only, with something for gc to delete: root too gets EROFS.
+    writeFileSync(join(ws.store, 'objects', `.tmp-${HOST}~${deadPid()}~x`), 'half an object');
+    execFileSync('mount', ['-o', 'remount,ro', ws.store]);
+    const gc = await ws.run(['gc', '--force']);
+    t.is(gc.code, 1, gc.stderr);
+    t.regex(
+      errorOf(gc),
+      new RegExp(
+        `^error: ${ws.store}/objects/\\S+: the file system is read-only \\(EROFS, unlink\\); remount it read-write`,
+      ),
+    );
+  },
+);
 
 test('a read-only store: gc --force and repro fail with one line naming the path, status still reads it', async (t) => {
   const ws = new Workspace();
@@ -90,7 +118,12 @@ test('a read-only store: gc --force and repro fail with one line naming the path
 
   const gc = await ws.run(['gc', '--force'], {}, user);
   t.is(gc.code, 1, gc.stderr);
-  t.regex(errorOf(gc), new RegExp(`^error: ${ws.store}/objects/\\S+: permission denied \\(EACCES, unlink\\); .*\\(deleted 0 of 1 files before this one\\)$`));
+  t.regex(
+    errorOf(gc),
+    new RegExp(
+      `^error: ${ws.store}/objects/\\S+: permission denied \\(EACCES, unlink\\); .*\\(deleted 0 of 1 files before this one\\)$`,
+    ),
+  );
   t.true(existsSync(join(ws.store, 'objects')));
 
   const status = await ws.run(['status'], {}, user);
@@ -102,7 +135,11 @@ test('a read-only store: gc --force and repro fail with one line naming the path
   const repro = await ws.run(['repro', '--set', 'offset=5', '--set', `lock=${lock}`], {}, user);
   t.is(repro.code, 1, repro.stdout + repro.stderr);
   t.regex(errorOf(repro), new RegExp(`^error: ${ws.store}/locks: permission denied \\(EACCES, open\\); `));
-  t.deepEqual(Object.keys(JSON.parse(readFileSync(lock, 'utf8')).nodes).sort(), ['scale', 'source'], 'the lock of the nodes that were cached');
+  t.deepEqual(
+    Object.keys(JSON.parse(readFileSync(lock, 'utf8')).nodes).sort(),
+    ['scale', 'source'],
+    'the lock of the nodes that were cached',
+  );
 });
 
 test('a tampered run record is treated as missing with a warning naming it, and its node reruns', async (t) => {
@@ -128,7 +165,12 @@ test('a tampered run record is treated as missing with a warning naming it, and 
   writeFileSync(combine.path, JSON.stringify({ ...forged, checksum: recordChecksum(forged) }, null, 2) + '\n');
   const verified = await ws.run(['repro', '--jobs', '1', '--verify']);
   t.is(verified.code, 0, verified.stderr);
-  t.regex(verified.stderr, new RegExp(`warning: run record ${combine.path} says output 'data' \\(${forged.outputs.data}\\) is \\d+ bytes with footer \\w+, but that object is \\d+ bytes with footer \\w+; treated as missing`));
+  t.regex(
+    verified.stderr,
+    new RegExp(
+      `warning: run record ${combine.path} says output 'data' \\(${forged.outputs.data}\\) is \\d+ bytes with footer \\w+, but that object is \\d+ bytes with footer \\w+; treated as missing`,
+    ),
+  );
   t.deepEqual(ws.counts(), { source: 1, scale: 1, shift: 2, combine: 2 });
   t.deepEqual(ws.lock(), reference);
 
@@ -138,7 +180,10 @@ test('a tampered run record is treated as missing with a warning naming it, and 
   writeFileSync(source.path, JSON.stringify({ ...legacy, version: 1 }, null, 2) + '\n');
   const old = await ws.run(['repro', '--jobs', '1']);
   t.is(old.code, 0, old.stderr);
-  t.regex(old.stderr, /warning: ignoring run records written before records carried checksums \(e\.g\. .*\.json\); their nodes rerun/);
+  t.regex(
+    old.stderr,
+    /warning: ignoring run records written before records carried checksums \(e\.g\. .*\.json\); their nodes rerun/,
+  );
   t.is(ws.counts().source, 2);
   t.deepEqual(ws.lock(), reference);
   t.deepEqual(JSON.parse((await ws.run(['gc', '--json'])).stdout).items, [], 'nothing for gc');
@@ -159,7 +204,7 @@ test('commands that read a store never create one', async (t) => {
   t.false(existsSync(ws.store));
 });
 
-test("a checkpoint half-written when a kill -9 struck is removed by the repro that completes the node", async (t) => {
+test('a checkpoint half-written when a kill -9 struck is removed by the repro that completes the node', async (t) => {
   const ws = new Workspace({ params: { slow: { steps: 8, sleepMs: 150 } } });
   const child = ws.spawn(['repro', '--jobs', '1']);
   const done = finished(child);

@@ -19,10 +19,13 @@ const MAY_IMPORT: Record<string, string[]> = {
   remote: ['store'],
 };
 
-const roomOf = (file: string) => (relative(ENGINE, file).includes('/') ? relative(ENGINE, file).split('/')[0] : 'stage');
+const roomOf = (file: string) =>
+  relative(ENGINE, file).includes('/') ? relative(ENGINE, file).split('/')[0] : 'stage';
 
 test('each engine room imports only the rooms below it, and nothing outside engine/ but common/', (t) => {
-  const files = readdirSync(ENGINE, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts')).map((f) => join(ENGINE, f));
+  const files = readdirSync(ENGINE, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => join(ENGINE, f));
   t.true(files.length > 20);
   const wrong: string[] = [];
   for (const file of files) {
@@ -31,7 +34,9 @@ test('each engine room imports only the rooms below it, and nothing outside engi
     for (const [, spec] of readFileSync(file, 'utf8').matchAll(/(?:from |import\()'(\.[^']+)'/g)) {
       const target = join(dirname(file), spec);
       const inEngine = !relative(ENGINE, target).startsWith('..');
-      const ok = inEngine ? [room, ...MAY_IMPORT[room]].includes(roomOf(target)) : relative(ENGINE, target).startsWith('../common/');
+      const ok = inEngine
+        ? [room, ...MAY_IMPORT[room]].includes(roomOf(target))
+        : relative(ENGINE, target).startsWith('../common/');
       if (!ok) wrong.push(`${relative(ENGINE, file)} imports ${spec}`);
     }
   }

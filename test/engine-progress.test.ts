@@ -18,7 +18,10 @@ test('without a TTY, a long node prints start, periodic step/ETA lines no more o
   // 12 steps of 150 ms take 1.8 s or more: a line at most every 0.4 s of the node's run, never one per step.
   const seconds = Number(/ ([\d.]+)s$/.exec(lines[end])![1]);
   const most = Math.floor(seconds / 0.4) + 1;
-  t.true(progress.length >= 2 && progress.length <= most && progress.length < 12, `${progress.length} progress lines in ${seconds}s:\n${progress.join('\n')}`);
+  t.true(
+    progress.length >= 2 && progress.length <= most && progress.length < 12,
+    `${progress.length} progress lines in ${seconds}s:\n${progress.join('\n')}`,
+  );
   for (const line of progress) t.regex(line, /^running slow {2}\d+\/12 steps(  ETA \d+s)? {2}\d+s elapsed$/);
   t.regex(progress.at(-1)!, /ETA \d+s/);
   t.regex(result.stdout, /^\[\d+\/\d+\] start {3}source$/m, 'short nodes get their start line too');
@@ -31,7 +34,10 @@ test('without a TTY every line carries [k/N], and once runs are recorded the tim
   const lines = first.stdout.trimEnd().split('\n').slice(0, -1);
   for (const line of lines) t.regex(line, /^\[\d\/5\] /);
   t.regex(lines.at(-1)!, /^\[5\/5\] ran /, 'the last node ends the count');
-  t.false(lines.some((l) => l.includes('left')), 'nothing recorded yet: no time left shown');
+  t.false(
+    lines.some((l) => l.includes('left')),
+    'nothing recorded yet: no time left shown',
+  );
   // A rerun of everything: each node has its own recorded duration now. slow took ≥ 0.9 s, so at its start the run
   // has a second or more left.
   const again = await ws.run(['repro', '--jobs', '1', '--force', '*']);
@@ -40,7 +46,10 @@ test('without a TTY every line carries [k/N], and once runs are recorded the tim
   t.regex(startSlow, /^\[\d\/5 ~[1-9]s left\] start {3}slow$/);
   t.regex(again.stdout, /^\[5\/5\] ran /m, 'nothing left, no time left shown');
   const dry = await ws.run(['repro', '--dry', '--jobs', '1', '--force', '*']);
-  t.regex(dry.stdout, /^5 of 5 nodes would run, about [1-9]s on 1 worker \(from the recorded durations of similar nodes\)$/m);
+  t.regex(
+    dry.stdout,
+    /^5 of 5 nodes would run, about [1-9]s on 1 worker \(from the recorded durations of similar nodes\)$/m,
+  );
 });
 
 test('with the default interval, a short node prints no progress lines', async (t) => {

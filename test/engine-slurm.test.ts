@@ -16,7 +16,10 @@ import { MICRO } from './fixtures/micro.ts';
 const HAS_SLURM = spawnSync('scontrol', ['ping'], { timeout: 5000 }).stdout?.toString().includes('is UP') ?? false;
 const CI = process.env.CI === 'true';
 const test = (HAS_SLURM || CI ? anyTest.serial : anyTest.skip) as TestFn;
-if (!HAS_SLURM && !CI) console.log('engine-slurm: skipped, no Slurm controller answers `scontrol ping` (start a cluster with .ci/start-slurm.sh; under CI=true these tests run)');
+if (!HAS_SLURM && !CI)
+  console.log(
+    'engine-slurm: skipped, no Slurm controller answers `scontrol ping` (start a cluster with .ci/start-slurm.sh; under CI=true these tests run)',
+  );
 
 // Cheap toy stages run in the coordinator, as the real experiment's cheap stages do; slow and fail become jobs.
 const CHEAP = ['--slurm-local', 'source,scale,shift,combine'];
@@ -32,7 +35,10 @@ function ok(t: { is: (a: unknown, b: unknown, m?: string) => void }, result: Res
 }
 
 function steps(ws: Workspace): number[] {
-  return ws.counterLines().filter((l) => l.startsWith('slow step')).map((l) => Number(l.split(' ')[2]));
+  return ws
+    .counterLines()
+    .filter((l) => l.startsWith('slow step'))
+    .map((l) => Number(l.split(' ')[2]));
 }
 
 /** Job ids the coordinator said it submitted. */
@@ -49,14 +55,23 @@ function activeJobs(ids: string[]): string[] {
 /** The first job id running `slow` in this store, once one runs. */
 async function runningSlowJob(ws: Workspace, minSteps: number): Promise<string> {
   await waitFor(() => steps(ws).length >= minSteps);
-  const jobs = readdirSync(join(ws.store, 'slurm', 'jobs')).map((f) => JSON.parse(readFileSync(join(ws.store, 'slurm', 'jobs', f), 'utf8')).id as string);
+  const jobs = readdirSync(join(ws.store, 'slurm', 'jobs')).map(
+    (f) => JSON.parse(readFileSync(join(ws.store, 'slurm', 'jobs', f), 'utf8')).id as string,
+  );
   if (jobs.length !== 1) throw new Error(`expected one slow job, found ${jobs.join(', ')}`);
   return jobs[0];
 }
 
 async function localLock(params: object) {
   const ws = new Workspace({ params });
-  ok({ is: (a, b, m) => { if (a !== b) throw new Error(m); } }, await ws.run(['repro', '--jobs', '2']));
+  ok(
+    {
+      is: (a, b, m) => {
+        if (a !== b) throw new Error(m);
+      },
+    },
+    await ws.run(['repro', '--jobs', '2']),
+  );
   return ws.lock();
 }
 
@@ -65,9 +80,29 @@ test('the micro sweep through Slurm writes the same pipeline.lock, byte for byte
   copyFileSync(join(ROOT, 'params.yaml'), join(dir, 'params.yaml'));
   const sets = [...MICRO, 'sweep.cycle.lambda=[0.5]'].flatMap((s) => ['--set', s]);
   const run = async (executor: string, store: string) => {
-    const result = await finished(spawn(process.execPath, ['--import', 'tsx', 'pipeline.ts', 'repro', '-p', join(dir, 'params.yaml'), '--store', join(dir, store), '--executor', executor, ...sets], {
-      cwd: ROOT, env: { ...process.env, ...ENV }, stdio: ['ignore', 'pipe', 'pipe'],
-    }));
+    const result = await finished(
+      spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          'pipeline.ts',
+          'repro',
+          '-p',
+          join(dir, 'params.yaml'),
+          '--store',
+          join(dir, store),
+          '--executor',
+          executor,
+          ...sets,
+        ],
+        {
+          cwd: ROOT,
+          env: { ...process.env, ...ENV },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      ),
+    );
     ok(t, result);
     return { stdout: result.stdout, lock: readFileSync(join(dir, 'pipeline.lock')) };
   };
@@ -89,7 +124,11 @@ test('kill -9 of the coordinator: its running job finishes and commits, the next
   t.is((await done).signal, 'SIGKILL');
   t.is(activeJobs([job]).length, 1, 'the job outlives its coordinator');
   const status = await ws.run(['status']);
-  t.regex(status.stdout, new RegExp(`running {2}slow {2}— running: pid \\d+ on \\S+ since \\S+; slurm job ${job} RUNNING`), 'status shows the job and its state');
+  t.regex(
+    status.stdout,
+    new RegExp(`running {2}slow {2}— running: pid \\d+ on \\S+ since \\S+; slurm job ${job} RUNNING`),
+    'status shows the job and its state',
+  );
 
   const again = await finished(slurm(ws));
   ok(t, again);
@@ -109,10 +148,17 @@ test('scancel of a running training job: it is resubmitted and resumes from its 
   const result = await done;
   ok(t, result);
   t.regex(result.stdout, /queued {2}slow {2}submitted as slurm job \d+ \(attempt 2 of 3\)/);
-  const lines = ws.counterLines().filter((l) => l.startsWith('slow step')).map((l) => l.split(' '));
+  const lines = ws
+    .counterLines()
+    .filter((l) => l.startsWith('slow step'))
+    .map((l) => l.split(' '));
   const second = lines.findIndex(([, , , , id]) => id !== job);
   t.true(second > 0, `a second job ran slow: ${lines.map((l) => l.join(' ')).join(', ')}`);
-  t.is(Number(lines[second][2]), second, `the second job resumed at step ${lines[second][2]}, after the ${second} steps the first one checkpointed`);
+  t.is(
+    Number(lines[second][2]),
+    second,
+    `the second job resumed at step ${lines[second][2]}, after the ${second} steps the first one checkpointed`,
+  );
   t.true(second >= 4);
   t.deepEqual(steps(ws), [...Array(16).keys()], 'no step ran twice');
 });
@@ -143,12 +189,21 @@ test('a task planned on other code is refused, naming both fingerprints', async 
   const ws = new Workspace();
   const dry = JSON.parse((await ws.run(['repro', '--dry', '--json'])).stdout) as Array<{ ids: string[]; key: string }>;
   const source = dry.find((s) => s.ids[0] === 'source')!;
-  const task = { key: source.key, sid: '0123456789abcdef', ids: ['source'], manifest: { stage: 'source', code: 'feedfacefeedface', params: { size: 4 }, inputs: {}, seed: 1 }, runtime: {} };
+  const task = {
+    key: source.key,
+    sid: '0123456789abcdef',
+    ids: ['source'],
+    manifest: { stage: 'source', code: 'feedfacefeedface', params: { size: 4 }, inputs: {}, seed: 1 },
+    runtime: {},
+  };
   const file = join(ws.dir, 'task.json');
   writeFileSync(file, JSON.stringify(task));
   const result = await ws.run(['run-task', file, '--report', join(ws.dir, 'report.json')]);
   t.is(result.code, 1);
-  t.regex(result.stderr, /the task was planned with code feedfacefeedface for stage 'source', this checkout's is [0-9a-f]{16}/);
+  t.regex(
+    result.stderr,
+    /the task was planned with code feedfacefeedface for stage 'source', this checkout's is [0-9a-f]{16}/,
+  );
   t.is(JSON.parse(readFileSync(join(ws.dir, 'report.json'), 'utf8')).result.type, 'failed');
   t.false('source' in ws.counts(), 'the stage never ran');
   t.deepEqual(readdirSync(join(ws.store, 'runs')), []);
@@ -171,7 +226,9 @@ test('Ctrl-C cancels every submitted job and exits 130', async (t) => {
 
 test('--max-jobs caps the jobs submitted at once; per-stage resources reach sbatch', async (t) => {
   const ws = new Workspace({ params: { sweep: { offset: [1, 2, 3] }, slow: { steps: 2, sleepMs: 100 } } });
-  const result = await finished(slurm(ws, ['--max-jobs', '1', '--slurm-time', 'slow=00:05:00', '--slurm-extra', 'slow=--comment=bench']));
+  const result = await finished(
+    slurm(ws, ['--max-jobs', '1', '--slurm-time', 'slow=00:05:00', '--slurm-extra', 'slow=--comment=bench']),
+  );
   ok(t, result);
   let inFlight = 0;
   let most = 0;
@@ -187,7 +244,7 @@ test('--max-jobs caps the jobs submitted at once; per-stage resources reach sbat
   t.regex(shown, /Comment=bench/);
 });
 
-test('a job sbatch refuses (a partition that does not exist) fails its node with sbatch\'s words; the others run, nothing hangs', async (t) => {
+test("a job sbatch refuses (a partition that does not exist) fails its node with sbatch's words; the others run, nothing hangs", async (t) => {
   const ws = new Workspace({ params: { slow: { steps: 2, sleepMs: 10 } } });
   const result = await finished(slurm(ws, ['--slurm-partition', 'slow=no-such-partition']));
   t.is(result.code, 1, result.stdout + result.stderr);

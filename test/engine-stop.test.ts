@@ -16,7 +16,9 @@ function steps(ws: Workspace, stage: string): number {
 /** The pids holding the store's locks: the pool's workers. */
 function lockHolders(ws: Workspace): number[] {
   const dir = join(ws.store, 'locks');
-  return readdirSync(dir).filter((f) => f.endsWith('.lock')).map((f) => (JSON.parse(readFileSync(join(dir, f), 'utf8')) as { pid: number }).pid);
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.lock'))
+    .map((f) => (JSON.parse(readFileSync(join(dir, f), 'utf8')) as { pid: number }).pid);
 }
 
 /** Spawns a repro whose spin node (a worker that never yields) is running; kills what is left when the test ends. */
@@ -26,7 +28,9 @@ async function spinning(t: { teardown(fn: () => void): void }, ws: Workspace) {
   t.teardown(() => {
     try {
       process.kill(-child.pid!, 'SIGKILL');
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   });
   await waitFor(() => steps(ws, 'spin') >= 2);
   const [worker] = lockHolders(ws);
@@ -39,7 +43,10 @@ async function spinning(t: { teardown(fn: () => void): void }, ws: Workspace) {
 // 60 s of computing that never yields, in 100 ms steps with a progress report after each.
 const SPIN = { spin: { steps: 600, ms: 100 } };
 
-for (const [signal, code] of [['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+for (const [signal, code] of [
+  ['SIGTERM', 143],
+  ['SIGHUP', 129],
+] as const) {
   test(`${signal} to the process group stops like Ctrl-C: exit ${code}, the lock of what finished, locks released`, async (t) => {
     const ws = new Workspace({ params: { slow: { steps: 100, sleepMs: 100 } } });
     const child = ws.spawn(['repro', '--jobs', '1']);
@@ -77,7 +84,7 @@ test('SIGTERM to the coordinator alone while its worker never yields: the worker
   await waitFor(() => !processAlive(worker), 5_000);
 });
 
-test("the temp file of a lock write that a kill -9 cut short is removed by the next repro; git ignores it", async (t) => {
+test('the temp file of a lock write that a kill -9 cut short is removed by the next repro; git ignores it', async (t) => {
   const ws = new Workspace();
   const dead = join(ws.dir, `.tmp-${HOST}~${spawnSync(process.execPath, ['-e', '0']).pid}~k3x`);
   const live = join(ws.dir, `.tmp-${HOST}~${process.pid}~k3y`); // a writer still at work: not for us to remove

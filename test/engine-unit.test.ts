@@ -34,9 +34,15 @@ test('canonical JSON sorts keys, drops whitespace and names the key of a value J
 });
 
 test('expandSweep is the cartesian product over dotted key paths', (t) => {
-  const out = expandSweep({ cycle: { name: 'balanced', lambda: 0 }, seed: 0 }, { 'cycle.lambda': [0.25, 0.5], seed: [1, 2] });
+  const out = expandSweep(
+    { cycle: { name: 'balanced', lambda: 0 }, seed: 0 },
+    { 'cycle.lambda': [0.25, 0.5], seed: [1, 2] },
+  );
   t.is(out.length, 4);
-  t.deepEqual(out[3], { params: { cycle: { name: 'balanced', lambda: 0.5 }, seed: 2 }, assignment: { 'cycle.lambda': 0.5, seed: 2 } });
+  t.deepEqual(out[3], {
+    params: { cycle: { name: 'balanced', lambda: 0.5 }, seed: 2 },
+    assignment: { 'cycle.lambda': 0.5, seed: 2 },
+  });
   t.throws(() => expandSweep({}, { a: [] }), { message: /non-empty/ });
 });
 
@@ -49,14 +55,20 @@ test('plans dedupe nodes by structural identity; distinct nodes get distinct see
   t.is(plan.byId.get('scale/offset=2/factor=3'), scale);
   t.deepEqual(scale.ids, ['scale/offset=1/factor=3', 'scale/offset=2/factor=3']);
   t.not(plan.byId.get('shift/offset=1/factor=3')!.seed, plan.byId.get('shift/offset=2/factor=3')!.seed);
-  t.deepEqual(plan.nodes.map((n) => n.stage.name), ['source', 'scale', 'shift', 'combine', 'shift', 'combine']);
+  t.deepEqual(
+    plan.nodes.map((n) => n.stage.name),
+    ['source', 'scale', 'shift', 'combine', 'shift', 'combine'],
+  );
   // A different experiment seed gives different identities.
   const other = buildPlan((await toyLoader({ set: ['seed=6'] })).nodes);
   t.not(other.byId.get('source')!.sid, plan.byId.get('source/offset=1/factor=3')!.sid);
 
   const bad: NodeSpec[] = [{ ...nodes[1], id: 'x', inputs: { data: { node: 'nope', output: 'data' } } }];
   t.throws(() => buildPlan(bad), { message: /node 'x' input 'data' names unknown node 'nope'/ });
-  const cyc: NodeSpec[] = [{ ...nodes[1], id: 'a', inputs: { data: { node: 'b', output: 'data' } } }, { ...nodes[1], id: 'b', inputs: { data: { node: 'a', output: 'data' } } }];
+  const cyc: NodeSpec[] = [
+    { ...nodes[1], id: 'a', inputs: { data: { node: 'b', output: 'data' } } },
+    { ...nodes[1], id: 'b', inputs: { data: { node: 'a', output: 'data' } } },
+  ];
   t.throws(() => buildPlan(cyc), { message: /cycle/ });
   t.throws(() => buildPlan([{ ...nodes[0], params: { size: NaN } }]), { message: /params\.size is NaN/ });
   t.true(globMatcher('train/*')('train/balanced/lambda=0.5'));
@@ -72,19 +84,31 @@ test('lone nodes: those every other node of the plan is upstream or downstream o
   t.is(loneNodes(chain).size, chain.nodes.length);
   // Two factors: the sweep splits right after the source.
   const early = buildPlan((await toyLoader({ set: ['sweep={"offset":[1],"factor":[3,4]}'] })).nodes);
-  t.deepEqual([...loneNodes(early)].map((sid) => early.bySid.get(sid)!.stage.name), ['source']);
+  t.deepEqual(
+    [...loneNodes(early)].map((sid) => early.bySid.get(sid)!.stage.name),
+    ['source'],
+  );
 });
 
 test('code fingerprints follow local imports and files named by new URL(…, import.meta.url), not packages or type-only imports', (t) => {
   const dir = tmp();
-  writeFileSync(join(dir, 'stage.ts'), "import { makeTable } from 'apache-arrow';\nimport type { X } from './types.ts';\nexport { helper } from './helper.ts';\nconst lazy = () => import('./lazy.ts');\nconst source = new URL('./kernel.c', import.meta.url);\n");
+  writeFileSync(
+    join(dir, 'stage.ts'),
+    "import { makeTable } from 'apache-arrow';\nimport type { X } from './types.ts';\nexport { helper } from './helper.ts';\nconst lazy = () => import('./lazy.ts');\nconst source = new URL('./kernel.c', import.meta.url);\n",
+  );
   writeFileSync(join(dir, 'kernel.c'), 'int f(void) { return 1; }\n');
   writeFileSync(join(dir, 'helper.ts'), "import './deep.js';\nexport const helper = 1;\n");
   writeFileSync(join(dir, 'deep.ts'), 'export {};\n');
   writeFileSync(join(dir, 'lazy.ts'), 'export {};\n');
   writeFileSync(join(dir, 'types.ts'), 'export type X = number;\n');
   const closure = localClosure(join(dir, 'stage.ts'));
-  t.deepEqual([...closure.keys()].map((f) => f.slice(dir.length + 1)).sort(), ['deep.ts', 'helper.ts', 'kernel.c', 'lazy.ts', 'stage.ts']);
+  t.deepEqual([...closure.keys()].map((f) => f.slice(dir.length + 1)).sort(), [
+    'deep.ts',
+    'helper.ts',
+    'kernel.c',
+    'lazy.ts',
+    'stage.ts',
+  ]);
 });
 
 // Two stages: a imports shared.ts, b imports nothing. Literals that look like comments are code.
@@ -107,11 +131,18 @@ function fingerprintsAfter(edit: Edit): { a: string; b: string } {
 test('code fingerprints ignore comments and layout: such an edit keeps every key', (t) => {
   const base = fingerprintsAfter(() => ({}));
   const edits: Record<string, Edit> = {
-    'a line comment': (f) => ({ 'a.ts': f['a.ts'] + '// why a is here\n', 'shared.ts': f['shared.ts'].replace("'');", "''); // openers only") }),
+    'a line comment': (f) => ({
+      'a.ts': f['a.ts'] + '// why a is here\n',
+      'shared.ts': f['shared.ts'].replace("'');", "''); // openers only"),
+    }),
     'a block comment': (f) => ({ 'b.ts': f['b.ts'].replace('export const', 'export /* value */ const') }),
-    'a JSDoc edit': (f) => ({ 'shared.ts': f['shared.ts'].replace('Drops openers.', 'Removes every comment opener,\n * wherever it is.') }),
+    'a JSDoc edit': (f) => ({
+      'shared.ts': f['shared.ts'].replace('Drops openers.', 'Removes every comment opener,\n * wherever it is.'),
+    }),
     'a commented-out import': (f) => ({ 'a.ts': "// import { gone } from './gone.ts';\n" + f['a.ts'] }),
-    'indentation, spaces and blank lines': (f) => ({ 'shared.ts': f['shared.ts'].replace('  return s', '\n\n\treturn  s').replace('(s: string)', '( s : string )') }),
+    'indentation, spaces and blank lines': (f) => ({
+      'shared.ts': f['shared.ts'].replace('  return s', '\n\n\treturn  s').replace('(s: string)', '( s : string )'),
+    }),
   };
   for (const [name, edit] of Object.entries(edits)) t.deepEqual(fingerprintsAfter(edit), base, name);
 });
@@ -119,11 +150,15 @@ test('code fingerprints ignore comments and layout: such an edit keeps every key
 test('code fingerprints change with code, literals that look like comments included, and only for the stages that import it', (t) => {
   const base = fingerprintsAfter(() => ({}));
   const cases: [string, Edit, 'a' | 'b'][] = [
-    ["a URL in a string", (f) => ({ 'a.ts': f['a.ts'].replace('http://x', 'http://y') }), 'a'],
+    ['a URL in a string', (f) => ({ 'a.ts': f['a.ts'].replace('http://x', 'http://y') }), 'a'],
     ['a comment-like template literal', (f) => ({ 'b.ts': f['b.ts'].replace('not a comment', 'not a comment!') }), 'b'],
     ['a comment-like string', (f) => ({ 'b.ts': f['b.ts'].replace('nor this', 'nor that') }), 'b'],
     ['a regular expression in an imported module', (f) => ({ 'shared.ts': f['shared.ts'].replace('/g,', '/,') }), 'a'],
-    ['a line break that inserts a semicolon', (f) => ({ 'shared.ts': f['shared.ts'].replace('return s', 'return\ns') }), 'a'],
+    [
+      'a line break that inserts a semicolon',
+      (f) => ({ 'shared.ts': f['shared.ts'].replace('return s', 'return\ns') }),
+      'a',
+    ],
   ];
   for (const [name, edit, changed] of cases) {
     const after = fingerprintsAfter(edit);
@@ -156,7 +191,10 @@ test('locks: exclusive, released, and taken over from a dead process or a host w
   writeFileSync(path, JSON.stringify({ pid: 1, host: 'elsewhere', started: new Date().toISOString(), token: 'far' }));
   const old = new Date(Date.now() - 10 * 60_000);
   utimesSync(path, old, old);
-  t.false(Lock.acquire(path, { staleMs }) instanceof Lock, 'a lock of another host is respected when first seen, however old its mtime');
+  t.false(
+    Lock.acquire(path, { staleMs }) instanceof Lock,
+    'a lock of another host is respected when first seen, however old its mtime',
+  );
   await sleep();
   const beat = new Date(Date.now() - 9 * 60_000);
   utimesSync(path, beat, beat);
@@ -171,7 +209,10 @@ test('locks: exclusive, released, and taken over from a dead process or a host w
   writeFileSync(path, JSON.stringify({ pid: 1, host: 'elsewhere', started: new Date().toISOString(), token: 'far2' }));
   const seen = inspectLock(path);
   t.true(seen !== 'free' && seen.live);
-  t.false(Lock.acquire(path, { staleSignature: 'another' }) instanceof Lock, 'a signature of some other lock is not this one');
+  t.false(
+    Lock.acquire(path, { staleSignature: 'another' }) instanceof Lock,
+    'a signature of some other lock is not this one',
+  );
   const handed = Lock.acquire(path, { staleSignature: (seen as { signature: string }).signature });
   t.true(handed instanceof Lock, 'a lock someone else watched go stale (the signature it saw) is taken over at once');
   (handed as Lock).release();
@@ -197,7 +238,10 @@ test('store: objects round-trip with metadata, corruption is caught, truncated r
   const old = new Date(Date.now() - 3_600_000);
   utimesSync(store.objectPath(hash), old, old);
   await store.putObject(table);
-  t.true(Date.now() - statSync(store.objectPath(hash)).mtimeMs < 60_000, 'an existing object is touched when written again');
+  t.true(
+    Date.now() - statSync(store.objectPath(hash)).mtimeMs < 60_000,
+    'an existing object is touched when written again',
+  );
   const back = await store.getObject(hash);
   t.deepEqual([...back.getChild('x')!.toArray()], [1.5, 2.5, 4]);
   t.is(back.schema.metadata.get('generation'), '3');
@@ -205,7 +249,10 @@ test('store: objects round-trip with metadata, corruption is caught, truncated r
   // A second Arrow implementation reads the object file as is (nodejs-polars exposes no schema metadata).
   // pl.readIPC(string) takes a string for a path only if it ends in '.ipc' and otherwise parses the string
   // itself, so a '.arrow' path goes through scanIPC, or readIPC of the file's bytes.
-  for (const df of [pl.scanIPC(store.objectPath(hash)).collectSync(), pl.readIPC(readFileSync(store.objectPath(hash)))]) {
+  for (const df of [
+    pl.scanIPC(store.objectPath(hash)).collectSync(),
+    pl.readIPC(readFileSync(store.objectPath(hash))),
+  ]) {
     t.deepEqual(df.columns, ['x', 'n']);
     t.deepEqual([...df.getColumn('x').toArray()], [1.5, 2.5, 4]);
     t.deepEqual([...df.getColumn('n').toArray()], [1, 2, 3]);
@@ -214,8 +261,19 @@ test('store: objects round-trip with metadata, corruption is caught, truncated r
   const manifest = { stage: 'toy', code: 'c', params: { lambda: 0.5 }, inputs: {}, seed: 1 };
   const k1 = cacheKey(manifest);
   const record = store.commitRun({
-    key: k1, sid: 's1', ids: ['a'], stage: 'toy', outputs: { data: hash }, metrics: { loss: 0.5 },
-    manifest, startedAt: '', finishedAt: '', seconds: 0, host: HOST, pid: process.pid, log: `logs/${k1}.log`,
+    key: k1,
+    sid: 's1',
+    ids: ['a'],
+    stage: 'toy',
+    outputs: { data: hash },
+    metrics: { loss: 0.5 },
+    manifest,
+    startedAt: '',
+    finishedAt: '',
+    seconds: 0,
+    host: HOST,
+    pid: process.pid,
+    log: `logs/${k1}.log`,
   });
   // Only the index can answer with the original once the record file holds other bytes under the same stamp.
   const stamp = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000); // whole ms: survives the stat round trip
@@ -247,13 +305,19 @@ test('store: objects round-trip with metadata, corruption is caught, truncated r
 
 test('the executor refuses a jobs count that is not a positive integer', (t) => {
   const store = new Store(tmp());
-  for (const jobs of [NaN, 0, -1, 1.5]) t.throws(() => new LocalExecutor({ store, jobs }), { message: /jobs must be a positive integer/ });
+  for (const jobs of [NaN, 0, -1, 1.5])
+    t.throws(() => new LocalExecutor({ store, jobs }), { message: /jobs must be a positive integer/ });
   t.notThrows(() => new LocalExecutor({ store, jobs: 1 }));
 });
 
 test('manifest diffs name the field that changed', (t) => {
   const base = { stage: 'train', code: 'a', params: { cycle: { lambda: 0.5 } }, inputs: { weights: 'h1' }, seed: 1 };
-  t.deepEqual(diffManifests(base, { ...base, params: { cycle: { lambda: 0.75 } }, seed: 2 }), ['params.cycle.lambda: 0.5 → 0.75']);
-  t.deepEqual(diffManifests(base, { ...base, code: 'b', inputs: { weights: 'h2' } }), ['code fingerprint changed', 'input weights changed']);
+  t.deepEqual(diffManifests(base, { ...base, params: { cycle: { lambda: 0.75 } }, seed: 2 }), [
+    'params.cycle.lambda: 0.5 → 0.75',
+  ]);
+  t.deepEqual(diffManifests(base, { ...base, code: 'b', inputs: { weights: 'h2' } }), [
+    'code fingerprint changed',
+    'input weights changed',
+  ]);
   t.deepEqual(diffManifests(base, { ...base, seed: 9 }), ['seed: 1 → 9']);
 });

@@ -16,21 +16,39 @@ const planFor = (...sets: string[]): Plan =>
 
 const sidsByCycle = (plan: Plan, cycle: string): Map<string, string> =>
   new Map(
-    [...plan.byId].filter(([id]) => id.includes(`/cycle=${cycle}/`)).map(([id, node]) => [id.replace(/lambda=[^/]*\//, ''), node.sid]),
+    [...plan.byId]
+      .filter(([id]) => id.includes(`/cycle=${cycle}/`))
+      .map(([id, node]) => [id.replace(/lambda=[^/]*\//, ''), node.sid]),
   );
 
 test('a sweep of four cycles names its shared generation-0 nodes by what they depend on, without a cycle or λ', (t) => {
   const plan = planFor('sweep.cycle.lambda=[0.25, 0.75]');
-  t.deepEqual(new Set(plan.nodes.map((n) => n.tags[n.ids[0]!]!.cycle)), new Set([undefined, 'full_synthetic', 'balanced', 'incremental', 'expanding']));
+  t.deepEqual(
+    new Set(plan.nodes.map((n) => n.tags[n.ids[0]!]!.cycle)),
+    new Set([undefined, 'full_synthetic', 'balanced', 'incremental', 'expanding']),
+  );
   for (const stage of ['train', 'sample', 'eval']) {
     const gen0 = plan.nodes.filter((n) => n.stage.name === stage && n.ids[0]!.endsWith('/gen=0'));
-    t.deepEqual(gen0.map((n) => n.ids), [[`${stage}/seed=1/gen=0`]], stage);
+    t.deepEqual(
+      gen0.map((n) => n.ids),
+      [[`${stage}/seed=1/gen=0`]],
+      stage,
+    );
     t.deepEqual(gen0[0]!.tags[`${stage}/seed=1/gen=0`], { stage, seed: 1, generation: 0 });
   }
-  t.deepEqual(plan.nodes.filter((n) => n.stage.name === 'gen-d0').map((n) => n.ids), [['gen-d0/seed=1']]);
+  t.deepEqual(
+    plan.nodes.filter((n) => n.stage.name === 'gen-d0').map((n) => n.ids),
+    [['gen-d0/seed=1']],
+  );
   // The first node a cycle reads is D_1: from there on every node carries its cycle (and λ where it reads one).
-  t.deepEqual(plan.byId.get('train/cycle=balanced/seed=1/gen=1')!.inputs.dataset!.sid, plan.byId.get('build-dataset/cycle=balanced/seed=1/gen=1')!.sid);
-  t.true(plan.nodes.every((n) => n.ids.length === 1), 'one name per node');
+  t.deepEqual(
+    plan.byId.get('train/cycle=balanced/seed=1/gen=1')!.inputs.dataset!.sid,
+    plan.byId.get('build-dataset/cycle=balanced/seed=1/gen=1')!.sid,
+  );
+  t.true(
+    plan.nodes.every((n) => n.ids.length === 1),
+    'one name per node',
+  );
 });
 
 test('λ-free cycles have no λ in their ids and the same nodes whatever λ is; λ cycles differ after generation 0', (t) => {
@@ -64,7 +82,11 @@ test('each generation has train, sample, eval and (but the last) build-dataset, 
   t.is(build2.inputs.d0.sid, plan.byId.get('gen-d0/seed=1')!.sid);
   t.is(plan.byId.get(id('train', 2))!.inputs.dataset.sid, build2.sid);
   t.deepEqual(plan.byId.get(id('eval', 2))!.tags[id('eval', 2)], {
-    stage: 'eval', cycle: 'incremental', lambda: 0.5, seed: 1, generation: 2,
+    stage: 'eval',
+    cycle: 'incremental',
+    lambda: 0.5,
+    seed: 1,
+    generation: 2,
   });
 });
 
@@ -83,11 +105,25 @@ test('the model stages get the backend and kernel set as runtime; they enter the
   const plan = planFor('runtime.backend=cpu');
   for (const stage of ['train', 'sample']) {
     const node = plan.byId.get(`${stage}/cycle=full_synthetic/seed=1/gen=1`)!;
-    t.deepEqual(node.runtime, { backend: 'cpu', kernels: 'auto', blas_coretype: 'Haswell', blas_threads: 1, lone_node_threads: 1, blas_library: 'libopenblas.so.0' }, stage);
+    t.deepEqual(
+      node.runtime,
+      {
+        backend: 'cpu',
+        kernels: 'auto',
+        blas_coretype: 'Haswell',
+        blas_threads: 1,
+        lone_node_threads: 1,
+        blas_library: 'libopenblas.so.0',
+      },
+      stage,
+    );
     t.false('backend' in (node.params as object), stage);
   }
   t.deepEqual(plan.byId.get('eval/cycle=full_synthetic/seed=1/gen=1')!.runtime, {});
-  t.is((train(planFor('runtime.backend=cpu', 'runtime.backend_in_key=true')).params as { backend?: string }).backend, 'cpu');
+  t.is(
+    (train(planFor('runtime.backend=cpu', 'runtime.backend_in_key=true')).params as { backend?: string }).backend,
+    'cpu',
+  );
 });
 
 test('another swept key (model width) names its chains and does not share training across widths', (t) => {
@@ -107,7 +143,10 @@ test('training work counts each distinct training once and skips cached ones', (
   const { train } = parseParams(shipped, 'params.yaml');
   t.is(all.tokens, 9 * train.steps * train.batch_size * 64);
   // 6 · parameters · tokens, parameters of the 2-layer 64-wide GPT over 8 tokens with a 64-token block
-  t.is(all.flops, 6 * countParameters({ vocabSize: 8, blockSize: 64, nLayer: 2, nHead: 2, nEmbd: 64, dropout: 0 }) * all.tokens);
+  t.is(
+    all.flops,
+    6 * countParameters({ vocabSize: 8, blockSize: 64, nLayer: 2, nHead: 2, nEmbd: 64, dropout: 0 }) * all.tokens,
+  );
   const gen0 = trainings.find((n) => n.ids[0].endsWith('/gen=0'))!.sid;
   t.is(trainingWork(plan, (sid) => sid === gen0).trainings, 8);
 });
@@ -130,16 +169,26 @@ test('curation none builds no curate node; a curation mode puts one between samp
 });
 
 test('a list of sweep blocks runs the union of their products; a point two blocks reach is one chain', (t) => {
-  const text = shipped.replace(/^sweep:[\s\S]*$/m, [
-    'sweep:',
-    '  - cycle.name: [full_synthetic]',
-    '    curation.mode: [none, unique]',
-    '  - cycle.name: [full_synthetic, accumulate]',
-    '  - model.width: [32, 64]',
-    '',
-  ].join('\n'));
+  const text = shipped.replace(
+    /^sweep:[\s\S]*$/m,
+    [
+      'sweep:',
+      '  - cycle.name: [full_synthetic]',
+      '    curation.mode: [none, unique]',
+      '  - cycle.name: [full_synthetic, accumulate]',
+      '  - model.width: [32, 64]',
+      '',
+    ].join('\n'),
+  );
   const plan = buildPlan(experimentGraph(parseParams(text, 'q.yaml', ['generations=2'])));
-  const chains = [...new Set(plan.nodes.filter((n) => n.stage.name === 'eval').flatMap((n) => n.ids).map((id) => id.replace(/\/gen=\d+$/, '')))].sort();
+  const chains = [
+    ...new Set(
+      plan.nodes
+        .filter((n) => n.stage.name === 'eval')
+        .flatMap((n) => n.ids)
+        .map((id) => id.replace(/\/gen=\d+$/, '')),
+    ),
+  ].sort();
   t.deepEqual(chains, [
     'eval/cycle=accumulate/seed=1/curation.mode=none/model.width=64',
     'eval/cycle=full_synthetic/seed=1/curation.mode=none/model.width=32',
@@ -148,23 +197,46 @@ test('a list of sweep blocks runs the union of their products; a point two block
     'eval/seed=1/model.width=32',
     'eval/seed=1/model.width=64',
   ]);
-  const noneTrains = plan.nodes.filter((n) => n.stage.name === 'train' && n.ids.some((id) => id.includes('model.width=64')));
-  t.is(noneTrains.filter((n) => n.ids.some((id) => id.endsWith('gen=0'))).length, 1, 'generation 0 at width 64 is shared by three chains');
+  const noneTrains = plan.nodes.filter(
+    (n) => n.stage.name === 'train' && n.ids.some((id) => id.includes('model.width=64')),
+  );
+  t.is(
+    noneTrains.filter((n) => n.ids.some((id) => id.endsWith('gen=0'))).length,
+    1,
+    'generation 0 at width 64 is shared by three chains',
+  );
 });
 
 test('a lock of the new names reads as before: the shared generation 0 is a point of every chain, with its cycle', (t) => {
   const params = parseParams(shipped, 'params.yaml', ['generations=2']);
   const plan = buildPlan(experimentGraph(params));
-  const nodes: LockFile['nodes'] = Object.fromEntries(plan.nodes.map((n) => [n.ids[0]!, { stage: n.stage.name, key: n.sid, outputs: {}, metrics: {}, tags: n.tags[n.ids[0]!]! }]));
+  const nodes: LockFile['nodes'] = Object.fromEntries(
+    plan.nodes.map((n) => [
+      n.ids[0]!,
+      { stage: n.stage.name, key: n.sid, outputs: {}, metrics: {}, tags: n.tags[n.ids[0]!]! },
+    ]),
+  );
   const lock: LockFile = { version: 2, params: recordParams(params, 'params.yaml', []), nodes };
   const points = evalPoints(lock);
   const chains = Object.keys(lock.params!.chains);
   t.is(chains.length, 4);
-  t.deepEqual(points.map((p) => `${p.chain} ${p.place.generation}`).sort(), chains.flatMap((c) => [`${c} 0`, `${c} 1`]).sort());
+  t.deepEqual(
+    points.map((p) => `${p.chain} ${p.place.generation}`).sort(),
+    chains.flatMap((c) => [`${c} 0`, `${c} 1`]).sort(),
+  );
   const gen0 = points.filter((p) => p.place.generation === 0);
   t.true(gen0.every((p) => p.node === 'eval/seed=1/gen=0'));
-  t.deepEqual(new Set(gen0.map((p) => p.place.cycle)), new Set(['full_synthetic', 'balanced', 'incremental', 'expanding']));
-  t.deepEqual(gen0.find((p) => p.chain === 'cycle=incremental/lambda=0.5/seed=1')!.place, { cycle: 'incremental', lambda: 0.5, seed: 1, generation: 0, extra: {} });
+  t.deepEqual(
+    new Set(gen0.map((p) => p.place.cycle)),
+    new Set(['full_synthetic', 'balanced', 'incremental', 'expanding']),
+  );
+  t.deepEqual(gen0.find((p) => p.chain === 'cycle=incremental/lambda=0.5/seed=1')!.place, {
+    cycle: 'incremental',
+    lambda: 0.5,
+    seed: 1,
+    generation: 0,
+    extra: {},
+  });
 });
 
 test('dag --collapse: one line per chain and the chains it reads, within a screen', (t) => {

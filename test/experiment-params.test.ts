@@ -58,7 +58,9 @@ test('the task section: an unknown task lists the registered ones, a bad option 
   t.regex(unknown!.message, /task\.name: unknown task "chess"; the registered tasks are: logic/);
   const badOption = t.throws(() => parseParams(shipped, 'p.yaml', ['task.depth_max=2.5']));
   t.regex(badOption!.message, /task\.depth_max: .*expected int/i);
-  const extra = t.throws(() => parseParams(shipped.replace('  depth_max: 5\n', '  depth_max: 5\n  width: 3\n'), 'p.yaml'));
+  const extra = t.throws(() =>
+    parseParams(shipped.replace('  depth_max: 5\n', '  depth_max: 5\n  width: 3\n'), 'p.yaml'),
+  );
   t.regex(extra!.message, /task: unknown key "width" for task 'logic'/);
   const old = t.throws(() => parseParams(shipped.replace('  n: 1000 ', '  n: 1000\n  depth_min: 1 '), 'p.yaml'));
   t.regex(old!.message, /data: unknown key "depth_min"/);
@@ -76,7 +78,10 @@ test('--set overrides any key, reads the value as YAML, and rejects unknown keys
   // setting a swept key narrows the sweep to that value
   const narrowed = parseParams(shipped, 'p.yaml', ['cycle.name=balanced']);
   t.deepEqual(sweepBlocks(narrowed)[0]!['cycle.name'], ['balanced']);
-  t.deepEqual(sweepCombinations(narrowed).map((p) => p.params.cycle.name), ['balanced']);
+  t.deepEqual(
+    sweepCombinations(narrowed).map((p) => p.params.cycle.name),
+    ['balanced'],
+  );
   t.throws(() => parseParams(shipped, 'p.yaml', ['train.steps']), { message: /expected key\.path=value/ });
 });
 
@@ -90,9 +95,17 @@ test('a bad sweep value names the sweep key and index', (t) => {
 test('base values that every sweep point overrides are not held against the file', (t) => {
   // heads 3 does not divide width 64, but the sweep only ever uses 2 and 4
   const params = parseParams(shipped.replace('heads: 2', 'heads: 3'), 'p.yaml', ['sweep.model.heads=[2, 4]']);
-  t.deepEqual(sweepCombinations(params).map((p) => p.params.model.heads).sort(), [2, 2, 2, 2, 4, 4, 4, 4]);
+  t.deepEqual(
+    sweepCombinations(params)
+      .map((p) => p.params.model.heads)
+      .sort(),
+    [2, 2, 2, 2, 4, 4, 4, 4],
+  );
   const bad = t.throws(() => parseParams(shipped, 'p.yaml', ['sweep.model.heads=[2, 3]']));
-  t.regex(bad!.message, /model\.width \(64\) must be divisible by model\.heads \(3\) \(with cycle\.name=full_synthetic, cycle\.lambda=0\.5, model\.heads=3\)/);
+  t.regex(
+    bad!.message,
+    /model\.width \(64\) must be divisible by model\.heads \(3\) \(with cycle\.name=full_synthetic, cycle\.lambda=0\.5, model\.heads=3\)/,
+  );
 });
 
 test('a params file keeps its lock beside it: params.yaml → pipeline.lock, NAME.yaml → NAME.lock', (t) => {
@@ -102,12 +115,29 @@ test('a params file keeps its lock beside it: params.yaml → pipeline.lock, NAM
 });
 
 test('a list of sweep blocks: --set sweep.KEY goes into every block, a swept key set alone narrows every block', (t) => {
-  const text = shipped.replace(/^sweep:[\s\S]*$/m, 'sweep:\n  - cycle.name: [full_synthetic, accumulate]\n  - curation.mode: [none, verified]\n');
+  const text = shipped.replace(
+    /^sweep:[\s\S]*$/m,
+    'sweep:\n  - cycle.name: [full_synthetic, accumulate]\n  - curation.mode: [none, verified]\n',
+  );
   const seeded = parseParams(text, 'q.yaml', ['sweep.seed=[1, 2]']);
-  t.deepEqual(sweepBlocks(seeded).map((b) => b.seed), [[1, 2], [1, 2]]);
+  t.deepEqual(
+    sweepBlocks(seeded).map((b) => b.seed),
+    [
+      [1, 2],
+      [1, 2],
+    ],
+  );
   // (full_synthetic, none) is reached by both blocks: 3 distinct points per seed
   t.is(sweepCombinations(seeded).length, 6);
   const narrowed = parseParams(text, 'q.yaml', ['curation.mode=verified']);
-  t.deepEqual(sweepCombinations(narrowed).map((p) => [p.params.cycle.name, p.params.curation.mode]), [['full_synthetic', 'verified'], ['accumulate', 'verified']]);
-  t.throws(() => parseParams(text, 'q.yaml', ['sweep.curation.mode=[tidy]']), { message: /sweep\.curation\.mode\[0\] = "tidy": curation\.mode: /s });
+  t.deepEqual(
+    sweepCombinations(narrowed).map((p) => [p.params.cycle.name, p.params.curation.mode]),
+    [
+      ['full_synthetic', 'verified'],
+      ['accumulate', 'verified'],
+    ],
+  );
+  t.throws(() => parseParams(text, 'q.yaml', ['sweep.curation.mode=[tidy]']), {
+    message: /sweep\.curation\.mode\[0\] = "tidy": curation\.mode: /s,
+  });
 });

@@ -18,11 +18,17 @@ const store = join(dir, 'store');
 type LockNodes = Record<string, { outputs: Record<string, string>; metrics: Record<string, number | string> }>;
 
 function repro(): LockNodes {
-  const params = readFileSync(join(ROOT, 'params.yaml'), 'utf8').replace(/^sweep:[\s\S]*$/m,
-    'sweep:\n  - cycle.name: [accumulate]\n  - cycle.name: [full_synthetic]\n    curation.mode: [capped]\n');
+  const params = readFileSync(join(ROOT, 'params.yaml'), 'utf8').replace(
+    /^sweep:[\s\S]*$/m,
+    'sweep:\n  - cycle.name: [accumulate]\n  - cycle.name: [full_synthetic]\n    curation.mode: [capped]\n',
+  );
   writeFileSync(join(dir, 'q.yaml'), params);
   const sets = [...MICRO, 'curation.max_copies=2'].flatMap((s) => ['--set', s]);
-  execFileSync(process.execPath, ['--import', 'tsx', 'pipeline.ts', 'repro', '-p', join(dir, 'q.yaml'), '--store', store, '--jobs', '2', ...sets], { cwd: ROOT, stdio: 'pipe' });
+  execFileSync(
+    process.execPath,
+    ['--import', 'tsx', 'pipeline.ts', 'repro', '-p', join(dir, 'q.yaml'), '--store', store, '--jobs', '2', ...sets],
+    { cwd: ROOT, stdio: 'pipe' },
+  );
   return JSON.parse(readFileSync(join(dir, 'q.lock'), 'utf8')).nodes;
 }
 
@@ -47,19 +53,27 @@ test('accumulate keeps every row: D_1 = D_0 ∪ S_0, D_2 = D_1 ∪ S_1, exactly,
   t.deepEqual(d2.slice(0, 2 * N), d1, 'D_1 is kept whole, in order');
   const s1 = expressionRows(await new Store(store).getObject(nodes[`sample/${chain}/gen=1`]!.outputs.samples!));
   t.deepEqual(d2.slice(2 * N), s1, 'then all of S_1 as sampled');
-  t.deepEqual(nodes[`build-dataset/${chain}/gen=2`]!.metrics, { 'origin.fresh': 0, 'origin.real': N, 'origin.synthetic': 2 * N });
+  t.deepEqual(nodes[`build-dataset/${chain}/gen=2`]!.metrics, {
+    'origin.fresh': 0,
+    'origin.real': N,
+    'origin.synthetic': 2 * N,
+  });
 });
 
 test('a capped chain curates each S_t before the cycle uses it, and D_{t+1} is n rows of the kept ones', async (t) => {
   const chain = 'cycle=full_synthetic/seed=1/curation.mode=capped';
   for (const g of [0, 1]) {
     // S_0 is every cycle's, so its curation is too: named without a cycle (experiment/graph.ts).
-    const { metrics, outputs } = nodes[g === 0 ? 'curate/seed=1/curation.mode=capped/gen=0' : `curate/${chain}/gen=${g}`]!;
+    const { metrics, outputs } =
+      nodes[g === 0 ? 'curate/seed=1/curation.mode=capped/gen=0' : `curate/${chain}/gen=${g}`]!;
     t.is((metrics['curation.kept'] as number) + (metrics['curation.dropped'] as number), N);
     const kept = expressionRows(await new Store(store).getObject(outputs.samples!));
     const copies = new Map<string, number>();
     for (const r of kept) copies.set(r.expression, (copies.get(r.expression) ?? 0) + 1);
-    t.true([...copies.values()].every((c) => c <= 2), 'at most max_copies = 2 of each');
+    t.true(
+      [...copies.values()].every((c) => c <= 2),
+      'at most max_copies = 2 of each',
+    );
     const next = await datasetOf(`build-dataset/${chain}/gen=${g + 1}`);
     t.is(next.length, N);
     t.deepEqual(next.slice(0, kept.length), kept);

@@ -26,10 +26,26 @@ class Experiment {
   }
   args(command: string, lambdas: number[]): string[] {
     const sets = [...MICRO, `sweep.cycle.lambda=[${lambdas.join(',')}]`].flatMap((s) => ['--set', s]);
-    return ['--import', TSX, join(ROOT, 'pipeline.ts'), command, '-p', join(this.dir, 'params.yaml'), '--store', this.store, '--jobs', '2', ...sets];
+    return [
+      '--import',
+      TSX,
+      join(ROOT, 'pipeline.ts'),
+      command,
+      '-p',
+      join(this.dir, 'params.yaml'),
+      '--store',
+      this.store,
+      '--jobs',
+      '2',
+      ...sets,
+    ];
   }
   spawn(lambdas: number[]) {
-    return spawn(process.execPath, this.args('repro', lambdas), { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    return spawn(process.execPath, this.args('repro', lambdas), {
+      cwd: ROOT,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
   }
   async repro(lambdas: number[]): Promise<{ ran: string[]; stdout: string }> {
     const result = await finished(this.spawn(lambdas));
@@ -44,13 +60,19 @@ class Experiment {
     return expressionRows(await new Store(this.store).getObject(hash));
   }
   runRecords(): Array<{ stage: string; ids: string[] }> {
-    return readdirSync(join(this.store, 'runs')).map((f) => JSON.parse(readFileSync(join(this.store, 'runs', f), 'utf8')));
+    return readdirSync(join(this.store, 'runs')).map((f) =>
+      JSON.parse(readFileSync(join(this.store, 'runs', f), 'utf8')),
+    );
   }
 }
 
 // Each line without the [k/N …] that leads it (engine/run/progress.ts).
 const ranIds = (stdout: string): string[] =>
-  stdout.split('\n').map((l) => l.replace(/^\[[^\]]*\] /, '')).filter((l) => l.startsWith('ran ')).map((l) => l.split(/\s+/)[1]);
+  stdout
+    .split('\n')
+    .map((l) => l.replace(/^\[[^\]]*\] /, ''))
+    .filter((l) => l.startsWith('ran '))
+    .map((l) => l.split(/\s+/)[1]);
 
 /** make() on the first call, its result after: so importing this file (ava --match, a worker listing tests) runs nothing. */
 function once<T>(make: () => T): () => T {
@@ -75,9 +97,15 @@ test.serial('a micro sweep of all cycles and two λ runs end to end, generation 
   const { ran } = await firstRun();
   const lock = await firstLock();
   const gen0 = Object.entries(lock.nodes).filter(([id, n]) => n.stage === 'train' && id.endsWith('/gen=0'));
-  t.deepEqual(gen0.map(([id]) => id), ['train/seed=1/gen=0'], 'one node of six chains, named without a cycle');
+  t.deepEqual(
+    gen0.map(([id]) => id),
+    ['train/seed=1/gen=0'],
+    'one node of six chains, named without a cycle',
+  );
   for (const stage of ['gen-d0', 'train', 'sample']) {
-    const records = shared().runRecords().filter((r) => r.stage === stage && r.ids.some((id) => !id.includes('gen=') || id.endsWith('gen=0')));
+    const records = shared()
+      .runRecords()
+      .filter((r) => r.stage === stage && r.ids.some((id) => !id.includes('gen=') || id.endsWith('gen=0')));
     t.is(records.length, 1, `${stage} of generation 0 ran once`);
   }
   t.is(ran.length, new Set(Object.values(lock.nodes).map((n) => n.key)).size, 'every distinct node ran once');
@@ -88,7 +116,14 @@ test.serial('every eval node has its metrics in pipeline.lock', async (t) => {
   const evals = Object.entries((await firstLock()).nodes).filter(([, n]) => n.stage === 'eval');
   t.is(evals.length, 1 + 6 * 2, 'generation 0 shared, then two generations of six chains');
   for (const [id, node] of evals) {
-    for (const name of ['samples.semantic', 'samples.syntactic', 'samples.diversity', 'samples.unique', 'samples.copied', 'data.diversity']) {
+    for (const name of [
+      'samples.semantic',
+      'samples.syntactic',
+      'samples.diversity',
+      'samples.unique',
+      'samples.copied',
+      'data.diversity',
+    ]) {
       t.is(typeof node.metrics[name], 'number', `${id} ${name}`);
     }
     t.is(node.metrics['samples.count'], N);
@@ -99,7 +134,9 @@ test.serial("each cycle's dataset composition by origin matches its formula exac
   await firstRun();
   const lock = await firstLock();
   const datasetOf = (cycle: string, generation: number) => {
-    const id = Object.keys(lock.nodes).find((k) => k.startsWith(`build-dataset/cycle=${cycle}/`) && k.endsWith(`/gen=${generation}`))!;
+    const id = Object.keys(lock.nodes).find(
+      (k) => k.startsWith(`build-dataset/cycle=${cycle}/`) && k.endsWith(`/gen=${generation}`),
+    )!;
     return shared().dataset(lock.nodes[id].outputs.dataset);
   };
   const count = (rows: ExpressionRow[], origin: string, generation?: number) =>
@@ -130,7 +167,10 @@ test.serial("each cycle's dataset composition by origin matches its formula exac
     t.is(count(exp2, 'synthetic', 1), k);
     t.is(count(exp2, 'fresh', 2), N - k);
     const earlier = new Set(exp1.map((r) => r.expression));
-    t.false(exp2.slice(2 * N).some((r) => r.origin === 'fresh' && earlier.has(r.expression)), 'fresh data is new');
+    t.false(
+      exp2.slice(2 * N).some((r) => r.origin === 'fresh' && earlier.has(r.expression)),
+      'fresh data is new',
+    );
   }
 });
 
@@ -154,36 +194,53 @@ test.serial('a second repro does nothing and says so', async (t) => {
   t.regex(stdout, /nothing to do/);
 });
 
-test.serial('killing repro with SIGKILL and running it again gives the same pipeline.lock as an uninterrupted run', async (t) => {
-  const reference = await firstLock();
-  const interrupted = new Experiment();
-  const child = interrupted.spawn([0.25, 0.5]);
-  let stdout = '';
-  child.stdout!.on('data', (d) => (stdout += d));
-  await waitFor(() => ranIds(stdout).length >= 12, 120_000);
-  process.kill(-child.pid!, 'SIGKILL');
-  await finished(child);
-  const resumed = await interrupted.repro([0.25, 0.5]);
-  const before = new Set(ranIds(stdout));
-  t.false(resumed.ran.some((id) => before.has(id)), 'no committed node ran again');
-  const strip = (lock: LockFile) => JSON.stringify(lock.nodes);
-  t.is(strip(interrupted.lock()), strip(reference));
-});
+test.serial(
+  'killing repro with SIGKILL and running it again gives the same pipeline.lock as an uninterrupted run',
+  async (t) => {
+    const reference = await firstLock();
+    const interrupted = new Experiment();
+    const child = interrupted.spawn([0.25, 0.5]);
+    let stdout = '';
+    child.stdout!.on('data', (d) => (stdout += d));
+    await waitFor(() => ranIds(stdout).length >= 12, 120_000);
+    process.kill(-child.pid!, 'SIGKILL');
+    await finished(child);
+    const resumed = await interrupted.repro([0.25, 0.5]);
+    const before = new Set(ranIds(stdout));
+    t.false(
+      resumed.ran.some((id) => before.has(id)),
+      'no committed node ran again',
+    );
+    const strip = (lock: LockFile) => JSON.stringify(lock.nodes);
+    t.is(strip(interrupted.lock()), strip(reference));
+  },
+);
 
 test.serial('metrics diff between two git commits that differ in one λ', async (t) => {
   // The shared experiment's locks before and after its λ change: λ = [0.25, 0.5], then [0.25, 0.75].
   const [before, { lock: after }] = [await firstLock(), await secondRun()];
   const repo = mkdtempSync(join(tmpdir(), 'experiment-git-'));
-  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: repo });
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: repo });
   git('init', '-q');
-  for (const [lock, message] of [[before, 'lambda 0.5'], [after, 'lambda 0.75']] as const) {
+  for (const [lock, message] of [
+    [before, 'lambda 0.5'],
+    [after, 'lambda 0.75'],
+  ] as const) {
     writeFileSync(join(repo, 'pipeline.lock'), JSON.stringify(lock));
     git('add', '.');
     git('commit', '-qm', message);
   }
-  const diff = execFileSync(process.execPath, ['--import', TSX, join(ROOT, 'pipeline.ts'), 'metrics', 'diff', 'HEAD~1', 'HEAD', '--json'], { cwd: repo, encoding: 'utf8' });
+  const diff = execFileSync(
+    process.execPath,
+    ['--import', TSX, join(ROOT, 'pipeline.ts'), 'metrics', 'diff', 'HEAD~1', 'HEAD', '--json'],
+    { cwd: repo, encoding: 'utf8' },
+  );
   const { rows }: { rows: Array<{ node: string; old: unknown; new: unknown }> } = JSON.parse(diff);
   t.true(rows.some((r) => r.node.includes('lambda=0.5/') && r.new === 'not run'));
   t.true(rows.some((r) => r.node.includes('lambda=0.75/') && r.old === 'not run'));
-  t.false(rows.some((r) => /full_synthetic|balanced|lambda=0\.25/.test(r.node)), 'nodes that do not read the changed λ are unchanged');
+  t.false(
+    rows.some((r) => /full_synthetic|balanced|lambda=0\.25/.test(r.node)),
+    'nodes that do not read the changed λ are unchanged',
+  );
 });

@@ -36,12 +36,28 @@ const NODE = 'train/cycle=full_synthetic/seed=1/gen=5';
 const store = new Store(join(dir, 'store'));
 const ready = (async () => {
   const outputs = { samples: await store.putObject(samples), log: await store.putObject(log) };
-  writeFileSync(join(dir, 'x.lock'), formatLockFile({ version: 2, nodes: { [NODE]: { stage: 'train', key: 'k', outputs, metrics: {}, tags: {} } } }));
+  writeFileSync(
+    join(dir, 'x.lock'),
+    formatLockFile({ version: 2, nodes: { [NODE]: { stage: 'train', key: 'k', outputs, metrics: {}, tags: {} } } }),
+  );
   return outputs;
 })();
 
 function pipeline(...args: string[]) {
-  return spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), join(ROOT, 'pipeline.ts'), ...args, '--store', join(dir, 'store'), '--lock', join(dir, 'x.lock')], { cwd: dir, encoding: 'utf8' });
+  return spawnSync(
+    process.execPath,
+    [
+      '--import',
+      import.meta.resolve('tsx'),
+      join(ROOT, 'pipeline.ts'),
+      ...args,
+      '--store',
+      join(dir, 'store'),
+      '--lock',
+      join(dir, 'x.lock'),
+    ],
+    { cwd: dir, encoding: 'utf8' },
+  );
 }
 const rowsOf = (table: Table) => table.toArray().map((r) => plain(r.toJSON()) as Record<string, unknown>);
 
@@ -52,11 +68,18 @@ for (const format of ['csv', 'parquet', 'jsonl'] as const) {
     const result = pipeline('export', NODE, '--format', format, '-o', out);
     t.is(result.status, 0, result.stderr);
     t.deepEqual(result.stdout.trim().split('\n').sort(), [join(out, `log.${format}`), join(out, `samples.${format}`)]);
-    for (const [name, table] of [['samples', samples], ['log', log]] as const) {
+    for (const [name, table] of [
+      ['samples', samples],
+      ['log', log],
+    ] as const) {
       const file = join(out, `${name}.${format}`);
-      const back = format === 'jsonl'
-        ? readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line))
-        : (format === 'csv' ? pl.readCSV(file) : pl.readParquet(file)).toRecords();
+      const back =
+        format === 'jsonl'
+          ? readFileSync(file, 'utf8')
+              .trim()
+              .split('\n')
+              .map((line) => JSON.parse(line))
+          : (format === 'csv' ? pl.readCSV(file) : pl.readParquet(file)).toRecords();
       t.deepEqual(back, rowsOf(table), `${name}.${format}`);
     }
   });
@@ -71,7 +94,10 @@ test('show by node name prints every output with whole rows; an unknown node or 
   t.true(shown.stdout.includes(JSON.stringify(LONG)), 'the long expression is not cut');
   const missing = pipeline('show', 'train/cycle=balanced/seed=1/gen=5');
   t.is(missing.status, 1);
-  t.is(missing.stderr.trim(), `error: no node 'train/cycle=balanced/seed=1/gen=5' in ${join(dir, 'x.lock')}; e.g. ${NODE}`);
+  t.is(
+    missing.stderr.trim(),
+    `error: no node 'train/cycle=balanced/seed=1/gen=5' in ${join(dir, 'x.lock')}; e.g. ${NODE}`,
+  );
   const bad = pipeline('export', NODE, '--format', 'xlsx');
   t.is(bad.status, 1);
   t.regex(bad.stderr, /Invalid values:\n\s+Argument: format, Given: "xlsx", Choices: "csv", "jsonl", "parquet"/);

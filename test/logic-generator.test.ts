@@ -13,7 +13,11 @@ test('same seed, same expressions; another seed, others', (t) => {
 });
 
 test('output is canonical and every depth stays within [dMin, dMax]', (t) => {
-  for (const [dMin, dMax] of [[1, 5], [3, 3], [2, 7]]) {
+  for (const [dMin, dMax] of [
+    [1, 5],
+    [3, 3],
+    [2, 7],
+  ]) {
     const depths = new Set<number>();
     for (const text of generateExpressions({ n: 1000, seed: dMin * 10 + dMax, dMin, dMax })) {
       const depth = expressionDepth(parse(text));

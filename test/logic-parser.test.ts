@@ -102,11 +102,20 @@ test('100,000-token inputs are parsed without recursion', (t) => {
     return result;
   };
   const nots = `${'not '.repeat(99_999)}True`;
-  t.deepEqual(timed('99,999 nots', () => checkExpression(nots)), { syntactic: true, semantic: false, tokens: 100_000, depth: 100_000 });
+  t.deepEqual(
+    timed('99,999 nots', () => checkExpression(nots)),
+    { syntactic: true, semantic: false, tokens: 100_000, depth: 100_000 },
+  );
   const nested = `${'( '.repeat(50_000)}True${' )'.repeat(50_000)}`;
-  t.deepEqual(timed('50,000 nested parens', () => checkExpression(nested)), { syntactic: true, semantic: true, tokens: 100_001, depth: 1 });
+  t.deepEqual(
+    timed('50,000 nested parens', () => checkExpression(nested)),
+    { syntactic: true, semantic: true, tokens: 100_001, depth: 1 },
+  );
   const chain = `True${' and True'.repeat(50_000)}`;
-  t.deepEqual(timed('and-chain', () => checkExpression(chain)), { syntactic: true, semantic: true, tokens: 100_001, depth: 50_001 });
+  t.deepEqual(
+    timed('and-chain', () => checkExpression(chain)),
+    { syntactic: true, semantic: true, tokens: 100_001, depth: 50_001 },
+  );
   const unclosed = `${'( '.repeat(100_000)}True`;
   const verdict = timed('100,000 unclosed parens', () => checkExpression(unclosed));
   t.is(verdict.error?.kind, 'unclosed-paren');

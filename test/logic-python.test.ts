@@ -59,7 +59,14 @@ function corpus(): string[] {
     }
     return tokens.join(' ');
   });
-  const handWritten = ['False and True ( True )', 'not ( )', '( )', 'True and not False', 'True not False', 'not not True'];
+  const handWritten = [
+    'False and True ( True )',
+    'not ( )',
+    '( )',
+    'True and not False',
+    'True not False',
+    'not not True',
+  ];
   return [...wellFormed, ...random, ...mutated, ...handWritten];
 }
 
@@ -88,5 +95,7 @@ test('parser and evaluator agree with Python eval on well-formed and malformed e
   t.true(extensionsPythonAccepts > 0);
   t.true(extensions > 50, `only ${extensions} extension lines`);
   t.true(syntaxErrors > 1000, `only ${syntaxErrors} malformed lines compared`);
-  t.log(`${lines.length} lines: ${syntaxErrors} syntax errors agreed, ${extensions} Python-only forms (${extensionsPythonAccepts} run by Python)`);
+  t.log(
+    `${lines.length} lines: ${syntaxErrors} syntax errors agreed, ${extensions} Python-only forms (${extensionsPythonAccepts} run by Python)`,
+  );
 });

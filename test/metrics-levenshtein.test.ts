@@ -33,7 +33,10 @@ test('bit-parallel equals the DP on random pairs of length 0..150, and is symmet
     // Small alphabets give many matches, large ones few; lengths cross the 32- and 64-token word boundaries.
     const alphabet = rng.range(1, 12);
     const a = Uint8Array.from({ length: rng.int(151) }, () => rng.int(alphabet));
-    const b = rng.int(4) === 0 ? a.map((x) => (rng.int(10) === 0 ? rng.int(alphabet) : x)) : Uint8Array.from({ length: rng.int(151) }, () => rng.int(alphabet));
+    const b =
+      rng.int(4) === 0
+        ? a.map((x) => (rng.int(10) === 0 ? rng.int(alphabet) : x))
+        : Uint8Array.from({ length: rng.int(151) }, () => rng.int(alphabet));
     const expected = levenshteinDP(a, b);
     if (levenshtein(a, b) !== expected || levenshtein(b, a) !== expected) {
       t.fail(`mismatch for [${a}] / [${b}]: DP ${expected}, fast ${levenshtein(a, b)} / ${levenshtein(b, a)}`);
@@ -52,7 +55,10 @@ test('diversity: identical sets are 0, small sets match a brute-force DP mean', 
   const randomSeq = (): Uint8Array => Uint8Array.from({ length: rng.int(101) }, () => rng.int(7));
   for (let round = 0; round < 30; round++) {
     // Expressions, and (every third round) random sequences of 0..100 tokens for multi-word patterns and empties.
-    const pool = round % 3 === 2 ? Array.from({ length: 15 }, randomSeq) : generateExpressions({ n: 15, seed: round, dMax: 7 }).map(tokenIds);
+    const pool =
+      round % 3 === 2
+        ? Array.from({ length: 15 }, randomSeq)
+        : generateExpressions({ n: 15, seed: round, dMax: 7 }).map(tokenIds);
     // Duplicates on purpose, to exercise grouping.
     const set = Array.from({ length: rng.range(2, 40) }, () => pool[rng.int(pool.length)]);
     let sum = 0;
@@ -73,6 +79,9 @@ test('sampled diversity is within a few standard errors of the exact value', (t)
   const sampled = sampledLevenshteinDiversity(set, 5000, 9);
   t.is(sampled.pairs, 5000);
   t.true(sampled.stderr > 0);
-  t.true(Math.abs(sampled.mean - exact) < 4 * sampled.stderr, `exact ${exact}, sampled ${sampled.mean} ± ${sampled.stderr}`);
+  t.true(
+    Math.abs(sampled.mean - exact) < 4 * sampled.stderr,
+    `exact ${exact}, sampled ${sampled.mean} ± ${sampled.stderr}`,
+  );
   t.deepEqual(sampledLevenshteinDiversity(set.slice(0, 1), 100, 1), { mean: 0, stderr: 0, pairs: 0 });
 });

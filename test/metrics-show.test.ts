@@ -6,8 +6,11 @@ import { makeLock, nodeId } from './fixtures/compare/locks.ts';
 
 const oneSeed = makeLock({ lambdas: [0.25, 0.75], generations: 3 });
 const threeSeeds = makeLock({ lambdas: [0.5], seeds: [1, 2, 3], generations: 3 });
-const show = (lock: LockFile, format: 'text' | 'md' | 'csv' | 'json', more: { metrics?: string[]; all?: boolean; perSeed?: boolean } = {}) =>
-  showMetrics(lock, { format, label: 'fixture', ...more });
+const show = (
+  lock: LockFile,
+  format: 'text' | 'md' | 'csv' | 'json',
+  more: { metrics?: string[]; all?: boolean; perSeed?: boolean } = {},
+) => showMetrics(lock, { format, label: 'fixture', ...more });
 const evalNodes = (lock: LockFile) => Object.entries(lock.nodes).filter(([, n]) => n.stage === 'eval');
 
 /** A minimal RFC 4180 reader: the test must not trust the writer it checks. */
@@ -46,7 +49,10 @@ test('text: the headline metrics, one row per series and generation, within 100 
   for (const lock of [oneSeed, threeSeeds]) {
     const lines = show(lock, 'text').split('\n');
     t.regex(lines[0]!, /^cycle\s+λ\s+gen\s+seeds\s+semantic\s+syntactic\s+diversity\s+unique\s+copied$/);
-    t.true(lines.every((l) => l.length <= 100), `widest line: ${Math.max(...lines.map((l) => l.length))}`);
+    t.true(
+      lines.every((l) => l.length <= 100),
+      `widest line: ${Math.max(...lines.map((l) => l.length))}`,
+    );
   }
   const three = show(threeSeeds, 'text');
   t.regex(three, /^full_synthetic\s+0\s+3\s+\d\.\d{3}±\d\.\d{3}/m);
@@ -58,7 +64,10 @@ test('text: the headline metrics, one row per series and generation, within 100 
 test('JSON: the lock numbers, the interval for several seeds, none for one', (t) => {
   const one = JSON.parse(show(oneSeed, 'json')) as { metrics: string[]; rows: ShowRow[] };
   t.is(one.rows.length, evalNodes(oneSeed).length);
-  t.true(['samples.copied', 'data.count', 'data.diversity'].every((m) => one.metrics.includes(m)), 'every metric by default');
+  t.true(
+    ['samples.copied', 'data.count', 'data.diversity'].every((m) => one.metrics.includes(m)),
+    'every metric by default',
+  );
   for (const row of one.rows) {
     const node = oneSeed.nodes[nodeId({ ...row, seed: row.seeds[0], extra: {} })]!;
     for (const [metric, stat] of Object.entries(row.metrics)) {
@@ -66,10 +75,18 @@ test('JSON: the lock numbers, the interval for several seeds, none for one', (t)
       t.is(stat!.ci95, undefined);
     }
   }
-  const three = JSON.parse(show(threeSeeds, 'json', { metrics: ['diversity'] })) as { interval: string; rows: ShowRow[] };
+  const three = JSON.parse(show(threeSeeds, 'json', { metrics: ['diversity'] })) as {
+    interval: string;
+    rows: ShowRow[];
+  };
   t.is(three.interval, '95% t-interval');
   const row = three.rows.find((r) => r.cycle === 'incremental' && r.generation === 2)!;
-  const values = [1, 2, 3].map((seed) => threeSeeds.nodes[nodeId({ cycle: 'incremental', lambda: 0.5, seed, generation: 2, extra: {} })]!.metrics['samples.diversity'] as number);
+  const values = [1, 2, 3].map(
+    (seed) =>
+      threeSeeds.nodes[nodeId({ cycle: 'incremental', lambda: 0.5, seed, generation: 2, extra: {} })]!.metrics[
+        'samples.diversity'
+      ] as number,
+  );
   t.deepEqual(row.seeds, [1, 2, 3]);
   t.deepEqual(row.metrics['samples.diversity'], seedStat(values));
 });
@@ -81,9 +98,16 @@ test('CSV: parseable, a column per metric with its interval, the numbers of the 
   t.is(rows.length, evalNodes(oneSeed).length);
   const col = (name: string) => header!.indexOf(name);
   for (const row of rows) {
-    const place = { cycle: row[col('cycle')]!, lambda: row[1] ? Number(row[1]) : undefined, seed: 1, generation: Number(row[2]), extra: {} };
+    const place = {
+      cycle: row[col('cycle')]!,
+      lambda: row[1] ? Number(row[1]) : undefined,
+      seed: 1,
+      generation: Number(row[2]),
+      extra: {},
+    };
     const node = oneSeed.nodes[nodeId(place)]!;
-    for (const metric of ['samples.semantic', 'samples.unique', 'data.diversity']) t.is<unknown, unknown>(Number(row[col(metric)]), node.metrics[metric]);
+    for (const metric of ['samples.semantic', 'samples.unique', 'data.diversity'])
+      t.is<unknown, unknown>(Number(row[col(metric)]), node.metrics[metric]);
     t.is(row[col('samples.semantic.ci95_low')], '');
   }
   const [, ...three] = parseCsv(show(threeSeeds, 'csv', { metrics: ['semantic'] }));
@@ -102,15 +126,29 @@ test('Markdown: a table with a separator row and one row per series and generati
 });
 
 test('--metric, --all, --per-seed choose columns and rows; an unknown metric is named', (t) => {
-  t.regex(show(oneSeed, 'text', { metrics: ['samples.diversity', 'unique'] }).split('\n')[0]!, /gen\s+seeds\s+diversity\s+unique$/);
-  t.regex(show(oneSeed, 'text', { all: true }).split('\n')[0]!, /unique\s+count\s+copied\s+data\.diversity\s+data\.count$/);
+  t.regex(
+    show(oneSeed, 'text', { metrics: ['samples.diversity', 'unique'] }).split('\n')[0]!,
+    /gen\s+seeds\s+diversity\s+unique$/,
+  );
+  t.regex(
+    show(oneSeed, 'text', { all: true }).split('\n')[0]!,
+    /unique\s+count\s+copied\s+data\.diversity\s+data\.count$/,
+  );
   t.regex(show(threeSeeds, 'text', { perSeed: true }).split('\n')[0]!, /^cycle\s+λ\s+seed\s+gen\s+semantic/);
-  t.throws(() => show(oneSeed, 'text', { metrics: ['nope'] }), { message: /--metric nope: no such eval metric in the lock; known: samples\.semantic/ });
+  t.throws(() => show(oneSeed, 'text', { metrics: ['nope'] }), {
+    message: /--metric nope: no such eval metric in the lock; known: samples\.semantic/,
+  });
 });
 
 test('a lock without eval nodes, or from an older version without some metrics, says what is missing', (t) => {
-  const trainOnly: LockFile = { version: 1, nodes: Object.fromEntries(Object.entries(oneSeed.nodes).filter(([, n]) => n.stage !== 'eval')) };
-  t.is(show(trainOnly, 'text'), 'no eval nodes in fixture: it holds 18 train node(s). Run `npx tsx pipeline.ts repro` until the eval nodes have run.');
+  const trainOnly: LockFile = {
+    version: 1,
+    nodes: Object.fromEntries(Object.entries(oneSeed.nodes).filter(([, n]) => n.stage !== 'eval')),
+  };
+  t.is(
+    show(trainOnly, 'text'),
+    'no eval nodes in fixture: it holds 18 train node(s). Run `npx tsx pipeline.ts repro` until the eval nodes have run.',
+  );
   t.regex(JSON.parse(show(trainOnly, 'json')).missing, /^no eval nodes in fixture/);
   const older = structuredClone(oneSeed);
   for (const [, node] of evalNodes(older)) delete node.metrics['samples.copied'];

@@ -5,7 +5,7 @@ import { loadLogic, logicTokenizer } from '../tasks/logic/index.ts';
 const summarize = (lines: string[], options = {}) => summarizeLines(lines, logicTokenizer, options);
 const logic = loadLogic();
 
-test('summary of a mixed set: the task-independent figures and logic\'s own', (t) => {
+test("summary of a mixed set: the task-independent figures and logic's own", (t) => {
   const lines = ['True', 'True', 'not ( False or True )', 'True and', 'banana split'];
   const summary = summarize(lines);
   t.is(summary.count, 5);

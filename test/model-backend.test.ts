@@ -21,8 +21,20 @@ test.serial('forcing cpu and wasm works, and repeating a choice reuses it', asyn
   t.is(wasm.name, 'wasm');
   t.is(tf.getBackend(), 'wasm');
   t.true(wasm.report.wasm?.simd);
-  t.deepEqual(wasm.report.wasm?.kernelOverrides, ['BatchMatMul', 'Slice', 'SplitV', 'UnsortedSegmentSum', 'Sum', 'GatherV2', 'Identity', 'Cast']);
-  t.is(tf.tidy(() => tf.matMul(tf.ones([2, 3]), tf.ones([3, 2])).dataSync()[0]), 3);
+  t.deepEqual(wasm.report.wasm?.kernelOverrides, [
+    'BatchMatMul',
+    'Slice',
+    'SplitV',
+    'UnsortedSegmentSum',
+    'Sum',
+    'GatherV2',
+    'Identity',
+    'Cast',
+  ]);
+  t.is(
+    tf.tidy(() => tf.matMul(tf.ones([2, 3]), tf.ones([3, 2])).dataSync()[0]),
+    3,
+  );
   t.is(await selectBackend('wasm'), wasm);
   await selectBackend('cpu');
   t.is(tf.getBackend(), 'cpu');
@@ -34,7 +46,10 @@ test.serial('auto picks the first backend that loads and reports why the others 
   // so tfjs-node wins where it is installed and wasm where it is not.
   t.is(name, nodeInstalled ? 'tfjs-node' : 'wasm');
   t.is(report.selected, name);
-  t.deepEqual(report.attempts.map((a) => a.name), [...BACKEND_ORDER]);
+  t.deepEqual(
+    report.attempts.map((a) => a.name),
+    [...BACKEND_ORDER],
+  );
   const chosen = BACKEND_ORDER.indexOf(name);
   t.true(report.attempts[chosen].ok);
   // Every backend tried before the chosen one failed and says why. (Those after it keep whatever an earlier test
@@ -52,15 +67,21 @@ test.serial('forcing tfjs-node loads it where it is installed, else names the mi
     t.is(native.name, 'tfjs-node');
     t.is(native.report.tfBackend, 'tensorflow');
     t.is(tf.getBackend(), 'tensorflow');
-    t.is(tf.tidy(() => tf.matMul(tf.ones([2, 3]), tf.ones([3, 2])).dataSync()[0]), 3);
+    t.is(
+      tf.tidy(() => tf.matMul(tf.ones([2, 3]), tf.ones([3, 2])).dataSync()[0]),
+      3,
+    );
   } else {
-    await t.throwsAsync(selectBackend('tfjs-node'), { message: /backend tfjs-node is not available: Cannot find package '@tensorflow\/tfjs-node'/ });
+    await t.throwsAsync(selectBackend('tfjs-node'), {
+      message: /backend tfjs-node is not available: Cannot find package '@tensorflow\/tfjs-node'/,
+    });
   }
 });
 
 test.serial('forcing tfjs-node-gpu on a host without its GPU setup names the cause', async (t) => {
   // Without the package, the import error; with a native package loaded (either one) but no GPU it can use, that.
   await t.throwsAsync(selectBackend('tfjs-node-gpu'), {
-    message: /^backend tfjs-node-gpu is not available: (Cannot find package '@tensorflow\/tfjs-node-gpu'|@tensorflow\/tfjs-node-gpu loaded but sees no GPU)/,
+    message:
+      /^backend tfjs-node-gpu is not available: (Cannot find package '@tensorflow\/tfjs-node-gpu'|@tensorflow\/tfjs-node-gpu loaded but sees no GPU)/,
   });
 });

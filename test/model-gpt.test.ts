@@ -37,7 +37,11 @@ test.serial('hand-written LayerNorm and GELU backward passes match autodiff (the
   const { name } = await selectBackend('wasm');
   selectKernels(name, { ...DEFAULT_KERNELS, kernels: 'wasm' });
   const rng = new Rng(9);
-  const random = (shape: number[], scale = 1): tf.Tensor => tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b) }, () => scale * rng.normal()), shape);
+  const random = (shape: number[], scale = 1): tf.Tensor =>
+    tf.tensor(
+      Float32Array.from({ length: shape.reduce((a, b) => a * b) }, () => scale * rng.normal()),
+      shape,
+    );
   tf.tidy(() => {
     const x = random([37, 24], 3);
     const w = random([24]);
@@ -48,9 +52,16 @@ test.serial('hand-written LayerNorm and GELU backward passes match autodiff (the
       const c = tf.sub(x, tf.mean(x, -1, true));
       return tf.add(tf.mul(tf.div(c, tf.sqrt(tf.add(tf.mean(tf.square(c), -1, true), 1e-5))), w), b);
     };
-    const geluRef = (x: tf.Tensor): tf.Tensor => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.tanh(tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3)))))));
+    const geluRef = (x: tf.Tensor): tf.Tensor =>
+      tf.mul(
+        tf.mul(x, 0.5),
+        tf.add(1, tf.tanh(tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3)))))),
+      );
     const lnOurs = (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor => layerNorm(x, w, b);
-    const withGrads = (f: (...xs: tf.Tensor[]) => tf.Tensor, xs: tf.Tensor[]): tf.Tensor[] => [f(...xs), ...tf.grads((...a: tf.Tensor[]) => tf.sum(tf.mul(f(...a), dy)))(xs)];
+    const withGrads = (f: (...xs: tf.Tensor[]) => tf.Tensor, xs: tf.Tensor[]): tf.Tensor[] => [
+      f(...xs),
+      ...tf.grads((...a: tf.Tensor[]) => tf.sum(tf.mul(f(...a), dy)))(xs),
+    ];
     const lnErr = relativeError(withGrads(lnOurs, [x, w, b]), withGrads(lnRef, [x, w, b]));
     const geluErr = relativeError(withGrads(gelu, [x]), withGrads(geluRef, [x]));
     t.true(lnErr < 1e-5, `LayerNorm relative error ${lnErr}`);

@@ -21,8 +21,17 @@ const HIDDEN = 'runtime.blas_library=/nonexistent/libopenblas.so.0';
 function run(dir: string, command: string, sets: string[]): { status: number | null; stdout: string; stderr: string } {
   const params = join(dir, 'params.yaml');
   copyFileSync(join(ROOT, 'params.yaml'), params);
-  const args = ['--import', TSX, join(ROOT, 'pipeline.ts'), command, '-p', params, '--store', join(dir, 'store'),
-    ...[...MICRO, 'generations=2', 'sweep.cycle.name=[full_synthetic]', ...sets].flatMap((s) => ['--set', s])];
+  const args = [
+    '--import',
+    TSX,
+    join(ROOT, 'pipeline.ts'),
+    command,
+    '-p',
+    params,
+    '--store',
+    join(dir, 'store'),
+    ...[...MICRO, 'generations=2', 'sweep.cycle.name=[full_synthetic]', ...sets].flatMap((s) => ['--set', s]),
+  ];
   const result = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8' });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
@@ -31,7 +40,11 @@ function run(dir: string, command: string, sets: string[]): { status: number | n
 function kernelsOfModelNodes(dir: string): Record<string, string> {
   const path = join(dir, 'pipeline.lock');
   const lock = parseLockFile(readFileSync(path, 'utf8'), path);
-  return Object.fromEntries(Object.entries(lock.nodes).filter(([id]) => /^(train|sample)\//.test(id)).map(([id, node]) => [id.replace(/\/(cycle=\w+\/)?seed=1/, ''), String(node.metrics.kernels)]));
+  return Object.fromEntries(
+    Object.entries(lock.nodes)
+      .filter(([id]) => /^(train|sample)\//.test(id))
+      .map(([id, node]) => [id.replace(/\/(cycle=\w+\/)?seed=1/, ''), String(node.metrics.kernels)]),
+  );
 }
 
 test('a repro records the kernel set of every model node, and status names it; the first training runs alone on 2 threads', (t) => {
@@ -40,10 +53,14 @@ test('a repro records the kernel set of every model node, and status names it; t
   t.is(result.status, 0, result.stderr);
   const kernels = kernelsOfModelNodes(dir);
   const library = /OpenBLAS [\d.]+, \w+ kernels/.exec(kernels['train/gen=1'])?.[0];
-  const native = (threads: string): string => (kernelSetsHere().includes('native') ? `native (${library}, ${threads})` : 'wasm');
+  const native = (threads: string): string =>
+    kernelSetsHere().includes('native') ? `native (${library}, ${threads})` : 'wasm';
   // Generation 0's training and sampling: every other node is upstream or downstream of them (engine/plan/graph.ts loneNodes).
   t.deepEqual(kernels, {
-    'train/gen=0': native('2 threads'), 'sample/gen=0': native('2 threads'), 'train/gen=1': native('1 thread'), 'sample/gen=1': native('1 thread'),
+    'train/gen=0': native('2 threads'),
+    'sample/gen=0': native('2 threads'),
+    'train/gen=1': native('1 thread'),
+    'sample/gen=1': native('1 thread'),
   });
   const status = run(dir, 'status', ['runtime.lone_node_threads=2']);
   t.regex(status.stdout, new RegExp(`ran on ${kernels['train/gen=1'].replace(/[()]/g, '\\$&')}: 2 nodes`));
@@ -57,23 +74,51 @@ test('without OpenBLAS, auto says why and what to install in one line and trains
   // Said once at the end of the run, however many nodes fell back.
   const said = result.stderr.split('\n').filter((l) => l.startsWith('warning: native kernels unavailable'));
   t.is(said.length, 1, result.stderr);
-  t.regex(said[0], /^warning: native kernels unavailable: OpenBLAS could not be opened: .*; running the WebAssembly kernels \(apt-get install libopenblas0-pthread/);
+  t.regex(
+    said[0],
+    /^warning: native kernels unavailable: OpenBLAS could not be opened: .*; running the WebAssembly kernels \(apt-get install libopenblas0-pthread/,
+  );
   const log = execFileSync('cat', ['-v', ...readLogs(join(dir, 'store'))], { encoding: 'utf8' });
-  t.regex(log, /native kernels unavailable: OpenBLAS could not be opened: \/nonexistent\/libopenblas\.so\.0: cannot open shared object file.*; running the WebAssembly kernels \(apt-get install libopenblas0-pthread/);
+  t.regex(
+    log,
+    /native kernels unavailable: OpenBLAS could not be opened: \/nonexistent\/libopenblas\.so\.0: cannot open shared object file.*; running the WebAssembly kernels \(apt-get install libopenblas0-pthread/,
+  );
   const refused = run(mkdtempSync(join(tmpdir(), 'kernel-set-native-')), 'repro', [HIDDEN, 'runtime.kernels=native']);
   t.not(refused.status, 0);
-  t.regex(refused.stdout + refused.stderr, /runtime\.kernels is native, but OpenBLAS could not be opened: \/nonexistent\/libopenblas\.so\.0/);
+  t.regex(
+    refused.stdout + refused.stderr,
+    /runtime\.kernels is native, but OpenBLAS could not be opened: \/nonexistent\/libopenblas\.so\.0/,
+  );
 });
 
 test('doctor names the kernel set; the AVX-512 kernels only where the CPU has avx512f', (t) => {
-  const doctor = (kernels: string, coretype = 'Haswell'): string => execFileSync(process.execPath,
-    ['--import', TSX, join(ROOT, 'pipeline.ts'), 'doctor', '--backend', 'wasm', '--kernels', kernels, '--blas-coretype', coretype], { cwd: ROOT, encoding: 'utf8', stdio: 'pipe' });
+  const doctor = (kernels: string, coretype = 'Haswell'): string =>
+    execFileSync(
+      process.execPath,
+      [
+        '--import',
+        TSX,
+        join(ROOT, 'pipeline.ts'),
+        'doctor',
+        '--backend',
+        'wasm',
+        '--kernels',
+        kernels,
+        '--blas-coretype',
+        coretype,
+      ],
+      { cwd: ROOT, encoding: 'utf8', stdio: 'pipe' },
+    );
   t.regex(doctor('wasm'), /^kernels: wasm$/m);
   if (!kernelSetsHere().includes('native')) return;
   t.regex(doctor('auto'), /^kernels: native \(OpenBLAS [\d.]+, Haswell kernels, 1 thread\)$/m);
   const avx512 = doctor('auto', 'SkylakeX');
   if (cpuHasAvx512()) t.regex(avx512, /^kernels: native \(OpenBLAS [\d.]+, SkylakeX kernels, 1 thread\)$/m);
-  else t.regex(avx512, /^kernels: wasm\n {2}native kernels unavailable: the SkylakeX \(AVX-512\) kernels need a CPU with avx512f/m);
+  else
+    t.regex(
+      avx512,
+      /^kernels: wasm\n {2}native kernels unavailable: the SkylakeX \(AVX-512\) kernels need a CPU with avx512f/m,
+    );
 });
 
 function readLogs(store: string): string[] {

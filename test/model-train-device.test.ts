@@ -16,11 +16,23 @@ test.before(async () => {
 
 // Dropout and micro-batches on, so that both loops must draw windows and masks from the seed in the same order.
 const TINY: GPTConfig = { vocabSize: 8, blockSize: 16, nLayer: 1, nHead: 2, nEmbd: 16, dropout: 0.1 };
-const TRAIN = trainSettings({ steps: 50, batch_size: 8, micro_batch: 3, warmup_steps: 5, learning_rate: 3e-3, eval_every: 10, eval_batches: 2, checkpoint_every: 20 });
+const TRAIN = trainSettings({
+  steps: 50,
+  batch_size: 8,
+  micro_batch: 3,
+  warmup_steps: 5,
+  learning_rate: 3e-3,
+  eval_every: 10,
+  eval_batches: 2,
+  checkpoint_every: 20,
+});
 const DATA = encodeAll(expressions(40, 3, 7));
 
 test.serial('each backend trains with its loop: GPU backends on the device, the others on the host', (t) => {
-  t.deepEqual(['tfjs-node-gpu', 'webgpu', 'tfjs-node', 'wasm', 'cpu'].map((b) => loopFor(b as Parameters<typeof loopFor>[0])), ['device', 'device', 'host', 'host', 'host']);
+  t.deepEqual(
+    ['tfjs-node-gpu', 'webgpu', 'tfjs-node', 'wasm', 'cpu'].map((b) => loopFor(b as Parameters<typeof loopFor>[0])),
+    ['device', 'device', 'host', 'host', 'host'],
+  );
 });
 
 test.serial('50 steps of the device loop end within float32 rounding of the host loop', async (t) => {
@@ -39,10 +51,18 @@ test.serial('50 steps of the device loop end within float32 rounding of the host
   const losses = (log: typeof host.log) => log.map((r) => r.trainLoss);
   const [h, d] = [losses(host.log), losses(device.log)];
   t.is(d.length, TRAIN.steps);
-  t.true(d.every((x, i) => Math.abs(x - h[i]) < 1e-4), 'every step\'s train loss read back and close to the host loop\'s');
+  t.true(
+    d.every((x, i) => Math.abs(x - h[i]) < 1e-4),
+    "every step's train loss read back and close to the host loop's",
+  );
 });
 
-test.serial('the device loop, killed and resumed, ends bit for bit where an uninterrupted one does', resumesBitExact, { model: TINY, train: TRAIN, examples: DATA, seed: 9, loop: 'device' }, 27);
+test.serial(
+  'the device loop, killed and resumed, ends bit for bit where an uninterrupted one does',
+  resumesBitExact,
+  { model: TINY, train: TRAIN, examples: DATA, seed: 9, loop: 'device' },
+  27,
+);
 
 test.serial('the device loop leaves no tensor behind', async (t) => {
   const before = tf.memory().numTensors;

@@ -25,7 +25,15 @@ async function use(set: 'wasm' | 'native'): Promise<void> {
 }
 
 const TINY: GPTConfig = { vocabSize: 8, blockSize: 16, nLayer: 1, nHead: 2, nEmbd: 16, dropout: 0.1 };
-const SHORT = trainSettings({ steps: 12, batch_size: 8, micro_batch: 3, warmup_steps: 3, eval_every: 4, eval_batches: 2, checkpoint_every: 5 });
+const SHORT = trainSettings({
+  steps: 12,
+  batch_size: 8,
+  micro_batch: 3,
+  warmup_steps: 3,
+  eval_every: 4,
+  eval_batches: 2,
+  checkpoint_every: 5,
+});
 const DATA = encodeAll(expressions(40, 3, 7));
 
 test.serial('learning-rate schedule: warm-up, cosine decay, floor', (t) => {
@@ -44,22 +52,34 @@ for (const set of SETS) {
     const c = await trainGPT({ model: TINY, train: SHORT, examples: DATA, seed: 12 });
     t.deepEqual(bits(a.weights), bits(b.weights));
     t.notDeepEqual(bits(a.weights), bits(c.weights));
-    t.deepEqual(a.log.map((r) => r.step), Array.from({ length: SHORT.steps }, (_, i) => i + 1));
+    t.deepEqual(
+      a.log.map((r) => r.step),
+      Array.from({ length: SHORT.steps }, (_, i) => i + 1),
+    );
   });
 
   test.serial(`${set}: a killed and resumed run ends with the same weights as an uninterrupted one`, async (t) => {
     await use(set);
-      await resumesBitExact.exec(t, { model: TINY, train: SHORT, examples: DATA, seed: 21 }, 8);
-    });
+    await resumesBitExact.exec(t, { model: TINY, train: SHORT, examples: DATA, seed: 21 }, 8);
+  });
   test.serial(`${set}: the same without dropout (every op fused on native)`, async (t) => {
     await use(set);
-      await resumesBitExact.exec(t, { model: { ...TINY, dropout: 0 }, train: SHORT, examples: DATA, seed: 22 }, 7);
-    });
+    await resumesBitExact.exec(t, { model: { ...TINY, dropout: 0 }, train: SHORT, examples: DATA, seed: 22 }, 7);
+  });
 
   test.serial(`${set}: early stopping returns the best weights seen`, async (t) => {
     await use(set);
     // A learning rate this high makes validation loss worse after the first evaluations.
-    const train = { ...SHORT, steps: 60, learning_rate: 0.3, min_learning_rate: 0.3, warmup_steps: 0, eval_every: 2, early_stop_patience: 2, grad_clip: 0 };
+    const train = {
+      ...SHORT,
+      steps: 60,
+      learning_rate: 0.3,
+      min_learning_rate: 0.3,
+      warmup_steps: 0,
+      eval_every: 2,
+      early_stop_patience: 2,
+      grad_clip: 0,
+    };
     const result = await trainGPT({ model: TINY, train, examples: DATA, seed: 5 });
     const vals = result.log.flatMap((r) => (r.valLoss === null ? [] : [r.valLoss]));
     t.true(result.stoppedEarly);
@@ -73,7 +93,10 @@ for (const set of SETS) {
     const buffers = tf.engine().backend.numDataIds();
     const counts: number[] = [];
     await trainGPT({
-      model: TINY, train: { ...SHORT, steps: 1000, eval_every: 100 }, examples: DATA, seed: 2,
+      model: TINY,
+      train: { ...SHORT, steps: 1000, eval_every: 100 },
+      examples: DATA,
+      seed: 2,
       progress: () => counts.push(tf.memory().numTensors),
     });
     t.deepEqual(new Set(counts), new Set([before]));
@@ -86,8 +109,16 @@ for (const set of SETS) {
     const data = expressions(50, 2, 1);
     const model: GPTConfig = { vocabSize: 8, blockSize: 32, nLayer: 2, nHead: 2, nEmbd: 96, dropout: 0 };
     const train = trainSettings({
-      steps: 350, batch_size: 32, micro_batch: 32, learning_rate: 6e-3, min_learning_rate: 6e-4, warmup_steps: 20,
-      weight_decay: 0, eval_every: 50, eval_batches: 2, val_fraction: 0,
+      steps: 350,
+      batch_size: 32,
+      micro_batch: 32,
+      learning_rate: 6e-3,
+      min_learning_rate: 6e-4,
+      warmup_steps: 20,
+      weight_decay: 0,
+      eval_every: 50,
+      eval_batches: 2,
+      val_fraction: 0,
     });
     const result = await trainGPT({ model, train, examples: encodeAll(data), seed: 1 });
     // A model that knows the set but not its order in the stream cannot tell which expression follows an EOS: its
@@ -99,7 +130,9 @@ for (const set of SETS) {
     const floor = entropy / (data.reduce((n, e) => n + e.split(' ').length + 1, 0) / data.length);
     t.true(result.bestValLoss < floor + 0.05, `loss ${result.bestValLoss}, floor ${floor}`);
     const before = tf.memory().numTensors;
-    const samples = (await sampleGPT({ weights: result.weights, n: 200, temperature: 0.1, seed: 3, batchSize: 64 })).map((ids) => logicTokenizer.decode(ids));
+    const samples = (
+      await sampleGPT({ weights: result.weights, n: 200, temperature: 0.1, seed: 3, batchSize: 64 })
+    ).map((ids) => logicTokenizer.decode(ids));
     t.is(samples.length, 200);
     t.is(tf.memory().numTensors, before);
     const known = new Set(data);
@@ -107,7 +140,10 @@ for (const set of SETS) {
     t.true(inTraining > 0.5, `${inTraining} of samples are training expressions`);
     t.log(`loss ${result.bestValLoss}, floor ${floor}, ${inTraining} of samples in the training set`);
     const again = await sampleGPT({ weights: result.weights, n: 200, temperature: 0.1, seed: 3, batchSize: 64 });
-    t.deepEqual(again.map((ids) => logicTokenizer.decode(ids)), samples);
+    t.deepEqual(
+      again.map((ids) => logicTokenizer.decode(ids)),
+      samples,
+    );
   });
 }
 
@@ -117,10 +153,12 @@ test.serial('native AdamW and clipping give the bits of the JavaScript ones', (t
   if ('error' in native) throw new Error(native.error);
   const rng = new Rng('adamw');
   const sizes = [7, 64, 1];
-  const draw = (scale: number): Float32Array[] => sizes.map((n) => Float32Array.from({ length: n }, () => scale * rng.normal()));
+  const draw = (scale: number): Float32Array[] =>
+    sizes.map((n) => Float32Array.from({ length: n }, () => scale * rng.normal()));
   const [params, m, v, grads] = [draw(1), draw(0.1), draw(0.1).map((a) => a.map(Math.abs)), draw(5)];
   const names = sizes.map((_, i) => `p${i}`);
-  const host = (arrays: Float32Array[]): Map<string, Float32Array> => new Map(names.map((n, i) => [n, arrays[i].slice()]));
+  const host = (arrays: Float32Array[]): Map<string, Float32Array> =>
+    new Map(names.map((n, i) => [n, arrays[i].slice()]));
   const js = { params: host(params), m: host(m), v: host(v), grads: grads.map((g) => g.slice()) };
   const train = trainSettings({ beta1: 0.9, beta2: 0.99, weight_decay: 0.1 });
   const decays = [true, false, true];
@@ -128,7 +166,19 @@ test.serial('native AdamW and clipping give the bits of the JavaScript ones', (t
     clipByGlobalNorm(js.grads, 1);
     adamW(js.params, js.m, js.v, js.grads, names, decays, 3e-3, step, train);
     native.addon.clipByGlobalNorm(grads, 1);
-    native.addon.adamW(params, m, v, grads, decays, 3e-3, train.beta1, train.beta2, train.weight_decay, 1 - train.beta1 ** step, Math.sqrt(1 - train.beta2 ** step));
+    native.addon.adamW(
+      params,
+      m,
+      v,
+      grads,
+      decays,
+      3e-3,
+      train.beta1,
+      train.beta2,
+      train.weight_decay,
+      1 - train.beta1 ** step,
+      Math.sqrt(1 - train.beta2 ** step),
+    );
   }
   t.deepEqual(grads, js.grads);
   t.deepEqual(params, [...js.params.values()]);

@@ -7,7 +7,10 @@ import { initWasmThreaded } from '../model/wasm-threads.ts';
 const FIXTURE = fileURLToPath(new URL('fixtures/train-with-threads.ts', import.meta.url));
 
 function trainWith(threads: number): { threads: number; weights: string; samples: string } {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', FIXTURE, String(threads)], { encoding: 'utf8', timeout: 120_000 });
+  const run = spawnSync(process.execPath, ['--import', 'tsx', FIXTURE, String(threads)], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   if (run.status !== 0) throw new Error(`${FIXTURE} ${threads} failed (${run.status ?? run.signal}): ${run.stderr}`);
   return JSON.parse(run.stdout.trim().split('\n').at(-1)!);
 }

@@ -24,7 +24,10 @@ const ROOT = resolve(import.meta.dirname, '..');
 const TSX = import.meta.resolve('tsx');
 const run = promisify(execFile);
 
-const missing = await webgpuAdapter().then(() => undefined, (error: Error) => error.message);
+const missing = await webgpuAdapter().then(
+  () => undefined,
+  (error: Error) => error.message,
+);
 const gpuTest = missing !== undefined && process.env.CI !== 'true' ? test.serial.skip : test.serial;
 if (gpuTest === test.serial.skip) console.warn(`webgpu tests skipped (CI is unset): ${missing}`);
 
@@ -38,9 +41,16 @@ async function lossAndGradients(backend: BackendName): Promise<Float32Array[]> {
   for (const values of host.values()) for (let i = 0; i < values.length; i++) values[i] += 0.1 * rng.normal();
   const names = parameterSpecs(TINY).map(({ name }) => name);
   const p = toTensors(TINY, host);
-  const ids = (): tf.Tensor2D => tf.tensor2d(Int32Array.from({ length: 4 * TINY.blockSize }, () => rng.int(8)), [4, TINY.blockSize], 'int32');
+  const ids = (): tf.Tensor2D =>
+    tf.tensor2d(
+      Int32Array.from({ length: 4 * TINY.blockSize }, () => rng.int(8)),
+      [4, TINY.blockSize],
+      'int32',
+    );
   const [x, y] = [ids(), ids()];
-  const { value, grads } = tf.valueAndGrads((...ps: tf.Tensor[]) => lossFn(TINY, Object.fromEntries(names.map((n, i) => [n, ps[i]])), x, y))(names.map((n) => p[n]));
+  const { value, grads } = tf.valueAndGrads((...ps: tf.Tensor[]) =>
+    lossFn(TINY, Object.fromEntries(names.map((n, i) => [n, ps[i]])), x, y),
+  )(names.map((n) => p[n]));
   const out = (await Promise.all([value, ...grads].map((g) => g.data()))) as Float32Array[];
   tf.dispose([x, y, value, ...grads, ...Object.values(p)]);
   return out;
@@ -61,7 +71,16 @@ gpuTest('a tiny GPT has the loss and gradients of the cpu backend on webgpu', as
 });
 
 gpuTest('30 steps of training on webgpu end within float32 rounding of the cpu backend', async (t) => {
-  const train = trainSettings({ steps: 30, batch_size: 8, micro_batch: 4, warmup_steps: 3, learning_rate: 3e-3, eval_every: 10, eval_batches: 2, checkpoint_every: 0 });
+  const train = trainSettings({
+    steps: 30,
+    batch_size: 8,
+    micro_batch: 4,
+    warmup_steps: 3,
+    learning_rate: 3e-3,
+    eval_every: 10,
+    eval_batches: 2,
+    checkpoint_every: 0,
+  });
   const args = { model: TINY, train, examples: encodeAll(expressions(40, 3, 7)), seed: 3 };
   await selectBackend('cpu');
   const cpu = await trainGPT(args);
@@ -73,7 +92,9 @@ gpuTest('30 steps of training on webgpu end within float32 rounding of the cpu b
   t.log(`max |Δw| after 30 steps: ${diff}`);
   t.true(diff < 1e-4, `max |Δw| ${diff}`);
   t.true(Math.abs(gpu.bestValLoss - cpu.bestValLoss) < 1e-4);
-  await t.throwsAsync(trainGPT({ ...args, loop: 'host' }), { message: /host training loop reads back synchronously.*webgpu/ });
+  await t.throwsAsync(trainGPT({ ...args, loop: 'host' }), {
+    message: /host training loop reads back synchronously.*webgpu/,
+  });
 });
 
 gpuTest('KV-cache decoding gives the logits of the full forward pass (webgpu)', kvCacheMatchesForward, 'webgpu');
@@ -97,12 +118,39 @@ gpuTest('a micro repro on runtime.backend=webgpu records webgpu for its train an
   const dir = mkdtempSync(join(tmpdir(), 'webgpu-repro-'));
   copyFileSync(join(ROOT, 'params.yaml'), join(dir, 'params.yaml'));
   const sets = [
-    'generations=1', 'data.n=32', 'model.layers=1', 'model.heads=2', 'model.width=16', 'model.block_size=64',
-    'train.steps=6', 'train.eval_every=3', 'train.eval_batches=1', 'train.warmup_steps=1', 'sample.batch_size=32',
-    'sweep.cycle.name=[full_synthetic]', 'sweep.cycle.lambda=[0.5]', 'runtime.backend=webgpu',
+    'generations=1',
+    'data.n=32',
+    'model.layers=1',
+    'model.heads=2',
+    'model.width=16',
+    'model.block_size=64',
+    'train.steps=6',
+    'train.eval_every=3',
+    'train.eval_batches=1',
+    'train.warmup_steps=1',
+    'sample.batch_size=32',
+    'sweep.cycle.name=[full_synthetic]',
+    'sweep.cycle.lambda=[0.5]',
+    'runtime.backend=webgpu',
   ].flatMap((s) => ['--set', s]);
   const store = join(dir, 'store');
-  await run(process.execPath, ['--import', TSX, join(ROOT, 'pipeline.ts'), 'repro', '-p', join(dir, 'params.yaml'), '--store', store, '--jobs', '1', ...sets], { cwd: ROOT });
+  await run(
+    process.execPath,
+    [
+      '--import',
+      TSX,
+      join(ROOT, 'pipeline.ts'),
+      'repro',
+      '-p',
+      join(dir, 'params.yaml'),
+      '--store',
+      store,
+      '--jobs',
+      '1',
+      ...sets,
+    ],
+    { cwd: ROOT },
+  );
   const records = readdirSync(join(store, 'runs')).map((f) => JSON.parse(readFileSync(join(store, 'runs', f), 'utf8')));
   const model = records.filter((r) => r.stage === 'train' || r.stage === 'sample');
   t.deepEqual(model.map((r) => r.stage).sort(), ['sample', 'train']);
@@ -111,6 +159,14 @@ gpuTest('a micro repro on runtime.backend=webgpu records webgpu for its train an
 
 test.serial('without a Vulkan driver, forcing webgpu fails and says what it needs', async (t) => {
   const env = { ...process.env, VK_ICD_FILENAMES: '/nonexistent/icd.json', VK_DRIVER_FILES: '/nonexistent/icd.json' };
-  const error = await t.throwsAsync(run(process.execPath, ['--import', TSX, join(ROOT, 'pipeline.ts'), 'doctor', '--backend', 'webgpu'], { cwd: ROOT, env }));
-  t.regex((error as Error & { stderr: string }).stderr, /backend webgpu is not available: Dawn found no WebGPU adapter: it needs a Vulkan driver/);
+  const error = await t.throwsAsync(
+    run(process.execPath, ['--import', TSX, join(ROOT, 'pipeline.ts'), 'doctor', '--backend', 'webgpu'], {
+      cwd: ROOT,
+      env,
+    }),
+  );
+  t.regex(
+    (error as Error & { stderr: string }).stderr,
+    /backend webgpu is not available: Dawn found no WebGPU adapter: it needs a Vulkan driver/,
+  );
 });

@@ -12,8 +12,12 @@ const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
 
 function help(words: string[]): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', import.meta.resolve('tsx'), path.join(root, 'pipeline.ts'), ...words, '--help'], { cwd: root },
-      (error, out) => resolve({ code: error ? Number(error.code ?? 1) : 0, out }));
+    execFile(
+      process.execPath,
+      ['--import', import.meta.resolve('tsx'), path.join(root, 'pipeline.ts'), ...words, '--help'],
+      { cwd: root },
+      (error, out) => resolve({ code: error ? Number(error.code ?? 1) : 0, out }),
+    );
   });
 }
 
@@ -37,12 +41,18 @@ test('every command the README shows exists and takes the flags it is shown with
     const { code, out } = await help(words);
     t.is(code, 0, `${line}: --help of '${words.join(' ')}' failed`);
     t.regex(out, new RegExp(`pipeline\\.ts ${words.join(' ')}\\b`), line);
-    for (const flag of flags) t.true(out.includes(flag.split('=')[0]!), `${line}: ${flag} is not in the help of '${words.join(' ')}'`);
+    for (const flag of flags)
+      t.true(out.includes(flag.split('=')[0]!), `${line}: ${flag} is not in the help of '${words.join(' ')}'`);
   }
 });
 
 test('every relative link in the README and docs/ names a file that exists', (t) => {
-  const files = ['README.md', ...readdirSync(path.join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+  const files = [
+    'README.md',
+    ...readdirSync(path.join(root, 'docs'))
+      .filter((f) => f.endsWith('.md'))
+      .map((f) => `docs/${f}`),
+  ];
   let links = 0;
   for (const file of files) {
     const text = readFileSync(path.join(root, file), 'utf8');

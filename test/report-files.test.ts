@@ -50,32 +50,75 @@ test('a chart without data is left out with the reason', (t) => {
   const charts = reportCharts(evalPoints(makeLock({ cycles: ['full_synthetic', 'balanced'] })));
   t.deepEqual(
     charts.map((c) => [c.name, Boolean(c.spec)]),
-    [['correctness', true], ['diversity', true], ['diversity-lambda', false], ['unique', true]],
+    [
+      ['correctness', true],
+      ['diversity', true],
+      ['diversity-lambda', false],
+      ['unique', true],
+    ],
   );
   t.regex(charts[2]!.omitted!, /no λ-dependent cycle/);
   t.true(reportCharts([]).every((c) => c.omitted));
 });
 
 test('final table: last generation per series, spread over seeds, gaps named as not run', (t) => {
-  const lock = makeLock({ cycles: ['balanced', 'incremental'], seeds: [1, 2], generations: 3, skip: (p) => p.cycle === 'incremental' && p.seed === 2 && p.generation === 1 });
+  const lock = makeLock({
+    cycles: ['balanced', 'incremental'],
+    seeds: [1, 2],
+    generations: 3,
+    skip: (p) => p.cycle === 'incremental' && p.seed === 2 && p.generation === 1,
+  });
   const { header, rows } = finalTable(evalPoints(lock));
-  t.deepEqual(header, ['series', 'generation', 'seeds', 'semantic', 'syntactic', 'diversity', 'unique', 'copied', 'not run']);
-  t.deepEqual(rows.map((r) => r.slice(0, 3)), [['balanced', '2', '2'], ['incremental λ=0.5', '2', '2']]);
+  t.deepEqual(header, [
+    'series',
+    'generation',
+    'seeds',
+    'semantic',
+    'syntactic',
+    'diversity',
+    'unique',
+    'copied',
+    'not run',
+  ]);
+  t.deepEqual(
+    rows.map((r) => r.slice(0, 3)),
+    [
+      ['balanced', '2', '2'],
+      ['incremental λ=0.5', '2', '2'],
+    ],
+  );
   t.regex(rows[0]![3]!, /^0\.\d{4} \(0\.\d{4}–0\.\d{4}\)$/);
-  const own = evalPoints(lock).filter((p) => p.place.cycle === 'balanced' && p.place.generation === 2).map((p) => p.metrics['samples.semantic'] as number);
+  const own = evalPoints(lock)
+    .filter((p) => p.place.cycle === 'balanced' && p.place.generation === 2)
+    .map((p) => p.metrics['samples.semantic'] as number);
   const { mean, ci95 } = seedStat(own);
   t.is(rows[0]![3], `${mean.toFixed(4)} (${ci95!.low.toFixed(4)}–${ci95!.high.toFixed(4)})`);
-  t.deepEqual(rows.map((r) => r.at(-1)), ['', 'seed 2 gen 1']);
-  t.false(finalTable(evalPoints(makeLock({ cycles: ['balanced'] }))).header.includes('not run'), 'no empty not-run column');
+  t.deepEqual(
+    rows.map((r) => r.at(-1)),
+    ['', 'seed 2 gen 1'],
+  );
+  t.false(
+    finalTable(evalPoints(makeLock({ cycles: ['balanced'] }))).header.includes('not run'),
+    'no empty not-run column',
+  );
 });
 
 test('writeReport writes SVG, PNG and a self-contained report.html', async (t) => {
   const outDir = tmp();
   const params = recordedParams(['generations=5', 'sweep.cycle.lambda=[0.25,0.75]', 'sweep.seed=[1,2]']);
   const lock = makeLock({ lambdas: [0.25, 0.75], seeds: [1, 2], generations: 5, params });
-  const { files, omitted } = await writeReport({ lock, label: 'test.lock', outDir, title: 'Test run', date: new Date('2026-01-02T03:04:05Z') });
+  const { files, omitted } = await writeReport({
+    lock,
+    label: 'test.lock',
+    outDir,
+    title: 'Test run',
+    date: new Date('2026-01-02T03:04:05Z'),
+  });
   const names = ['correctness', 'diversity', 'diversity-lambda', 'unique'];
-  t.deepEqual(files, [...names.flatMap((n) => [`${n}.svg`, `${n}.png`]), 'report.html'].map((f) => path.join(outDir, f)));
+  t.deepEqual(
+    files,
+    [...names.flatMap((n) => [`${n}.svg`, `${n}.png`]), 'report.html'].map((f) => path.join(outDir, f)),
+  );
   t.deepEqual(omitted, []);
 
   for (const name of names) {
@@ -88,18 +131,34 @@ test('writeReport writes SVG, PNG and a self-contained report.html', async (t) =
     t.true(diversity.includes(`>${series}</text>`), series);
   }
   t.regex(readFileSync(path.join(outDir, 'diversity-lambda.svg'), 'utf8'), />λ=0\.25<\/text>[\s\S]*>λ=0\.75<\/text>/);
-  t.regex(readFileSync(path.join(outDir, 'correctness.svg'), 'utf8'), />Semantic: share of S_t that is True<\/text>[\s\S]*>Syntactic: share of S_t that parses<\/text>/);
+  t.regex(
+    readFileSync(path.join(outDir, 'correctness.svg'), 'utf8'),
+    />Semantic: share of S_t that is True<\/text>[\s\S]*>Syntactic: share of S_t that parses<\/text>/,
+  );
 
   const html = readFileSync(path.join(outDir, 'report.html'), 'utf8');
   // Nothing to fetch: the only URLs are the SVG namespaces.
-  t.deepEqual(html.replace(/xmlns(:\w+)?="http:\/\/www\.w3\.org\/[^"]*"/g, '').match(/https?:\/\/|<script|<link|\bsrc=|@import|url\(\s*['"]?(?!#)/g), null);
+  t.deepEqual(
+    html
+      .replace(/xmlns(:\w+)?="http:\/\/www\.w3\.org\/[^"]*"/g, '')
+      .match(/https?:\/\/|<script|<link|\bsrc=|@import|url\(\s*['"]?(?!#)/g),
+    null,
+  );
   t.is(html.match(/<svg /g)?.length, 4);
   t.true(html.includes('<h1>Test run</h1>'));
   t.true(html.includes('2026-01-02T03:04:05.000Z'));
   t.true(html.includes('Backend: wasm (60 trainings)'));
   // The params the lock records: its overrides, a row per chain with its swept keys, the resolved params.
-  t.true(html.includes('made from params.yaml, overrides: <code>--set generations=5 --set sweep.cycle.lambda=[0.25,0.75] --set sweep.seed=[1,2]</code>'));
-  t.true(html.includes('<td>cycle=incremental/lambda=0.25/seed=2</td><td>cycle.name=&quot;incremental&quot;, cycle.lambda=0.25, seed=2</td>'));
+  t.true(
+    html.includes(
+      'made from params.yaml, overrides: <code>--set generations=5 --set sweep.cycle.lambda=[0.25,0.75] --set sweep.seed=[1,2]</code>',
+    ),
+  );
+  t.true(
+    html.includes(
+      '<td>cycle=incremental/lambda=0.25/seed=2</td><td>cycle.name=&quot;incremental&quot;, cycle.lambda=0.25, seed=2</td>',
+    ),
+  );
   t.regex(html, /\ngenerations: 5\n/);
   t.regex(html, /sweep:\n  cycle.name:\n    - full_synthetic\n/);
   t.regex(html, /<td>expanding λ=0\.75<\/td><td>4<\/td><td>2<\/td>/);
@@ -107,8 +166,15 @@ test('writeReport writes SVG, PNG and a self-contained report.html', async (t) =
 
 test('writeReport leaves out a chart without data and says so in the HTML', async (t) => {
   const outDir = tmp();
-  const { files, omitted } = await writeReport({ lock: makeLock({ cycles: ['full_synthetic'], generations: 2 }), label: 'test.lock', outDir });
-  t.deepEqual(omitted.map((o) => o.name), ['diversity-lambda']);
+  const { files, omitted } = await writeReport({
+    lock: makeLock({ cycles: ['full_synthetic'], generations: 2 }),
+    label: 'test.lock',
+    outDir,
+  });
+  t.deepEqual(
+    omitted.map((o) => o.name),
+    ['diversity-lambda'],
+  );
   t.false(existsSync(path.join(outDir, 'diversity-lambda.svg')));
   t.is(files.length, 7);
   const html = readFileSync(path.join(outDir, 'report.html'), 'utf8');
@@ -125,27 +191,57 @@ test('training curves: the validation loss of each generation of a chain, read f
     // Evaluated every 50 steps; null between evaluations, as model/train.ts logs.
     const val = Array.from({ length: 100 }, (_, i) => ((i + 1) % 50 === 0 ? 2 - g / 10 - i / 100 : null));
     const steps = Int32Array.from({ length: 100 }, (_, i) => i + 1);
-    node.outputs.log = await store.putObject(new Table({ step: makeVector(steps), train_loss: makeVector(Float64Array.from(steps, () => 2)), val_loss: vectorFromArray(val, new Float64()) }));
+    node.outputs.log = await store.putObject(
+      new Table({
+        step: makeVector(steps),
+        train_loss: makeVector(Float64Array.from(steps, () => 2)),
+        val_loss: vectorFromArray(val, new Float64()),
+      }),
+    );
   }
   const curves = await loadTrainingCurves(lock, store, parseChain('cycle=incremental,seed=2'));
   t.false('missing' in curves);
   if ('missing' in curves) return;
   t.is(curves.chain, 'cycle=incremental,lambda=0.5,seed=2');
-  t.deepEqual(curves.points.map((p) => [p.generation, p.step]), [[0, 50], [0, 100], [1, 50], [1, 100], [2, 50], [2, 100]]);
+  t.deepEqual(
+    curves.points.map((p) => [p.generation, p.step]),
+    [
+      [0, 50],
+      [0, 100],
+      [1, 50],
+      [1, 100],
+      [2, 50],
+      [2, 100],
+    ],
+  );
   t.is(curves.points[2]!.val_loss, 2 - 0.1 - 0.49);
   t.throws(() => parseChain('incremental'), { message: /expected TAG=VALUE/ });
-  await t.throwsAsync(loadTrainingCurves(lock, store, parseChain('cycle=incremental')), { message: /matches 2 chains/ });
-  t.regex((await loadTrainingCurves(lock, store, parseChain('cycle=nope')) as { missing: string }).missing, /no train node in the lock matches --chain cycle=nope/);
+  await t.throwsAsync(loadTrainingCurves(lock, store, parseChain('cycle=incremental')), {
+    message: /matches 2 chains/,
+  });
+  t.regex(
+    ((await loadTrainingCurves(lock, store, parseChain('cycle=nope'))) as { missing: string }).missing,
+    /no train node in the lock matches --chain cycle=nope/,
+  );
 
   const outDir = tmp();
   const { files } = await writeReport({ lock, label: 'test.lock', outDir, curves });
   t.true(files.includes(path.join(outDir, 'training-curves.svg')));
-  t.regex(readFileSync(path.join(outDir, 'training-curves.svg'), 'utf8'), /Validation loss per step, each generation of cycle=incremental,lambda=0\.5,seed=2/);
+  t.regex(
+    readFileSync(path.join(outDir, 'training-curves.svg'), 'utf8'),
+    /Validation loss per step, each generation of cycle=incremental,lambda=0\.5,seed=2/,
+  );
   const bare = new Store(tmp());
   const missing = await loadTrainingCurves(lock, bare, {});
-  t.regex((missing as { missing: string }).missing, /lacks the training logs of 3 of 3 train nodes \(first: train\/cycle=balanced\/seed=1\/gen=0\)/);
+  t.regex(
+    (missing as { missing: string }).missing,
+    /lacks the training logs of 3 of 3 train nodes \(first: train\/cycle=balanced\/seed=1\/gen=0\)/,
+  );
   const { omitted } = await writeReport({ lock, label: 'test.lock', outDir: tmp(), curves: missing });
-  t.deepEqual(omitted.map((o) => o.name), ['training-curves']);
+  t.deepEqual(
+    omitted.map((o) => o.name),
+    ['training-curves'],
+  );
 });
 
 test('the report has the paper table, and a lock without eval nodes still makes a report that says so', async (t) => {
@@ -153,11 +249,17 @@ test('the report has the paper table, and a lock without eval nodes still makes 
   await writeReport({ lock: makeLock({ generations: 2 }), label: 'test.lock', outDir });
   const html = readFileSync(path.join(outDir, 'report.html'), 'utf8');
   t.regex(html, /<h2>Paper vs this run<\/h2>/);
-  t.regex(html, /<td>full synthetic<\/td><td>full_synthetic<\/td><td>1<\/td><td>t = 38 \(its generation 39\) \[AI\]<\/td>/);
+  t.regex(
+    html,
+    /<td>full synthetic<\/td><td>full_synthetic<\/td><td>1<\/td><td>t = 38 \(its generation 39\) \[AI\]<\/td>/,
+  );
   t.regex(html, /<td>expanding, 25% fresh \(λ = 0\.75\)<\/td><td>not in this run<\/td><td>0<\/td>/);
   const empty = tmp();
   const trainOnly = makeLock({ generations: 2, skip: () => true });
   const { omitted } = await writeReport({ lock: trainOnly, label: 'test.lock', outDir: empty });
   t.is(omitted.length, 4);
-  t.regex(readFileSync(path.join(empty, 'report.html'), 'utf8'), /no eval nodes in the lock: it holds 8 train node\(s\)/);
+  t.regex(
+    readFileSync(path.join(empty, 'report.html'), 'utf8'),
+    /no eval nodes in the lock: it holds 8 train node\(s\)/,
+  );
 });

@@ -11,7 +11,12 @@ import { evalPoints } from '../experiment/eval-points.ts';
 import { reportCharts } from '../experiment/report-charts.ts';
 import { makeLock } from './fixtures/compare/locks.ts';
 
-interface Item { mark: { marktype: string; role?: string; name?: string }; text?: string | string[]; bounds?: vega.Bounds; items?: Item[] }
+interface Item {
+  mark: { marktype: string; role?: string; name?: string };
+  text?: string | string[];
+  bounds?: vega.Bounds;
+  items?: Item[];
+}
 
 async function render(spec: TopLevelSpec) {
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
@@ -20,13 +25,19 @@ async function render(spec: TopLevelSpec) {
   // The scenegraph: groups hold marks, marks hold items; a text item knows its role (axis-title, legend-label, …).
   // Bounds are in the coordinates of the enclosing group, so the groups' offsets add up on the way down.
   const walk = (node: { marktype?: string; role?: string; items?: unknown[] }, dx: number, dy: number) => {
-    for (const item of (node.items ?? []) as Array<Item & { marktype?: string; role?: string; x?: number; y?: number }>) {
+    for (const item of (node.items ?? []) as Array<
+      Item & { marktype?: string; role?: string; x?: number; y?: number }
+    >) {
       if (node.marktype === 'text' && item.text !== undefined) {
         const b = item.bounds!;
-        texts.push({ role: node.role ?? '', text: [item.text].flat().join(' '), bounds: { x1: b.x1 + dx, x2: b.x2 + dx, y1: b.y1 + dy, y2: b.y2 + dy } as vega.Bounds });
+        texts.push({
+          role: node.role ?? '',
+          text: [item.text].flat().join(' '),
+          bounds: { x1: b.x1 + dx, x2: b.x2 + dx, y1: b.y1 + dy, y2: b.y2 + dy } as vega.Bounds,
+        });
       }
       const group = node.marktype === 'group';
-      walk(item as never, dx + (group ? item.x ?? 0 : 0), dy + (group ? item.y ?? 0 : 0));
+      walk(item as never, dx + (group ? (item.x ?? 0) : 0), dy + (group ? (item.y ?? 0) : 0));
     }
   };
   walk((view.scenegraph() as unknown as { root: never }).root, 0, 0);
@@ -48,13 +59,20 @@ test('the chance rate is measured by the generator, near one half', (t) => {
 
 test('every chart of ten series draws them all, titles its axes, and cuts no label', async (t) => {
   const charts = reportCharts(evalPoints(lock), chance).filter((c) => c.spec);
-  t.deepEqual(charts.map((c) => c.name), ['correctness', 'diversity', 'diversity-lambda', 'unique']);
+  t.deepEqual(
+    charts.map((c) => c.name),
+    ['correctness', 'diversity', 'diversity-lambda', 'unique'],
+  );
   for (const chart of charts) {
     const { texts, size, origin } = await render(chart.spec!);
     const cut = texts.filter((x) => x.text.includes('…'));
     t.deepEqual(cut, [], `${chart.name}: labels cut short`);
     // Inside the picture: the SVG spans the view's bounds from its origin.
-    for (const x of texts) t.true(x.bounds.x2 + origin[0] <= size.width + 1 && x.bounds.x1 + origin[0] >= -1, `${chart.name}: '${x.text}' outside the picture`);
+    for (const x of texts)
+      t.true(
+        x.bounds.x2 + origin[0] <= size.width + 1 && x.bounds.x1 + origin[0] >= -1,
+        `${chart.name}: '${x.text}' outside the picture`,
+      );
     const titles = texts.filter((x) => x.role === 'axis-title').map((x) => x.text);
     t.true(titles.includes('generation'), `${chart.name}: ${titles.join(', ')}`);
     // One legend entry per series drawn (per λ in the λ chart), none lost when layers share the legend.
@@ -68,7 +86,10 @@ test('correctness: semantic lines for ten series with the chance line, syntactic
   const legend = texts.filter((x) => x.role === 'legend-label').map((x) => x.text);
   t.is(legend.length, 10);
   t.true(legend.includes('incremental λ=0.25'));
-  t.true(texts.some((x) => x.text === `chance ${(100 * chance.rate).toFixed(1)}% (random expressions)`), 'the chance line is labelled with the measured rate');
+  t.true(
+    texts.some((x) => x.text === `chance ${(100 * chance.rate).toFixed(1)}% (random expressions)`),
+    'the chance line is labelled with the measured rate',
+  );
   const titles = texts.filter((x) => x.role === 'axis-title').map((x) => x.text);
   t.true(titles.includes('True (share of S_t)') && titles.includes('parses'));
 });
@@ -77,19 +98,28 @@ test('diversity: a D_0 reference line; intervals stay within 0..1', async (t) =>
   const charts = reportCharts(evalPoints(lock), chance);
   for (const name of ['diversity', 'diversity-lambda']) {
     const { texts } = await render(charts.find((c) => c.name === name)!.spec!);
-    t.true(texts.some((x) => /^D_0 0\.\d{3}/.test(x.text)), `${name}: D_0 line`);
+    t.true(
+      texts.some((x) => /^D_0 0\.\d{3}/.test(x.text)),
+      `${name}: D_0 line`,
+    );
   }
-  const spec = charts.find((c) => c.name === 'correctness')!.spec as unknown as { vconcat: Array<{ data: { values: Array<{ low: number; high: number }> } }> };
+  const spec = charts.find((c) => c.name === 'correctness')!.spec as unknown as {
+    vconcat: Array<{ data: { values: Array<{ low: number; high: number }> } }>;
+  };
   for (const panel of spec.vconcat) for (const v of panel.data.values) t.true(v.low >= 0 && v.high <= 1);
 });
 
 test('series are told apart: colours within a cycle differ and so do dash patterns', (t) => {
   const spec = reportCharts(evalPoints(lock), chance).find((c) => c.name === 'diversity')!.spec as unknown as {
-    layer: Array<{ encoding: { color?: { scale: { range: string[] } }; strokeDash?: { scale: { range: number[][] } } } }>;
+    layer: Array<{
+      encoding: { color?: { scale: { range: string[] } }; strokeDash?: { scale: { range: number[][] } } };
+    }>;
   };
   const line = spec.layer.find((l) => l.encoding.strokeDash)!;
   t.is(new Set(line.encoding.color!.scale.range).size, 10);
-  const pairs = line.encoding.color!.scale.range.map((c, i) => `${c} ${JSON.stringify(line.encoding.strokeDash!.scale.range[i])}`);
+  const pairs = line.encoding.color!.scale.range.map(
+    (c, i) => `${c} ${JSON.stringify(line.encoding.strokeDash!.scale.range[i])}`,
+  );
   t.is(new Set(pairs).size, 10);
   t.is(new Set(line.encoding.strokeDash!.scale.range.map((d) => JSON.stringify(d))).size, 4);
 });

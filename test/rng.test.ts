@@ -6,15 +6,24 @@ test('same seed gives the same stream; different seeds differ', (t) => {
   const b = new Rng(42);
   const c = new Rng(43);
   const xs = Array.from({ length: 100 }, () => a.nextUint32());
-  t.deepEqual(xs, Array.from({ length: 100 }, () => b.nextUint32()));
-  t.notDeepEqual(xs, Array.from({ length: 100 }, () => c.nextUint32()));
+  t.deepEqual(
+    xs,
+    Array.from({ length: 100 }, () => b.nextUint32()),
+  );
+  t.notDeepEqual(
+    xs,
+    Array.from({ length: 100 }, () => c.nextUint32()),
+  );
 });
 
 test('state round trip continues the same stream', (t) => {
   const a = new Rng('some cache key');
   for (let i = 0; i < 17; i++) a.next();
   const b = Rng.fromState(a.state());
-  t.deepEqual(Array.from({ length: 50 }, () => a.next()), Array.from({ length: 50 }, () => b.next()));
+  t.deepEqual(
+    Array.from({ length: 50 }, () => a.next()),
+    Array.from({ length: 50 }, () => b.next()),
+  );
 });
 
 test('int is uniform enough and in range; sample draws distinct items', (t) => {

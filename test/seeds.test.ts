@@ -5,7 +5,13 @@ import { makeLock } from './fixtures/compare/locks.ts';
 
 test('t quantiles match the printed tables', (t) => {
   // t(0.975, df) from any statistics table: 12.706, 4.303, 2.776, 2.228, 1.960 (df → ∞).
-  for (const [df, value] of [[1, 12.7062], [2, 4.3027], [4, 2.7764], [10, 2.2281], [1e6, 1.96]] as const) {
+  for (const [df, value] of [
+    [1, 12.7062],
+    [2, 4.3027],
+    [4, 2.7764],
+    [10, 2.2281],
+    [1e6, 1.96],
+  ] as const) {
     t.is(studentQuantile(0.975, df).toFixed(4), value.toFixed(4), `df ${df}`);
   }
 });
@@ -34,9 +40,17 @@ test("Welch's interval of a difference, by hand; none with a single seed", (t) =
 });
 
 test('seed groups: one per series and generation, seeds in order', (t) => {
-  const groups = seedGroups(evalPoints(makeLock({ cycles: ['balanced', 'incremental'], seeds: [3, 1, 2], generations: 2 })));
+  const groups = seedGroups(
+    evalPoints(makeLock({ cycles: ['balanced', 'incremental'], seeds: [3, 1, 2], generations: 2 })),
+  );
   t.is(groups.length, 4);
-  t.deepEqual(groups.map((g) => [g.place.cycle, g.place.generation, g.seeds]), [
-    ['balanced', 0, [1, 2, 3]], ['balanced', 1, [1, 2, 3]], ['incremental', 0, [1, 2, 3]], ['incremental', 1, [1, 2, 3]],
-  ]);
+  t.deepEqual(
+    groups.map((g) => [g.place.cycle, g.place.generation, g.seeds]),
+    [
+      ['balanced', 0, [1, 2, 3]],
+      ['balanced', 1, [1, 2, 3]],
+      ['incremental', 0, [1, 2, 3]],
+      ['incremental', 1, [1, 2, 3]],
+    ],
+  );
 });

@@ -9,7 +9,11 @@ const real = (e: string): ExpressionRow => ({ expression: e, origin: 'real', gen
 const task = loadLogic({ depth_min: 1, depth_max: 5 });
 const d0 = task.realRows({ n, seed: 1 }).map(real);
 // S_2 with duplicates, as a collapsing model makes them
-const samples: ExpressionRow[] = Array.from({ length: n }, (_, i) => ({ expression: i % 3 === 0 ? 'True' : `not False${' or True'.repeat(i)}`, origin: 'synthetic', generation: 2 }));
+const samples: ExpressionRow[] = Array.from({ length: n }, (_, i) => ({
+  expression: i % 3 === 0 ? 'True' : `not False${' or True'.repeat(i)}`,
+  origin: 'synthetic',
+  generation: 2,
+}));
 const current: ExpressionRow[] = [...d0.slice(0, 15), ...samples.slice(0, 5).map((r) => ({ ...r, generation: 1 }))];
 const params = (cycle: BuildParams['cycle'], lambda?: number): BuildParams => ({ cycle, lambda, n, generation: 3 });
 const build = (p: BuildParams) => nextDataset(p, { d0, current, samples, task }, new Rng(7));
@@ -81,12 +85,23 @@ test('a curated S_t shorter than the draw tops up balanced, incremental and expa
   const balanced = short(params('balanced'));
   t.is(count(balanced, 'real', 0), n / 2);
   t.is(count(balanced, 'synthetic', 2), n / 2);
-  t.true(onlyFrom(balanced.filter((r) => r.origin === 'synthetic'), curated));
+  t.true(
+    onlyFrom(
+      balanced.filter((r) => r.origin === 'synthetic'),
+      curated,
+    ),
+  );
   const incremental = short(params('incremental', 0.5));
   t.is(incremental.length, n);
-  t.is(incremental.filter((r) => curated.includes(r)).length, 10, 'round(0.5·20) rows of S_t, all from the curated four');
+  t.is(
+    incremental.filter((r) => curated.includes(r)).length,
+    10,
+    'round(0.5·20) rows of S_t, all from the curated four',
+  );
   const expanding = short(params('expanding', 0.5));
   t.is(expanding.length, current.length + n);
   t.is(count(expanding, 'fresh', 3), 10);
-  t.throws(() => nextDataset(params('full_synthetic'), { d0, current, samples: [], task }, new Rng(1)), { message: /cannot take 20 rows from S_t: it has none/ });
+  t.throws(() => nextDataset(params('full_synthetic'), { d0, current, samples: [], task }, new Rng(1)), {
+    message: /cannot take 20 rows from S_t: it has none/,
+  });
 });

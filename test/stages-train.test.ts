@@ -18,7 +18,8 @@ test('block_size must hold the longest generated expression plus the end token',
   const examples = rows.map((r) => logicTokenizer.encode(r.expression));
   t.notThrows(() => checkBlockSize(rows, examples, 7));
   t.throws(() => checkBlockSize(rows, examples, 6), {
-    message: "model.block_size is 6, but the dataset's longest example (row 1) has 6 tokens: model.block_size must be at least 7 (the longest example plus the end token)",
+    message:
+      "model.block_size is 6, but the dataset's longest example (row 1) has 6 tokens: model.block_size must be at least 7 (the longest example plus the end token)",
   });
 });
 
@@ -29,6 +30,8 @@ test('the train stage refuses a block too short for its data before it trains', 
     train: trainSettings({ steps: 2, batch_size: 2, micro_batch: 2 }),
   };
   const ctx = stageContext(params, { dataset: expressionTable(rows) }, { progress: () => void steps++ });
-  await t.throwsAsync(() => train.run(ctx), { message: /^model\.block_size is 4, .* has 6 tokens: model\.block_size must be at least 7/ });
+  await t.throwsAsync(() => train.run(ctx), {
+    message: /^model\.block_size is 4, .* has 6 tokens: model\.block_size must be at least 7/,
+  });
   t.is(steps, 0, 'no training step ran');
 });

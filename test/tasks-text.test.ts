@@ -19,10 +19,10 @@ test('WordNet examples: the quoted parts of the gloss after " | ", lower case, p
     '00016848 29 v 01 zonk_out 0 001 @ 00017275 v 0000 01 + 02 00 | fall asleep fast; "After the long drive, we zonked   out"; "it\'s late"  ',
     '00001740 03 n 01 entity 0 003 ~ 00001930 n 0000 | that which is perceived (living or nonliving)  ',
   ].join('\n');
-  t.deepEqual(glossExamples(data).map((e) => corpusRows([e], { tokens: 'char', max_length: 100 })[0]), [
-    'after the long drive , we zonked out',
-    "it's late",
-  ]);
+  t.deepEqual(
+    glossExamples(data).map((e) => corpusRows([e], { tokens: 'char', max_length: 100 })[0]),
+    ['after the long drive , we zonked out', "it's late"],
+  );
 });
 
 test('text: D_0 and fresh rows are deterministic for a seed, distinct, and fresh rows are never in D_0', async (t) => {
@@ -35,7 +35,10 @@ test('text: D_0 and fresh rows are deterministic for a seed, distinct, and fresh
   t.deepEqual(task.realRows({ n: 300, seed: 9, exclude: new Set(d0) }), fresh);
   t.is(new Set(fresh).size, 300);
   t.false(fresh.some((row) => d0.includes(row)));
-  t.true(d0.every((row) => Array.from(row).length <= 63), 'the default max_length of 63 characters');
+  t.true(
+    d0.every((row) => Array.from(row).length <= 63),
+    'the default max_length of 63 characters',
+  );
 });
 
 test('text: every row round-trips through the tokenizer at both token levels; the end token is the last id', async (t) => {
@@ -111,11 +114,15 @@ test('corpus: the content hash follows the bytes, not the path', (t) => {
 
 test('corpus: bad files are refused naming the path', async (t) => {
   const missing = join(dir, 'missing.txt');
-  await t.throwsAsync(async () => corpus.load(corpus.options.parse({ path: missing })), { message: `task.path: no such file '${missing}'` });
+  await t.throwsAsync(async () => corpus.load(corpus.options.parse({ path: missing })), {
+    message: `task.path: no such file '${missing}'`,
+  });
   const latin1 = file('latin1.txt', Buffer.from([0x6f, 0x6b, 0x0a, 0x63, 0x61, 0x66, 0xe9, 0x0a]));
   await t.throwsAsync(async () => corpus.load(corpus.options.parse({ path: latin1 })), {
     message: `task.path: '${latin1}' is not UTF-8: line 2 has a byte sequence that is not valid UTF-8`,
   });
   const blank = file('blank.txt', '\n   \n');
-  await t.throwsAsync(async () => corpus.load(corpus.options.parse({ path: blank })), { message: /'.*blank\.txt' has no usable line/ });
+  await t.throwsAsync(async () => corpus.load(corpus.options.parse({ path: blank })), {
+    message: /'.*blank\.txt' has no usable line/,
+  });
 });

@@ -70,54 +70,109 @@ test("logic's nodes carry no task, and gen-d0 and build-dataset its depth range 
 });
 
 test('params refuse the judged curation modes for a task without a judge, and more rows than a task has', (t) => {
-  const unjudged = shipped.replace(/task:[^\n]*\n  name: logic\n  depth_min: 1\n  depth_max: 5\n/, 'task:\n  name: ab-unjudged\n  length: 8\n');
+  const unjudged = shipped.replace(
+    /task:[^\n]*\n  name: logic\n  depth_min: 1\n  depth_max: 5\n/,
+    'task:\n  name: ab-unjudged\n  length: 8\n',
+  );
   const refused = t.throws(() => parseParams(unjudged, 'p.yaml', ['curation.mode=verified']));
-  t.regex(refused!.message, /curation\.mode = verified asks the task's judge, and task 'ab-unjudged' has none; expected one of none, unique, capped/);
-  t.notThrows(() => parseParams(unjudged, 'p.yaml', ['curation.mode=capped', 'data.n=100', 'sweep.cycle.name=[balanced]']));
+  t.regex(
+    refused!.message,
+    /curation\.mode = verified asks the task's judge, and task 'ab-unjudged' has none; expected one of none, unique, capped/,
+  );
+  t.notThrows(() =>
+    parseParams(unjudged, 'p.yaml', ['curation.mode=capped', 'data.n=100', 'sweep.cycle.name=[balanced]']),
+  );
   const few = t.throws(() => parseParams(unjudged, 'p.yaml', ['data.n=300', 'sweep.cycle.name=[balanced]']));
-  t.regex(few!.message, /data\.n = 300 needs 300 distinct words, but only 256 exist of length 8; lower data\.n or raise task\.length/);
+  t.regex(
+    few!.message,
+    /data\.n = 300 needs 300 distinct words, but only 256 exist of length 8; lower data\.n or raise task\.length/,
+  );
 });
 
-test.serial('a third task runs end to end: two generations of the expanding cycle with verified curation', async (t) => {
-  const params = parseParams(shipped.replace(/task:[^\n]*\n  name: logic\n  depth_min: 1\n  depth_max: 5\n/, 'task:\n  name: ab\n  length: 8\n'), 'p.yaml', [
-    ...MICRO, 'generations=2', 'curation.mode=verified', 'sweep.cycle.name=[expanding]', 'sweep.cycle.lambda=[0.5]',
-  ]);
-  const plan = buildPlan(experimentGraph(params));
-  t.deepEqual(plan.nodes.map((node) => node.stage.name), ['gen-d0', 'train', 'sample', 'eval', 'curate', 'build-dataset', 'train', 'sample', 'eval']);
-  const outputs = new Map<string, Record<string, Table>>();
-  for (const node of plan.nodes) {
-    t.deepEqual((node.params as { task?: unknown }).task, { name: 'ab', options: { length: 8 } }, node.ids[0]);
-    const inputs = Object.fromEntries(Object.entries(node.inputs).map(([name, { sid, output }]) => [name, outputs.get(sid)![output]]));
-    // The worker's way to the code: the implementation the declaration names.
-    const stage = await loadStage(node.stage.module);
-    outputs.set(node.sid, await stage.run(stageContext(node.params, inputs, { seed: node.seed, runtime: node.runtime })));
-  }
-  const of = (stage: string, generation: number) => outputs.get(plan.nodes.filter((node) => node.stage.name === stage)[generation].sid)!;
-  const d0 = expressionsOf(of('gen-d0', 0).dataset);
-  t.is(new Set(d0).size, 64);
-  t.true(d0.every((line) => /^[ab]( [ab]){7}$/.test(line)));
-  t.is(of('train', 0).weights.schema.metadata.get('gpt.vocabulary'), '["a","b","<eos>"]');
-  t.is(JSON.parse(of('train', 0).weights.schema.metadata.get('gpt.config')!).vocabSize, 3);
-  const samples = expressionsOf(of('sample', 0).samples);
-  t.is(samples.length, 64);
-  t.true(expressionsOf(of('curate', 0).samples).every((line) => abTask.judge!(line).semantic), 'verified keeps what the judge accepts');
-  const d1 = of('build-dataset', 0).dataset;
-  const fresh = expressionsOf(d1).slice(64 + 32);
-  t.is(fresh.length, 32);
-  t.false(fresh.some((line) => d0.includes(line)), 'fresh rows are new real rows');
-  const metrics = of('eval', 1).metrics;
-  t.deepEqual(metrics.schema.fields.map((field) => field.name), [
-    'generation', 'samples.count', 'samples.diversity', 'samples.unique', 'samples.mean_length', 'samples.copied', 'samples.starts_with_a',
-    'data.count', 'data.diversity', 'data.unique', 'data.mean_length', 'data.starts_with_a',
-  ]);
-  t.is(metrics.getChild('data.count')!.get(0), 128);
-  const loaded = await taskOf(plan.nodes[0].params as never);
-  t.is(metrics.getChild('data.starts_with_a')!.get(0), loaded.summarize(expressionsOf(d1)).starts_with_a);
-});
+test.serial(
+  'a third task runs end to end: two generations of the expanding cycle with verified curation',
+  async (t) => {
+    const params = parseParams(
+      shipped.replace(
+        /task:[^\n]*\n  name: logic\n  depth_min: 1\n  depth_max: 5\n/,
+        'task:\n  name: ab\n  length: 8\n',
+      ),
+      'p.yaml',
+      [...MICRO, 'generations=2', 'curation.mode=verified', 'sweep.cycle.name=[expanding]', 'sweep.cycle.lambda=[0.5]'],
+    );
+    const plan = buildPlan(experimentGraph(params));
+    t.deepEqual(
+      plan.nodes.map((node) => node.stage.name),
+      ['gen-d0', 'train', 'sample', 'eval', 'curate', 'build-dataset', 'train', 'sample', 'eval'],
+    );
+    const outputs = new Map<string, Record<string, Table>>();
+    for (const node of plan.nodes) {
+      t.deepEqual((node.params as { task?: unknown }).task, { name: 'ab', options: { length: 8 } }, node.ids[0]);
+      const inputs = Object.fromEntries(
+        Object.entries(node.inputs).map(([name, { sid, output }]) => [name, outputs.get(sid)![output]]),
+      );
+      // The worker's way to the code: the implementation the declaration names.
+      const stage = await loadStage(node.stage.module);
+      outputs.set(
+        node.sid,
+        await stage.run(stageContext(node.params, inputs, { seed: node.seed, runtime: node.runtime })),
+      );
+    }
+    const of = (stage: string, generation: number) =>
+      outputs.get(plan.nodes.filter((node) => node.stage.name === stage)[generation].sid)!;
+    const d0 = expressionsOf(of('gen-d0', 0).dataset);
+    t.is(new Set(d0).size, 64);
+    t.true(d0.every((line) => /^[ab]( [ab]){7}$/.test(line)));
+    t.is(of('train', 0).weights.schema.metadata.get('gpt.vocabulary'), '["a","b","<eos>"]');
+    t.is(JSON.parse(of('train', 0).weights.schema.metadata.get('gpt.config')!).vocabSize, 3);
+    const samples = expressionsOf(of('sample', 0).samples);
+    t.is(samples.length, 64);
+    t.true(
+      expressionsOf(of('curate', 0).samples).every((line) => abTask.judge!(line).semantic),
+      'verified keeps what the judge accepts',
+    );
+    const d1 = of('build-dataset', 0).dataset;
+    const fresh = expressionsOf(d1).slice(64 + 32);
+    t.is(fresh.length, 32);
+    t.false(
+      fresh.some((line) => d0.includes(line)),
+      'fresh rows are new real rows',
+    );
+    const metrics = of('eval', 1).metrics;
+    t.deepEqual(
+      metrics.schema.fields.map((field) => field.name),
+      [
+        'generation',
+        'samples.count',
+        'samples.diversity',
+        'samples.unique',
+        'samples.mean_length',
+        'samples.copied',
+        'samples.starts_with_a',
+        'data.count',
+        'data.diversity',
+        'data.unique',
+        'data.mean_length',
+        'data.starts_with_a',
+      ],
+    );
+    t.is(metrics.getChild('data.count')!.get(0), 128);
+    const loaded = await taskOf(plan.nodes[0].params as never);
+    t.is(metrics.getChild('data.starts_with_a')!.get(0), loaded.summarize(expressionsOf(d1)).starts_with_a);
+  },
+);
 
 test("a stage's code fingerprint starts at its implementation and covers its declaration and everything either imports", (t) => {
   const closure = [...localClosure(fileURLToPath(trainStage.module)).keys()].map((file) => relative(ROOT, file));
-  for (const file of ['stages/run/train.ts', 'stages/train.ts', 'model/train.ts', 'stages/weights-table.ts', 'tasks/registry.ts', 'tasks/logic/index.ts', 'logic/generator.ts']) {
+  for (const file of [
+    'stages/run/train.ts',
+    'stages/train.ts',
+    'model/train.ts',
+    'stages/weights-table.ts',
+    'tasks/registry.ts',
+    'tasks/logic/index.ts',
+    'logic/generator.ts',
+  ]) {
     t.true(closure.includes(file), file);
   }
 });

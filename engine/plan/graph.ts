@@ -78,7 +78,9 @@ export function buildPlan(specs: readonly NodeSpec[]): Plan {
       const upstream = specById.get(ref.node);
       if (!upstream) throw new Error(`graph: node '${spec.id}' input '${name}' names unknown node '${ref.node}'`);
       if (!upstream.stage.outputs.includes(ref.output)) {
-        throw new Error(`graph: node '${spec.id}' input '${name}' wants output '${ref.output}' that stage '${upstream.stage.name}' of '${ref.node}' does not declare`);
+        throw new Error(
+          `graph: node '${spec.id}' input '${name}' wants output '${ref.output}' that stage '${upstream.stage.name}' of '${ref.node}' does not declare`,
+        );
       }
       inputs[name] = { sid: visit(upstream), output: ref.output };
     }
@@ -87,15 +89,26 @@ export function buildPlan(specs: readonly NodeSpec[]): Plan {
     canonicalJson(spec.params, `${spec.id}.params`);
     const identity = { stage: spec.stage.name, params: spec.params, seedBase: spec.seedBase ?? null };
     const sid = hashJson({ ...identity, code, inputs });
-    const seedInputs = Object.fromEntries(Object.entries(inputs).map(([name, i]) => [name, { seed: seedIdOf.get(i.sid)!, output: i.output }]));
+    const seedInputs = Object.fromEntries(
+      Object.entries(inputs).map(([name, i]) => [name, { seed: seedIdOf.get(i.sid)!, output: i.output }]),
+    );
     seedIdOf.set(sid, hashJson({ ...identity, inputs: seedInputs }));
     visiting.delete(spec.id);
     sidOf.set(spec.id, sid);
     let node = bySid.get(sid);
     if (!node) {
       node = {
-        sid, ids: [], stage: spec.stage, params: spec.params, runtime: spec.runtime ?? {}, code, seed: parseInt(seedIdOf.get(sid)!.slice(0, 8), 16),
-        inputs, deps: [...new Set(Object.values(inputs).map((i) => i.sid))], children: [], tags: {},
+        sid,
+        ids: [],
+        stage: spec.stage,
+        params: spec.params,
+        runtime: spec.runtime ?? {},
+        code,
+        seed: parseInt(seedIdOf.get(sid)!.slice(0, 8), 16),
+        inputs,
+        deps: [...new Set(Object.values(inputs).map((i) => i.sid))],
+        children: [],
+        tags: {},
       };
       bySid.set(sid, node);
       order.push(node);
@@ -121,7 +134,9 @@ function checkPorts(spec: NodeSpec): void {
   const missing = [...declared].filter((name) => !given.includes(name));
   const extra = given.filter((name) => !declared.has(name));
   if (missing.length || extra.length) {
-    throw new Error(`graph: node '${spec.id}' of stage '${spec.stage.name}': ${missing.length ? `missing inputs ${missing.join(', ')}` : ''}${missing.length && extra.length ? '; ' : ''}${extra.length ? `undeclared inputs ${extra.join(', ')}` : ''}`);
+    throw new Error(
+      `graph: node '${spec.id}' of stage '${spec.stage.name}': ${missing.length ? `missing inputs ${missing.join(', ')}` : ''}${missing.length && extra.length ? '; ' : ''}${extra.length ? `undeclared inputs ${extra.join(', ')}` : ''}`,
+    );
   }
 }
 
@@ -151,11 +166,12 @@ export function loneNodes(plan: Plan): Set<string> {
   const order = plan.nodes.map((_, i) => i);
   const up = count((i) => plan.nodes[i].deps.map((sid) => index.get(sid)!), order);
   const down = count((i) => plan.nodes[i].children.map((sid) => index.get(sid)!), [...order].reverse());
-  const bits = (set: Uint32Array): number => set.reduce((total, word) => {
-    let v = word - ((word >>> 1) & 0x55555555);
-    v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
-    return total + ((((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24);
-  }, 0);
+  const bits = (set: Uint32Array): number =>
+    set.reduce((total, word) => {
+      let v = word - ((word >>> 1) & 0x55555555);
+      v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+      return total + ((((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24);
+    }, 0);
   return new Set(plan.nodes.filter((_, i) => bits(up[i]) + bits(down[i]) + 1 === n).map((node) => node.sid));
 }
 
@@ -165,7 +181,10 @@ export function descendants(plan: Plan, sids: Iterable<string>): Set<string> {
   const stack = [...sids];
   while (stack.length) {
     for (const child of plan.bySid.get(stack.pop()!)!.children) {
-      if (!out.has(child)) { out.add(child); stack.push(child); }
+      if (!out.has(child)) {
+        out.add(child);
+        stack.push(child);
+      }
     }
   }
   return out;
@@ -175,14 +194,22 @@ export function descendants(plan: Plan, sids: Iterable<string>): Set<string> {
  * The cartesian product of a sweep over dotted key paths, e.g. { 'cycle.lambda': [0.25, 0.5], seed: [1, 2] }
  * gives four param sets. Keys vary in the order given, the last fastest.
  */
-export function expandSweep(base: Json, sweep: Record<string, Json[]>): Array<{ params: Json; assignment: Record<string, Json> }> {
-  let out: Array<{ params: Json; assignment: Record<string, Json> }> = [{ params: structuredClone(base), assignment: {} }];
+export function expandSweep(
+  base: Json,
+  sweep: Record<string, Json[]>,
+): Array<{ params: Json; assignment: Record<string, Json> }> {
+  let out: Array<{ params: Json; assignment: Record<string, Json> }> = [
+    { params: structuredClone(base), assignment: {} },
+  ];
   for (const [path, values] of Object.entries(sweep)) {
-    if (!Array.isArray(values) || values.length === 0) throw new Error(`sweep: '${path}' needs a non-empty list of values`);
-    out = out.flatMap(({ params, assignment }) => values.map((value) => ({
-      params: setPath(structuredClone(params), path, value),
-      assignment: { ...assignment, [path]: value },
-    })));
+    if (!Array.isArray(values) || values.length === 0)
+      throw new Error(`sweep: '${path}' needs a non-empty list of values`);
+    out = out.flatMap(({ params, assignment }) =>
+      values.map((value) => ({
+        params: setPath(structuredClone(params), path, value),
+        assignment: { ...assignment, [path]: value },
+      })),
+    );
   }
   return out;
 }
@@ -190,7 +217,8 @@ export function expandSweep(base: Json, sweep: Record<string, Json[]>): Array<{ 
 /** Sets a dotted key path in a JSON object, creating objects on the way; returns the root. */
 export function setPath(root: Json, path: string, value: Json): Json {
   const keys = path.split('.');
-  if (root === null || typeof root !== 'object' || Array.isArray(root)) throw new Error(`cannot set '${path}': the root is not an object`);
+  if (root === null || typeof root !== 'object' || Array.isArray(root))
+    throw new Error(`cannot set '${path}': the root is not an object`);
   let at: { [k: string]: Json } = root;
   for (const key of keys.slice(0, -1)) {
     const next = at[key];

@@ -24,7 +24,11 @@ export function assess(plan: Plan, store: Store, force: (node: PlanNode) => bool
   let history: Map<string, RunRecord> | undefined;
   const previousRun = (node: PlanNode): RunRecord | undefined => {
     history ??= latestRunById(store.listRuns().records);
-    return node.ids.map((id) => history!.get(id)).filter((r) => r !== undefined).sort(byFinished).pop();
+    return node.ids
+      .map((id) => history!.get(id))
+      .filter((r) => r !== undefined)
+      .sort(byFinished)
+      .pop();
   };
   for (const node of plan.nodes) {
     const missingDep = node.deps.map((sid) => states.get(sid)!).find((s) => s.state !== 'cached');
@@ -44,12 +48,17 @@ export function assess(plan: Plan, store: Store, force: (node: PlanNode) => bool
     }
     const lock = inspectLock(store.lockPath(key));
     if (lock !== 'free' && lock.live) {
-      states.set(node.sid, { node, state: 'running', key, reason: `running: pid ${lock.owner.pid} on ${lock.owner.host} since ${lock.owner.started}` });
+      states.set(node.sid, {
+        node,
+        state: 'running',
+        key,
+        reason: `running: pid ${lock.owner.pid} on ${lock.owner.host} since ${lock.owner.started}`,
+      });
       continue;
     }
     let reason: string;
     if (record) reason = 'forced';
-    else if (tampered) reason = 'run record tampered: its key is not its manifest\'s';
+    else if (tampered) reason = "run record tampered: its key is not its manifest's";
     else {
       const previous = previousRun(node);
       const changes = previous ? diffManifests(previous.manifest, manifest) : [];
@@ -85,10 +94,14 @@ export function diffManifests(before: Manifest, after: Manifest): string[] {
 }
 
 function diffJson(a: Json | undefined, b: Json | undefined, path: string, out: string[]): void {
-  const isObject = (v: Json | undefined): v is { [k: string]: Json } => v !== null && typeof v === 'object' && !Array.isArray(v);
+  const isObject = (v: Json | undefined): v is { [k: string]: Json } =>
+    v !== null && typeof v === 'object' && !Array.isArray(v);
   if (isObject(a) && isObject(b)) {
-    for (const key of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) diffJson(a[key], b[key], `${path}.${key}`, out);
+    for (const key of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort())
+      diffJson(a[key], b[key], `${path}.${key}`, out);
   } else if (JSON.stringify(a) !== JSON.stringify(b)) {
-    out.push(`${path}: ${a === undefined ? '(none)' : JSON.stringify(a)} → ${b === undefined ? '(none)' : JSON.stringify(b)}`);
+    out.push(
+      `${path}: ${a === undefined ? '(none)' : JSON.stringify(a)} → ${b === undefined ? '(none)' : JSON.stringify(b)}`,
+    );
   }
 }

@@ -21,13 +21,24 @@ export class SshRemote implements RemoteStore {
 
   constructor(url: string) {
     const parsed = new URL(url);
-    if (!parsed.hostname || !parsed.pathname || parsed.pathname === '/') throw new Error(`${url}: expected ssh://[user@]host[:port]/path`);
+    if (!parsed.hostname || !parsed.pathname || parsed.pathname === '/')
+      throw new Error(`${url}: expected ssh://[user@]host[:port]/path`);
     this.name = url;
     this.root = decodeURIComponent(parsed.pathname);
     const [command = 'ssh', ...options] = (process.env.PIPELINE_SSH ?? 'ssh').split(/\s+/).filter(Boolean);
     this.ssh = [
-      command, ...options, '-o', 'BatchMode=yes', '-o', 'ControlMaster=auto', '-o', `ControlPath=${tmpdir()}/pipeline-ssh-%C`,
-      '-o', 'ControlPersist=30', ...(parsed.port ? ['-p', parsed.port] : []), ...(parsed.username ? ['-l', decodeURIComponent(parsed.username)] : []),
+      command,
+      ...options,
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'ControlMaster=auto',
+      '-o',
+      `ControlPath=${tmpdir()}/pipeline-ssh-%C`,
+      '-o',
+      'ControlPersist=30',
+      ...(parsed.port ? ['-p', parsed.port] : []),
+      ...(parsed.username ? ['-l', decodeURIComponent(parsed.username)] : []),
       parsed.hostname,
     ];
   }
@@ -80,6 +91,10 @@ export class SshRemote implements RemoteStore {
   /** Ends the shared connection. */
   async close(): Promise<void> {
     const [program, ...args] = this.ssh;
-    await new Promise((resolve) => spawn(program!, ['-O', 'exit', ...args], { stdio: 'ignore' }).on('close', resolve).on('error', resolve));
+    await new Promise((resolve) =>
+      spawn(program!, ['-O', 'exit', ...args], { stdio: 'ignore' })
+        .on('close', resolve)
+        .on('error', resolve),
+    );
   }
 }

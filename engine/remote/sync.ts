@@ -48,7 +48,10 @@ export class DirectoryRemote implements RemoteStore {
   async close(): Promise<void> {}
 }
 
-export interface SyncResult { copied: number; present: number }
+export interface SyncResult {
+  copied: number;
+  present: number;
+}
 
 /**
  * Object and run-record files a lock needs: objects/HASH.arrow and runs/KEY.json. The names come from a lock file,
@@ -57,7 +60,13 @@ export interface SyncResult { copied: number; present: number }
 function needed(lock: LockFile): { objects: string[]; runs: string[] } {
   const nodes = Object.entries(lock.nodes);
   return {
-    objects: [...new Set(nodes.flatMap(([id, n]) => Object.entries(n.outputs).map(([name, h]) => checkHash(h, `${id} output ${name}`))))].sort().map((h) => `${h}.arrow`),
+    objects: [
+      ...new Set(
+        nodes.flatMap(([id, n]) => Object.entries(n.outputs).map(([name, h]) => checkHash(h, `${id} output ${name}`))),
+      ),
+    ]
+      .sort()
+      .map((h) => `${h}.arrow`),
     runs: [...new Set(nodes.map(([id, n]) => checkHash(n.key, `${id} key`)))].sort().map((k) => `${k}.json`),
   };
 }
@@ -67,7 +76,8 @@ function check(path: string, bytes: Buffer, where: string): void {
   const [dir, file] = path.split('/') as ['objects' | 'runs', string];
   if (dir === 'objects') {
     const hash = file.slice(0, -'.arrow'.length);
-    if (hashBytes(bytes) !== hash) throw new Error(`${where} object ${hash} is corrupt (its content does not match its name): not copied`);
+    if (hashBytes(bytes) !== hash)
+      throw new Error(`${where} object ${hash} is corrupt (its content does not match its name): not copied`);
     return;
   }
   let record: unknown;
@@ -78,8 +88,14 @@ function check(path: string, bytes: Buffer, where: string): void {
   }
   const key = file.slice(0, -'.json'.length);
   // A checksum anyone can compute: the key must also be its manifest's, as the store demands of what it commits.
-  if (checkRun(record) !== 'ok' || (record as RunRecord).key !== key || cacheKey((record as RunRecord).manifest) !== key) {
-    throw new Error(`${where} run record ${path} is not a sound run record of key ${key} (unreadable, wrong key, a manifest of another key, or failing its checksum): not copied`);
+  if (
+    checkRun(record) !== 'ok' ||
+    (record as RunRecord).key !== key ||
+    cacheKey((record as RunRecord).manifest) !== key
+  ) {
+    throw new Error(
+      `${where} run record ${path} is not a sound run record of key ${key} (unreadable, wrong key, a manifest of another key, or failing its checksum): not copied`,
+    );
   }
 }
 
@@ -91,7 +107,10 @@ export async function push(store: Store, lock: LockFile, remote: RemoteStore): P
   for (const dir of ['objects', 'runs'] as const) {
     const here = local(dir);
     const missing = want[dir].filter((f) => !here.has(f));
-    if (missing.length) throw new Error(`the store at ${store.root} lacks ${missing.length} file(s) the lock needs (first: ${dir}/${missing[0]}): run repro, or pull them, first`);
+    if (missing.length)
+      throw new Error(
+        `the store at ${store.root} lacks ${missing.length} file(s) the lock needs (first: ${dir}/${missing[0]}): run repro, or pull them, first`,
+      );
   }
   // Objects first: a run record arrives only when the objects it names are there.
   for (const dir of ['objects', 'runs'] as const) {
@@ -118,7 +137,10 @@ export async function pull(store: Store, lock: LockFile, remote: RemoteStore): P
   for (const dir of ['objects', 'runs'] as const) {
     const there = await remote.list(dir);
     const absent = want[dir].filter((f) => !there.has(f) && !existsSync(join(store.root, dir, f)));
-    if (absent.length) throw new Error(`${remote.name} lacks ${absent.length} file(s) the lock needs (first: ${dir}/${absent[0]}): push them there first`);
+    if (absent.length)
+      throw new Error(
+        `${remote.name} lacks ${absent.length} file(s) the lock needs (first: ${dir}/${absent[0]}): push them there first`,
+      );
     for (const file of want[dir]) {
       const path = `${dir}/${file}`;
       if (existsSync(join(store.root, path))) {
@@ -137,7 +159,8 @@ export async function pull(store: Store, lock: LockFile, remote: RemoteStore): P
 /** `ssh://host/path` or a directory; a directory to pull from must exist. */
 export async function openRemote(spec: string, use: 'push' | 'pull'): Promise<RemoteStore> {
   if (spec.startsWith('ssh://')) return new (await import('./ssh.ts')).SshRemote(spec);
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(spec)) throw new Error(`${spec}: a remote is a directory or ssh://[user@]host[:port]/path`);
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(spec))
+    throw new Error(`${spec}: a remote is a directory or ssh://[user@]host[:port]/path`);
   if (use === 'pull' && !existsSync(spec)) throw new Error(`no remote store at ${spec}`);
   return new DirectoryRemote(spec);
 }

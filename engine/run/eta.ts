@@ -43,7 +43,13 @@ export interface Remaining {
  * one already running), and the run takes the longer of the longest dependency chain among them and their total
  * spread over the workers.
  */
-export function remainingSeconds(plan: Plan, expected: Expected, left: ReadonlySet<string>, workers: number, elapsed: (sid: string) => number = () => 0): Remaining {
+export function remainingSeconds(
+  plan: Plan,
+  expected: Expected,
+  left: ReadonlySet<string>,
+  workers: number,
+  elapsed: (sid: string) => number = () => 0,
+): Remaining {
   const finish = new Map<string, number>();
   let total = 0;
   let longest = 0;

@@ -71,7 +71,11 @@ export interface SchedulerOptions {
 
 const LOCK_RETRY_MS = 250;
 
-interface Job { node: PlanNode; key: string; manifest: Manifest }
+interface Job {
+  node: PlanNode;
+  key: string;
+  manifest: Manifest;
+}
 
 export class Scheduler implements Executor {
   constructor(private readonly options: SchedulerOptions) {}
@@ -97,11 +101,16 @@ class Run {
   private lone: Set<string> | undefined;
   private readonly state: PlanState = {
     decided: (sid) => this.outcomes.has(sid),
-    active: (sid) => this.queue.some((job) => job.node.sid === sid) || [...this.running].some((job) => job.node.sid === sid),
+    active: (sid) =>
+      this.queue.some((job) => job.node.sid === sid) || [...this.running].some((job) => job.node.sid === sid),
     committed: (sid) => this.record(sid) !== undefined,
   };
 
-  constructor(private readonly plan: Plan, private readonly hooks: ExecutionHooks, private readonly options: SchedulerOptions) {}
+  constructor(
+    private readonly plan: Plan,
+    private readonly hooks: ExecutionHooks,
+    private readonly options: SchedulerOptions,
+  ) {}
 
   start(): Promise<ExecutionResult> {
     const done = new Promise<ExecutionResult>((resolve) => (this.resolve = resolve));
@@ -162,9 +171,11 @@ class Run {
     this.hooks.event({ type: 'finish', node, key, outcome });
     if (outcome.status === 'cached' || outcome.status === 'ran') {
       // Each child is asked in turn: considering one may already have decided the next (a cached chain).
-      for (const child of node.children.map((sid) => this.plan.bySid.get(sid)!)) if (isReady(child, this.state)) this.consider(child);
+      for (const child of node.children.map((sid) => this.plan.bySid.get(sid)!))
+        if (isReady(child, this.state)) this.consider(child);
     } else if (outcome.status === 'failed') {
-      for (const child of blockedBy(this.plan, node, this.state)) this.finish(child, undefined, { status: 'blocked', by: node.ids[0] });
+      for (const child of blockedBy(this.plan, node, this.state))
+        this.finish(child, undefined, { status: 'blocked', by: node.ids[0] });
       if (outcome.io && this.ioFailure === undefined) {
         this.ioFailure = outcome.error;
         this.interrupt();
@@ -187,14 +198,26 @@ class Run {
   private dispatch(job: Job): void {
     const { store } = this.options;
     const forced = this.forced(job.node);
-    this.take(job, beforeRun({ forced, committed: forced ? undefined : store.lookupRun(job.key), lock: inspectLock(store.lockPath(job.key)) }));
+    this.take(
+      job,
+      beforeRun({
+        forced,
+        committed: forced ? undefined : store.lookupRun(job.key),
+        lock: inspectLock(store.lockPath(job.key)),
+      }),
+    );
   }
 
   private startTask(job: Job, force: boolean, staleLock: string | undefined): void {
     const task: Task = {
-      key: job.key, sid: job.node.sid, ids: job.node.ids, manifest: job.manifest, runtime: job.node.runtime,
+      key: job.key,
+      sid: job.node.sid,
+      ids: job.node.ids,
+      manifest: job.manifest,
+      runtime: job.node.runtime,
       ...((this.lone ??= loneNodes(this.plan)).has(job.node.sid) ? { alone: true } : {}),
-      ...(force ? { force: true } : {}), ...(staleLock !== undefined ? { staleLock } : {}),
+      ...(force ? { force: true } : {}),
+      ...(staleLock !== undefined ? { staleLock } : {}),
     };
     this.running.add(job);
     this.options.transport.start(task, job.node.stage, (event) => this.onEvent(job, event));
@@ -223,7 +246,11 @@ class Run {
       for (const warning of result.warnings ?? []) this.options.store.warn(warning);
       this.forceSpent.add(node.sid);
     }
-    const ending = { interrupted: this.interrupted, corruptRetries: this.corruptRetries.get(node.sid) ?? 0, log: this.options.store.logPath(key) };
+    const ending = {
+      interrupted: this.interrupted,
+      corruptRetries: this.corruptRetries.get(node.sid) ?? 0,
+      log: this.options.store.logPath(key),
+    };
     this.take(job, afterResult(result, ending));
     this.pump();
   }

@@ -27,7 +27,11 @@ const REDRAW_MS = 200;
 const PRINT_PROGRESS_EVERY_MS = 30_000;
 
 /** What the display needs to tell the run's time left: the plan, each node's expected seconds, how many workers. */
-export interface EtaSource { plan: Plan; expected: Expected; workers: number }
+export interface EtaSource {
+  plan: Plan;
+  expected: Expected;
+  workers: number;
+}
 
 export class Display implements ExecutionHooks {
   private readonly started = Date.now();
@@ -61,7 +65,9 @@ export class Display implements ExecutionHooks {
       // A resubmitted job starts again: its elapsed time and ETA start over, its line says where it runs now.
       this.running.set(sid, { node: event.node, startedAt: now, where, printedAt: now });
       if (!this.tty && (run?.where !== where || event.type === 'running')) {
-        this.print(`${event.type === 'running' ? 'start ' : 'queued'}  ${event.node.ids[0]}${where ? `  ${where}` : ''}`);
+        this.print(
+          `${event.type === 'running' ? 'start ' : 'queued'}  ${event.node.ids[0]}${where ? `  ${where}` : ''}`,
+        );
       }
     } else if (event.type === 'waiting') {
       const where = `waiting for pid ${event.owner.pid} on ${event.owner.host}${event.owner.job ? ` (slurm job ${event.owner.job})` : ''}`;
@@ -75,7 +81,9 @@ export class Display implements ExecutionHooks {
       Object.assign(run, { done: event.done, total: event.total, note: event.note });
       if (!this.tty && now - run.printedAt >= this.progressEveryMs && event.done < event.total) {
         run.printedAt = now;
-        this.print(`running ${run.node.ids[0]}  ${progressText(run, now)}  ${fmt((now - run.startedAt) / 1000)} elapsed`);
+        this.print(
+          `running ${run.node.ids[0]}  ${progressText(run, now)}  ${fmt((now - run.startedAt) / 1000)} elapsed`,
+        );
       }
     } else {
       const run = this.running.get(sid);
@@ -102,9 +110,11 @@ export class Display implements ExecutionHooks {
       this.flushPending();
       const blocked = count('blocked');
       const notRun = this.total - this.outcomes.size + count('interrupted');
-      summary = `${this.total} nodes: ${cached} cached, ${count('ran')} ran, ${failed} failed`
-        + (blocked ? `, ${blocked} blocked by failures` : '') + (notRun ? `, ${notRun} not run` : '')
-        + ` in ${seconds}s${interrupted ? ' (interrupted)' : ''}`;
+      summary =
+        `${this.total} nodes: ${cached} cached, ${count('ran')} ran, ${failed} failed` +
+        (blocked ? `, ${blocked} blocked by failures` : '') +
+        (notRun ? `, ${notRun} not run` : '') +
+        ` in ${seconds}s${interrupted ? ' (interrupted)' : ''}`;
     }
     return { summary, failed };
   }
@@ -148,7 +158,9 @@ export class Display implements ExecutionHooks {
     const now = Date.now();
     const width = (this.out.columns || 100) - 1; // a pty may report 0 columns
     const cached = [...this.outcomes.values()].filter((o) => o.status === 'cached').length;
-    const lines = [`[${this.finished()}/${this.total}] ${cached} cached · ${this.running.size} running · ${fmt((now - this.started) / 1000)} elapsed${this.left(' · about ', ' left')}`];
+    const lines = [
+      `[${this.finished()}/${this.total}] ${cached} cached · ${this.running.size} running · ${fmt((now - this.started) / 1000)} elapsed${this.left(' · about ', ' left')}`,
+    ];
     for (const run of this.running.values()) {
       let line = `  ▸ ${run.node.ids[0]}`;
       if (run.where) line += `  ${run.where}`;
@@ -172,11 +184,16 @@ function progressText(run: Running, now: number): string {
 function finishedLine(node: PlanNode, outcome: Outcome, seconds: number): string {
   const shared = node.ids.length > 1 ? ` (+${node.ids.length - 1} shared)` : '';
   switch (outcome.status) {
-    case 'cached': return `cached  ${node.ids[0]}${shared}`;
-    case 'ran': return `ran     ${node.ids[0]}${shared}  ${outcome.record.seconds.toFixed(1)}s`;
-    case 'failed': return `FAILED  ${node.ids[0]}: ${outcome.error}${outcome.log ? ` (log: ${outcome.log})` : ''}`; // a refused task has no log
-    case 'blocked': return `blocked ${node.ids[0]}: upstream ${outcome.by} failed`;
-    case 'interrupted': return `stopped ${node.ids[0]} after ${seconds.toFixed(1)}s`;
+    case 'cached':
+      return `cached  ${node.ids[0]}${shared}`;
+    case 'ran':
+      return `ran     ${node.ids[0]}${shared}  ${outcome.record.seconds.toFixed(1)}s`;
+    case 'failed':
+      return `FAILED  ${node.ids[0]}: ${outcome.error}${outcome.log ? ` (log: ${outcome.log})` : ''}`; // a refused task has no log
+    case 'blocked':
+      return `blocked ${node.ids[0]}: upstream ${outcome.by} failed`;
+    case 'interrupted':
+      return `stopped ${node.ids[0]} after ${seconds.toFixed(1)}s`;
   }
 }
 

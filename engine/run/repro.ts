@@ -41,7 +41,9 @@ export function forceMatcher(globs: readonly string[] = []): (node: PlanNode) =>
 }
 
 export async function repro(plan: Plan, options: ReproOptions): Promise<ReproResult> {
-  const eta = options.workers ? { plan, expected: expectedSeconds(plan, options.store.listRuns().records), workers: options.workers } : undefined;
+  const eta = options.workers
+    ? { plan, expected: expectedSeconds(plan, options.store.listRuns().records), workers: options.workers }
+    : undefined;
   const display = new Display(options.out ?? process.stdout, plan.nodes.length, options.progressEveryMs, eta);
   const { outcomes, interrupted, ioFailure } = await options.executor.run(plan, display);
   const { summary, failed } = display.close(interrupted && ioFailure === undefined);

@@ -18,7 +18,12 @@ const EXIT_STATUS: Record<TaskResult['type'], number> = { done: 0, failed: 1, bu
 /** The --report file is rewritten at most this often while the task runs; the result always. */
 const REPORT_EVERY_MS = 1_000;
 
-export async function runTaskCommand(taskFile: string, nodes: NodeSpec[], store: Store, reportFile?: string): Promise<number> {
+export async function runTaskCommand(
+  taskFile: string,
+  nodes: NodeSpec[],
+  store: Store,
+  reportFile?: string,
+): Promise<number> {
   // The file holds the latest report (engine/run/lifecycle.ts), the last progress and then the result.
   const report = (message: TaskReport) => reportFile && writeAtomic(reportFile, Buffer.from(JSON.stringify(message)));
   let task: Task;
@@ -26,7 +31,10 @@ export async function runTaskCommand(taskFile: string, nodes: NodeSpec[], store:
   try {
     task = readTask(taskFile);
     stage = nodes.find((n) => n.stage.name === task.manifest.stage)?.stage;
-    if (!stage) throw new Error(`${taskFile}: stage '${task.manifest.stage}' is not in this graph (check -p and --set match the coordinator's)`);
+    if (!stage)
+      throw new Error(
+        `${taskFile}: stage '${task.manifest.stage}' is not in this graph (check -p and --set match the coordinator's)`,
+      );
     checkKey(taskFile, task, codeFingerprint(stage.module));
   } catch (error) {
     // A refused task is a result, not a job that ended before reporting: the coordinator must not resubmit it.
@@ -47,7 +55,8 @@ export async function runTaskCommand(taskFile: string, nodes: NodeSpec[], store:
   });
   report({ type: 'result', result });
   if (result.type === 'failed') console.error(`error: ${task.ids[0]}: ${result.message} (log: ${result.log})`);
-  if (result.type === 'busy') console.error(`${task.ids[0]}: key ${task.key} is locked by pid ${result.owner.pid} on ${result.owner.host}`);
+  if (result.type === 'busy')
+    console.error(`${task.ids[0]}: key ${task.key} is locked by pid ${result.owner.pid} on ${result.owner.host}`);
   return EXIT_STATUS[result.type];
 }
 
@@ -72,12 +81,19 @@ function readTask(file: string): Task {
     checkHash(task.sid, 'sid');
     if (!Array.isArray(task.ids) || task.ids.length === 0) throw new Error(`ids must be a non-empty list of node ids`);
     for (const [i, id] of task.ids.entries()) checkId(id, `ids[${i}]`);
-    if (!isObject(manifest) || typeof manifest.stage !== 'string' || typeof manifest.code !== 'string' || !Number.isInteger(manifest.seed) || !isObject(manifest.inputs)) {
+    if (
+      !isObject(manifest) ||
+      typeof manifest.stage !== 'string' ||
+      typeof manifest.code !== 'string' ||
+      !Number.isInteger(manifest.seed) ||
+      !isObject(manifest.inputs)
+    ) {
       throw new Error('manifest must be an object with stage, code, params, inputs and an integer seed');
     }
     for (const [name, hash] of Object.entries(manifest.inputs)) checkHash(hash, `manifest.inputs.${name}`);
     if (!isObject(task.runtime)) throw new Error('runtime must be an object');
-    if (task.staleLock !== undefined && typeof task.staleLock !== 'string') throw new Error('staleLock must be a string');
+    if (task.staleLock !== undefined && typeof task.staleLock !== 'string')
+      throw new Error('staleLock must be a string');
     if (task.alone !== undefined && typeof task.alone !== 'boolean') throw new Error('alone must be true or false');
   } catch (error) {
     throw new Error(`${file}: ${(error as Error).message}`);
@@ -88,8 +104,13 @@ function readTask(file: string): Task {
 /** The key is recomputed from the manifest with this checkout's code: a task may not commit under another's key. */
 function checkKey(file: string, task: Task, code: string): void {
   if (code !== task.manifest.code) {
-    throw new Error(`${file}: the task was planned with code ${task.manifest.code} for stage '${task.manifest.stage}', this checkout's is ${code}; run repro from the same code as the workers`);
+    throw new Error(
+      `${file}: the task was planned with code ${task.manifest.code} for stage '${task.manifest.stage}', this checkout's is ${code}; run repro from the same code as the workers`,
+    );
   }
   const computed = cacheKey(task.manifest);
-  if (computed !== task.key) throw new Error(`${file}: the task's key ${task.key} is not its manifest's, which is ${computed}; refusing to run it`);
+  if (computed !== task.key)
+    throw new Error(
+      `${file}: the task's key ${task.key} is not its manifest's, which is ${computed}; refusing to run it`,
+    );
 }

@@ -79,8 +79,13 @@ export function afterResult(result: TaskResult | Crashed, node: Ending): Step {
       return { step: 'wait', owner: result.owner };
   }
   if (result.type === 'interrupted' || node.interrupted) return { step: 'finish', outcome: { status: 'interrupted' } };
-  if (result.type === 'crashed') return { step: 'finish', outcome: { status: 'failed', crashed: true, log: node.log, error: result.message } };
-  if (!result.corrupt) return { step: 'finish', outcome: { status: 'failed', crashed: false, log: result.log, error: result.message, io: result.io } };
+  if (result.type === 'crashed')
+    return { step: 'finish', outcome: { status: 'failed', crashed: true, log: node.log, error: result.message } };
+  if (!result.corrupt)
+    return {
+      step: 'finish',
+      outcome: { status: 'failed', crashed: false, log: result.log, error: result.message, io: result.io },
+    };
   if (node.corruptRetries < MAX_CORRUPT_RETRIES) return { step: 'recover', corrupt: result.corrupt };
   const error = `inputs still corrupt after ${MAX_CORRUPT_RETRIES} recomputations: ${result.corrupt.join(', ')}`;
   return { step: 'finish', outcome: { status: 'failed', crashed: false, log: result.log, error } };

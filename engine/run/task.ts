@@ -39,7 +39,8 @@ const FORWARD_PROGRESS_EVERY_MS = 100;
 export async function loadStage(module: string): Promise<StageImplementation<any>> {
   const { file, exportName } = stageLocation(module);
   const stage = (await import(file))[exportName] as StageImplementation<any> | undefined;
-  if (!stage || typeof stage.run !== 'function') throw new Error(`${file} has no stage implementation export '${exportName}'`);
+  if (!stage || typeof stage.run !== 'function')
+    throw new Error(`${file} has no stage implementation export '${exportName}'`);
   return stage;
 }
 
@@ -47,7 +48,13 @@ export async function loadStage(module: string): Promise<StageImplementation<any
  * Runs `task` with the stage found at `module` (loaded lazily, after the lock, so an abort during the import is
  * honoured). Never throws: every ending is a TaskResult, and the log in the store says what happened.
  */
-export async function runTask(task: Task, module: string, store: Store, signal: AbortSignal, progress: TaskProgress): Promise<TaskResult> {
+export async function runTask(
+  task: Task,
+  module: string,
+  store: Store,
+  signal: AbortSignal,
+  progress: TaskProgress,
+): Promise<TaskResult> {
   const logPath = store.logPath(task.key);
   const log = (message: string) => store.appendLog(task.key, `${new Date().toISOString()} ${message}\n`);
   let lock: Lock | LockOwner;
@@ -61,7 +68,9 @@ export async function runTask(task: Task, module: string, store: Store, signal: 
   try {
     const committed = task.force ? undefined : store.lookupRun(task.key);
     if (committed) return { type: 'done', record: committed, ran: false };
-    log(`--- ${task.ids[0]} (key ${task.key}) on ${HOST} pid ${process.pid}${lock.owner.job ? ` slurm job ${lock.owner.job}` : ''}`);
+    log(
+      `--- ${task.ids[0]} (key ${task.key}) on ${HOST} pid ${process.pid}${lock.owner.job ? ` slurm job ${lock.owner.job}` : ''}`,
+    );
     return await runLocked(task, module, store, signal, progress, log);
   } catch (error) {
     const err = error as Error;
@@ -70,19 +79,34 @@ export async function runTask(task: Task, module: string, store: Store, signal: 
       return { type: 'interrupted' };
     }
     log(`FAILED: ${err.stack ?? err.message}`);
-    return { type: 'failed', message: errorLine(error), log: logPath, corrupt: error instanceof CorruptObjectError ? error.hashes : undefined, io: isIOError(error) };
+    return {
+      type: 'failed',
+      message: errorLine(error),
+      log: logPath,
+      corrupt: error instanceof CorruptObjectError ? error.hashes : undefined,
+      io: isIOError(error),
+    };
   } finally {
     lock.release();
   }
 }
 
-async function runLocked(task: Task, module: string, store: Store, signal: AbortSignal, progress: TaskProgress, log: (m: string) => void): Promise<TaskResult> {
+async function runLocked(
+  task: Task,
+  module: string,
+  store: Store,
+  signal: AbortSignal,
+  progress: TaskProgress,
+  log: (m: string) => void,
+): Promise<TaskResult> {
   const startedAt = new Date();
   const stage = await loadStage(module);
   // A worker on other code must never commit under a key it did not compute.
   const code = codeFingerprint(stage.module);
   if (code !== task.manifest.code) {
-    throw new Error(`code fingerprint mismatch for stage '${stage.name}': the task was planned with ${task.manifest.code}, this checkout's code is ${code}; run repro from the same code as the workers`);
+    throw new Error(
+      `code fingerprint mismatch for stage '${stage.name}': the task was planned with ${task.manifest.code}, this checkout's code is ${code}; run repro from the same code as the workers`,
+    );
   }
   const inputs: Record<string, Table> = {};
   const corrupt: string[] = [];
@@ -133,14 +157,24 @@ async function runLocked(task: Task, module: string, store: Store, signal: Abort
   const outputs: Record<string, string> = {};
   for (const name of stage.outputs) {
     const table = produced[name];
-    if (!table || typeof table.numRows !== 'number') throw new Error(`stage '${stage.name}' returned no table for output '${name}'`);
+    if (!table || typeof table.numRows !== 'number')
+      throw new Error(`stage '${stage.name}' returned no table for output '${name}'`);
     outputs[name] = await store.putObject(table);
   }
   const finishedAt = new Date();
   const record = store.commitRun({
-    key: task.key, sid: task.sid, ids: task.ids, stage: stage.name, manifest: task.manifest, outputs, metrics,
-    startedAt: startedAt.toISOString(), finishedAt: finishedAt.toISOString(),
-    seconds: (finishedAt.getTime() - startedAt.getTime()) / 1000, host: HOST, pid: process.pid,
+    key: task.key,
+    sid: task.sid,
+    ids: task.ids,
+    stage: stage.name,
+    manifest: task.manifest,
+    outputs,
+    metrics,
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    seconds: (finishedAt.getTime() - startedAt.getTime()) / 1000,
+    host: HOST,
+    pid: process.pid,
     log: relative(store.root, store.logPath(task.key)),
   });
   store.dropCheckpoint(task.key);

@@ -41,11 +41,10 @@ export function serveTasks(store: Store): void {
       // reports, which come from inside its loops, are where it learns that the pool is gone.
       if (process.ppid !== POOL_PID) leave();
       send({ ...progress, key });
-    })
-      .then((result) => {
-        current = undefined;
-        send({ type: 'result', key, result });
-      });
+    }).then((result) => {
+      current = undefined;
+      send({ type: 'result', key, result });
+    });
   });
   // Ctrl-C, a terminal's hang-up and a group `kill` reach the whole process group; the pool decides how this worker
   // stops (abort, then kill), and a worker whose pool is gone stops by itself (leave).

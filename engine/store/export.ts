@@ -21,9 +21,18 @@ export async function exportTable(table: Table, format: ExportFormat): Promise<U
   const names = table.schema.fields.map((f) => f.name);
   switch (format) {
     case 'csv':
-      return Buffer.from(formatCsv(names, rows().map((row) => names.map((n) => csvCell(row[n])))) + '\n');
+      return Buffer.from(
+        formatCsv(
+          names,
+          rows().map((row) => names.map((n) => csvCell(row[n]))),
+        ) + '\n',
+      );
     case 'jsonl':
-      return Buffer.from(rows().map((row) => JSON.stringify(row) + '\n').join(''));
+      return Buffer.from(
+        rows()
+          .map((row) => JSON.stringify(row) + '\n')
+          .join(''),
+      );
     case 'parquet': {
       const [{ tableToIPC }, parquet] = await Promise.all([import('apache-arrow'), import('parquet-wasm/node')]);
       return parquet.writeParquet(parquet.Table.fromIPCStream(tableToIPC(table, 'stream')));

@@ -111,7 +111,7 @@ function writeWhole(path: string, bytes: Uint8Array): void {
   const fd = openSync(path, 'wx');
   try {
     // write(2) may write less than asked (a signal): loop until every byte is out. A full disk throws ENOSPC.
-    for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at, bytes.length - at);
+    for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
     fsyncSync(fd);
   } finally {
     closeSync(fd);

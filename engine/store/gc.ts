@@ -8,9 +8,16 @@ import { inspectLock } from './lock.ts';
 import { listDir } from './files.ts';
 import type { Store } from './store.ts';
 
-export interface GcItem { kind: 'object' | 'temp file' | 'checkpoint' | 'unreadable run record' | 'stale lock'; path: string; bytes: number }
+export interface GcItem {
+  kind: 'object' | 'temp file' | 'checkpoint' | 'unreadable run record' | 'stale lock';
+  path: string;
+  bytes: number;
+}
 
-export interface GcReport { items: GcItem[]; deleted: boolean }
+export interface GcReport {
+  items: GcItem[];
+  deleted: boolean;
+}
 
 /**
  * Lists (and with `remove`, deletes) unreferenced objects, dead writers' temp files, checkpoints of committed
@@ -36,7 +43,8 @@ export function gc(store: Store, remove: boolean): GcReport {
   }
   for (const path of store.staleTempFiles()) add('temp file', path);
   for (const file of listDir(join(store.root, 'checkpoints'))) {
-    if (file.endsWith('.arrow') && committed.has(file.slice(0, -'.arrow'.length))) add('checkpoint', join(store.root, 'checkpoints', file));
+    if (file.endsWith('.arrow') && committed.has(file.slice(0, -'.arrow'.length)))
+      add('checkpoint', join(store.root, 'checkpoints', file));
   }
   for (const path of unreadable) add('unreadable run record', path);
   for (const lock of allLocks) if (!lock.live) add('stale lock', lock.path);
@@ -48,7 +56,11 @@ export function gc(store: Store, remove: boolean): GcReport {
       } catch (error) {
         const failure = asIOError(error, item.path);
         if (!(failure instanceof IOError)) throw error;
-        throw new IOError(failure.code, failure.path, `${failure.message} (deleted ${done} of ${items.length} files before this one)`);
+        throw new IOError(
+          failure.code,
+          failure.path,
+          `${failure.message} (deleted ${done} of ${items.length} files before this one)`,
+        );
       }
     });
     // Only after deleting: a store with nothing to collect may be read-only, and its index is as good as before.
@@ -59,9 +71,11 @@ export function gc(store: Store, remove: boolean): GcReport {
 
 function locks(store: Store): Array<{ path: string; live: boolean; since: number }> {
   const dir = join(store.root, 'locks');
-  return listDir(dir).filter((f) => f.endsWith('.lock')).flatMap((file) => {
-    const path = join(dir, file);
-    const state = inspectLock(path);
-    return state === 'free' ? [] : [{ path, live: state.live, since: Date.parse(state.owner.started) }];
-  });
+  return listDir(dir)
+    .filter((f) => f.endsWith('.lock'))
+    .flatMap((file) => {
+      const path = join(dir, file);
+      const state = inspectLock(path);
+      return state === 'free' ? [] : [{ path, live: state.live, since: Date.parse(state.owner.started) }];
+    });
 }

@@ -58,12 +58,16 @@ export function parseLockFile(text: string, label: string): LockFile {
   const version = (json as { version?: unknown } | null)?.version;
   if (version !== 1 && version !== 2) {
     const found = version === undefined ? 'has no version field' : `is version ${JSON.stringify(version)}`;
-    throw new Error(`${label} ${found}; this tool reads version 1 and 2 locks: rerun \`npx tsx pipeline.ts repro\` to write one`);
+    throw new Error(
+      `${label} ${found}; this tool reads version 1 and 2 locks: rerun \`npx tsx pipeline.ts repro\` to write one`,
+    );
   }
   const parsed = lockFileSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new Error(`${label} is not a pipeline.lock (version ${version}): ${issue.path.join('.') || 'top level'}: ${issue.message}`);
+    throw new Error(
+      `${label} is not a pipeline.lock (version ${version}): ${issue.path.join('.') || 'top level'}: ${issue.message}`,
+    );
   }
   return parsed.data;
 }

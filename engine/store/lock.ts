@@ -37,12 +37,18 @@ const HEARTBEAT_MS = 5_000;
 const UNREADABLE_STALE_MS = 5_000;
 
 export class Lock {
-  private constructor(readonly path: string, readonly owner: LockOwner) {}
+  private constructor(
+    readonly path: string,
+    readonly owner: LockOwner,
+  ) {}
 
   /** Takes the lock, taking over a stale one; returns the live owner instead when someone else holds it. */
   static acquire(path: string, options: AcquireOptions = {}): Lock | LockOwner {
     const owner: LockOwner = {
-      pid: process.pid, host: HOST, started: new Date().toISOString(), token: Math.random().toString(36).slice(2),
+      pid: process.pid,
+      host: HOST,
+      started: new Date().toISOString(),
+      token: Math.random().toString(36).slice(2),
       ...(process.env.SLURM_JOB_ID ? { job: process.env.SLURM_JOB_ID } : {}),
     };
     // The owner is written and fsynced before the link, so a lock never appears without it.
@@ -141,13 +147,16 @@ function takeOver(path: string, stale: LockState, staleMs = LOCK_STALE_MS): void
         rmdirSync(guard);
         watched.delete(guard);
       }
-    } catch { /* gone already */ }
+    } catch {
+      /* gone already */
+    }
     return;
   }
   try {
     // Same file (inode), untouched since, same owner: an unreadable lock has no token to tell it from a new one.
     const now = statSync(path, { throwIfNoEntry: false });
-    const unchanged = now?.ino === stale.ino && now.mtimeMs === stale.mtimeMs && (readOwner(path)?.token ?? '') === stale.owner.token;
+    const unchanged =
+      now?.ino === stale.ino && now.mtimeMs === stale.mtimeMs && (readOwner(path)?.token ?? '') === stale.owner.token;
     if (unchanged) rmSync(path, { force: true });
     watched.delete(path);
   } finally {
@@ -162,7 +171,9 @@ setInterval(() => {
   for (const lock of held) {
     try {
       utimesSync(lock.path, now, now);
-    } catch { /* released or taken over: nothing to refresh */ }
+    } catch {
+      /* released or taken over: nothing to refresh */
+    }
   }
 }, HEARTBEAT_MS).unref();
 

@@ -56,7 +56,10 @@ export type RunDraft = Omit<RunRecord, 'version' | 'outputInfo' | 'checksum'>;
  * its Arrow file footer (the schema with its fields, types and key-value metadata, and each record batch's
  * offset and length).
  */
-export interface ObjectInfo { bytes: number; footer: string }
+export interface ObjectInfo {
+  bytes: number;
+  footer: string;
+}
 
 /** Records without checksums (version 1) are from before checksums and are treated as missing. */
 export const RECORD_VERSION = 2;
@@ -75,7 +78,8 @@ export function recordChecksum(record: Omit<RunRecord, 'checksum'> & { checksum?
 /** Whether a parsed record can be trusted: well-formed, of this version, and matching its checksum. */
 export function checkRun(value: unknown): 'ok' | 'unreadable' | 'legacy' | 'tampered' {
   const record = value as Partial<RunRecord> | undefined;
-  if (!record || typeof record !== 'object' || typeof record.key !== 'string' || !record.outputs || !record.manifest) return 'unreadable';
+  if (!record || typeof record !== 'object' || typeof record.key !== 'string' || !record.outputs || !record.manifest)
+    return 'unreadable';
   if (record.checksum === undefined && (record.version as number) === 1) return 'legacy';
   if (record.version !== RECORD_VERSION || !record.outputInfo) return 'unreadable';
   return record.checksum === recordChecksum(record as RunRecord) ? 'ok' : 'tampered';
@@ -93,4 +97,3 @@ export function objectInfo(bytes: Uint8Array): ObjectInfo {
 export function describeInfo(info: ObjectInfo | undefined): string {
   return info ? `${info.bytes} bytes with footer ${info.footer || '(none)'}` : 'not described';
 }
-

@@ -24,7 +24,10 @@ export async function describeObject(store: Store, prefix: string, rows = 10): P
     rows: table.numRows,
     schema: table.schema.fields.map((f) => ({ name: f.name, type: String(f.type), nullable: f.nullable })),
     metadata: Object.fromEntries(table.schema.metadata),
-    head: table.slice(0, rows).toArray().map((row) => plain(row.toJSON()) as Record<string, unknown>),
+    head: table
+      .slice(0, rows)
+      .toArray()
+      .map((row) => plain(row.toJSON()) as Record<string, unknown>),
   };
 }
 
@@ -34,7 +37,8 @@ export function plain(value: unknown): unknown {
   if (ArrayBuffer.isView(value)) return Array.from(value as unknown as ArrayLike<unknown>, plain);
   if (Array.isArray(value)) return value.map(plain);
   if (value && typeof value === 'object') {
-    if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return plain((value as { toJSON(): unknown }).toJSON());
+    if (typeof (value as { toJSON?: unknown }).toJSON === 'function')
+      return plain((value as { toJSON(): unknown }).toJSON());
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
   }
   return value;
@@ -62,6 +66,9 @@ export function formatObject(summary: ObjectSummary): string {
 export function formatBytes(bytes: number): string {
   const units = ['B', 'KB', 'MB', 'GB', 'TB'];
   let i = 0;
-  while (bytes >= 1024 && i < units.length - 1) { bytes /= 1024; i++; }
+  while (bytes >= 1024 && i < units.length - 1) {
+    bytes /= 1024;
+    i++;
+  }
   return `${bytes.toFixed(i ? 1 : 0)} ${units[i]}`;
 }

@@ -21,14 +21,23 @@ import { asIOError, errorLine, isIOError } from '../../common/io-error.ts';
 import { listDir, removeStaleTempFiles, staleTempFiles, TEMP_PREFIX, writeAtomic } from './files.ts';
 import { hashBytes } from './hash.ts';
 import { checkHash } from './names.ts';
-import { cacheKey, checkRun, describeInfo, objectInfo, RECORD_VERSION, recordChecksum, type ObjectInfo, type RunDraft, type RunRecord } from './record.ts';
+import {
+  cacheKey,
+  checkRun,
+  describeInfo,
+  objectInfo,
+  RECORD_VERSION,
+  recordChecksum,
+  type ObjectInfo,
+  type RunDraft,
+  type RunRecord,
+} from './record.ts';
 
 export class CorruptObjectError extends Error {
   constructor(readonly hashes: string[]) {
     super(`corrupt object${hashes.length > 1 ? 's' : ''} ${hashes.join(', ')}: content does not match name`);
   }
 }
-
 
 // Arrow is loaded on first use: a repro with nothing to do never decodes a table, and the import costs ~0.1 s.
 let arrowModule: Promise<typeof import('apache-arrow')> | undefined;
@@ -66,12 +75,24 @@ export class Store {
 
   // Every path of a key or hash goes through checkHash (engine/store/names.ts): a name from a task file or a run record
   // that is not a hash (`../../x`) throws here, before anything is read, written or deleted.
-  objectPath(hash: string): string { return join(this.root, 'objects', `${checkHash(hash, 'object hash')}.arrow`); }
-  runPath(key: string): string { return join(this.root, 'runs', `${checkHash(key, 'key')}.json`); }
-  checkpointPath(key: string): string { return join(this.root, 'checkpoints', `${checkHash(key, 'key')}.arrow`); }
-  logPath(key: string): string { return join(this.root, 'logs', `${checkHash(key, 'key')}.log`); }
-  lockPath(key: string): string { return join(this.root, 'locks', `${checkHash(key, 'key')}.lock`); }
-  private get indexPath(): string { return join(this.root, 'index.jsonl'); }
+  objectPath(hash: string): string {
+    return join(this.root, 'objects', `${checkHash(hash, 'object hash')}.arrow`);
+  }
+  runPath(key: string): string {
+    return join(this.root, 'runs', `${checkHash(key, 'key')}.json`);
+  }
+  checkpointPath(key: string): string {
+    return join(this.root, 'checkpoints', `${checkHash(key, 'key')}.arrow`);
+  }
+  logPath(key: string): string {
+    return join(this.root, 'logs', `${checkHash(key, 'key')}.log`);
+  }
+  lockPath(key: string): string {
+    return join(this.root, 'locks', `${checkHash(key, 'key')}.lock`);
+  }
+  private get indexPath(): string {
+    return join(this.root, 'index.jsonl');
+  }
 
   warn(message: string): void {
     this.warnings.push(message);
@@ -128,7 +149,9 @@ export class Store {
       }
       const said = record.outputInfo[name];
       if (said?.bytes !== found.bytes || said.footer !== found.footer) {
-        this.warn(`run record ${this.runPath(record.key)} says output '${name}' (${hash}) is ${describeInfo(said)}, but that object is ${describeInfo(found)}; treated as missing and removed, its node will rerun`);
+        this.warn(
+          `run record ${this.runPath(record.key)} says output '${name}' (${hash}) is ${describeInfo(said)}, but that object is ${describeInfo(found)}; treated as missing and removed, its node will rerun`,
+        );
         rmSync(this.runPath(record.key), { force: true });
         return false;
       }
@@ -143,8 +166,11 @@ export class Store {
   /** A corrupt (or vanished) object is removed, so the runs that produced it count as missing and are recomputed. */
   dropCorruptObject(hash: string): void {
     const path = this.objectPath(hash);
-    this.warn(existsSync(path) ? `object ${hash} is corrupt (content does not match its name); removed, its producer will rerun`
-      : `object ${hash} is missing (deleted while in use?); its producer will rerun`);
+    this.warn(
+      existsSync(path)
+        ? `object ${hash} is corrupt (content does not match its name); removed, its producer will rerun`
+        : `object ${hash} is missing (deleted while in use?); its producer will rerun`,
+    );
     rmSync(path, { force: true });
   }
 
@@ -165,10 +191,19 @@ export class Store {
   commitRun(draft: RunDraft): RunRecord {
     // Outputs committed under a key are that key's, whoever built the draft (a task file can pair keys and manifests).
     const computed = cacheKey(draft.manifest);
-    if (computed !== draft.key) throw new Error(`refusing to commit under key ${draft.key} the outputs of a manifest whose key is ${computed}`);
-    const outputInfo = Object.fromEntries(Object.entries(draft.outputs).map(([name, hash]) => [name, this.written.get(hash) ?? objectInfo(readFileSync(this.objectPath(hash)))]));
+    if (computed !== draft.key)
+      throw new Error(`refusing to commit under key ${draft.key} the outputs of a manifest whose key is ${computed}`);
+    const outputInfo = Object.fromEntries(
+      Object.entries(draft.outputs).map(([name, hash]) => [
+        name,
+        this.written.get(hash) ?? objectInfo(readFileSync(this.objectPath(hash))),
+      ]),
+    );
     // Through JSON first, so the checksum covers what a reader parses, in its key order (a NaN metric reads as null).
-    const fields = JSON.parse(JSON.stringify({ version: RECORD_VERSION, ...draft, outputInfo })) as Omit<RunRecord, 'checksum'>;
+    const fields = JSON.parse(JSON.stringify({ version: RECORD_VERSION, ...draft, outputInfo })) as Omit<
+      RunRecord,
+      'checksum'
+    >;
     const record: RunRecord = { ...fields, checksum: recordChecksum(fields) };
     const path = this.runPath(record.key);
     writeAtomic(path, Buffer.from(JSON.stringify(record, null, 2) + '\n'));
@@ -180,7 +215,9 @@ export class Store {
       appendFileSync(this.indexPath, JSON.stringify(entry) + '\n');
     } catch (error) {
       if (!isIOError(error)) throw error;
-      this.warn(`could not add ${record.key} to the index (${errorLine(asIOError(error, this.indexPath))}); readers fall back to ${path}`);
+      this.warn(
+        `could not add ${record.key} to the index (${errorLine(asIOError(error, this.indexPath))}); readers fall back to ${path}`,
+      );
     }
     this.loadIndex().set(record.key, entry);
     return record;
@@ -195,7 +232,9 @@ export class Store {
   keyMatchesManifest(record: RunRecord): boolean {
     const computed = cacheKey(record.manifest);
     if (computed === record.key) return true;
-    this.warn(`run record ${this.runPath(record.key)} is tampered: its manifest (stage ${record.manifest.stage}) has key ${computed}, not ${record.key}; treated as missing, its node will rerun`);
+    this.warn(
+      `run record ${this.runPath(record.key)} is tampered: its manifest (stage ${record.manifest.stage}) has key ${computed}, not ${record.key}; treated as missing, its node will rerun`,
+    );
     return false;
   }
 
@@ -231,7 +270,9 @@ export class Store {
 
   /** Rewrites the index from the run records (after gc), dropping torn lines and deleted runs. */
   compactIndex(records: RunRecord[]): void {
-    const lines = records.map((record) => JSON.stringify({ ...fileStamp(this.runPath(record.key)), record } satisfies IndexEntry) + '\n');
+    const lines = records.map(
+      (record) => JSON.stringify({ ...fileStamp(this.runPath(record.key)), record } satisfies IndexEntry) + '\n',
+    );
     writeAtomic(this.indexPath, Buffer.from(lines.join('')));
     this.index = undefined;
   }
@@ -249,7 +290,8 @@ export class Store {
     } catch {
       return undefined;
     }
-    const fromIndex = cached && cached.size === stamp.size && cached.mtimeMs === stamp.mtimeMs && checkRun(cached.record) === 'ok';
+    const fromIndex =
+      cached && cached.size === stamp.size && cached.mtimeMs === stamp.mtimeMs && checkRun(cached.record) === 'ok';
     return fromIndex ? cached.record : this.readRunFile(path);
   }
 
@@ -268,11 +310,17 @@ export class Store {
     }
     const verdict = checkRun(record);
     if (verdict === 'ok') return record as RunRecord;
-    if (verdict === 'unreadable') this.warn(`ignoring unreadable run record ${path} (truncated or not a run record); its node will rerun`);
-    else if (verdict === 'tampered') this.warn(`ignoring run record ${path}: it fails its checksum (edited after it was written); its node will rerun`);
+    if (verdict === 'unreadable')
+      this.warn(`ignoring unreadable run record ${path} (truncated or not a run record); its node will rerun`);
+    else if (verdict === 'tampered')
+      this.warn(
+        `ignoring run record ${path}: it fails its checksum (edited after it was written); its node will rerun`,
+      );
     else if (!this.warnedLegacy) {
       this.warnedLegacy = true;
-      this.warn(`ignoring run records written before records carried checksums (e.g. ${path}); their nodes rerun, reproducing their outputs, and rewrite them`);
+      this.warn(
+        `ignoring run records written before records carried checksums (e.g. ${path}); their nodes rerun, reproducing their outputs, and rewrite them`,
+      );
     }
     return undefined;
   }
@@ -291,7 +339,8 @@ export class Store {
       try {
         const entry = JSON.parse(line) as IndexEntry;
         // Entries without an mtime (older indexes) are skipped: their record files are read instead.
-        if (typeof entry.size === 'number' && typeof entry.mtimeMs === 'number' && entry.record?.key) this.index.set(entry.record.key, entry);
+        if (typeof entry.size === 'number' && typeof entry.mtimeMs === 'number' && entry.record?.key)
+          this.index.set(entry.record.key, entry);
       } catch {
         // A torn line from a crash mid-append: the record file is still the truth.
       }
@@ -357,10 +406,13 @@ export class Store {
 }
 
 /** A line of index.jsonl: a run record and the size and mtime of its file when the line was written. */
-interface IndexEntry { size: number; mtimeMs: number; record: RunRecord }
+interface IndexEntry {
+  size: number;
+  mtimeMs: number;
+  record: RunRecord;
+}
 
 function fileStamp(path: string): { size: number; mtimeMs: number } {
   const { size, mtimeMs } = statSync(path);
   return { size, mtimeMs };
 }
-

@@ -22,7 +22,9 @@ export function resolveTarget(store: Store, lockPath: string, name: string): Tar
   const node = lock.nodes[name];
   if (!node) {
     const stage = name.split('/')[0];
-    const like = Object.keys(lock.nodes).filter((id) => id.startsWith(`${stage}/`)).slice(0, 3);
+    const like = Object.keys(lock.nodes)
+      .filter((id) => id.startsWith(`${stage}/`))
+      .slice(0, 3);
     throw new Error(`no node '${name}' in ${lockPath}${like.length ? `; e.g. ${like.join(', ')}` : ''}`);
   }
   return { objects: node.outputs };

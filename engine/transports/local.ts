@@ -54,7 +54,10 @@ export class LocalPool implements Transport {
   }
 
   private spawn(): Worker {
-    const child = fork(this.options.worker ?? WORKER, [this.options.store.root], { execArgv: ['--import', TSX], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    const child = fork(this.options.worker ?? WORKER, [this.options.store.root], {
+      execArgv: ['--import', TSX],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
     const worker: Worker = { child };
     // Whatever a stage prints goes to its node's log, not over the progress display.
     const capture = (chunk: Buffer) => worker.job && this.options.store.appendLog(worker.job.key, chunk);
@@ -73,7 +76,10 @@ export class LocalPool implements Transport {
       if (!job) return;
       worker.job = undefined;
       releaseLockOfDead(this.options.store.lockPath(job.key), child.pid!);
-      job.report({ type: 'result', result: { type: 'crashed', message: `worker process died (${signal ?? `exit code ${code}`}) while running it` } });
+      job.report({
+        type: 'result',
+        result: { type: 'crashed', message: `worker process died (${signal ?? `exit code ${code}`}) while running it` },
+      });
     });
     this.workers.add(worker);
     return worker;

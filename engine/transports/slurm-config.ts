@@ -9,7 +9,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { SLURM_RESOURCE_NAMES as FIELDS, SLURM_RESOURCES, slurmFlag, type SlurmResourceName, type SlurmResources } from './slurm-resources.ts';
+import {
+  SLURM_RESOURCE_NAMES as FIELDS,
+  SLURM_RESOURCES,
+  slurmFlag,
+  type SlurmResourceName,
+  type SlurmResources,
+} from './slurm-resources.ts';
 
 export interface SlurmConfig {
   /** Stages that take well under a second: a scheduler round trip each would cost more than they do. */
@@ -24,7 +30,12 @@ const CONFIG_KEYS = ['local', 'default', 'stages'] as const satisfies readonly (
 /** Each resource flag's value: `VALUE` for every stage, or `stage=VALUE,stage=VALUE`. */
 export type SlurmFlags = Partial<Record<SlurmResourceName, string[]>> & { local?: string };
 
-export function loadSlurmConfig(file: string | undefined, flags: SlurmFlags, defaultLocal: readonly string[], stageNames: readonly string[]): SlurmConfig {
+export function loadSlurmConfig(
+  file: string | undefined,
+  flags: SlurmFlags,
+  defaultLocal: readonly string[],
+  stageNames: readonly string[],
+): SlurmConfig {
   const config: SlurmConfig = { local: [...defaultLocal], default: {}, stages: {} };
   if (file) readConfigFile(file, config);
   for (const field of FIELDS) {
@@ -36,9 +47,14 @@ export function loadSlurmConfig(file: string | undefined, flags: SlurmFlags, def
       }
     }
   }
-  if (flags.local !== undefined) config.local = flags.local.split(',').map((s) => s.trim()).filter(Boolean);
+  if (flags.local !== undefined)
+    config.local = flags.local
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   for (const name of [...config.local, ...Object.keys(config.stages)]) {
-    if (!stageNames.includes(name)) throw new Error(`Slurm config: unknown stage '${name}'; the stages are ${stageNames.join(', ')}`);
+    if (!stageNames.includes(name))
+      throw new Error(`Slurm config: unknown stage '${name}'; the stages are ${stageNames.join(', ')}`);
   }
   return config;
 }
@@ -52,25 +68,31 @@ function readConfigFile(file: string, config: SlurmConfig): void {
   }
   const expected = CONFIG_KEYS.join(', ');
   if (!isObject(doc)) throw new Error(`${file}: expected a mapping with keys ${expected}`);
-  for (const key of Object.keys(doc)) if (!(CONFIG_KEYS as readonly string[]).includes(key)) throw new Error(`${file}: unknown key '${key}' (expected ${expected})`);
+  for (const key of Object.keys(doc))
+    if (!(CONFIG_KEYS as readonly string[]).includes(key))
+      throw new Error(`${file}: unknown key '${key}' (expected ${expected})`);
   if (doc.local !== undefined) {
-    if (!Array.isArray(doc.local) || !doc.local.every((s) => typeof s === 'string')) throw new Error(`${file}: local must be a list of stage names, got ${JSON.stringify(doc.local)}`);
+    if (!Array.isArray(doc.local) || !doc.local.every((s) => typeof s === 'string'))
+      throw new Error(`${file}: local must be a list of stage names, got ${JSON.stringify(doc.local)}`);
     config.local = doc.local;
   }
   if (doc.default !== undefined) readResources(doc.default, config.default, `${file}: default`);
   if (doc.stages !== undefined) {
     if (!isObject(doc.stages)) throw new Error(`${file}: stages must map stage names to resources`);
-    for (const [stage, value] of Object.entries(doc.stages)) readResources(value, (config.stages[stage] = {}), `${file}: stages.${stage}`);
+    for (const [stage, value] of Object.entries(doc.stages))
+      readResources(value, (config.stages[stage] = {}), `${file}: stages.${stage}`);
   }
 }
 
 function readResources(value: unknown, into: SlurmResources, where: string): void {
   if (!isObject(value)) throw new Error(`${where} must be a mapping of ${FIELDS.join(', ')}`);
   for (const [key, v] of Object.entries(value)) {
-    if (!(FIELDS as readonly string[]).includes(key)) throw new Error(`${where}: unknown key '${key}' (expected ${FIELDS.join(', ')})`);
+    if (!(FIELDS as readonly string[]).includes(key))
+      throw new Error(`${where}: unknown key '${key}' (expected ${FIELDS.join(', ')})`);
     const field = key as SlurmResourceName;
     if (SLURM_RESOURCES[field].kind === 'options') {
-      if (!Array.isArray(v) || !v.every((s) => typeof s === 'string')) throw new Error(`${where}.${key} must be a list of sbatch options, got ${JSON.stringify(v)}`);
+      if (!Array.isArray(v) || !v.every((s) => typeof s === 'string'))
+        throw new Error(`${where}.${key} must be a list of sbatch options, got ${JSON.stringify(v)}`);
       (into as Record<SlurmResourceName, unknown>)[field] = v;
     } else setField(into, field, String(v), `${where}.${key}`);
   }

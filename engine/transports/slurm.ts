@@ -54,9 +54,31 @@ interface Job {
  * Ends in which Slurm stopped the job (or lost it: GONE means squeue no longer knows it): worth running again.
  * FAILED (the job's own non-zero exit) and OUT_OF_MEMORY would only fail again.
  */
-const RETRYABLE = new Set(['CANCELLED', 'TIMEOUT', 'PREEMPTED', 'NODE_FAIL', 'BOOT_FAIL', 'DEADLINE', 'COMPLETED', 'GONE']);
+const RETRYABLE = new Set([
+  'CANCELLED',
+  'TIMEOUT',
+  'PREEMPTED',
+  'NODE_FAIL',
+  'BOOT_FAIL',
+  'DEADLINE',
+  'COMPLETED',
+  'GONE',
+]);
 // Slurm's states in which a job may still run (squeue's %T); every other state is an end.
-const ACTIVE = new Set(['PENDING', 'CONFIGURING', 'RUNNING', 'COMPLETING', 'SUSPENDED', 'REQUEUED', 'REQUEUE_HOLD', 'REQUEUE_FED', 'RESIZING', 'SIGNALING', 'STAGE_OUT', 'STOPPED']);
+const ACTIVE = new Set([
+  'PENDING',
+  'CONFIGURING',
+  'RUNNING',
+  'COMPLETING',
+  'SUSPENDED',
+  'REQUEUED',
+  'REQUEUE_HOLD',
+  'REQUEUE_FED',
+  'RESIZING',
+  'SIGNALING',
+  'STAGE_OUT',
+  'STOPPED',
+]);
 
 export class SlurmTransport implements Transport {
   private readonly jobs = new Set<Job>();
@@ -66,8 +88,10 @@ export class SlurmTransport implements Transport {
   private lastWarning?: string;
 
   constructor(private readonly options: SlurmOptions) {
-    if (!Number.isInteger(options.maxJobs) || options.maxJobs < 1) throw new Error(`--max-jobs must be a positive integer, got ${options.maxJobs}`);
-    if (!Number.isInteger(options.retries) || options.retries < 0) throw new Error(`--retries must be a whole number, got ${options.retries}`);
+    if (!Number.isInteger(options.maxJobs) || options.maxJobs < 1)
+      throw new Error(`--max-jobs must be a positive integer, got ${options.maxJobs}`);
+    if (!Number.isInteger(options.retries) || options.retries < 0)
+      throw new Error(`--retries must be a whole number, got ${options.retries}`);
     this.dir = slurmDir(options.store);
     for (const sub of ['tasks', 'jobs', 'reports', 'out']) mkdirSync(join(this.dir, sub), { recursive: true });
   }
@@ -92,7 +116,9 @@ export class SlurmTransport implements Transport {
 
   /** A job an earlier coordinator submitted for this key that is still queued or running: watch it, do not resubmit. */
   private adopt(task: Task, stage: string, report: (event: TaskEvent) => void): boolean {
-    const submitted = readJson<{ id: string; report: string; task: string }>(join(this.dir, 'jobs', `${task.key}.json`));
+    const submitted = readJson<{ id: string; report: string; task: string }>(
+      join(this.dir, 'jobs', `${task.key}.json`),
+    );
     if (!submitted) return false;
     const { id, report: reportFile, task: taskFile } = submitted;
     const state = jobStates([id]).get(id)?.state;
@@ -110,22 +136,39 @@ export class SlurmTransport implements Transport {
     writeAtomic(job.taskFile, Buffer.from(JSON.stringify(task)));
     const command = this.options.command(job.taskFile, job.reportFile).map(shellQuote).join(' ');
     const args = [
-      '--parsable', `--job-name=pipeline-${job.stage}`, `--output=${join(this.dir, 'out', '%j.out')}`, '--chdir', process.cwd(),
-      ...sbatchOptions(this.options.config, job.stage), '--wrap', `exec ${command}`,
+      '--parsable',
+      `--job-name=pipeline-${job.stage}`,
+      `--output=${join(this.dir, 'out', '%j.out')}`,
+      '--chdir',
+      process.cwd(),
+      ...sbatchOptions(this.options.config, job.stage),
+      '--wrap',
+      `exec ${command}`,
     ];
     try {
-      job.id = execFileSync('sbatch', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim().split(';')[0];
+      job.id = execFileSync('sbatch', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+        .trim()
+        .split(';')[0];
     } catch (error) {
       // A bad partition or account, a full queue: this node fails with sbatch's words, the others go on. Reported
       // on the next turn, not from inside the scheduler's dispatch.
-      const message = `sbatch failed: ${String((error as { stderr?: string }).stderr ?? (error as Error).message).trim().split('\n').join('; ')}`;
+      const message = `sbatch failed: ${String((error as { stderr?: string }).stderr ?? (error as Error).message)
+        .trim()
+        .split('\n')
+        .join('; ')}`;
       setImmediate(() => job.report({ type: 'result', result: { type: 'crashed', message } }));
       return;
     }
     job.state = undefined;
-    writeAtomic(join(this.dir, 'jobs', `${task.key}.json`), Buffer.from(JSON.stringify({ id: job.id, report: job.reportFile, task: job.taskFile })));
+    writeAtomic(
+      join(this.dir, 'jobs', `${task.key}.json`),
+      Buffer.from(JSON.stringify({ id: job.id, report: job.reportFile, task: job.taskFile })),
+    );
     this.jobs.add(job);
-    job.report({ type: 'queued', note: `submitted as slurm job ${job.id}${job.attempt > 1 ? ` (attempt ${job.attempt} of ${this.options.retries + 1})` : ''}` });
+    job.report({
+      type: 'queued',
+      note: `submitted as slurm job ${job.id}${job.attempt > 1 ? ` (attempt ${job.attempt} of ${this.options.retries + 1})` : ''}`,
+    });
   }
 
   private poll(): void {
@@ -147,7 +190,11 @@ export class SlurmTransport implements Transport {
       if (ACTIVE.has(state)) {
         if (state !== job.state) {
           if (state === 'RUNNING') job.report({ type: 'running', note: `slurm job ${job.id}` });
-          else job.report({ type: 'queued', note: `${state.toLowerCase()} in Slurm (job ${job.id}${now?.reason && now.reason !== 'None' ? `, ${now.reason}` : ''})` });
+          else
+            job.report({
+              type: 'queued',
+              note: `${state.toLowerCase()} in Slurm (job ${job.id}${now?.reason && now.reason !== 'None' ? `, ${now.reason}` : ''})`,
+            });
         }
         job.state = state;
         const latest = readJson<TaskReport>(job.reportFile);
@@ -174,7 +221,10 @@ export class SlurmTransport implements Transport {
     } else {
       const output = join(this.dir, 'out', `${job.id}.out`);
       const attempts = job.attempt > 1 ? `, after ${job.attempt} attempts` : '';
-      this.done(job, { type: 'crashed', message: `slurm job ${job.id} ended ${state} before it finished${attempts} (job output: ${output})` });
+      this.done(job, {
+        type: 'crashed',
+        message: `slurm job ${job.id} ended ${state} before it finished${attempts} (job output: ${output})`,
+      });
     }
   }
 
@@ -198,7 +248,9 @@ export class SlurmTransport implements Transport {
     try {
       execFileSync('scancel', ids, { stdio: ['ignore', 'ignore', 'pipe'] });
     } catch (error) {
-      console.error(`error: scancel ${ids.join(' ')} failed, cancel these jobs by hand: ${String((error as { stderr?: string }).stderr ?? '').trim()}`);
+      console.error(
+        `error: scancel ${ids.join(' ')} failed, cancel these jobs by hand: ${String((error as { stderr?: string }).stderr ?? '').trim()}`,
+      );
     }
   }
 
@@ -229,7 +281,10 @@ function jobStates(ids: string[]): Map<string, { state: string; reason: string }
   if (ids.length === 0) return out;
   let text: string;
   try {
-    text = execFileSync('squeue', ['-h', '-t', 'all', '-o', '%i|%T|%r', '-j', ids.join(',')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    text = execFileSync('squeue', ['-h', '-t', 'all', '-o', '%i|%T|%r', '-j', ids.join(',')], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
   } catch (error) {
     // Every id unknown (finished long ago): squeue exits 1 with "Invalid job id specified".
     if (/Invalid job id/.test(String((error as { stderr?: string }).stderr))) return out;

@@ -11,7 +11,8 @@ export function curate(rows: readonly ExpressionRow[], params: CurateParams): Ex
     case 'syntactic': {
       const judge = judgeOf(params);
       const kept = JUDGED_MODES[params.mode]!;
-      if (!judge) throw new Error(`curation '${params.mode}' needs the task's judge, and task '${params.task?.name}' has none`);
+      if (!judge)
+        throw new Error(`curation '${params.mode}' needs the task's judge, and task '${params.task?.name}' has none`);
       return rows.filter((r) => judge(r.expression)[kept]);
     }
     case 'unique':
@@ -36,7 +37,9 @@ export default implementStage(curateStage, async (ctx) => {
   const rows = expressionRows(ctx.inputs.samples);
   const kept = curate(rows, ctx.params);
   if (kept.length === 0) {
-    throw new Error(`curation '${mode}' kept 0 of the ${rows.length} samples of S_${generation}: there is nothing to build D_${generation + 1} from`);
+    throw new Error(
+      `curation '${mode}' kept 0 of the ${rows.length} samples of S_${generation}: there is nothing to build D_${generation + 1} from`,
+    );
   }
   ctx.metric('curation.kept', kept.length);
   ctx.metric('curation.dropped', rows.length - kept.length);

@@ -13,18 +13,38 @@ export default implementStage(evaluate, async (ctx) => {
   const samples = expressionsOf(ctx.inputs.samples);
   const dataset = expressionsOf(ctx.inputs.dataset);
   // Diversity is the long part (minutes at a large n): its pairs are the progress, S_t's then D_t's.
-  const figuresOf = (set: 'samples' | 'data', lines: string[], diversityPairs: number, note: string): Record<string, number> => {
-    const s = summarizeLines(lines, task.tokenizer, { diversityPairs, seed: ctx.seed, progress: (done, total) => ctx.progress(done, total, note) });
+  const figuresOf = (
+    set: 'samples' | 'data',
+    lines: string[],
+    diversityPairs: number,
+    note: string,
+  ): Record<string, number> => {
+    const s = summarizeLines(lines, task.tokenizer, {
+      diversityPairs,
+      seed: ctx.seed,
+      progress: (done, total) => ctx.progress(done, total, note),
+    });
     const own = task.summarize(lines);
-    const figures: Record<string, number> = { count: s.count, diversity: s.diversity, unique: s.unique, mean_length: s.meanLength };
+    const figures: Record<string, number> = {
+      count: s.count,
+      diversity: s.diversity,
+      unique: s.unique,
+      mean_length: s.meanLength,
+    };
     if (set === 'samples') figures.copied = copiedShare(samples, dataset);
     for (const name of task.metricNames) figures[name] = own[name];
     return Object.fromEntries(Object.entries(figures).map(([name, value]) => [`${set}.${name}`, value]));
   };
-  const figures = { ...figuresOf('samples', samples, diversity_pairs, 'S_t pairs'), ...figuresOf('data', dataset, data_diversity_pairs, 'D_t pairs') };
+  const figures = {
+    ...figuresOf('samples', samples, diversity_pairs, 'S_t pairs'),
+    ...figuresOf('data', dataset, data_diversity_pairs, 'D_t pairs'),
+  };
   const columns = task.evalColumns ?? Object.keys(figures);
   const missing = columns.filter((name) => !(name in figures));
-  if (missing.length) throw new Error(`eval: the task's evalColumns name ${missing.join(', ')}, which it does not measure (it measures ${Object.keys(figures).join(', ')})`);
+  if (missing.length)
+    throw new Error(
+      `eval: the task's evalColumns name ${missing.join(', ')}, which it does not measure (it measures ${Object.keys(figures).join(', ')})`,
+    );
   for (const name of columns) {
     // A figure a set does not have (a mean depth where nothing parses) is NaN: left out of the metrics rather than written as 0.
     if (Number.isFinite(figures[name])) ctx.metric(name, figures[name]);

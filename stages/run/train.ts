@@ -15,7 +15,11 @@ import { logTable, tableCheckpointer, weightsToTable } from '../weights-table.ts
  * stops there, and they are kept as sampled (the loop is self-consuming, not curated). `examples` are the rows'
  * token ids.
  */
-export function checkBlockSize(rows: readonly ExpressionRow[], examples: readonly (readonly number[])[], blockSize: number): void {
+export function checkBlockSize(
+  rows: readonly ExpressionRow[],
+  examples: readonly (readonly number[])[],
+  blockSize: number,
+): void {
   let longest = 0;
   let row = -1;
   rows.forEach((r, i) => {
@@ -23,8 +27,10 @@ export function checkBlockSize(rows: readonly ExpressionRow[], examples: readonl
     if (examples[i].length > longest) [longest, row] = [examples[i].length, i];
   });
   if (longest > blockSize - 1) {
-    throw new Error(`model.block_size is ${blockSize}, but the dataset's longest example (row ${row}) has ${longest} tokens: `
-      + `model.block_size must be at least ${longest + 1} (the longest example plus the end token)`);
+    throw new Error(
+      `model.block_size is ${blockSize}, but the dataset's longest example (row ${row}) has ${longest} tokens: ` +
+        `model.block_size must be at least ${longest + 1} (the longest example plus the end token)`,
+    );
   }
 }
 
@@ -43,7 +49,11 @@ export default implementStage(train, async (ctx) => {
     checkpoint: tableCheckpointer(ctx.checkpoint),
     signal: ctx.signal,
     progress: (p) =>
-      ctx.progress(p.step, p.total, `loss ${p.trainLoss?.toFixed(3) ?? '…'}${p.valLoss === undefined ? '' : ` val ${p.valLoss.toFixed(3)}`}`),
+      ctx.progress(
+        p.step,
+        p.total,
+        `loss ${p.trainLoss?.toFixed(3) ?? '…'}${p.valLoss === undefined ? '' : ` val ${p.valLoss.toFixed(3)}`}`,
+      ),
   });
   ctx.metric('best_val_loss', result.bestValLoss);
   ctx.metric('best_step', result.bestStep);

@@ -41,7 +41,9 @@ function corpusLines(path: string, bytes: Buffer): string[] {
     try {
       lines.push(decoder.decode(bytes.subarray(start, stop)));
     } catch {
-      throw new Error(`task.path: '${path}' is not UTF-8: line ${lines.length + 1} has a byte sequence that is not valid UTF-8`);
+      throw new Error(
+        `task.path: '${path}' is not UTF-8: line ${lines.length + 1} has a byte sequence that is not valid UTF-8`,
+      );
     }
     start = stop + 1;
   }
@@ -63,9 +65,12 @@ function loadCorpus(options: CorpusOptions): TextTask {
   const bytes = readCorpus(options.path);
   const key = `${sha256(bytes)}:${options.path}:${options.tokens}:${options.max_length}`;
   let task = loaded.get(key);
-  if (!task) loaded.set(key, (task = textTask(corpusLines(options.path, bytes), options, `task.path '${options.path}'`)));
+  if (!task)
+    loaded.set(key, (task = textTask(corpusLines(options.path, bytes), options, `task.path '${options.path}'`)));
   if (task.rows.length === 0) {
-    throw new Error(`task.path: '${options.path}' has no usable line: every line is empty or longer than task.max_length (${options.max_length}) ${unit(options)}`);
+    throw new Error(
+      `task.path: '${options.path}' has no usable line: every line is empty or longer than task.max_length (${options.max_length}) ${unit(options)}`,
+    );
   }
   return task;
 }

@@ -11,14 +11,24 @@ import { tokenIds } from '../../logic/tokenize.ts';
 import { TOKENS } from '../../logic/tokens.ts';
 import type { LoadedTask, Task, Tokenizer } from '../task.ts';
 
-const depth = z.number().int().min(1).max(MAX_GENERATED_DEPTH, {
-  error: (issue) => `${String(issue.input)} is more than the generator's ${MAX_GENERATED_DEPTH} (a depth-d tree has up to 2^d - 1 nodes)`,
-});
+const depth = z
+  .number()
+  .int()
+  .min(1)
+  .max(MAX_GENERATED_DEPTH, {
+    error: (issue) =>
+      `${String(issue.input)} is more than the generator's ${MAX_GENERATED_DEPTH} (a depth-d tree has up to 2^d - 1 nodes)`,
+  });
 const options = z
   // The defaults are the paper's: `--task logic` on the command line means its D_0.
   .strictObject({ depth_min: depth.default(1), depth_max: depth.default(5) })
   .superRefine(({ depth_min, depth_max }, ctx) => {
-    if (depth_min > depth_max) ctx.addIssue({ code: 'custom', path: ['depth_min'], message: `${depth_min} must not exceed task.depth_max (${depth_max})` });
+    if (depth_min > depth_max)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['depth_min'],
+        message: `${depth_min} must not exceed task.depth_max (${depth_max})`,
+      });
   });
 export type LogicOptions = z.infer<typeof options>;
 
@@ -31,7 +41,8 @@ export const logicTokenizer: Tokenizer = {
     const words: string[] = [];
     for (let i = 0; i < ids.length && ids[i] !== TOKENS.length; i++) {
       const token = TOKENS[ids[i]];
-      if (token === undefined) throw new Error(`logic: token id ${ids[i]} is outside the vocabulary of ${TOKENS.length + 1}`);
+      if (token === undefined)
+        throw new Error(`logic: token id ${ids[i]} is outside the vocabulary of ${TOKENS.length + 1}`);
       words.push(token);
     }
     return words.join(' ');
@@ -40,9 +51,20 @@ export const logicTokenizer: Tokenizer = {
 
 /** Logic's eval metrics in the order reports list them (the paper's). */
 export const EVAL_METRICS = [
-  'samples.semantic', 'samples.syntactic', 'samples.diversity', 'samples.unique', 'samples.count',
-  'samples.mean_length', 'samples.mean_depth', 'samples.copied',
-  'data.semantic', 'data.syntactic', 'data.diversity', 'data.unique', 'data.count', 'data.mean_length',
+  'samples.semantic',
+  'samples.syntactic',
+  'samples.diversity',
+  'samples.unique',
+  'samples.count',
+  'samples.mean_length',
+  'samples.mean_depth',
+  'samples.copied',
+  'data.semantic',
+  'data.syntactic',
+  'data.diversity',
+  'data.unique',
+  'data.count',
+  'data.mean_length',
 ] as const;
 
 /**
@@ -50,9 +72,20 @@ export const EVAL_METRICS = [
  * have no mean depth, nor a copied share.
  */
 const EVAL_COLUMNS = [
-  'samples.count', 'samples.syntactic', 'samples.semantic', 'samples.diversity', 'samples.unique',
-  'samples.mean_length', 'samples.mean_depth', 'samples.copied',
-  'data.count', 'data.syntactic', 'data.semantic', 'data.diversity', 'data.unique', 'data.mean_length',
+  'samples.count',
+  'samples.syntactic',
+  'samples.semantic',
+  'samples.diversity',
+  'samples.unique',
+  'samples.mean_length',
+  'samples.mean_depth',
+  'samples.copied',
+  'data.count',
+  'data.syntactic',
+  'data.semantic',
+  'data.diversity',
+  'data.unique',
+  'data.mean_length',
 ] as const;
 
 /**
@@ -63,9 +96,21 @@ export function loadLogic(range?: LogicOptions): LoadedTask {
   return {
     tokenizer: logicTokenizer,
     realRows({ n, seed, exclude, progress }) {
-      if (!range) throw new Error('logic: this node\'s params carry no depth range (task.depth_min, task.depth_max), so it cannot draw real rows');
+      if (!range)
+        throw new Error(
+          "logic: this node's params carry no depth range (task.depth_min, task.depth_max), so it cannot draw real rows",
+        );
       const found = (count: number) => progress?.(count, n);
-      return generateExpressions({ n, seed, dMin: range.depth_min, dMax: range.depth_max, trueOnly: true, unique: true, exclude, progress: found });
+      return generateExpressions({
+        n,
+        seed,
+        dMin: range.depth_min,
+        dMax: range.depth_max,
+        trueOnly: true,
+        unique: true,
+        exclude,
+        progress: found,
+      });
     },
     summarize(lines) {
       let syntactic = 0;
@@ -81,7 +126,11 @@ export function loadLogic(range?: LogicOptions): LoadedTask {
       }
       const share = (k: number) => (lines.length === 0 ? 0 : k / lines.length);
       // A set where nothing parses has no mean depth: NaN, which eval leaves out of the metrics.
-      return { syntactic: share(syntactic), semantic: share(semantic), mean_depth: syntactic === 0 ? Number.NaN : depthSum / syntactic };
+      return {
+        syntactic: share(syntactic),
+        semantic: share(semantic),
+        mean_depth: syntactic === 0 ? Number.NaN : depthSum / syntactic,
+      };
     },
     metricNames: ['semantic', 'syntactic', 'mean_depth'],
     evalColumns: EVAL_COLUMNS,

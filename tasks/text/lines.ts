@@ -76,12 +76,16 @@ export function textTokenizer(rows: readonly string[], tokens: TokenKind): Token
     vocabulary,
     eos,
     // Characters as they are, so a sample's spaces survive encode(decode(ids)); words split on any whitespace.
-    encode: (text) => splitTokens(tokens === 'char' ? text : collapseWhitespace(text), tokens).map((symbol) => ids.get(symbol) ?? unknown),
+    encode: (text) =>
+      splitTokens(tokens === 'char' ? text : collapseWhitespace(text), tokens).map(
+        (symbol) => ids.get(symbol) ?? unknown,
+      ),
     decode(idList) {
       const out: string[] = [];
       for (let i = 0; i < idList.length && idList[i] !== eos; i++) {
         const symbol = shown[idList[i]];
-        if (symbol === undefined) throw new Error(`decode: id ${idList[i]} is outside the vocabulary of ${vocabulary.length}`);
+        if (symbol === undefined)
+          throw new Error(`decode: id ${idList[i]} is outside the vocabulary of ${vocabulary.length}`);
         out.push(symbol);
       }
       return out.join(separator);
@@ -93,7 +97,11 @@ export function textTokenizer(rows: readonly string[], tokens: TokenKind): Token
  * n distinct rows for a seed: the first rows not in `exclude` of the seed's permutation of all rows. `source` names
  * the corpus in the error when it runs short.
  */
-export function drawRows(rows: readonly string[], { n, seed, exclude, progress }: RealRowsRequest, source: string): string[] {
+export function drawRows(
+  rows: readonly string[],
+  { n, seed, exclude, progress }: RealRowsRequest,
+  source: string,
+): string[] {
   const order = new Rng(seed).shuffle(rows.map((_, i) => i));
   const out: string[] = [];
   for (const i of order) {
