@@ -4,12 +4,13 @@
  */
 import test from 'ava';
 import { expectedSeconds, remainingSeconds } from '../engine/run/eta.ts';
+import { Display } from '../engine/run/progress.ts';
 import type { Plan, PlanNode } from '../engine/plan/graph.ts';
 import type { RunRecord } from '../engine/store/record.ts';
 
 // a → b → c, and d beside them: the smallest plan with a chain and a node off it.
 const node = (sid: string, stage: string, params: object, deps: string[] = []) =>
-  ({ sid, stage: { name: stage }, params, deps }) as unknown as PlanNode;
+  ({ sid, ids: [sid], stage: { name: stage }, params, deps }) as unknown as PlanNode;
 const nodes = [
   node('a', 'train', { steps: 1 }),
   node('b', 'train', { steps: 1 }, ['a']),
@@ -49,4 +50,18 @@ test('the longer of the longest chain and the work over the workers; running nod
     'b has 5 s left, then c',
   );
   t.deepEqual(remainingSeconds(plan, new Map([['a', 20]]), all, 1), { seconds: 20, unknown: 3 });
+});
+
+test('on an empty store, a node that ran tells the time of the nodes of its stage that no record resembled', (t) => {
+  const lines: string[] = [];
+  const out = { write: (text: string) => lines.push(text) } as unknown as NodeJS.WritableStream;
+  const display = new Display(out, nodes.length, 60_000, { plan, expected: new Map(), workers: 1 });
+  const at = (node: PlanNode) => ({ node, key: node.sid });
+  display.event({ type: 'running', ...at(nodes[0]!) });
+  t.notRegex(lines.at(-1)!, /left/, 'nothing has run: no time left');
+  display.event({ type: 'finish', ...at(nodes[0]!), outcome: { status: 'ran', record: record('train', {}, 1) } });
+  display.event({ type: 'running', ...at(nodes[1]!) });
+  // b (train) is expected to take what a took; c and d, whose stages have not run, are left out and counted.
+  t.regex(lines.at(-1)!, /^\[1\/4 ~\d+s\+ left\] start {3}b\n$/);
+  display.close(false);
 });

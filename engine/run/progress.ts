@@ -89,7 +89,9 @@ export class Display implements ExecutionHooks {
       const run = this.running.get(sid);
       this.running.delete(sid);
       this.outcomes.set(sid, event.outcome);
-      const line = finishedLine(event.node, event.outcome, run ? (Date.now() - run.startedAt) / 1000 : 0);
+      const seconds = run ? (Date.now() - run.startedAt) / 1000 : 0;
+      if (event.outcome.status === 'ran') this.learn(event.node, seconds);
+      const line = finishedLine(event.node, event.outcome, seconds);
       if (event.outcome.status === 'cached' && !this.anyRan) this.pending.push(line);
       else if (event.outcome.status !== 'blocked' || !this.tty) this.print(line);
     }
@@ -128,6 +130,18 @@ export class Display implements ExecutionHooks {
     this.clear();
     this.out.write(this.tty ? line + '\n' : `[${this.finished()}/${this.total}${this.left(' ~', ' left')}] ${line}\n`);
     this.redraw();
+  }
+
+  /**
+   * A node that ran tells how long the nodes of its stage that no record resembled will take: a run on an empty
+   * store gets an ETA once each stage has run once.
+   */
+  private learn(node: PlanNode, seconds: number): void {
+    if (!this.eta) return;
+    const { plan, expected } = this.eta;
+    for (const other of plan.nodes) {
+      if (other.stage.name === node.stage.name && !expected.has(other.sid)) expected.set(other.sid, seconds);
+    }
   }
 
   private finished(): number {
