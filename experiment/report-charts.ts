@@ -196,6 +196,18 @@ function presentIn(series: readonly Series[], stats: readonly Stat[]): Series[] 
   return series.filter((s) => labels.has(s.label));
 }
 
+/** The colour (and dash) encoding of the series a chart's stats hold, in the report's series order. */
+function seriesColors(series: readonly Series[], stats: readonly Stat[]) {
+  const shown = presentIn(series, stats);
+  return {
+    field: 'series' as const,
+    title: 'cycle',
+    domain: shown.map((s) => s.label),
+    range: shown.map((s) => s.color),
+    dashes: shown.map((s) => s.dash),
+  };
+}
+
 function seedNote(stats: readonly Stat[], spreadMark: 'whiskers' | 'band'): { subtitle: string; spread: boolean } {
   const most = Math.max(...stats.map((s) => s.seeds));
   return most > 1
@@ -218,16 +230,6 @@ function correctnessChart(
   const semantic = statsOf(points, 'samples.semantic', 'semantic');
   const syntactic = statsOf(points, 'samples.syntactic', 'syntactic');
   if (semantic.length === 0 && syntactic.length === 0) return undefined;
-  const colors = (stats: Stat[]) => {
-    const shown = presentIn(series, stats);
-    return {
-      field: 'series' as const,
-      title: 'cycle',
-      domain: shown.map((s) => s.label),
-      range: shown.map((s) => s.color),
-      dashes: shown.map((s) => s.dash),
-    };
-  };
   const share = { domain: [0, 1] as [number, number], format: '%' };
   return {
     config: CONFIG,
@@ -239,7 +241,7 @@ function correctnessChart(
               title: 'Semantic: share of S_t that is True',
               yTitle: 'True (share of S_t)',
               stats: semantic,
-              color: colors(semantic),
+              color: seriesColors(series, semantic),
               share,
               reference: chance && { value: chance.rate, label: chanceLabel(chance) },
             }),
@@ -251,7 +253,7 @@ function correctnessChart(
               title: 'Syntactic: share of S_t that parses',
               yTitle: 'parses',
               stats: syntactic,
-              color: colors(syntactic),
+              color: seriesColors(series, syntactic),
               share,
               height: 90,
             }),
@@ -426,16 +428,6 @@ export function sampleShapesChart(points: readonly ShapePoint[]): TopLevelSpec {
 /** The report's charts, each with a spec or the reason it is left out. */
 export function reportCharts(points: readonly EvalPoint[], chance?: Chance): Chart[] {
   const series = seriesOf(points);
-  const byLabel = (stats: Stat[]) => {
-    const shown = presentIn(series, stats);
-    return {
-      field: 'series' as const,
-      title: 'cycle',
-      domain: shown.map((s) => s.label),
-      range: shown.map((s) => s.color),
-      dashes: shown.map((s) => s.dash),
-    };
-  };
   const d0 = d0Reference(points);
   const diversity = statsOf(points, 'samples.diversity');
   const unique = statsOf(points, 'samples.unique');
@@ -469,7 +461,7 @@ export function reportCharts(points: readonly EvalPoint[], chance?: Chance): Cha
             title: 'Levenshtein diversity of S_t per generation',
             yTitle: 'diversity of S_t',
             stats: diversity,
-            color: byLabel(diversity),
+            color: seriesColors(series, diversity),
             reference: d0,
           })
         : undefined,
@@ -506,7 +498,7 @@ export function reportCharts(points: readonly EvalPoint[], chance?: Chance): Cha
             title: 'Distinct expressions in S_t per generation',
             yTitle: 'unique expressions',
             stats: unique,
-            color: byLabel(unique),
+            color: seriesColors(series, unique),
           })
         : undefined,
       'no eval node records samples.unique',

@@ -8,8 +8,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import type { Task } from '../task.ts';
-import { TEXT_HEADLINE_METRICS, textOptionsShape, textTask, type TextTask } from '../text/lines.ts';
+import { textLikeTask, textOptionsShape, textTask, tokenUnit, type TextTask } from '../text/lines.ts';
 
 export const corpusOptions = z.strictObject({
   /** The UTF-8 file, one example a line. */
@@ -57,8 +56,6 @@ export function fileHash(path: string): string {
 
 const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
 
-const unit = (options: CorpusOptions): string => (options.tokens === 'char' ? 'characters' : 'words');
-
 /** The task of a file's content and the options, built once per process (params checks and stages ask again). */
 const loaded = new Map<string, TextTask>();
 function loadCorpus(options: CorpusOptions): TextTask {
@@ -69,25 +66,21 @@ function loadCorpus(options: CorpusOptions): TextTask {
     loaded.set(key, (task = textTask(corpusLines(options.path, bytes), options, `task.path '${options.path}'`)));
   if (task.rows.length === 0) {
     throw new Error(
-      `task.path: '${options.path}' has no usable line: every line is empty or longer than task.max_length (${options.max_length}) ${unit(options)}`,
+      `task.path: '${options.path}' has no usable line: every line is empty or longer than task.max_length (${options.max_length}) ${tokenUnit(options)}`,
     );
   }
   return task;
 }
 
-const corpus: Task<CorpusOptions> = {
+const corpus = textLikeTask<CorpusOptions>({
   name: 'corpus',
-  headlineMetrics: TEXT_HEADLINE_METRICS,
   options: corpusOptions,
   load: loadCorpus,
   contentHash: (options) => fileHash(options.path),
-  vocabularySize: (options) => loadCorpus(options).tokenizer.vocabulary.length,
-  longestExample: (options) => loadCorpus(options).longest,
-  supply: (options) => ({
-    count: loadCorpus(options).rows.length,
+  supplyWords: (options) => ({
     noun: 'distinct lines',
-    where: `in task.path '${options.path}' of at most ${options.max_length} ${unit(options)} (task.max_length)`,
+    where: `in task.path '${options.path}' of at most ${options.max_length} ${tokenUnit(options)} (task.max_length)`,
     remedy: 'add lines to the file or raise task.max_length',
   }),
-};
+});
 export default corpus;

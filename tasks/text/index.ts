@@ -12,8 +12,7 @@
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Task } from '../task.ts';
-import { TEXT_HEADLINE_METRICS, textOptions, textTask, type TextOptions, type TextTask } from './lines.ts';
+import { textLikeTask, textOptions, textTask, tokenUnit, type TextOptions, type TextTask } from './lines.ts';
 
 const SOURCE = "WordNet 3.1's example sentences";
 
@@ -55,18 +54,14 @@ function loadText(options: TextOptions): TextTask {
   return task;
 }
 
-const text: Task<TextOptions> = {
+const text = textLikeTask<TextOptions>({
   name: 'text',
-  headlineMetrics: TEXT_HEADLINE_METRICS,
   options: textOptions,
   load: loadText,
-  vocabularySize: (options) => loadText(options).tokenizer.vocabulary.length,
-  longestExample: (options) => loadText(options).longest,
-  supply: (options) => ({
-    count: loadText(options).rows.length,
+  supplyWords: (options) => ({
     noun: 'distinct example sentences',
-    where: `in ${SOURCE} of at most ${options.max_length} ${options.tokens === 'char' ? 'characters' : 'words'} (task.max_length)`,
+    where: `in ${SOURCE} of at most ${options.max_length} ${tokenUnit(options)} (task.max_length)`,
     remedy: 'raise task.max_length',
   }),
-};
+});
 export default text;

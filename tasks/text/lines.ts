@@ -18,7 +18,7 @@ import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { Rng } from '../../common/rng.ts';
-import type { LoadedTask, RealRowsRequest, Tokenizer } from '../task.ts';
+import type { LoadedTask, RealRowsRequest, Supply, Task, Tokenizer } from '../task.ts';
 
 const TOKEN_KINDS = ['char', 'word'] as const;
 export type TokenKind = (typeof TOKEN_KINDS)[number];
@@ -35,7 +35,7 @@ export type TextOptions = z.infer<typeof textOptions>;
 
 const TEXT_METRICS = ['validity', 'distinct_1', 'distinct_2', 'distinct_3'] as const;
 /** Whether the samples are still English, and how varied their word pairs are. */
-export const TEXT_HEADLINE_METRICS = ['validity', 'distinct_2'] as const;
+const TEXT_HEADLINE_METRICS = ['validity', 'distinct_2'] as const;
 
 const UNKNOWN = '<unk>';
 const END = '<eos>';
@@ -164,5 +164,29 @@ export function textTask(lines: Iterable<string>, options: TextOptions, source: 
     realRows: (request) => drawRows(rows, request, source),
     summarize: (samples) => textSummary(samples, corpusWords),
     metricNames: TEXT_METRICS,
+  };
+}
+
+/** What a text task's options' max_length counts. */
+export const tokenUnit = (options: TextOptions): string => (options.tokens === 'char' ? 'characters' : 'words');
+
+/**
+ * A Task over lines of text (text's sentences, corpus's file): the text metrics, and the vocabulary size, longest
+ * example and supply read from its loaded rows; `supplyWords` says what the rows are and where they come from.
+ */
+export function textLikeTask<O extends TextOptions>(
+  task: Pick<Task<O>, 'name' | 'options' | 'contentHash'> & {
+    load(options: O): TextTask;
+    supplyWords(options: O): Omit<Supply, 'count'>;
+  },
+): Task<O> {
+  const { supplyWords, load, ...rest } = task;
+  return {
+    ...rest,
+    load,
+    headlineMetrics: TEXT_HEADLINE_METRICS,
+    vocabularySize: (options) => load(options).tokenizer.vocabulary.length,
+    longestExample: (options) => load(options).longest,
+    supply: (options) => ({ count: load(options).rows.length, ...supplyWords(options) }),
   };
 }
