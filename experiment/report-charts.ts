@@ -6,11 +6,13 @@
  */
 import { scheme } from 'vega';
 import type { TopLevelSpec } from 'vega-lite';
-import { compareNames, compareValues, extraKeys, sortByPlace, type EvalPoint } from './eval-points.ts';
+import { compareNames, compareValues, extraKeys, metricNames, sortByPlace, type EvalPoint } from './eval-points.ts';
 import { groupStat, INTERVAL_NAME, seedGroups, type SeriesPlace } from './seeds.ts';
 import { CYCLE_TABLE, CYCLES, type CycleName } from '../stages/build-dataset.ts';
 import type { ShapePoint } from './report-samples.ts';
 import { chanceLabel, describeChance, type Chance } from './chance.ts';
+import { headlineMetrics } from '../tasks/registry.ts';
+import { shortName } from './metrics-show.ts';
 
 export interface Series {
   /** Legend name: the cycle, then λ and other swept keys where set ("incremental λ=0.5"). */
@@ -112,6 +114,10 @@ const METRIC_RANGE: Record<string, [number, number]> = {
   'samples.syntactic': [0, 1],
   'samples.diversity': [0, 1],
   'samples.copied': [0, 1],
+  'samples.validity': [0, 1],
+  'samples.distinct_1': [0, 1],
+  'samples.distinct_2': [0, 1],
+  'samples.distinct_3': [0, 1],
   'samples.unique': [0, Infinity],
 };
 
@@ -425,6 +431,22 @@ export function sampleShapesChart(points: readonly ShapePoint[]): TopLevelSpec {
   };
 }
 
+/**
+ * The headline metrics of the lock's task other than correctness (which has its own chart) and the task-independent
+ * ones: a text lock's validity and distinct_2.
+ */
+function taskMetrics(points: readonly EvalPoint[]): string[] {
+  const recorded = metricNames(points);
+  const drawnElsewhere = new Set([
+    'samples.semantic',
+    'samples.syntactic',
+    'samples.diversity',
+    'samples.unique',
+    'samples.copied',
+  ]);
+  return headlineMetrics(recorded).filter((m) => recorded.includes(m) && !drawnElsewhere.has(m));
+}
+
 /** The report's charts, each with a spec or the reason it is left out. */
 export function reportCharts(points: readonly EvalPoint[], chance?: Chance): Chart[] {
   const series = seriesOf(points);
@@ -453,6 +475,17 @@ export function reportCharts(points: readonly EvalPoint[], chance?: Chance): Cha
       'no eval node records samples.semantic or samples.syntactic',
       chance && describeChance(chance),
     ),
+    ...taskMetrics(points).map((metric) => {
+      const stats = statsOf(points, metric);
+      const name = shortName(metric);
+      const spec = lineChart({
+        title: `${name} of S_t per generation`,
+        yTitle: `${name} of S_t`,
+        stats,
+        color: seriesColors(series, stats),
+      });
+      return chart(`task-${name}`, `${name} of S_t`, spec, `no eval node records ${metric}`);
+    }),
     chart(
       'diversity',
       'Levenshtein diversity of S_t',

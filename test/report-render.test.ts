@@ -123,3 +123,16 @@ test('series are told apart: colours within a cycle differ and so do dash patter
   t.is(new Set(pairs).size, 10);
   t.is(new Set(line.encoding.strokeDash!.scale.range.map((d) => JSON.stringify(d))).size, 4);
 });
+
+test("a text lock's report draws its task's headline metrics (validity, distinct_2) and no correctness chart", (t) => {
+  const textLock = structuredClone(lock);
+  for (const node of Object.values(textLock.nodes)) {
+    if (node.stage !== 'eval' || !node.metrics) continue;
+    const { 'samples.semantic': semantic, 'samples.syntactic': syntactic, ...rest } = node.metrics;
+    node.metrics = { ...rest, 'samples.validity': semantic!, 'samples.distinct_2': syntactic! };
+  }
+  const charts = reportCharts(evalPoints(textLock));
+  const drawn = charts.filter((c) => 'spec' in c).map((c) => c.name);
+  t.true(drawn.includes('task-validity') && drawn.includes('task-distinct_2'), drawn.join(', '));
+  t.false(drawn.includes('correctness'));
+});
