@@ -6,7 +6,7 @@ import type { Argv } from 'yargs';
 import type { Executor } from '../engine/run/executor.ts';
 import type { Plan, PlanNode } from '../engine/plan/graph.ts';
 import type { SlurmFlags } from '../engine/transports/slurm-config.ts';
-import { SLURM_RESOURCE_NAMES, SLURM_RESOURCES } from '../engine/transports/slurm-resources.ts';
+import { SLURM_RESOURCE_NAMES, SLURM_RESOURCES, slurmFlag } from '../engine/transports/slurm-resources.ts';
 import type { Stage } from '../engine/stage.ts';
 import type { Store } from '../engine/store/store.ts';
 
@@ -71,7 +71,7 @@ export function withExecutorOptions<T>(yargs: Argv<T>) {
       SLURM_RESOURCES[name].kind === 'options'
         ? `slurm: ${name} sbatch options, OPTS or stage=OPTS (repeatable)`
         : `slurm: ${name}, VALUE or stage=VALUE,stage=VALUE`;
-    y = y.option(`slurm-${name}`, { type: 'string', array: true, describe }) as typeof y;
+    y = y.option(slurmFlag(name), { type: 'string', array: true, describe }) as typeof y;
   }
   return y;
 }
@@ -109,8 +109,7 @@ export async function buildExecutor(args: ExecutorArgs, ctx: ExecutorContext): P
     import('../engine/transports/slurm.ts'),
   ]);
   const flags: SlurmFlags = { local: args.slurmLocal };
-  for (const name of SLURM_RESOURCE_NAMES)
-    flags[name] = args[`slurm${name[0].toUpperCase()}${name.slice(1)}`] as string[] | undefined;
+  for (const name of SLURM_RESOURCE_NAMES) flags[name] = args[slurmFlag(name)] as string[] | undefined;
   const stageNames = [...new Set(ctx.plan.nodes.map((n) => n.stage.name))];
   // The Slurm config (its YAML file, --slurm-local) names stages.
   const cheap = ctx.cheapStages.map((s) => s.name).filter((s) => stageNames.includes(s));

@@ -20,4 +20,4 @@ type ValueOf<Kind> = Kind extends 'count' ? number : Kind extends 'options' ? st
 export type SlurmResources = { -readonly [K in SlurmResourceName]?: ValueOf<(typeof SLURM_RESOURCES)[K]['kind']> };
 
 /** The repro flag of a resource, without its dashes: `slurm-partition`. */
-export const slurmFlag = (name: SlurmResourceName): string => `slurm-${name}`;
+export const slurmFlag = <N extends SlurmResourceName>(name: N): `slurm-${N}` => `slurm-${name}`;
