@@ -106,7 +106,15 @@ test('show by node name prints every output with whole rows; an unknown node or 
 test('score takes a node id or an object hash: the metrics of its expression column', async (t) => {
   const { samples: hash, log: logHash } = await ready;
   const lines = expressionsOf(samples);
-  const expected = { ...summarizeLines(lines, logicTokenizer), ...loadLogic().summarize(lines), unreadable: 0 };
+  const { diversityStderr, meanLength, ...summary } = summarizeLines(lines, logicTokenizer);
+  // Under metrics show's short names (experiment/score.ts).
+  const expected = {
+    ...summary,
+    diversity_stderr: diversityStderr,
+    mean_length: meanLength,
+    ...loadLogic().summarize(lines),
+    unreadable: 0,
+  };
   for (const target of [NODE, hash.slice(0, 8)]) {
     const scored = pipeline('score', target, '--json');
     t.is(scored.status, 0, scored.stderr);
