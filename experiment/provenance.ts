@@ -39,9 +39,17 @@ export function withoutSeed(chain: string): string {
     .join('/');
 }
 
-/** What `params diff` compares: every resolved key, the sweep as lists, and the overrides as the key `--set`. */
+/**
+ * What `params diff` compares: every resolved key, the sweep as lists, and each key the command line set, as
+ * `--set KEY` with the text given (the last of repeated ones, as --set applies them), so a diff names only the
+ * overrides that differ.
+ */
 export function comparableParams(recorded: LockParams): Record<string, unknown> {
-  return { ...recorded.resolved, '--set': recorded.overrides };
+  const overrides = recorded.overrides.map((assignment) => {
+    const eq = assignment.indexOf('=');
+    return [`--set ${assignment.slice(0, eq)}`, assignment.slice(eq + 1)];
+  });
+  return { ...recorded.resolved, ...Object.fromEntries(overrides) };
 }
 
 /** The resolved params without the sweep, as dotted keys: what every chain of the lock shares before its own keys. */

@@ -106,7 +106,7 @@ test('metrics diff defaults to HEAD against the working tree; --unchanged shows 
 test('params diff HEAD~1 HEAD shows the λ keys and the overrides, read from the locks', async (t) => {
   const { rows } = JSON.parse(await cli(repo, 'params', 'diff', 'HEAD~1', 'HEAD', '--json')) as { rows: ParamRow[] };
   t.deepEqual(rows, [
-    { key: '--set', old: ['generations=3'], new: ['generations=3', 'cycle.lambda=0.75'], change: 'changed' },
+    { key: '--set cycle.lambda', new: '0.75', change: 'added' },
     { key: 'cycle.lambda', old: 0.5, new: 0.75, change: 'changed' },
     { key: 'sweep.cycle.lambda', old: [0.5], new: [0.75], change: 'changed' },
   ]);
@@ -134,14 +134,14 @@ test('metrics diff names the params that changed between the two locks above the
   const text = await cli(repo, 'metrics', 'diff', 'HEAD~1', 'HEAD', '--metric', 'samples.semantic');
   t.regex(
     text,
-    /^key\s+HEAD~1\s+HEAD\s+change\n[- ]+\n--set\s+\["generations=3"\]\s+\["generations=3","cycle\.lambda=0\.75"\]\s+changed\ncycle\.lambda\s+0\.5\s+0\.75\s+changed\nsweep\.cycle\.lambda\s+\[0\.5\]\s+\[0\.75\]\s+changed\n\n/,
+    /^key\s+HEAD~1\s+HEAD\s+change\n[- ]+\n--set cycle\.lambda\s+\(absent\)\s+0\.75\s+added\ncycle\.lambda\s+0\.5\s+0\.75\s+changed\nsweep\.cycle\.lambda\s+\[0\.5\]\s+\[0\.75\]\s+changed\n\n/,
   );
   const { params } = JSON.parse(await cli(repo, 'metrics', 'diff', 'HEAD~1', 'HEAD', '--json')) as {
     params: ParamRow[];
   };
   t.deepEqual(
     params.map((r) => r.key),
-    ['--set', 'cycle.lambda', 'sweep.cycle.lambda'],
+    ['--set cycle.lambda', 'cycle.lambda', 'sweep.cycle.lambda'],
   );
 });
 

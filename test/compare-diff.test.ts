@@ -34,14 +34,14 @@ test('diffParams lists changed, added and removed keys; all adds the unchanged o
   delete (b.model as Record<string, unknown>).dropout;
   (b.model as Record<string, unknown>).bias = true;
   t.deepEqual(diffParams(a, b), [
-    { key: '--set', old: [], new: ['cycle.lambda=0.75'], change: 'changed' },
+    { key: '--set cycle.lambda', new: '0.75', change: 'added' },
     { key: 'cycle.lambda', old: 0.5, new: 0.75, change: 'changed' },
     { key: 'model.bias', new: true, change: 'added' },
     { key: 'model.dropout', old: 0, change: 'removed' },
     { key: 'sweep.cycle.lambda', old: [0.5], new: [0.75], change: 'changed' },
   ]);
   const all = diffParams(a, b, { all: true });
-  t.is(all.length, Object.keys(flatten(a)).length + 1);
+  t.is(all.length, Object.keys(flatten(a)).length + 2, "a's keys, model.bias and --set cycle.lambda");
   t.deepEqual(
     all.find((r) => r.key === 'model.width'),
     { key: 'model.width', old: 64, new: 64, change: 'same' },

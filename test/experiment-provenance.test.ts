@@ -63,7 +63,7 @@ test.serial('params diff and metrics diff between the two runs name the changed 
   t.deepEqual(
     params.rows.map((r) => [r.key, r.old, r.new]),
     [
-      ['--set', [...SETS, 'sample.temperature=0.6'], [...SETS, 'sample.temperature=0.4']],
+      ['--set sample.temperature', '0.6', '0.4'],
       ['sample.temperature', 0.6, 0.4],
     ],
   );
