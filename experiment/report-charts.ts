@@ -431,20 +431,12 @@ export function sampleShapesChart(points: readonly ShapePoint[]): TopLevelSpec {
   };
 }
 
-/**
- * The headline metrics of the lock's task other than correctness (which has its own chart) and the task-independent
- * ones: a text lock's validity and distinct_2.
- */
+/** The lock's task's headline metrics but correctness, which has its own chart: a text lock's validity and distinct_2. */
 function taskMetrics(points: readonly EvalPoint[]): string[] {
   const recorded = metricNames(points);
-  const drawnElsewhere = new Set([
-    'samples.semantic',
-    'samples.syntactic',
-    'samples.diversity',
-    'samples.unique',
-    'samples.copied',
-  ]);
-  return headlineMetrics(recorded).filter((m) => recorded.includes(m) && !drawnElsewhere.has(m));
+  // headlineMetrics of a lock that recorded nothing: the task-independent ones, drawn by their own charts.
+  const drawnElsewhere = new Set([...headlineMetrics([]), 'samples.semantic', 'samples.syntactic']);
+  return headlineMetrics(recorded).filter((m) => !drawnElsewhere.has(m));
 }
 
 /** The report's charts, each with a spec or the reason it is left out. */

@@ -123,6 +123,7 @@ function spread(values: readonly number[]): string {
  */
 export function finalTable(points: readonly EvalPoint[]): { header: string[]; rows: string[][] } {
   const recorded = metricNames(points);
+  // Only what the lock recorded: a table column of n/a says nothing.
   const metrics = headlineMetrics(recorded).filter((m) => recorded.includes(m));
   const generations = [...new Set(points.map((p) => p.place.generation ?? 0))].sort((a, b) => a - b);
   const rows = seriesOf(points).map((series) => {
