@@ -50,6 +50,8 @@ export interface Stage<P extends Json = Json> {
    */
   module: string;
   inputs: readonly string[];
+  /** Ports a node may leave unconnected: what feeds a feature that params can turn off. */
+  optionalInputs?: readonly string[];
   outputs: readonly string[];
   /** Never set: it carries P in the type, so that a graph's slice for the stage is checked against it. */
   readonly [paramsType]?: P;

@@ -69,13 +69,7 @@ const cycles = {
     scheme: 'greens',
     build: (params, data, rng) => {
       const generated = generatedCount(params);
-      const fresh = data.task
-        .realRows({
-          n: params.n - generated,
-          seed: rng.nextUint32(),
-          exclude: new Set(data.current.map((r) => r.expression)),
-        })
-        .map((expression) => ({ expression, origin: 'fresh' as const, generation: params.generation }));
+      const fresh = freshRows(params.n - generated, params, data, rng);
       return [...data.current, ...drawSamples(data.samples, generated, rng), ...fresh];
     },
   },
@@ -119,10 +113,26 @@ export interface CycleInputs {
   samples: ExpressionRow[];
   /** The node's task: the expanding cycle draws fresh real rows from it. */
   task: LoadedTask;
+  /** The run's held-out real rows (stages/gen-heldout.ts; empty without one): no fresh draw may take them. */
+  heldout: ReadonlySet<string>;
 }
 
 export function nextDataset(params: BuildParams, data: CycleInputs, rng: Rng): ExpressionRow[] {
   return CYCLE_TABLE[params.cycle].build(params, data, rng);
+}
+
+/**
+ * `count` fresh real rows of the task for D_{t+1}: in no earlier dataset (D_t holds them all, since only the cycles
+ * that keep D_t draw fresh rows) and not held out, so that the held-out perplexity measures rows no model trained on.
+ */
+function freshRows(count: number, params: BuildParams, data: CycleInputs, rng: Rng): ExpressionRow[] {
+  return data.task
+    .realRows({
+      n: count,
+      seed: rng.nextUint32(),
+      exclude: new Set([...data.current.map((r) => r.expression), ...data.heldout]),
+    })
+    .map((expression) => ({ expression, origin: 'fresh' as const, generation: params.generation }));
 }
 
 /** k = round(λ·n), for the cycles that read λ. */
@@ -158,5 +168,6 @@ export default defineStage<BuildParams>({
   name: 'build-dataset',
   module: new URL('./run/build-dataset.ts', import.meta.url).href,
   inputs: ['d0', 'dataset', 'samples'],
+  optionalInputs: ['heldout'],
   outputs: ['dataset'],
 });

@@ -15,8 +15,9 @@ const samples: ExpressionRow[] = Array.from({ length: n }, (_, i) => ({
   generation: 2,
 }));
 const current: ExpressionRow[] = [...d0.slice(0, 15), ...samples.slice(0, 5).map((r) => ({ ...r, generation: 1 }))];
+const heldout: ReadonlySet<string> = new Set();
 const params = (cycle: BuildParams['cycle'], lambda?: number): BuildParams => ({ cycle, lambda, n, generation: 3 });
-const build = (p: BuildParams) => nextDataset(p, { d0, current, samples, task }, new Rng(7));
+const build = (p: BuildParams) => nextDataset(p, { d0, current, samples, task, heldout }, new Rng(7));
 const count = (rows: ExpressionRow[], origin: string, generation: number) =>
   rows.filter((r) => r.origin === origin && r.generation === generation).length;
 
@@ -53,11 +54,23 @@ test('expanding keeps D_t whole, adds round(λn) of S_t and n − round(λn) fre
   t.is(build(params('expanding', 1)).filter((r) => r.origin === 'fresh').length, 0, 'λ = 1 is pure accumulation');
 });
 
+test('fresh rows are never held-out rows: the expanding cycle draws around them', (t) => {
+  const first = build(params('expanding', 0.25)).filter((r) => r.origin === 'fresh');
+  const held = new Set(first.slice(0, 10).map((r) => r.expression));
+  const rows = nextDataset(params('expanding', 0.25), { d0, current, samples, task, heldout: held }, new Rng(7));
+  const fresh = rows.filter((r) => r.origin === 'fresh');
+  t.is(fresh.length, 15);
+  t.false(fresh.some((r) => held.has(r.expression)));
+});
+
 test('the cycles that read λ refuse to run without it; drawing more rows than exist is an error', (t) => {
   t.throws(() => build(params('incremental')), { message: /incremental cycle needs lambda/ });
-  t.throws(() => nextDataset({ ...params('balanced'), n: 2 * n + 2 }, { d0, current, samples, task }, new Rng(1)), {
-    message: /cannot draw 21 rows from D_0: it has only 20/,
-  });
+  t.throws(
+    () => nextDataset({ ...params('balanced'), n: 2 * n + 2 }, { d0, current, samples, task, heldout }, new Rng(1)),
+    {
+      message: /cannot draw 21 rows from D_0: it has only 20/,
+    },
+  );
 });
 
 test('accumulate keeps D_t whole and adds all of S_t: the dataset grows by n', (t) => {
@@ -67,7 +80,7 @@ test('accumulate keeps D_t whole and adds all of S_t: the dataset grows by n', (
 
 // A curated S_t shorter than what the cycle takes: every kept row once, the shortfall drawn from them with replacement.
 const curated = samples.slice(0, 4);
-const short = (p: BuildParams) => nextDataset(p, { d0, current, samples: curated, task }, new Rng(7));
+const short = (p: BuildParams) => nextDataset(p, { d0, current, samples: curated, task, heldout }, new Rng(7));
 const onlyFrom = (rows: ExpressionRow[], from: ExpressionRow[]) => rows.every((r) => from.includes(r));
 
 test('a curated S_t shorter than n fills full_synthetic and accumulate to n rows from itself, each kept row at least once', (t) => {
@@ -101,7 +114,7 @@ test('a curated S_t shorter than the draw tops up balanced, incremental and expa
   const expanding = short(params('expanding', 0.5));
   t.is(expanding.length, current.length + n);
   t.is(count(expanding, 'fresh', 3), 10);
-  t.throws(() => nextDataset(params('full_synthetic'), { d0, current, samples: [], task }, new Rng(1)), {
+  t.throws(() => nextDataset(params('full_synthetic'), { d0, current, samples: [], task, heldout }, new Rng(1)), {
     message: /cannot take 20 rows from S_t: it has none/,
   });
 });

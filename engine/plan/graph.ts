@@ -129,9 +129,9 @@ export function buildPlan(specs: readonly NodeSpec[]): Plan {
 }
 
 function checkPorts(spec: NodeSpec): void {
-  const declared = new Set(spec.stage.inputs);
+  const declared = new Set([...spec.stage.inputs, ...(spec.stage.optionalInputs ?? [])]);
   const given = Object.keys(spec.inputs);
-  const missing = [...declared].filter((name) => !given.includes(name));
+  const missing = spec.stage.inputs.filter((name) => !given.includes(name));
   const extra = given.filter((name) => !declared.has(name));
   if (missing.length || extra.length) {
     throw new Error(

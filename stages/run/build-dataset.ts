@@ -13,6 +13,7 @@ export default implementStage(buildDataset, async (ctx) => {
       current: expressionRows(ctx.inputs.dataset),
       samples: expressionRows(ctx.inputs.samples),
       task: await taskOf(ctx.params),
+      heldout: new Set(ctx.inputs.heldout ? expressionRows(ctx.inputs.heldout).map((r) => r.expression) : []),
     },
     new Rng(ctx.seed),
   );
