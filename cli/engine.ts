@@ -364,7 +364,7 @@ async function reproCommand(args: ReproArgs, load: Load): Promise<void> {
       );
       console.log(
         todo.length
-          ? `${todo.length} of ${plan.nodes.length} nodes would run, about ${eta.formatRemaining(left, fmt)} on ${workers} worker${workers === 1 ? '' : 's'} (from the recorded durations of similar nodes)`
+          ? `${todo.length} of ${plan.nodes.length} nodes would run, ${eta.formatRemaining(left, workers, fmt)}`
           : 'nothing to do',
       );
     }

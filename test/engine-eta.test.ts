@@ -3,7 +3,7 @@
  * and the nodes left taking the longer of their longest chain and their work over the workers.
  */
 import test from 'ava';
-import { expectedSeconds, remainingSeconds } from '../engine/run/eta.ts';
+import { expectedSeconds, formatRemaining, remainingSeconds } from '../engine/run/eta.ts';
 import { Display } from '../engine/run/progress.ts';
 import type { Plan, PlanNode } from '../engine/plan/graph.ts';
 import type { RunRecord } from '../engine/store/record.ts';
@@ -41,15 +41,39 @@ test('the longer of the longest chain and the work over the workers; running nod
     ['d', 50],
   ]);
   const all = new Set(['a', 'b', 'c', 'd']);
-  t.deepEqual(remainingSeconds(plan, expected, all, 1), { seconds: 92, unknown: 0 }, 'one worker: all the work');
-  t.deepEqual(remainingSeconds(plan, expected, all, 2), { seconds: 50, unknown: 0 }, 'two: d alone is the longest');
-  t.deepEqual(remainingSeconds(plan, expected, all, 8), { seconds: 50, unknown: 0 });
+  t.deepEqual(
+    remainingSeconds(plan, expected, all, 1),
+    { seconds: 92, nodes: 4, unknown: 0 },
+    'one worker: all the work',
+  );
+  t.deepEqual(
+    remainingSeconds(plan, expected, all, 2),
+    { seconds: 50, nodes: 4, unknown: 0 },
+    'two: d alone is the longest',
+  );
+  t.deepEqual(remainingSeconds(plan, expected, all, 8), { seconds: 50, nodes: 4, unknown: 0 });
   t.deepEqual(
     remainingSeconds(plan, expected, new Set(['b', 'c']), 2, (sid) => (sid === 'b' ? 15 : 0)),
-    { seconds: 7, unknown: 0 },
+    { seconds: 7, nodes: 2, unknown: 0 },
     'b has 5 s left, then c',
   );
-  t.deepEqual(remainingSeconds(plan, new Map([['a', 20]]), all, 1), { seconds: 20, unknown: 3 });
+  t.deepEqual(remainingSeconds(plan, new Map([['a', 20]]), all, 1), { seconds: 20, nodes: 4, unknown: 3 });
+});
+
+test('the estimate as repro --dry prints it: the nodes it leaves out, and none at all where no record resembles any', (t) => {
+  const fmt = (s: number) => `${s}s`;
+  t.is(
+    formatRemaining({ seconds: 20, nodes: 4, unknown: 3 }, 2, fmt),
+    'about 20s + 3 nodes never run before on 2 workers (from the recorded durations of similar nodes)',
+  );
+  t.is(
+    formatRemaining({ seconds: 9, nodes: 1, unknown: 0 }, 1, fmt),
+    'about 9s on 1 worker (from the recorded durations of similar nodes)',
+  );
+  t.is(
+    formatRemaining({ seconds: 0, nodes: 84, unknown: 84 }, 2, fmt),
+    'no estimate yet: the store records no run like any of them',
+  );
 });
 
 test('on an empty store, a node that ran tells the time of the nodes of its stage that no record resembled', (t) => {

@@ -34,6 +34,8 @@ export function expectedSeconds(plan: Plan, records: readonly RunRecord[]): Expe
 
 export interface Remaining {
   seconds: number;
+  /** Nodes left. */
+  nodes: number;
   /** Nodes left that no record resembles: their time is not in `seconds`. */
   unknown: number;
 }
@@ -54,9 +56,11 @@ export function remainingSeconds(
   let total = 0;
   let longest = 0;
   let unknown = 0;
+  let nodes = 0;
   // plan.nodes is in dependency order, so a node's inputs have their finish times when it is reached.
   for (const node of plan.nodes) {
     if (!left.has(node.sid)) continue;
+    nodes++;
     const own = expected.get(node.sid);
     if (own === undefined) unknown++;
     const seconds = Math.max(0, (own ?? 0) - elapsed(node.sid));
@@ -65,10 +69,19 @@ export function remainingSeconds(
     total += seconds;
     longest = Math.max(longest, end);
   }
-  return { seconds: Math.max(longest, total / Math.max(1, workers)), unknown };
+  return { seconds: Math.max(longest, total / Math.max(1, workers)), nodes, unknown };
 }
 
-/** `about 4m10s`, and how many nodes it leaves out. */
-export function formatRemaining({ seconds, unknown }: Remaining, formatSeconds: (s: number) => string): string {
-  return `${formatSeconds(seconds)}${unknown ? ` + ${unknown} node${unknown === 1 ? '' : 's'} never run before` : ''}`;
+/**
+ * `about 4m10s on 2 workers`, and how many nodes it leaves out; where no node left resembles a recorded run (an empty
+ * store) there is no estimate to give, and it says so rather than print 0s.
+ */
+export function formatRemaining(
+  { seconds, nodes, unknown }: Remaining,
+  workers: number,
+  formatSeconds: (s: number) => string,
+): string {
+  if (unknown === nodes) return 'no estimate yet: the store records no run like any of them';
+  const never = unknown ? ` + ${unknown} node${unknown === 1 ? '' : 's'} never run before` : '';
+  return `about ${formatSeconds(seconds)}${never} on ${workers} worker${workers === 1 ? '' : 's'} (from the recorded durations of similar nodes)`;
 }

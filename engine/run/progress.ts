@@ -37,6 +37,8 @@ export class Display implements ExecutionHooks {
   private readonly started = Date.now();
   private readonly outcomes = new Map<string, Outcome>();
   private readonly running = new Map<string, Running>();
+  /** Stages whose first run has given their unestimated nodes a time (learn). */
+  private readonly learnedStages = new Set<string>();
   private readonly tty: boolean;
   private drawn = 0;
   private timer?: NodeJS.Timeout;
@@ -137,7 +139,9 @@ export class Display implements ExecutionHooks {
    * store gets an ETA once each stage has run once.
    */
   private learn(node: PlanNode, seconds: number): void {
-    if (!this.eta) return;
+    // Once per stage: after its first run every node of the stage has an expectation.
+    if (!this.eta || this.learnedStages.has(node.stage.name)) return;
+    this.learnedStages.add(node.stage.name);
     const { plan, expected } = this.eta;
     for (const other of plan.nodes) {
       if (other.stage.name === node.stage.name && !expected.has(other.sid)) expected.set(other.sid, seconds);
