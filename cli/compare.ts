@@ -1,5 +1,5 @@
 /**
- * Commands that read versions of the experiment rather than run it: `metrics show`, `metrics diff`,
+ * Commands that read versions of the experiment rather than run it: `metrics show`, `metrics change`, `metrics diff`,
  * `params diff` and `report`. A version is a git revision, a file, a directory holding the file, or `workdir`.
  */
 import path from 'node:path';
@@ -81,6 +81,35 @@ export function registerCompareCommands(cli: Argv, io: CompareIo = {}): Argv {
           },
         )
         .command(
+          'change',
+          'Per series, each metric at its first and last generation and the change: the mean over seeds of last − first with its 95% t-interval',
+          (z) =>
+            metricChoice(
+              tableFormats(
+                z,
+                'per series and metric: first, last and the change, each with mean, interval, seeds and values',
+                'per series: first, last, delta and its interval, and seeds used, per metric',
+              ),
+            )
+              .option('lock', { type: 'string', default: 'pipeline.lock', describe: `the lock: ${VERSION_HELP}` })
+              .example('$0 metrics change --metric semantic', 'does correctness rise along each series?')
+              .example('$0 metrics change --lock presets/settings.lock --md', 'a sweep, as Markdown'),
+          async (args) => {
+            const [{ label, lock }, { metricsChange }] = await Promise.all([
+              lockOf(args.lock),
+              import('../experiment/metrics-change.ts'),
+            ]);
+            print(
+              metricsChange(lock, {
+                format: formatOf(args),
+                metrics: args.metric,
+                all: args.all,
+                label: `${label}'s pipeline.lock`,
+              }),
+            );
+          },
+        )
+        .command(
           'diff [a] [b]',
           'Eval metrics of two versions of pipeline.lock, matched by chain and generation: old, new and Δ (changed values only unless --unchanged)',
           (z) =>
@@ -114,7 +143,7 @@ export function registerCompareCommands(cli: Argv, io: CompareIo = {}): Argv {
             );
           },
         )
-        .demandCommand(1, 'Name a metrics command: show or diff.'),
+        .demandCommand(1, 'Name a metrics command: show, change or diff.'),
     )
     .command('params', 'Compare the params two locks were made with', (y) =>
       y
@@ -200,7 +229,7 @@ export function registerCompareCommands(cli: Argv, io: CompareIo = {}): Argv {
     )
     .command(
       'report',
-      'Figures (correctness, diversity, diversity per λ, unique) as SVG and PNG, and a self-contained report.html',
+      'Figures (correctness, diversity, diversity per λ, unique, and with several seeds the change from first to last generation) as SVG and PNG, and a self-contained report.html',
       (y) =>
         y
           .option('out', { alias: 'o', type: 'string', default: 'report', describe: 'directory to write into' })

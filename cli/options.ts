@@ -1,6 +1,6 @@
 /**
- * The flags every command that prints metrics takes, declared once: `score`, `metrics show`, `metrics diff` and
- * `exp show` choose metrics with `--metric` and `--all` and print text, `--md`, `--csv` or `--json`.
+ * The flags every command that prints metrics takes, declared once: `score`, `metrics show`, `metrics change`,
+ * `metrics diff` and `exp show` choose metrics with `--metric` and `--all` and print text, `--md`, `--csv` or `--json`.
  */
 import type { Argv } from 'yargs';
 import type { ShowFormat } from '../experiment/metrics-show.ts';

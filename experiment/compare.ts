@@ -19,7 +19,15 @@ import {
 import { differenceInterval, groupKey, groupStat, seedGroups, type SeedStat, type SeriesPlace } from './seeds.ts';
 import type { NamedLock } from './exp-show.ts';
 import { chooseMetrics, shortName, type ShowFormat } from './metrics-show.ts';
-import { formatCsv, formatMarkdown, formatTable, formatValue, placeColumns, type TableFormat } from './text-table.ts';
+import {
+  formatCsv,
+  formatDelta,
+  formatMarkdown,
+  formatTable,
+  formatValue,
+  placeColumns,
+  type TableFormat,
+} from './text-table.ts';
 
 // ---------------------------------------------------------------------------------------------------------------
 // params diff
@@ -177,11 +185,6 @@ export function diffSeedMeans(
 
 // ---------------------------------------------------------------------------------------------------------------
 // Plain-text output
-
-function formatDelta(delta: number | null): string {
-  if (delta === null) return '';
-  return (delta > 0 ? '+' : '') + formatValue(delta);
-}
 
 export function formatParamDiff(
   rows: readonly ParamRow[],

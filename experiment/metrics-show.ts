@@ -105,7 +105,8 @@ function csvTable(rows: readonly ShowRow[], metrics: readonly string[], perSeed:
   );
 }
 
-function missingNote(points: readonly EvalPoint[], metrics: readonly string[]): string {
+/** What a table of these metrics lacks: those no eval node recorded, or "" when none. */
+export function missingNote(points: readonly EvalPoint[], metrics: readonly string[]): string {
   const recorded = new Set(metricNames(points));
   const missing = metrics.filter((m) => !recorded.has(m));
   return missing.length

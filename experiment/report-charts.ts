@@ -1,13 +1,15 @@
 /**
  * The report's figures as Vega-Lite specs, built from a lock's eval nodes: seeds are averaged per series
  * (cycle, λ and any other swept key) and generation, with the 95% t-interval of the mean (experiment/seeds.ts)
- * drawn as a band or whiskers when there is more than one seed.
+ * drawn as a band or whiskers when there is more than one seed; with several seeds, also each series' change from
+ * its first to its last generation (experiment/change.ts).
  * Pure: no rendering, no files.
  */
 import { scheme } from 'vega';
 import type { TopLevelSpec } from 'vega-lite';
 import { compareNames, compareValues, extraKeys, metricNames, sortByPlace, type EvalPoint } from './eval-points.ts';
 import { groupStat, INTERVAL_NAME, seedGroups, type SeriesPlace } from './seeds.ts';
+import { seriesChanges, type ChangeRow } from './change.ts';
 import { CYCLE_TABLE, CYCLES, type CycleName } from '../stages/build-dataset.ts';
 import type { ShapePoint } from './report-samples.ts';
 import { chanceLabel, describeChance, type Chance } from './chance.ts';
@@ -197,13 +199,13 @@ function d0Reference(points: readonly EvalPoint[]): Reference | undefined {
 }
 
 /** The series that have any of these stats, in series order. */
-function presentIn(series: readonly Series[], stats: readonly Stat[]): Series[] {
+function presentIn(series: readonly Series[], stats: readonly Pick<Stat, 'series'>[]): Series[] {
   const labels = new Set(stats.map((t) => t.series));
   return series.filter((s) => labels.has(s.label));
 }
 
 /** The colour (and dash) encoding of the series a chart's stats hold, in the report's series order. */
-function seriesColors(series: readonly Series[], stats: readonly Stat[]) {
+function seriesColors(series: readonly Series[], stats: readonly Pick<Stat, 'series'>[]) {
   const shown = presentIn(series, stats);
   return {
     field: 'series' as const,
@@ -431,6 +433,100 @@ export function sampleShapesChart(points: readonly ShapePoint[]): TopLevelSpec {
   };
 }
 
+/** One series' change of a metric as the change chart draws it: the mean Δ over seeds and its 95% interval. */
+interface ChangePoint {
+  series: string;
+  /** The y axis label: the series without its cycle when every series has the same one. */
+  label: string;
+  mean: number;
+  /** The interval's ends; the mean itself for one seed, which has none. */
+  low: number;
+  high: number;
+  seeds: number;
+}
+
+/** The metrics whose change the report draws: the task's own headline metrics, and diversity. */
+function changeMetrics(points: readonly EvalPoint[]): string[] {
+  const recorded = metricNames(points);
+  const taskIndependent = headlineMetrics([]);
+  return [...headlineMetrics(recorded).filter((m) => !taskIndependent.includes(m)), 'samples.diversity'].filter((m) =>
+    recorded.includes(m),
+  );
+}
+
+/** A dot per series at its mean Δ of `metric`, whiskers for the 95% interval over seeds, a rule at no change. */
+function changeChart(rows: readonly ChangeRow[], metric: string, series: readonly Series[]): Chart {
+  const name = shortName(metric);
+  const title = `Change of ${name} from the first to the last generation`;
+  const changed = rows.filter((r) => r.metrics[metric]!.change);
+  if (changed.length === 0)
+    return { name: `change-${name}`, title, omitted: `no series has ${metric} at two generations of a seed` };
+  const oneCycle = new Set(changed.map((r) => r.cycle)).size === 1;
+  const values: ChangePoint[] = changed.map((row) => {
+    const { mean, ci95, n } = row.metrics[metric]!.change!;
+    return {
+      series: seriesLabel(row),
+      label: (oneCycle && variantOf(row)) || seriesLabel(row),
+      mean,
+      low: ci95?.low ?? mean,
+      high: ci95?.high ?? mean,
+      seeds: n,
+    };
+  });
+  const spans = new Set(changed.map((r) => `${r.firstGeneration} → ${r.lastGeneration}`));
+  const span = spans.size === 1 ? `generation ${[...spans][0]}` : "each series' first → last generation";
+  const y = {
+    field: 'label',
+    type: 'nominal' as const,
+    title: null,
+    sort: values.map((v) => v.label),
+    axis: { labelLimit: 1000 },
+  };
+  // 0 always in view, and off the frame's edge so that its rule stays visible.
+  const x = {
+    type: 'quantitative' as const,
+    title: `Δ ${name} (last − first)`,
+    scale: { zero: true, padding: 12 },
+  };
+  // The y axis names each series, so its colour needs no legend.
+  const { field, domain, range } = seriesColors(series, values);
+  const color = { field, type: 'nominal' as const, legend: null, scale: { domain, range } };
+  const left =
+    changed.length < rows.length
+      ? ` Left out (one generation, or no seed at both ends): ${rows.length - changed.length} series.`
+      : '';
+  return {
+    name: `change-${name}`,
+    title,
+    caption: `Each seed's ${name} at the last generation minus at the first, averaged over seeds; a series with one seed has no whiskers.${left}`,
+    spec: {
+      config: CONFIG,
+      title: {
+        text: `Change of ${name}, ${span}${oneCycle ? `, ${changed[0]!.cycle}` : ''}`,
+        subtitle: `mean over seeds of last − first; whiskers: ${INTERVAL_NAME}`,
+      },
+      data: { values },
+      width: 420,
+      height: { step: 24 },
+      layer: [
+        {
+          transform: [{ aggregate: [{ op: 'count' as const, as: 'rows' }] }],
+          mark: { type: 'rule' as const, color: '#444', strokeDash: [4, 4], strokeWidth: 1.5 },
+          encoding: { x: { datum: 0, ...x } },
+        },
+        {
+          mark: { type: 'rule' as const, strokeWidth: 2 },
+          encoding: { y, x: { field: 'low', ...x }, x2: { field: 'high' }, color },
+        },
+        {
+          mark: { type: 'point' as const, filled: true, size: 70, opacity: 1 },
+          encoding: { y, x: { field: 'mean', ...x }, color },
+        },
+      ],
+    },
+  };
+}
+
 /** The lock's task's headline metrics but correctness, which has its own chart: a text lock's validity and distinct_2. */
 function taskMetrics(points: readonly EvalPoint[]): string[] {
   const recorded = metricNames(points);
@@ -529,5 +625,14 @@ export function reportCharts(points: readonly EvalPoint[], chance?: Chance): Cha
       'no eval node records samples.unique',
     ),
     ...extraKeys(points.map((p) => p.place)).map((key) => keyChart(points, key)),
+    ...changeCharts(points, series),
   ];
+}
+
+/** The change charts, only where some series has two or more seeds: one seed's change has no interval to draw. */
+function changeCharts(points: readonly EvalPoint[], series: readonly Series[]): Chart[] {
+  const metrics = changeMetrics(points);
+  const rows = seriesChanges(points, metrics);
+  if (!rows.some((r) => r.seeds.length >= 2)) return [];
+  return metrics.map((metric) => changeChart(rows, metric, series));
 }

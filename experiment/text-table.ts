@@ -12,6 +12,12 @@ export function formatValue(value: Cell | undefined): string {
   return String(value);
 }
 
+/** A difference: signed, as formatValue; '' for none. */
+export function formatDelta(delta: number | null): string {
+  if (delta === null) return '';
+  return (delta > 0 ? '+' : '') + formatValue(delta);
+}
+
 const NUMERIC = /^[+-]?(\d|\.\d)/;
 
 export type Rows = readonly (readonly string[])[];
@@ -38,17 +44,25 @@ export function formatMarkdown(header: readonly string[], rows: Rows): string {
   return [line(header), `|${right.map((r) => (r ? '---:' : '---')).join('|')}|`, ...rows.map(line)].join('\n');
 }
 
-/** The columns that place a row: cycle, λ, the other swept keys, seed (unless `seed` is false) and generation. */
+/**
+ * The columns that place a row: cycle, λ, the other swept keys, seed (unless `seed` is false) and generation
+ * (unless `generation` is false: a row of a whole series).
+ */
 export function placeColumns(
   places: readonly Place[],
   seed = true,
+  generation = true,
 ): { header: string[]; cells: (p: Place) => string[] } {
   const keys = extraKeys(places);
   return {
-    header: ['cycle', 'λ', ...keys, ...(seed ? ['seed'] : []), 'gen'],
+    header: ['cycle', 'λ', ...keys, ...(seed ? ['seed'] : []), ...(generation ? ['gen'] : [])],
     cells: (p) =>
-      [p.cycle, p.lambda, ...keys.map((k) => p.extra[k]), ...(seed ? [p.seed] : []), p.generation].map((v) =>
-        v === undefined ? '' : String(v),
-      ),
+      [
+        p.cycle,
+        p.lambda,
+        ...keys.map((k) => p.extra[k]),
+        ...(seed ? [p.seed] : []),
+        ...(generation ? [p.generation] : []),
+      ].map((v) => (v === undefined ? '' : String(v))),
   };
 }

@@ -38,6 +38,12 @@ const COMMANDS: [string[], string, string[], RegExp][] = [
     ['metrics', 'show', '--lock', 'none.lock'],
     /no pipeline\.lock at .*none\.lock: run `npx tsx pipeline\.ts repro` first/,
   ],
+  [
+    ['metrics', 'change'],
+    '--metric',
+    ['metrics', 'change', '--lock', 'none.lock'],
+    /no pipeline\.lock at .*none\.lock/,
+  ],
   [['metrics', 'diff'], '--metric', ['metrics', 'diff', 'a.lock', 'b.lock'], /no pipeline\.lock at .*a\.lock/],
   [['params', 'diff'], '--unchanged', ['params', 'diff', 'a.lock', 'b.lock'], /no pipeline\.lock at .*a\.lock/],
   [['exp', 'show'], '--chains', ['exp', 'show', 'runs/*.lock'], /^error: no file matches runs\/\*\.lock\n$/],

@@ -9,6 +9,7 @@ import { seedStat } from '../experiment/seeds.ts';
 import { loadTrainingCurves, parseChain } from '../experiment/train-curves.ts';
 import { Store } from '../engine/store/store.ts';
 import { Float64, makeVector, Table, vectorFromArray } from 'apache-arrow';
+import { changeLock } from './fixtures/compare/change-lock.ts';
 import { makeLock, recordedParams } from './fixtures/compare/locks.ts';
 
 const dirs: string[] = [];
@@ -114,7 +115,15 @@ test('writeReport writes SVG, PNG and a self-contained report.html', async (t) =
     title: 'Test run',
     date: new Date('2026-01-02T03:04:05Z'),
   });
-  const names = ['correctness', 'diversity', 'diversity-lambda', 'unique'];
+  const names = [
+    'correctness',
+    'diversity',
+    'diversity-lambda',
+    'unique',
+    'change-semantic',
+    'change-syntactic',
+    'change-diversity',
+  ];
   t.deepEqual(
     files,
     [...names.flatMap((n) => [`${n}.svg`, `${n}.png`]), 'report.html'].map((f) => path.join(outDir, f)),
@@ -144,7 +153,7 @@ test('writeReport writes SVG, PNG and a self-contained report.html', async (t) =
       .match(/https?:\/\/|<script|<link|\bsrc=|@import|url\(\s*['"]?(?!#)/g),
     null,
   );
-  t.is(html.match(/<svg /g)?.length, 4);
+  t.is(html.match(/<svg /g)?.length, 7);
   t.true(html.includes('<h1>Test run</h1>'));
   t.true(html.includes('2026-01-02T03:04:05.000Z'));
   t.true(html.includes('Backend: wasm (60 trainings)'));
@@ -181,6 +190,51 @@ test('writeReport leaves out a chart without data and says so in the HTML', asyn
   t.regex(html, /Not drawn: no λ-dependent cycle/);
   t.true(html.includes('test.lock records no params: it is a version 1 lock, written before locks recorded them'));
   t.is(html.match(/<svg /g)?.length, 3);
+});
+
+test('change charts: drawn when a series has two or more seeds, a dot per series at its mean Δ; not for one seed', async (t) => {
+  const outDir = tmp();
+  const { files } = await writeReport({ lock: changeLock(), label: 'test.lock', outDir });
+  const changes = files.map((f) => path.basename(f)).filter((f) => f.startsWith('change-'));
+  t.deepEqual(changes, [
+    'change-semantic.svg',
+    'change-semantic.png',
+    'change-syntactic.svg',
+    'change-syntactic.png',
+    'change-diversity.svg',
+    'change-diversity.png',
+  ]);
+  const svg = readFileSync(path.join(outDir, 'change-semantic.svg'), 'utf8');
+  t.regex(svg, />Change of semantic, generation 0 → 2, full_synthetic<\/text>/);
+  t.regex(svg, />sample\.temperature=0\.6<\/text>[\s\S]*>sample\.temperature=0\.8<\/text>/);
+  t.regex(svg, />Δ semantic \(last − first\)<\/text>/);
+  const html = readFileSync(path.join(outDir, 'report.html'), 'utf8');
+  t.regex(html, /<h2>Change of semantic from the first to the last generation<\/h2>/);
+
+  const oneSeed = tmp();
+  const single = await writeReport({ lock: changeLock((_t, seed) => seed > 1), label: 'test.lock', outDir: oneSeed });
+  t.false(
+    single.files.some((f) => path.basename(f).startsWith('change-')),
+    'one seed per series: no change chart',
+  );
+  t.false(
+    single.omitted.some((o) => o.name.startsWith('change-')),
+    'nor a note about it',
+  );
+});
+
+test("a change chart's data: the mean Δ over seeds and its t-interval, the mean alone for a series of one seed", (t) => {
+  const lock = changeLock((temperature, seed) => temperature === 0.8 && seed > 1);
+  const chart = reportCharts(evalPoints(lock)).find((c) => c.name === 'change-semantic')!;
+  const values = (chart.spec as unknown as { data: { values: Array<Record<string, number | string>> } }).data.values;
+  const half = (4.302653 * 0.1) / Math.sqrt(3);
+  t.is(values.length, 2);
+  t.like(values[0], { series: 'full_synthetic sample.temperature=0.6', label: 'sample.temperature=0.6', seeds: 3 });
+  t.true(Math.abs((values[0]!.mean as number) - 0.2) < 1e-9);
+  t.true(Math.abs((values[0]!.low as number) - (0.2 - half)) < 1e-6);
+  t.like(values[1], { label: 'sample.temperature=0.8', seeds: 1 });
+  t.is(values[1]!.low, values[1]!.mean);
+  t.is(values[1]!.high, values[1]!.mean);
 });
 
 test('training curves: the validation loss of each generation of a chain, read from the store', async (t) => {

@@ -61,9 +61,17 @@ test('every chart of ten series draws them all, titles its axes, and cuts no lab
   const charts = reportCharts(evalPoints(lock), chance).filter((c) => c.spec);
   t.deepEqual(
     charts.map((c) => c.name),
-    ['correctness', 'diversity', 'diversity-lambda', 'unique'],
+    [
+      'correctness',
+      'diversity',
+      'diversity-lambda',
+      'unique',
+      'change-semantic',
+      'change-syntactic',
+      'change-diversity',
+    ],
   );
-  for (const chart of charts) {
+  for (const chart of charts.filter((c) => !c.name.startsWith('change-'))) {
     const { texts, size, origin } = await render(chart.spec!);
     const cut = texts.filter((x) => x.text.includes('…'));
     t.deepEqual(cut, [], `${chart.name}: labels cut short`);
@@ -77,6 +85,29 @@ test('every chart of ten series draws them all, titles its axes, and cuts no lab
     t.true(titles.includes('generation'), `${chart.name}: ${titles.join(', ')}`);
     // One legend entry per series drawn (per λ in the λ chart), none lost when layers share the legend.
     t.is(texts.filter((x) => x.role === 'legend-label').length, chart.name === 'diversity-lambda' ? 4 : 10, chart.name);
+  }
+});
+
+test('change charts of ten series: a labelled row each, none cut short or outside the picture, no legend', async (t) => {
+  const charts = reportCharts(evalPoints(lock), chance).filter((c) => c.name.startsWith('change-'));
+  t.is(charts.length, 3);
+  for (const chart of charts) {
+    const { texts, size, origin } = await render(chart.spec!);
+    t.deepEqual(
+      texts.filter((x) => x.text.includes('…')),
+      [],
+      `${chart.name}: labels cut short`,
+    );
+    for (const x of texts)
+      t.true(
+        x.bounds.x2 + origin[0] <= size.width + 1 && x.bounds.x1 + origin[0] >= -1,
+        `${chart.name}: '${x.text}' outside the picture`,
+      );
+    const rows = texts.filter((x) => x.role === 'axis-label' && /^[a-z]/.test(x.text)).map((x) => x.text);
+    t.is(rows.length, 10, rows.join(', '));
+    t.true(rows.includes('incremental λ=0.25'), 'several cycles: the series with its cycle');
+    t.is(texts.filter((x) => x.role === 'legend-label').length, 0);
+    t.true(texts.some((x) => x.role === 'axis-title' && x.text.startsWith('Δ ')));
   }
 });
 
