@@ -14,7 +14,7 @@ import type { NodeSpec } from '../engine/plan/graph.ts';
 import { canonicalJson } from '../engine/store/hash.ts';
 import type { Json, Stage } from '../engine/stage.ts';
 import type { KeyedRuntime } from '../stages/backend.ts';
-import buildDataset, { type BuildParams } from '../stages/build-dataset.ts';
+import buildDataset, { type BuildParams, freshInjection } from '../stages/build-dataset.ts';
 import curate, { type CurateParams } from '../stages/curate.ts';
 import evaluate from '../stages/eval.ts';
 import genD0 from '../stages/gen-d0.ts';
@@ -156,9 +156,12 @@ function chainOf(point: SweepPoint): NodeSpec[] {
     nodes.push(model, samples, evaluation);
     if (t + 1 < p.generations) {
       const usesLambda = CYCLES_USING_LAMBDA.has(p.cycle.name);
+      const { fresh_every, fresh_share } = p.cycle;
+      const fresh = freshInjection(fresh_every, t + 1);
       const build: BuildParams = {
         cycle: p.cycle.name,
         ...(usesLambda ? { lambda: p.cycle.lambda } : {}),
+        ...(fresh ? { fresh_every, fresh_share } : {}),
         n: p.data.n,
         generation: t + 1,
         ...rowsTask,
@@ -168,6 +171,7 @@ function chainOf(point: SweepPoint): NodeSpec[] {
       const next = node(buildDataset, t + 1, build, inputs, [
         'cycle.name',
         ...(usesLambda ? ['cycle.lambda'] : []),
+        ...(fresh ? ['cycle.fresh_every', 'cycle.fresh_share'] : []),
         'curation.mode',
         ...dataPaths,
       ]);

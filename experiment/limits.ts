@@ -80,11 +80,25 @@ function dataProblems(p: ExperimentParams): string[] {
   const supply = task.supply?.(options);
   if (!supply) return [];
   // The expanding cycle draws n − round(λn) fresh rows (build-dataset's generatedCount) each generation, none in an
-  // earlier dataset.
-  const fresh = p.cycle.name === 'expanding' ? (n - Math.round(p.cycle.lambda * n)) * (p.generations - 1) : 0;
+  // earlier dataset; cycle.fresh_every = k adds round(fresh_share·n) to every k-th dataset (at most).
+  const later = p.generations - 1;
+  const expanding = p.cycle.name === 'expanding' ? (n - Math.round(p.cycle.lambda * n)) * later : 0;
+  const injections = p.cycle.fresh_every > 0 ? Math.floor(later / p.cycle.fresh_every) : 0;
+  const injected = injections * Math.round(p.cycle.fresh_share * n);
+  const fresh = expanding + injected;
   if (n + fresh <= supply.count) return [];
+  const draws = [
+    ...(expanding
+      ? [`${count(expanding / later)} fresh ones in each of ${later} generations of the expanding cycle`]
+      : []),
+    ...(injected
+      ? [
+          `${count(injected / injections)} injected into each of ${injections} datasets by cycle.fresh_every = ${p.cycle.fresh_every}`,
+        ]
+      : []),
+  ];
   const need = fresh
-    ? `${count(n + fresh)} ${supply.noun} (n, then ${count(fresh / (p.generations - 1))} fresh ones in each of ${p.generations - 1} generations of the expanding cycle)`
+    ? `${count(n + fresh)} ${supply.noun} (n, then ${draws.join(', and ')})`
     : `${count(n)} ${supply.noun}`;
   return [
     `data.n = ${count(n)} needs ${need}, but only ${count(supply.count)} exist ${supply.where}; lower data.n or ${supply.remedy}`,

@@ -126,6 +126,28 @@ test('the model stages get the backend and kernel set as runtime; they enter the
   );
 });
 
+test('cycle.fresh_every = 2: only D_2 and the nodes after it carry it; the chain shares D_1 with the chain without fresh data', (t) => {
+  const plan = planFor(
+    'sweep.cycle.name=[full_synthetic, balanced]',
+    'sweep.cycle.fresh_every=[0, 2]',
+    'cycle.fresh_share=0.25',
+  );
+  for (const cycle of ['full_synthetic', 'balanced']) {
+    const without = `cycle=${cycle}/seed=1`;
+    const fresh = `${without}/cycle.fresh_every=2`;
+    t.truthy(plan.byId.get(`train/${without}/gen=1`));
+    t.falsy(plan.byId.get(`train/${fresh}/gen=1`), 'D_1 takes no fresh rows: one node for both chains');
+    t.like(plan.byId.get(`build-dataset/${without}/gen=2`)!.params, { cycle, generation: 2 });
+    t.false('fresh_every' in (plan.byId.get(`build-dataset/${without}/gen=2`)!.params as object));
+    t.like(plan.byId.get(`build-dataset/${fresh}/gen=2`)!.params, { cycle, fresh_every: 2, fresh_share: 0.25 });
+    t.is(
+      plan.byId.get(`build-dataset/${fresh}/gen=2`)!.inputs.dataset.sid,
+      plan.byId.get(`build-dataset/${without}/gen=1`)!.sid,
+    );
+    t.truthy(plan.byId.get(`eval/${fresh}/gen=2`));
+  }
+});
+
 test('another swept key (model width) names its chains and does not share training across widths', (t) => {
   const plan = planFor('sweep.cycle.name=[full_synthetic]', 'sweep.model.width=[32, 64]');
   const trains = plan.nodes.filter((n) => n.stage.name === 'train' && n.ids[0].endsWith('/gen=0'));

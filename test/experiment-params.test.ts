@@ -141,3 +141,22 @@ test('a list of sweep blocks: --set sweep.KEY goes into every block, a swept key
     message: /sweep\.curation\.mode\[0\] = "tidy": curation\.mode: /s,
   });
 });
+
+test('periodic fresh data: cycle.fresh_every defaults to 0 (never) and fresh_share to 0.5; bad values name the key', (t) => {
+  const { cycle } = parseParams(shipped, 'p.yaml');
+  t.like(cycle, { fresh_every: 0, fresh_share: 0.5 });
+  const every = t.throws(() => parseParams(shipped, 'p.yaml', ['cycle.fresh_every=-1']));
+  t.regex(every!.message, /cycle\.fresh_every: .*>=0/);
+  t.regex(
+    t.throws(() => parseParams(shipped, 'p.yaml', ['cycle.fresh_every=1.5']))!.message,
+    /cycle\.fresh_every: .*int/,
+  );
+  for (const share of ['0', '1.5']) {
+    const error = t.throws(() => parseParams(shipped, 'p.yaml', [`cycle.fresh_share=${share}`]));
+    t.regex(error!.message, share === '0' ? /cycle\.fresh_share: .*>0/ : /cycle\.fresh_share: .*<=1/, share);
+  }
+  const swept = t.throws(() => parseParams(shipped, 'p.yaml', ['sweep.cycle.fresh_share=[0.25, 0]']));
+  t.regex(swept!.message, /sweep\.cycle\.fresh_share\[1\] = 0: cycle\.fresh_share: .*>0/);
+  const sweep = parseParams(shipped, 'p.yaml', ['sweep.cycle.fresh_every=[0, 2]']);
+  t.is(sweepCombinations(sweep).length, 8);
+});
