@@ -120,13 +120,21 @@ function chainOf(point: SweepPoint): NodeSpec[] {
   const nodes: NodeSpec[] = [d0];
   // S_t as the cycle sees it: through a curate node when curation is on.
   const curated = (samples: NodeSpec, t: number): Ref => {
-    const { mode, max_copies } = p.curation;
+    const { mode, max_copies, niche_size } = p.curation;
     if (mode === 'none') return out(samples, 'samples');
     const capped = mode === 'capped';
-    const slice: CurateParams = { mode, ...(capped ? { max_copies } : {}), generation: t, ...task };
+    const qd = mode === 'qd';
+    const slice: CurateParams = {
+      mode,
+      ...(capped ? { max_copies } : {}),
+      ...(qd ? { niche_size } : {}),
+      generation: t,
+      ...task,
+    };
     const kept = node(curate, t, slice, { samples: out(samples, 'samples') }, [
       'curation.mode',
       ...(capped ? ['curation.max_copies'] : []),
+      ...(qd ? ['curation.niche_size'] : []),
       'task',
     ]);
     nodes.push(kept);

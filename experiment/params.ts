@@ -143,8 +143,10 @@ function fillDefaults(schema: z.ZodObject, target: Record<string, unknown>): voi
     if (target[key] === undefined && field instanceof z.ZodDefault)
       target[key] = structuredClone(field.def.defaultValue);
     const section = target[key];
-    if (field instanceof z.ZodObject && section !== null && typeof section === 'object' && !Array.isArray(section)) {
-      fillDefaults(field, section as Record<string, unknown>);
+    // A section with a default of its own (curation) may still be given in part, and its other keys defaulted.
+    const inner = field instanceof z.ZodDefault ? field.def.innerType : field;
+    if (inner instanceof z.ZodObject && section !== null && typeof section === 'object' && !Array.isArray(section)) {
+      fillDefaults(inner, section as Record<string, unknown>);
     }
   }
 }

@@ -184,6 +184,15 @@ test('curation none builds no curate node; a curation mode puts one between samp
   const evaluation = curated.byId.get('eval/seed=1/gen=0')!;
   t.is(evaluation.inputs.samples!.sid, curated.byId.get('sample/seed=1/gen=0')!.sid);
   t.deepEqual(curates[0]!.params, { mode: 'verified', generation: 0 }, 'max_copies only in the capped mode');
+  const qd = planFor('sweep.cycle.name=[full_synthetic]', 'curation.mode=qd', 'sweep.curation.niche_size=[1, 3]');
+  t.deepEqual(
+    qd.nodes.filter((n) => n.stage.name === 'curate' && n.ids[0]!.endsWith('gen=0')).map((n) => [n.ids, n.params]),
+    [
+      [['curate/seed=1/curation.niche_size=1/gen=0'], { mode: 'qd', niche_size: 1, generation: 0 }],
+      [['curate/seed=1/curation.niche_size=3/gen=0'], { mode: 'qd', niche_size: 3, generation: 0 }],
+    ],
+    'niche_size only in the qd mode, and in its ids',
+  );
   // Curation changes nothing upstream of the first curated S_t.
   for (const id of ['train/seed=1/gen=0', 'sample/seed=1/gen=0']) {
     t.is(curated.byId.get(id)!.sid, none.byId.get(id)!.sid, id);
