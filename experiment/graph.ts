@@ -116,7 +116,12 @@ function chainOf(point: SweepPoint): NodeSpec[] {
   const task = taskSlice(p.task);
   const rowsTask = rowsTaskSlice(p.task);
   const dataPaths = ['data.n', 'task'];
-  const d0 = node(genD0, null, { n: p.data.n, ...rowsTask }, {}, dataPaths);
+  const { n, distinct = n } = p.data;
+  const pool = distinct < n;
+  const d0 = node(genD0, null, { n, ...(pool ? { distinct } : {}), ...rowsTask }, {}, [
+    ...dataPaths,
+    ...(pool ? ['data.distinct'] : []),
+  ]);
   const nodes: NodeSpec[] = [d0];
   // S_t as the cycle sees it: through a curate node when curation is on.
   const curated = (samples: NodeSpec, t: number): Ref => {

@@ -148,6 +148,68 @@ test('cycle.fresh_every = 2: only D_2 and the nodes after it carry it; the chain
   }
 });
 
+test('the default params.yaml: gen-d0, build-dataset and curate slices as before the knobs of issue 26', (t) => {
+  const plan = buildPlan(experimentGraph(parseParams(shipped, 'params.yaml')));
+  const slices = (stage: string) =>
+    Object.fromEntries(plan.nodes.filter((n) => n.stage.name === stage).map((n) => [n.ids[0], n.params]));
+  const logic = { depth_min: 1, depth_max: 5 };
+  t.deepEqual(slices('gen-d0'), { 'gen-d0/seed=1': { n: 1000, ...logic } });
+  const builds = slices('build-dataset');
+  t.is(Object.keys(builds).length, 4 * 5);
+  t.deepEqual(builds['build-dataset/cycle=full_synthetic/seed=1/gen=2'], {
+    cycle: 'full_synthetic',
+    n: 1000,
+    generation: 2,
+    ...logic,
+  });
+  t.deepEqual(builds['build-dataset/cycle=balanced/seed=1/gen=4'], {
+    cycle: 'balanced',
+    n: 1000,
+    generation: 4,
+    ...logic,
+  });
+  t.deepEqual(builds['build-dataset/cycle=expanding/lambda=0.5/seed=1/gen=1'], {
+    cycle: 'expanding',
+    lambda: 0.5,
+    n: 1000,
+    generation: 1,
+    ...logic,
+  });
+  t.deepEqual(builds['build-dataset/cycle=incremental/lambda=0.5/seed=1/gen=5'], {
+    cycle: 'incremental',
+    lambda: 0.5,
+    n: 1000,
+    generation: 5,
+    ...logic,
+  });
+  t.deepEqual(slices('curate'), {}, 'no curation');
+  for (const [mode, slice] of [
+    ['verified', { mode: 'verified', generation: 0 }],
+    ['capped', { mode: 'capped', max_copies: 3, generation: 0 }],
+  ] as const) {
+    const curated = buildPlan(experimentGraph(parseParams(shipped, 'params.yaml', [`curation.mode=${mode}`])));
+    t.deepEqual(curated.byId.get('curate/seed=1/gen=0')!.params, slice, mode);
+  }
+  // data.distinct = n is every row distinct: the same D_0, by the same key.
+  const explicit = buildPlan(experimentGraph(parseParams(shipped, 'params.yaml', ['data.distinct=1000'])));
+  t.is(explicit.byId.get('gen-d0/seed=1')!.sid, plan.byId.get('gen-d0/seed=1')!.sid);
+});
+
+test('data.distinct below n is in the gen-d0 slice and names D_0 and every node after it', (t) => {
+  const plan = planFor('sweep.cycle.name=[full_synthetic]', 'sweep.data.distinct=[100, 1000]');
+  t.deepEqual(plan.byId.get('gen-d0/seed=1/data.distinct=100')!.params, {
+    n: 1000,
+    distinct: 100,
+    depth_min: 1,
+    depth_max: 5,
+  });
+  t.deepEqual(plan.byId.get('gen-d0/seed=1')!.params, { n: 1000, depth_min: 1, depth_max: 5 });
+  t.truthy(plan.byId.get('train/seed=1/data.distinct=100/gen=0'));
+  t.truthy(plan.byId.get('build-dataset/cycle=full_synthetic/seed=1/data.distinct=100/gen=1'));
+  t.truthy(plan.byId.get('train/seed=1/gen=0'));
+  t.falsy(plan.byId.get('train/seed=1/data.distinct=1000/gen=0'), 'distinct = n is the default D_0');
+});
+
 test('another swept key (model width) names its chains and does not share training across widths', (t) => {
   const plan = planFor('sweep.cycle.name=[full_synthetic]', 'sweep.model.width=[32, 64]');
   const trains = plan.nodes.filter((n) => n.stage.name === 'train' && n.ids[0].endsWith('/gen=0'));
