@@ -132,9 +132,9 @@ export interface CycleInputs {
 
 export function nextDataset(params: BuildParams, data: CycleInputs, rng: Rng): ExpressionRow[] {
   const rows = CYCLE_TABLE[params.cycle].build(params, data, rng);
-  const { fresh_every, fresh_share } = params;
-  if (fresh_every === undefined || fresh_share === undefined || !freshInjection(fresh_every, params.generation))
-    return rows;
+  const { fresh_every = 0, fresh_share } = params;
+  if (!freshInjection(fresh_every, params.generation)) return rows;
+  if (fresh_share === undefined) throw new Error('an injection of fresh rows needs fresh_share');
   return injectFresh(rows, Math.round(fresh_share * params.n), params, data, rng);
 }
 

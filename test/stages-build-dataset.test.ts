@@ -141,6 +141,7 @@ test('fresh_every 2 replaces round(fresh_share·n) synthetic rows of D_2 and D_4
     t.true(rows.every((r, i) => r.origin === 'fresh' || r === samples[i]));
   }
   t.deepEqual(build(periodic('full_synthetic', 3)), samples, 'D_3 is S_t itself');
+  t.throws(() => build({ ...periodic('full_synthetic', 2), fresh_share: undefined }), { message: /needs fresh_share/ });
 });
 
 test('injected rows are distinct and in neither D_t nor the held-out set', (t) => {
