@@ -215,6 +215,8 @@ function labelsOf({ params: p, assignment }: SweepPoint): Record<string, string 
   labels.seed = p.seed;
   for (const [key, value] of Object.entries(assignment)) {
     if (key === 'cycle.name' || key === 'cycle.lambda' || key === 'seed') continue;
+    // An optional key (data.distinct) that another sweep block sets and this point leaves at its default.
+    if (value === undefined) continue;
     labels[key] = typeof value === 'number' ? value : String(value);
   }
   return labels;

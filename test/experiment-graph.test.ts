@@ -2,9 +2,9 @@ import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { buildPlan, type Plan } from '../engine/plan/graph.ts';
 import { trainingWork } from '../experiment/estimate.ts';
-import { experimentGraph } from '../experiment/graph.ts';
+import { chainName, experimentGraph } from '../experiment/graph.ts';
 import { countParameters } from '../model/config.ts';
-import { parseParams } from '../experiment/params.ts';
+import { parseParams, sweepCombinations } from '../experiment/params.ts';
 import { evalPoints, labelsOfId } from '../experiment/eval-points.ts';
 import { renderCollapsedDag } from '../engine/plan/dag.ts';
 import { recordParams } from '../experiment/provenance.ts';
@@ -208,6 +208,15 @@ test('data.distinct below n is in the gen-d0 slice and names D_0 and every node 
   t.truthy(plan.byId.get('build-dataset/cycle=full_synthetic/seed=1/data.distinct=100/gen=1'));
   t.truthy(plan.byId.get('train/seed=1/gen=0'));
   t.falsy(plan.byId.get('train/seed=1/data.distinct=1000/gen=0'), 'distinct = n is the default D_0');
+  // A chain of a sweep block that leaves the optional key out is not named by it.
+  const blocks = parseParams(
+    shipped.replace(/^sweep:[\s\S]*$/m, 'sweep:\n  - cycle.name: [full_synthetic]\n  - data.distinct: [100]\n'),
+    'p.yaml',
+  );
+  t.deepEqual(sweepCombinations(blocks).map(chainName), [
+    'cycle=full_synthetic/seed=1',
+    'cycle=full_synthetic/seed=1/data.distinct=100',
+  ]);
 });
 
 test('another swept key (model width) names its chains and does not share training across widths', (t) => {
