@@ -14,7 +14,7 @@ import type { NodeSpec } from '../engine/plan/graph.ts';
 import { canonicalJson } from '../engine/store/hash.ts';
 import type { Json, Stage } from '../engine/stage.ts';
 import type { KeyedRuntime } from '../stages/backend.ts';
-import buildDataset, { type BuildParams } from '../stages/build-dataset.ts';
+import buildDataset, { type BuildParams, freshInjection } from '../stages/build-dataset.ts';
 import curate, { type CurateParams } from '../stages/curate.ts';
 import evaluate from '../stages/eval.ts';
 import genD0 from '../stages/gen-d0.ts';
@@ -116,17 +116,30 @@ function chainOf(point: SweepPoint): NodeSpec[] {
   const task = taskSlice(p.task);
   const rowsTask = rowsTaskSlice(p.task);
   const dataPaths = ['data.n', 'task'];
-  const d0 = node(genD0, null, { n: p.data.n, ...rowsTask }, {}, dataPaths);
+  const { n, distinct = n } = p.data;
+  const pool = distinct < n;
+  const d0 = node(genD0, null, { n, ...(pool ? { distinct } : {}), ...rowsTask }, {}, [
+    ...dataPaths,
+    ...(pool ? ['data.distinct'] : []),
+  ]);
   const nodes: NodeSpec[] = [d0];
   // S_t as the cycle sees it: through a curate node when curation is on.
   const curated = (samples: NodeSpec, t: number): Ref => {
-    const { mode, max_copies } = p.curation;
+    const { mode, max_copies, niche_size } = p.curation;
     if (mode === 'none') return out(samples, 'samples');
     const capped = mode === 'capped';
-    const slice: CurateParams = { mode, ...(capped ? { max_copies } : {}), generation: t, ...task };
+    const qd = mode === 'qd';
+    const slice: CurateParams = {
+      mode,
+      ...(capped ? { max_copies } : {}),
+      ...(qd ? { niche_size } : {}),
+      generation: t,
+      ...task,
+    };
     const kept = node(curate, t, slice, { samples: out(samples, 'samples') }, [
       'curation.mode',
       ...(capped ? ['curation.max_copies'] : []),
+      ...(qd ? ['curation.niche_size'] : []),
       'task',
     ]);
     nodes.push(kept);
@@ -156,9 +169,12 @@ function chainOf(point: SweepPoint): NodeSpec[] {
     nodes.push(model, samples, evaluation);
     if (t + 1 < p.generations) {
       const usesLambda = CYCLES_USING_LAMBDA.has(p.cycle.name);
+      const { fresh_every, fresh_share } = p.cycle;
+      const fresh = freshInjection(fresh_every, t + 1);
       const build: BuildParams = {
         cycle: p.cycle.name,
         ...(usesLambda ? { lambda: p.cycle.lambda } : {}),
+        ...(fresh ? { fresh_every, fresh_share } : {}),
         n: p.data.n,
         generation: t + 1,
         ...rowsTask,
@@ -168,6 +184,7 @@ function chainOf(point: SweepPoint): NodeSpec[] {
       const next = node(buildDataset, t + 1, build, inputs, [
         'cycle.name',
         ...(usesLambda ? ['cycle.lambda'] : []),
+        ...(fresh ? ['cycle.fresh_every', 'cycle.fresh_share'] : []),
         'curation.mode',
         ...dataPaths,
       ]);
@@ -198,6 +215,8 @@ function labelsOf({ params: p, assignment }: SweepPoint): Record<string, string 
   labels.seed = p.seed;
   for (const [key, value] of Object.entries(assignment)) {
     if (key === 'cycle.name' || key === 'cycle.lambda' || key === 'seed') continue;
+    // An optional key (data.distinct) that another sweep block sets and this point leaves at its default.
+    if (value === undefined) continue;
     labels[key] = typeof value === 'number' ? value : String(value);
   }
   return labels;

@@ -75,19 +75,35 @@ function blockProblems(p: ExperimentParams): string[] {
 
 /** More distinct real rows than the task's options allow (Task.supply), where they are few enough to run out. */
 function dataProblems(p: ExperimentParams): string[] {
-  const { n } = p.data;
+  const { n, distinct = n } = p.data;
   const { task, options } = readTask(p.task);
   const supply = task.supply?.(options);
   if (!supply) return [];
+  // D_0 takes data.distinct rows where it is less than n.
+  const [key, real] = distinct < n ? ['data.distinct', distinct] : ['data.n', n];
   // The expanding cycle draws n − round(λn) fresh rows (build-dataset's generatedCount) each generation, none in an
-  // earlier dataset.
-  const fresh = p.cycle.name === 'expanding' ? (n - Math.round(p.cycle.lambda * n)) * (p.generations - 1) : 0;
-  if (n + fresh <= supply.count) return [];
+  // earlier dataset; cycle.fresh_every = k adds round(fresh_share·n) to every k-th dataset (at most).
+  const later = p.generations - 1;
+  const expanding = p.cycle.name === 'expanding' ? (n - Math.round(p.cycle.lambda * n)) * later : 0;
+  const injections = p.cycle.fresh_every > 0 ? Math.floor(later / p.cycle.fresh_every) : 0;
+  const injected = injections * Math.round(p.cycle.fresh_share * n);
+  const fresh = expanding + injected;
+  if (real + fresh <= supply.count) return [];
+  const draws = [
+    ...(expanding
+      ? [`${count(expanding / later)} fresh ones in each of ${later} generations of the expanding cycle`]
+      : []),
+    ...(injected
+      ? [
+          `${count(injected / injections)} injected into each of ${injections} datasets by cycle.fresh_every = ${p.cycle.fresh_every}`,
+        ]
+      : []),
+  ];
   const need = fresh
-    ? `${count(n + fresh)} ${supply.noun} (n, then ${count(fresh / (p.generations - 1))} fresh ones in each of ${p.generations - 1} generations of the expanding cycle)`
-    : `${count(n)} ${supply.noun}`;
+    ? `${count(real + fresh)} ${supply.noun} (${key === 'data.n' ? 'n' : key}, then ${draws.join(', and ')})`
+    : `${count(real)} ${supply.noun}`;
   return [
-    `data.n = ${count(n)} needs ${need}, but only ${count(supply.count)} exist ${supply.where}; lower data.n or ${supply.remedy}`,
+    `${key} = ${count(real)} needs ${need}, but only ${count(supply.count)} exist ${supply.where}; lower ${key} or ${supply.remedy}`,
   ];
 }
 

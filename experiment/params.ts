@@ -17,7 +17,7 @@ import { runtimeSection } from '../stages/backend.ts';
 import { cycleProblems, cycleSection } from '../stages/build-dataset.ts';
 import { CURATION_MODES, curationSection, JUDGED_MODES } from '../stages/curate.ts';
 import { evalSection } from '../stages/eval.ts';
-import { dataSection } from '../stages/gen-d0.ts';
+import { dataProblems, dataSection } from '../stages/gen-d0.ts';
 import { sampleSection } from '../stages/sample.ts';
 import { optionProblems, taskNamed } from '../tasks/registry.ts';
 import type { Task } from '../tasks/task.ts';
@@ -143,8 +143,10 @@ function fillDefaults(schema: z.ZodObject, target: Record<string, unknown>): voi
     if (target[key] === undefined && field instanceof z.ZodDefault)
       target[key] = structuredClone(field.def.defaultValue);
     const section = target[key];
-    if (field instanceof z.ZodObject && section !== null && typeof section === 'object' && !Array.isArray(section)) {
-      fillDefaults(field, section as Record<string, unknown>);
+    // A section with a default of its own (curation) may still be given in part, and its other keys defaulted.
+    const inner = field instanceof z.ZodDefault ? field.def.innerType : field;
+    if (inner instanceof z.ZodObject && section !== null && typeof section === 'object' && !Array.isArray(section)) {
+      fillDefaults(inner, section as Record<string, unknown>);
     }
   }
 }
@@ -216,7 +218,12 @@ function stripSweep(params: ParamsFile): ExperimentParams {
 
 /** Each section's rules across its keys, and the rules that span sections, which no section's declaration can say. */
 function crossFieldProblems(p: ExperimentParams): string[] {
-  const problems = [...modelProblems(p.model), ...trainProblems(p.train), ...cycleProblems(p.cycle)];
+  const problems = [
+    ...dataProblems(p.data),
+    ...modelProblems(p.model),
+    ...trainProblems(p.train),
+    ...cycleProblems(p.cycle),
+  ];
   if (JUDGED_MODES[p.curation.mode] && !taskNamed(p.task.name).judge) {
     const others = CURATION_MODES.filter((mode) => !JUDGED_MODES[mode]).join(', ');
     problems.push(
@@ -232,7 +239,7 @@ function setKnownPath(target: Record<string, unknown>, path: string, value: unkn
   const parts = path.split('.');
   let node: Record<string, unknown> = target;
   for (const [i, part] of parts.entries()) {
-    const known = Object.prototype.hasOwnProperty.call(node, part);
+    const known = Object.prototype.hasOwnProperty.call(node, part) || declares(parts.slice(0, i + 1));
     if (!known) {
       const where = parts.slice(0, i).join('.') || 'the top level';
       const options = Object.keys(node).join(', ');
@@ -249,6 +256,17 @@ function setKnownPath(target: Record<string, unknown>, path: string, value: unkn
     }
   }
   return target;
+}
+
+/** Whether the schema declares a dotted key: an optional one (data.distinct) is known though a file leaves it out. */
+function declares(parts: readonly string[]): boolean {
+  let schema: z.core.$ZodType | undefined = experimentSchema;
+  for (const part of parts) {
+    while (schema instanceof z.ZodDefault || schema instanceof z.ZodOptional) schema = schema.def.innerType;
+    schema = schema instanceof z.ZodObject ? schema.shape[part] : undefined;
+    if (!schema) return false;
+  }
+  return true;
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {

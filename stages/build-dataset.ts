@@ -15,11 +15,17 @@
  * every curated row once and draws the shortfall from them with replacement, so the dataset's size and the
  * cycle's shares never depend on the curation.
  *
+ * Periodic fresh data (fresh_every = k > 0, fresh_share = s), after any cycle: when (t+1) is a multiple of k,
+ * f = round(s·n) synthetic rows of D_{t+1}, drawn uniformly, are replaced by f fresh real examples (as expanding's,
+ * in no earlier dataset and not held out), or all its synthetic rows where it has fewer than f; real rows are
+ * never replaced. The dataset's size stays what the cycle made it.
+ *
  * Only incremental and expanding read λ, so only they carry it in their params (and cache keys): the other
- * cycles are shared across a λ sweep.
+ * cycles are shared across a λ sweep. Likewise only the datasets that take fresh rows carry fresh_every and
+ * fresh_share, so a chain with fresh_every = k shares every node before D_k with the chain without fresh data.
  */
 import { z } from 'zod';
-import { Rng } from '../common/rng.ts';
+import type { Rng } from '../common/rng.ts';
 import { defineStage } from '../engine/stage.ts';
 import type { LoadedTask } from '../tasks/task.ts';
 import type { RowsTaskSlice } from '../tasks/registry.ts';
@@ -90,6 +96,10 @@ export const cycleSection = z.strictObject({
   name: z.enum(CYCLES),
   /** Share of generated data; only the cycles that read it carry it. */
   lambda: z.number().min(0).max(1),
+  /** Real data injected every k generations (into D_k, D_2k, …); 0 = never. */
+  fresh_every: z.number().int().min(0).default(0),
+  /** Share of n that each injection turns from synthetic rows into fresh real ones. */
+  fresh_share: z.number().gt(0).max(1).default(0.5),
 });
 export type CycleSection = z.infer<typeof cycleSection>;
 
@@ -102,6 +112,9 @@ export function cycleProblems({ name, lambda }: CycleSection): string[] {
 export type BuildParams = {
   cycle: CycleSection['name'];
   lambda?: CycleSection['lambda'];
+  /** Only a dataset that takes fresh rows (freshInjection) carries these two. */
+  fresh_every?: CycleSection['fresh_every'];
+  fresh_share?: CycleSection['fresh_share'];
   n: DataSection['n'];
   /** t + 1: the generation of the dataset being built (fresh rows are stamped with it). */
   generation: number;
@@ -118,12 +131,40 @@ export interface CycleInputs {
 }
 
 export function nextDataset(params: BuildParams, data: CycleInputs, rng: Rng): ExpressionRow[] {
-  return CYCLE_TABLE[params.cycle].build(params, data, rng);
+  const rows = CYCLE_TABLE[params.cycle].build(params, data, rng);
+  const { fresh_every = 0, fresh_share } = params;
+  if (!freshInjection(fresh_every, params.generation)) return rows;
+  if (fresh_share === undefined) throw new Error('an injection of fresh rows needs fresh_share');
+  return injectFresh(rows, Math.round(fresh_share * params.n), params, data, rng);
+}
+
+/** Whether D_generation takes fresh real rows under fresh_every (0 = never). */
+export function freshInjection(freshEvery: number, generation: number): boolean {
+  return freshEvery > 0 && generation % freshEvery === 0;
+}
+
+/** `rows` with `count` of its synthetic rows (all of them, where it has fewer), drawn uniformly, made fresh real rows. */
+function injectFresh(
+  rows: ExpressionRow[],
+  count: number,
+  params: BuildParams,
+  data: CycleInputs,
+  rng: Rng,
+): ExpressionRow[] {
+  const synthetic = rows.flatMap((r, i) => (r.origin === 'synthetic' ? [i] : []));
+  const replaced = rng.sample(synthetic, Math.min(count, synthetic.length));
+  const fresh = freshRows(replaced.length, params, data, rng);
+  const out = rows.slice();
+  replaced.forEach((at, i) => {
+    out[at] = fresh[i];
+  });
+  return out;
 }
 
 /**
- * `count` fresh real rows of the task for D_{t+1}: in no earlier dataset (D_t holds them all, since only the cycles
- * that keep D_t draw fresh rows) and not held out, so that the held-out perplexity measures rows no model trained on.
+ * `count` fresh real rows of the task for D_{t+1}: not in D_t (for expanding, which keeps every earlier dataset, in
+ * none of them; an injection into a cycle that drops D_t may bring back a row an older dataset had) and not held
+ * out, so that the held-out perplexity measures rows no model trained on.
  */
 function freshRows(count: number, params: BuildParams, data: CycleInputs, rng: Rng): ExpressionRow[] {
   return data.task

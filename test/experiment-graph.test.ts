@@ -2,9 +2,9 @@ import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { buildPlan, type Plan } from '../engine/plan/graph.ts';
 import { trainingWork } from '../experiment/estimate.ts';
-import { experimentGraph } from '../experiment/graph.ts';
+import { chainName, experimentGraph } from '../experiment/graph.ts';
 import { countParameters } from '../model/config.ts';
-import { parseParams } from '../experiment/params.ts';
+import { parseParams, sweepCombinations } from '../experiment/params.ts';
 import { evalPoints, labelsOfId } from '../experiment/eval-points.ts';
 import { renderCollapsedDag } from '../engine/plan/dag.ts';
 import { recordParams } from '../experiment/provenance.ts';
@@ -126,6 +126,99 @@ test('the model stages get the backend and kernel set as runtime; they enter the
   );
 });
 
+test('cycle.fresh_every = 2: only D_2 and the nodes after it carry it; the chain shares D_1 with the chain without fresh data', (t) => {
+  const plan = planFor(
+    'sweep.cycle.name=[full_synthetic, balanced]',
+    'sweep.cycle.fresh_every=[0, 2]',
+    'cycle.fresh_share=0.25',
+  );
+  for (const cycle of ['full_synthetic', 'balanced']) {
+    const without = `cycle=${cycle}/seed=1`;
+    const fresh = `${without}/cycle.fresh_every=2`;
+    t.truthy(plan.byId.get(`train/${without}/gen=1`));
+    t.falsy(plan.byId.get(`train/${fresh}/gen=1`), 'D_1 takes no fresh rows: one node for both chains');
+    t.like(plan.byId.get(`build-dataset/${without}/gen=2`)!.params, { cycle, generation: 2 });
+    t.false('fresh_every' in (plan.byId.get(`build-dataset/${without}/gen=2`)!.params as object));
+    t.like(plan.byId.get(`build-dataset/${fresh}/gen=2`)!.params, { cycle, fresh_every: 2, fresh_share: 0.25 });
+    t.is(
+      plan.byId.get(`build-dataset/${fresh}/gen=2`)!.inputs.dataset.sid,
+      plan.byId.get(`build-dataset/${without}/gen=1`)!.sid,
+    );
+    t.truthy(plan.byId.get(`eval/${fresh}/gen=2`));
+  }
+});
+
+test('the default params.yaml: gen-d0, build-dataset and curate slices as before the knobs of issue 26', (t) => {
+  const plan = buildPlan(experimentGraph(parseParams(shipped, 'params.yaml')));
+  const slices = (stage: string) =>
+    Object.fromEntries(plan.nodes.filter((n) => n.stage.name === stage).map((n) => [n.ids[0], n.params]));
+  const logic = { depth_min: 1, depth_max: 5 };
+  t.deepEqual(slices('gen-d0'), { 'gen-d0/seed=1': { n: 1000, ...logic } });
+  const builds = slices('build-dataset');
+  t.is(Object.keys(builds).length, 4 * 5);
+  t.deepEqual(builds['build-dataset/cycle=full_synthetic/seed=1/gen=2'], {
+    cycle: 'full_synthetic',
+    n: 1000,
+    generation: 2,
+    ...logic,
+  });
+  t.deepEqual(builds['build-dataset/cycle=balanced/seed=1/gen=4'], {
+    cycle: 'balanced',
+    n: 1000,
+    generation: 4,
+    ...logic,
+  });
+  t.deepEqual(builds['build-dataset/cycle=expanding/lambda=0.5/seed=1/gen=1'], {
+    cycle: 'expanding',
+    lambda: 0.5,
+    n: 1000,
+    generation: 1,
+    ...logic,
+  });
+  t.deepEqual(builds['build-dataset/cycle=incremental/lambda=0.5/seed=1/gen=5'], {
+    cycle: 'incremental',
+    lambda: 0.5,
+    n: 1000,
+    generation: 5,
+    ...logic,
+  });
+  t.deepEqual(slices('curate'), {}, 'no curation');
+  for (const [mode, slice] of [
+    ['verified', { mode: 'verified', generation: 0 }],
+    ['capped', { mode: 'capped', max_copies: 3, generation: 0 }],
+  ] as const) {
+    const curated = buildPlan(experimentGraph(parseParams(shipped, 'params.yaml', [`curation.mode=${mode}`])));
+    t.deepEqual(curated.byId.get('curate/seed=1/gen=0')!.params, slice, mode);
+  }
+  // data.distinct = n is every row distinct: the same D_0, by the same key.
+  const explicit = buildPlan(experimentGraph(parseParams(shipped, 'params.yaml', ['data.distinct=1000'])));
+  t.is(explicit.byId.get('gen-d0/seed=1')!.sid, plan.byId.get('gen-d0/seed=1')!.sid);
+});
+
+test('data.distinct below n is in the gen-d0 slice and names D_0 and every node after it', (t) => {
+  const plan = planFor('sweep.cycle.name=[full_synthetic]', 'sweep.data.distinct=[100, 1000]');
+  t.deepEqual(plan.byId.get('gen-d0/seed=1/data.distinct=100')!.params, {
+    n: 1000,
+    distinct: 100,
+    depth_min: 1,
+    depth_max: 5,
+  });
+  t.deepEqual(plan.byId.get('gen-d0/seed=1')!.params, { n: 1000, depth_min: 1, depth_max: 5 });
+  t.truthy(plan.byId.get('train/seed=1/data.distinct=100/gen=0'));
+  t.truthy(plan.byId.get('build-dataset/cycle=full_synthetic/seed=1/data.distinct=100/gen=1'));
+  t.truthy(plan.byId.get('train/seed=1/gen=0'));
+  t.falsy(plan.byId.get('train/seed=1/data.distinct=1000/gen=0'), 'distinct = n is the default D_0');
+  // A chain of a sweep block that leaves the optional key out is not named by it.
+  const blocks = parseParams(
+    shipped.replace(/^sweep:[\s\S]*$/m, 'sweep:\n  - cycle.name: [full_synthetic]\n  - data.distinct: [100]\n'),
+    'p.yaml',
+  );
+  t.deepEqual(sweepCombinations(blocks).map(chainName), [
+    'cycle=full_synthetic/seed=1',
+    'cycle=full_synthetic/seed=1/data.distinct=100',
+  ]);
+});
+
 test('another swept key (model width) names its chains and does not share training across widths', (t) => {
   const plan = planFor('sweep.cycle.name=[full_synthetic]', 'sweep.model.width=[32, 64]');
   const trains = plan.nodes.filter((n) => n.stage.name === 'train' && n.ids[0].endsWith('/gen=0'));
@@ -162,6 +255,15 @@ test('curation none builds no curate node; a curation mode puts one between samp
   const evaluation = curated.byId.get('eval/seed=1/gen=0')!;
   t.is(evaluation.inputs.samples!.sid, curated.byId.get('sample/seed=1/gen=0')!.sid);
   t.deepEqual(curates[0]!.params, { mode: 'verified', generation: 0 }, 'max_copies only in the capped mode');
+  const qd = planFor('sweep.cycle.name=[full_synthetic]', 'curation.mode=qd', 'sweep.curation.niche_size=[1, 3]');
+  t.deepEqual(
+    qd.nodes.filter((n) => n.stage.name === 'curate' && n.ids[0]!.endsWith('gen=0')).map((n) => [n.ids, n.params]),
+    [
+      [['curate/seed=1/curation.niche_size=1/gen=0'], { mode: 'qd', niche_size: 1, generation: 0 }],
+      [['curate/seed=1/curation.niche_size=3/gen=0'], { mode: 'qd', niche_size: 3, generation: 0 }],
+    ],
+    'niche_size only in the qd mode, and in its ids',
+  );
   // Curation changes nothing upstream of the first curated S_t.
   for (const id of ['train/seed=1/gen=0', 'sample/seed=1/gen=0']) {
     t.is(curated.byId.get(id)!.sid, none.byId.get(id)!.sid, id);

@@ -126,6 +126,14 @@ test('values that validate but cannot run are refused naming the key, the value 
       /data\.n = 2,000 needs 7,000 distinct True expressions \(n, then 1,000 fresh ones in each of 5 generations of the expanding cycle\), but only 3,863 exist/,
     ],
     [
+      ['task.depth_max=2', 'data.n=10', 'cycle.fresh_every=2', 'sweep.cycle.name=[full_synthetic]'],
+      /data\.n = 10 needs 20 distinct True expressions \(n, then 5 injected into each of 2 datasets by cycle\.fresh_every = 2\), but only 19 exist/,
+    ],
+    [
+      ['task.depth_max=2', 'data.n=40', 'data.distinct=20', 'sweep.cycle.name=[balanced]'],
+      /data\.distinct = 20 needs 20 distinct True expressions, but only 19 exist at depth 1 to 2; lower data\.distinct or raise/,
+    ],
+    [
       ['train.steps=1e12'],
       /train\.steps = 1,000,000,000,000 \(with train\.batch_size = 32, .*\): one training would take about 605 years on the measured 2-core CPU, more than the limit of 100/,
     ],
@@ -139,6 +147,8 @@ test('values that validate but cannot run are refused naming the key, the value 
   for (const sets of [
     ['data.n=48', 'eval.diversity_pairs=1128', 'eval.data_diversity_pairs=41328'],
     ['task.depth_max=2', 'data.n=19', 'sweep.cycle.name=[balanced]'],
+    ['task.depth_max=2', 'data.n=10', 'cycle.fresh_every=3', 'sweep.cycle.name=[full_synthetic]'],
+    ['task.depth_max=2', 'data.n=40', 'data.distinct=19', 'sweep.cycle.name=[balanced]'],
     ['model.layers=6', 'model.width=2048', 'runtime.backend=webgpu'],
   ])
     t.notThrows(() => parseParams(shipped, 'p.yaml', sets), sets.join(' '));

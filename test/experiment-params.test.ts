@@ -26,7 +26,7 @@ test('the presets validate: long has 50 generations (M_0 … M_49, paper generat
 test('a params file from before curation (no curation section) runs uncurated', (t) => {
   const before = shipped.replace(/^curation:.*\n(  .*\n)*/m, '');
   t.false(before.includes('curation'));
-  t.deepEqual(parseParams(before, 'old.yaml').curation, { mode: 'none', max_copies: 3 });
+  t.deepEqual(parseParams(before, 'old.yaml').curation, { mode: 'none', max_copies: 3, niche_size: 2 });
 });
 
 test('an unknown key is rejected with its path', (t) => {
@@ -140,4 +140,32 @@ test('a list of sweep blocks: --set sweep.KEY goes into every block, a swept key
   t.throws(() => parseParams(text, 'q.yaml', ['sweep.curation.mode=[tidy]']), {
     message: /sweep\.curation\.mode\[0\] = "tidy": curation\.mode: /s,
   });
+});
+
+test('periodic fresh data: cycle.fresh_every defaults to 0 (never) and fresh_share to 0.5; bad values name the key', (t) => {
+  const { cycle } = parseParams(shipped, 'p.yaml');
+  t.like(cycle, { fresh_every: 0, fresh_share: 0.5 });
+  const every = t.throws(() => parseParams(shipped, 'p.yaml', ['cycle.fresh_every=-1']));
+  t.regex(every!.message, /cycle\.fresh_every: .*>=0/);
+  t.regex(
+    t.throws(() => parseParams(shipped, 'p.yaml', ['cycle.fresh_every=1.5']))!.message,
+    /cycle\.fresh_every: .*int/,
+  );
+  for (const share of ['0', '1.5']) {
+    const error = t.throws(() => parseParams(shipped, 'p.yaml', [`cycle.fresh_share=${share}`]));
+    t.regex(error!.message, share === '0' ? /cycle\.fresh_share: .*>0/ : /cycle\.fresh_share: .*<=1/, share);
+  }
+  const swept = t.throws(() => parseParams(shipped, 'p.yaml', ['sweep.cycle.fresh_share=[0.25, 0]']));
+  t.regex(swept!.message, /sweep\.cycle\.fresh_share\[1\] = 0: cycle\.fresh_share: .*>0/);
+  const sweep = parseParams(shipped, 'p.yaml', ['sweep.cycle.fresh_every=[0, 2]']);
+  t.is(sweepCombinations(sweep).length, 8);
+});
+
+test('qd curation: curation.niche_size defaults to 2, is a whole number ≥ 1, and qd needs no judge', (t) => {
+  t.like(parseParams(shipped, 'p.yaml', ['curation.mode=qd']).curation, { mode: 'qd', niche_size: 2 });
+  const zero = t.throws(() => parseParams(shipped, 'p.yaml', ['curation.niche_size=0']));
+  t.regex(zero!.message, /curation\.niche_size: .*>0/);
+  const swept = t.throws(() => parseParams(shipped, 'p.yaml', ['sweep.curation.niche_size=[1, 2.5]']));
+  t.regex(swept!.message, /sweep\.curation\.niche_size\[1\] = 2\.5: curation\.niche_size: .*int/);
+  t.notThrows(() => parseParams(shipped, 'p.yaml', ['curation.mode=qd', 'task={name: text}']));
 });

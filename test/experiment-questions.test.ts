@@ -1,6 +1,6 @@
 /**
- * The questions beyond the paper at micro scale, through the real CLI: the accumulate cycle's datasets and a
- * curated chain, in one params file whose sweep is a list of blocks.
+ * The questions beyond the paper at micro scale, through the real CLI: the accumulate cycle's datasets, a curated
+ * chain and a chain with periodic fresh data, in one params file whose sweep is a list of blocks.
  */
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
@@ -20,7 +20,8 @@ type LockNodes = Record<string, { outputs: Record<string, string>; metrics: Reco
 function repro(): LockNodes {
   const params = readFileSync(join(ROOT, 'params.yaml'), 'utf8').replace(
     /^sweep:[\s\S]*$/m,
-    'sweep:\n  - cycle.name: [accumulate]\n  - cycle.name: [full_synthetic]\n    curation.mode: [capped]\n',
+    'sweep:\n  - cycle.name: [accumulate]\n  - cycle.name: [full_synthetic]\n    curation.mode: [capped]\n' +
+      '  - cycle.name: [full_synthetic]\n    cycle.fresh_every: [2]\n',
   );
   writeFileSync(join(dir, 'q.yaml'), params);
   const sets = [...MICRO, 'curation.max_copies=2'].flatMap((s) => ['--set', s]);
@@ -78,4 +79,19 @@ test('a capped chain curates each S_t before the cycle uses it, and D_{t+1} is n
     t.is(next.length, N);
     t.deepEqual(next.slice(0, kept.length), kept);
   }
+});
+
+test('fresh_every 2: D_1 takes no fresh rows and is the uncurated full-synthetic D_1; D_2 has round(0.5·n) of them', (t) => {
+  const chain = 'cycle=full_synthetic/seed=1/curation.mode=none';
+  t.deepEqual(nodes[`build-dataset/${chain}/gen=1`]!.metrics, {
+    'origin.fresh': 0,
+    'origin.real': 0,
+    'origin.synthetic': N,
+  });
+  t.falsy(nodes[`build-dataset/${chain}/cycle.fresh_every=2/gen=1`], 'one D_1 for both');
+  t.deepEqual(nodes[`build-dataset/${chain}/cycle.fresh_every=2/gen=2`]!.metrics, {
+    'origin.fresh': N / 2,
+    'origin.real': 0,
+    'origin.synthetic': N / 2,
+  });
 });

@@ -118,3 +118,51 @@ test('a curated S_t shorter than the draw tops up balanced, incremental and expa
     message: /cannot take 20 rows from S_t: it has none/,
   });
 });
+
+// Periodic fresh data: fresh_every = 2, fresh_share = 0.25, so D_2 and D_4 each take round(0.25·20) = 5 fresh rows.
+const periodic = (cycle: BuildParams['cycle'], generation: number, fresh_share = 0.25): BuildParams => ({
+  cycle,
+  fresh_every: 2,
+  fresh_share,
+  n,
+  generation,
+});
+const composition = (rows: ExpressionRow[]) => {
+  const counts: Record<string, number> = {};
+  for (const r of rows) counts[`${r.origin}@${r.generation}`] = (counts[`${r.origin}@${r.generation}`] ?? 0) + 1;
+  return counts;
+};
+
+test('fresh_every 2 replaces round(fresh_share·n) synthetic rows of D_2 and D_4 with fresh real rows, none of D_3', (t) => {
+  for (const generation of [2, 4]) {
+    const rows = build(periodic('full_synthetic', generation));
+    t.deepEqual(composition(rows), { 'synthetic@2': 15, [`fresh@${generation}`]: 5 }, `D_${generation}`);
+    // In place: every row that is not fresh is the S_t row that was there.
+    t.true(rows.every((r, i) => r.origin === 'fresh' || r === samples[i]));
+  }
+  t.deepEqual(build(periodic('full_synthetic', 3)), samples, 'D_3 is S_t itself');
+  t.throws(() => build({ ...periodic('full_synthetic', 2), fresh_share: undefined }), { message: /needs fresh_share/ });
+});
+
+test('injected rows are distinct and in neither D_t nor the held-out set', (t) => {
+  const first = build(periodic('full_synthetic', 2)).filter((r) => r.origin === 'fresh');
+  const held = new Set(first.slice(0, 3).map((r) => r.expression));
+  const rows = nextDataset(periodic('full_synthetic', 2), { d0, current, samples, task, heldout: held }, new Rng(7));
+  const fresh = rows.filter((r) => r.origin === 'fresh').map((r) => r.expression);
+  t.is(fresh.length, 5);
+  const earlier = new Set(current.map((r) => r.expression));
+  t.false(fresh.some((e) => held.has(e) || earlier.has(e)));
+  t.is(new Set(fresh).size, 5, 'distinct');
+});
+
+test('an injection replaces only synthetic rows: balanced keeps its real half, and all synthetic rows go when fewer than f', (t) => {
+  const rows = build(periodic('balanced', 2));
+  t.deepEqual(composition(rows), { 'real@0': 10, 'synthetic@2': 5, 'fresh@2': 5 });
+  const all = build(periodic('balanced', 2, 1));
+  t.deepEqual(composition(all), { 'real@0': 10, 'fresh@2': 10 }, 'f = 20, but only 10 rows are synthetic');
+  t.deepEqual(
+    all.filter((r) => r.origin === 'real'),
+    build(params('balanced')).filter((r) => r.origin === 'real'),
+    'the same D_0 rows as without an injection',
+  );
+});
