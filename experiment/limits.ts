@@ -6,6 +6,7 @@
 import { statSync } from 'node:fs';
 import { countParameters, gptConfig } from '../model/config.ts';
 import { knownVocabularySize, readTask, taskSlice } from '../tasks/registry.ts';
+import { CYCLE_TABLE } from '../stages/build-dataset.ts';
 import { CPU_TRAINING_FLOPS, trainingFlops } from './estimate.ts';
 import type { ExperimentParams, ParamsFile } from './params.ts';
 
@@ -108,27 +109,41 @@ function dataProblems(p: ExperimentParams): string[] {
 }
 
 /**
- * The Levenshtein pairs each eval computes: of S_t (n rows), and of D_t, whose key is shared by every cycle of a
- * sweep and so is bounded by the largest D_t a cycle builds (n per generation; the others compare more pairs
- * than they have, which costs no more than the number asked for).
+ * The Levenshtein pairs each eval computes: of S_t (n rows), and of D_t. All pairs (0) are bounded by the point's
+ * own largest D_t: n·generations rows for a cycle that grows D_t, n otherwise. A number of pairs to estimate from is
+ * one eval key for every cycle of a sweep, so it is bounded by the largest D_t any cycle builds (n·generations; the
+ * others compare more pairs than they have, which costs no more than the number asked for).
  */
 function diversityProblems(p: ExperimentParams): string[] {
   const { n } = p.data;
+  const sweepRows = n * p.generations;
+  const grows = CYCLE_TABLE[p.cycle.name].grows;
+  const ownRows = grows ? sweepRows : n;
   const sets = [
-    { key: 'eval.diversity_pairs', value: p.eval.diversity_pairs, rows: n, what: `S_t's ${count(n)} rows (data.n)` },
+    {
+      key: 'eval.diversity_pairs',
+      value: p.eval.diversity_pairs,
+      rows: n,
+      exactRows: n,
+      what: `S_t's ${count(n)} rows (data.n)`,
+      exactWhat: `S_t's ${count(n)} rows (data.n)`,
+    },
     {
       key: 'eval.data_diversity_pairs',
       value: p.eval.data_diversity_pairs,
-      rows: n * p.generations,
-      what: `the largest D_t's ${count(n * p.generations)} rows (data.n × generations)`,
+      rows: sweepRows,
+      exactRows: ownRows,
+      what: `the largest D_t's ${count(sweepRows)} rows (data.n × generations)`,
+      exactWhat: `the largest D_t's ${count(ownRows)} rows (${grows ? 'data.n × generations' : 'data.n'}: the ${p.cycle.name} cycle ${grows ? 'grows D_t' : 'keeps D_t at n rows'})`,
     },
   ];
   const problems: string[] = [];
-  for (const { key, value, rows, what } of sets) {
+  for (const { key, value, rows, exactRows, what, exactWhat } of sets) {
     const pairs = (rows * (rows - 1)) / 2;
-    if (value === 0 && pairs > MAX_DIVERSITY_PAIRS) {
+    const exactPairs = (exactRows * (exactRows - 1)) / 2;
+    if (value === 0 && exactPairs > MAX_DIVERSITY_PAIRS) {
       problems.push(
-        `${key} = 0 computes all ${count(pairs)} pairs of ${what}, more than the limit of ${count(MAX_DIVERSITY_PAIRS)}; give a number of pairs to estimate from (e.g. 1000000)`,
+        `${key} = 0 computes all ${count(exactPairs)} pairs of ${exactWhat}, more than the limit of ${count(MAX_DIVERSITY_PAIRS)}; give a number of pairs to estimate from (e.g. 1000000)`,
       );
     } else if (value > pairs) {
       problems.push(

@@ -36,6 +36,8 @@ import type { DataSection } from './gen-d0.ts';
 export interface Cycle {
   /** Whether its formula reads λ: only such cycles carry it in their params, and so in their keys. */
   readsLambda: boolean;
+  /** Whether it keeps D_t whole and adds n rows to it, so that D_t has n·(t + 1) rows rather than n. */
+  grows: boolean;
   /** Why params.yaml refuses λ = 0 for it, where that would leave the cycle doing nothing. */
   zeroLambda?: string;
   /** The Vega colour scheme of its series in the report, shaded by λ. */
@@ -50,11 +52,13 @@ export interface Cycle {
 const cycles = {
   full_synthetic: {
     readsLambda: false,
+    grows: false,
     scheme: 'reds',
     build: (params, data, rng) => allSamples(data.samples, params.n, rng),
   },
   balanced: {
     readsLambda: false,
+    grows: false,
     scheme: 'greys',
     build: ({ n }, data, rng) => {
       const real = Math.floor(n / 2);
@@ -63,6 +67,7 @@ const cycles = {
   },
   incremental: {
     readsLambda: true,
+    grows: false,
     zeroLambda: 'makes the incremental cycle never change D0',
     scheme: 'blues',
     build: (params, data, rng) => {
@@ -72,6 +77,7 @@ const cycles = {
   },
   expanding: {
     readsLambda: true,
+    grows: true,
     scheme: 'greens',
     build: (params, data, rng) => {
       const generated = generatedCount(params);
@@ -81,6 +87,7 @@ const cycles = {
   },
   accumulate: {
     readsLambda: false,
+    grows: true,
     scheme: 'purples',
     build: (params, data, rng) => [...data.current, ...allSamples(data.samples, params.n, rng)],
   },
