@@ -34,7 +34,8 @@ export function paramsFileProblem(file: string): string | undefined {
 
 /**
  * The number of nodes the sweep can expand to, from the lengths of its lists alone (expanding it to count would
- * be the cost this check prevents): every chain is 1 + 3G nodes plus one or two per later generation.
+ * be the cost this check prevents): every chain is 1 + 3G nodes (2 + 3G with gen-heldout) plus one or two per later
+ * generation.
  */
 export function planSizeProblem(params: ParamsFile, blocks: Array<Record<string, unknown[]>>): string | undefined {
   const swept = (key: string) => blocks.flatMap((block) => block[key] ?? []);
@@ -43,7 +44,9 @@ export function planSizeProblem(params: ParamsFile, blocks: Array<Record<string,
     ...swept('generations').filter((g): g is number => typeof g === 'number'),
   );
   const curated = params.curation.mode !== 'none' || swept('curation.mode').some((mode) => mode !== 'none');
-  const perChain = 1 + 3 * generations + (generations - 1) * (curated ? 2 : 1);
+  // gen-heldout, where any chain measures the perplexities.
+  const heldout = params.eval.perplexity || swept('eval.perplexity').includes(true) ? 1 : 0;
+  const perChain = 1 + heldout + 3 * generations + (generations - 1) * (curated ? 2 : 1);
   const chains = blocks.reduce(
     (sum, block) => sum + Object.values(block).reduce((product, values) => product * values.length, 1),
     0,
@@ -82,12 +85,22 @@ function dataProblems(p: ExperimentParams): string[] {
   // The expanding cycle draws n − round(λn) fresh rows (build-dataset's generatedCount) each generation, none in an
   // earlier dataset.
   const fresh = p.cycle.name === 'expanding' ? (n - Math.round(p.cycle.lambda * n)) * (p.generations - 1) : 0;
-  if (n + fresh <= supply.count) return [];
-  const need = fresh
-    ? `${count(n + fresh)} ${supply.noun} (n, then ${count(fresh / (p.generations - 1))} fresh ones in each of ${p.generations - 1} generations of the expanding cycle)`
+  // The held-out rows of the perplexity (stages/gen-heldout.ts) are in no dataset.
+  const heldout = p.eval.perplexity ? p.eval.heldout_rows : 0;
+  if (n + fresh + heldout <= supply.count) return [];
+  const parts = [
+    ...(fresh
+      ? [
+          `${count(fresh / (p.generations - 1))} fresh ones in each of ${p.generations - 1} generations of the expanding cycle`,
+        ]
+      : []),
+    ...(heldout ? [`${count(heldout)} held-out ones for the perplexity, eval.heldout_rows`] : []),
+  ];
+  const need = parts.length
+    ? `${count(n + fresh + heldout)} ${supply.noun} (n, then ${parts.join(', and ')})`
     : `${count(n)} ${supply.noun}`;
   return [
-    `data.n = ${count(n)} needs ${need}, but only ${count(supply.count)} exist ${supply.where}; lower data.n or ${supply.remedy}`,
+    `data.n = ${count(n)} needs ${need}, but only ${count(supply.count)} exist ${supply.where}; lower data.n${heldout ? ' or eval.heldout_rows' : ''} or ${supply.remedy}`,
   ];
 }
 
