@@ -108,6 +108,7 @@ test("params refuse a block that cannot hold the corpus's longest line and the e
   const params = (blockSize: number) =>
     parseParams(paramsWith(`{name: corpus, path: '${long}', max_length: 200}`), 'p.yaml', [
       'data.n=50',
+      'eval.heldout_rows=50',
       `model.block_size=${blockSize}`,
       'sweep.cycle.name=[balanced]',
     ]);
@@ -171,7 +172,7 @@ for (const [what, at, message] of refused) {
 
 test('presets/text.yaml validates: the text task at character level, the four cycles, 6 generations', (t) => {
   const graph = experimentGraph(loadParams(path.join(root, 'presets/text.yaml')));
-  t.is(buildPlan(graph).nodes.length, 84);
+  t.is(buildPlan(graph).nodes.length, 85, 'with the held-out rows of the perplexity');
   const train = graph.find((node) => node.stage.name === 'train')!;
   t.deepEqual((train.params as { task?: unknown }).task, { name: 'text', options: { tokens: 'char', max_length: 63 } });
   t.deepEqual(

@@ -79,7 +79,7 @@ async function perplexityFigures(
   if (!weights || !weights_m0 || !heldout) return {};
   await useBackend(ctx);
   const { tokenizer } = task;
-  const perplexityOf = async (table: typeof weights, lines: readonly string[], note: string) =>
+  const perplexityOf = async (table: Table, lines: readonly string[], note: string) =>
     perplexity(
       await negativeLogLikelihood(
         weightsFromTable(table, tokenizer.vocabulary),
