@@ -1,7 +1,8 @@
 /**
  * `metrics show`: the eval metrics of a lock, one row per series and generation with the mean over seeds and its
  * 95% t-interval (experiment/seeds.ts), or one row per node with --per-seed. Text and Markdown show the headline
- * metrics unless asked for others, so that the default fits 100 columns; JSON and CSV carry every metric.
+ * metrics unless asked for others, so that the default fits 100 columns (the two perplexities, where recorded, widen
+ * it to about 130); JSON and CSV carry every metric.
  */
 import type { LockFile } from '../engine/store/lock-file.ts';
 import {
