@@ -15,6 +15,7 @@ import { recordParams } from '../experiment/provenance.ts';
 import buildDataset from '../stages/build-dataset.ts';
 import evaluate from '../stages/eval.ts';
 import genD0 from '../stages/gen-d0.ts';
+import genHeldout from '../stages/gen-heldout.ts';
 
 const DEFAULT_PARAMS_FILE = 'params.yaml';
 
@@ -23,13 +24,16 @@ const WARN_HOURS = 1;
 
 export const loadExperimentGraph: GraphLoader = async ({ paramsFile = DEFAULT_PARAMS_FILE, set }) => {
   const params = loadParams(paramsFile, set);
+  const nodes = experimentGraph(params);
+  // eval runs a model where it measures perplexities (eval.perplexity): a forward pass over S_t and the held-out rows.
+  const evalRunsModel = nodes.some((node) => node.stage === evaluate && node.inputs.weights !== undefined);
   return {
-    nodes: experimentGraph(params),
+    nodes,
     lockPath: lockPathFor(paramsFile),
     params: recordParams(params, paramsFile, set),
     beforeRepro: (plan, store) => warnIfGpuSized(params, plan, store),
     // Each takes well under a second even at the paper's scale: not worth a Slurm job of its own.
-    cheapStages: [genD0, buildDataset, evaluate],
+    cheapStages: [genD0, genHeldout, buildDataset, ...(evalRunsModel ? [] : [evaluate])],
   };
 };
 

@@ -5,6 +5,7 @@
 import type { LockFile, LockFileNode, LockFileScalar } from '../engine/store/lock-file.ts';
 import evaluate from '../stages/eval.ts';
 import { EVAL_METRICS } from '../tasks/logic/index.ts';
+import { headlineMetrics } from '../tasks/registry.ts';
 import { CYCLES } from './params.ts';
 
 /** A metric value as shown: the recorded value, or why there is none. Never a made-up 0. */
@@ -13,8 +14,19 @@ export const NOT_RUN = 'not run';
 /** The node ran but did not record this metric. */
 export const NO_VALUE = 'n/a';
 
+/** The perplexities of eval.perplexity (stages/eval.ts), as the literature measures collapse; heldout.rows is their count. */
+export const PERPLEXITY_METRICS = ['heldout.perplexity', 'samples.perplexity_m0'] as const;
+
 /** Cycles and eval metrics in the order the paper discusses them; unknown names sort after, alphabetically. */
-export const KNOWN_METRICS: readonly string[] = EVAL_METRICS;
+export const KNOWN_METRICS: readonly string[] = [...EVAL_METRICS, ...PERPLEXITY_METRICS, 'heldout.rows'];
+
+/**
+ * The metrics every reading command shows by default among those `recorded`: the task's headline metrics
+ * (tasks/registry.ts headlineMetrics), then the perplexities where the lock has them.
+ */
+export function defaultMetrics(recorded: readonly string[]): string[] {
+  return [...headlineMetrics(recorded), ...PERPLEXITY_METRICS.filter((m) => recorded.includes(m))];
+}
 
 /** The tags that place an eval node in the experiment; `extra` holds any other swept key (e.g. model.width). */
 export interface Place {
@@ -168,9 +180,16 @@ export function sortByPlace<T>(
   );
 }
 
-/** The metric names of these points, known ones first in their order. */
+/**
+ * The metric names of these points, known ones first in their order: the figures, not the backend and kernels an
+ * eval node that runs a model for the perplexities records beside them (stages/backend.ts).
+ */
 export function metricNames(points: readonly EvalPoint[]): string[] {
-  const names = new Set(points.flatMap((p) => Object.keys(p.metrics)));
+  const names = new Set(
+    points.flatMap((p) =>
+      Object.entries(p.metrics).flatMap(([name, value]) => (typeof value === 'number' ? [name] : [])),
+    ),
+  );
   return [...names].sort((a, b) => compareNames(KNOWN_METRICS, a, b));
 }
 

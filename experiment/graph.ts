@@ -3,7 +3,9 @@
  *
  *   gen-d0 → D_0 → train → M_0 → sample → S_0 → [curate] → build-dataset → D_1 → train → M_1 → …,   eval(S_t, D_t) each t,
  *
- * with a curate node only where curation.mode is not none, so the uncurated loop's nodes are the paper's.
+ * with a curate node only where curation.mode is not none, so the uncurated loop's nodes are the paper's, and with
+ * eval.perplexity a gen-heldout node (the held-out real rows H, beside D_0) whose rows a build-dataset node that draws
+ * fresh rows draws around, and eval scores under each M_t (eval also reads M_0, to score S_t under it),
  * and every node carries only the params its stage reads. Nodes of different sweep points that read the same
  * params from the same inputs (D_0, M_0, S_0 of every cycle; a λ-free cycle across λ) are one node, named by the
  * chain labels it depends on (`train/seed=1/gen=0`, no cycle), so that dag, status, progress, logs and the lock say
@@ -14,10 +16,11 @@ import type { NodeSpec } from '../engine/plan/graph.ts';
 import { canonicalJson } from '../engine/store/hash.ts';
 import type { Json, Stage } from '../engine/stage.ts';
 import type { KeyedRuntime } from '../stages/backend.ts';
-import buildDataset, { type BuildParams, freshInjection } from '../stages/build-dataset.ts';
+import buildDataset, { type BuildParams, drawsFreshRows, freshInjection } from '../stages/build-dataset.ts';
 import curate, { type CurateParams } from '../stages/curate.ts';
 import evaluate from '../stages/eval.ts';
 import genD0 from '../stages/gen-d0.ts';
+import genHeldout from '../stages/gen-heldout.ts';
 import sample from '../stages/sample.ts';
 import train from '../stages/train.ts';
 import { rowsTaskSlice, taskSlice } from '../tasks/registry.ts';
@@ -145,6 +148,23 @@ function chainOf(point: SweepPoint): NodeSpec[] {
     nodes.push(kept);
     return out(kept, 'samples');
   };
+  // The held-out real rows of the perplexity measures: one node per seed and task, like D_0.
+  const heldout = p.eval.perplexity
+    ? node(genHeldout, null, { n: p.eval.heldout_rows, ...rowsTask }, { d0: out(d0, 'dataset') }, [
+        'eval.heldout_rows',
+        'task',
+      ])
+    : undefined;
+  if (heldout) nodes.push(heldout);
+  // eval(S_t, D_t); with the perplexities a model node, which also reads M_t, M_0 and the held-out rows.
+  const evalNode = (t: number, inputs: Record<string, Ref>, model: NodeSpec, m0: NodeSpec): NodeSpec => {
+    const { diversity_pairs, data_diversity_pairs } = p.eval;
+    const slice = { diversity_pairs, data_diversity_pairs, generation: t, ...task };
+    if (!heldout) return node(evaluate, t, slice, inputs, ['eval', 'task']);
+    const models = { weights: out(model, 'weights'), weights_m0: out(m0, 'weights'), heldout: out(heldout, 'dataset') };
+    return modelNode(evaluate, t, slice, { ...inputs, ...models }, ['eval', 'task']);
+  };
+  let m0: NodeSpec | undefined;
   let dataset = out(d0, 'dataset');
   for (let t = 0; t < p.generations; t++) {
     const model = modelNode(train, t, { model: p.model, train: p.train, ...task }, { dataset }, [
@@ -159,13 +179,8 @@ function chainOf(point: SweepPoint): NodeSpec[] {
       { weights: out(model, 'weights') },
       ['data.n', 'sample', 'task'],
     );
-    const evaluation = node(
-      evaluate,
-      t,
-      { ...p.eval, generation: t, ...task },
-      { samples: out(samples, 'samples'), dataset },
-      ['eval', 'task'],
-    );
+    m0 ??= model;
+    const evaluation = evalNode(t, { samples: out(samples, 'samples'), dataset }, model, m0);
     nodes.push(model, samples, evaluation);
     if (t + 1 < p.generations) {
       const usesLambda = CYCLES_USING_LAMBDA.has(p.cycle.name);
@@ -179,7 +194,12 @@ function chainOf(point: SweepPoint): NodeSpec[] {
         generation: t + 1,
         ...rowsTask,
       };
-      const inputs = { d0: out(d0, 'dataset'), dataset, samples: curated(samples, t) };
+      const inputs = {
+        d0: out(d0, 'dataset'),
+        dataset,
+        samples: curated(samples, t),
+        ...(heldout && drawsFreshRows(build) && { heldout: out(heldout, 'dataset') }),
+      };
       // curation.mode decides where its samples come from, a curate node or the sample node itself.
       const next = node(buildDataset, t + 1, build, inputs, [
         'cycle.name',

@@ -35,7 +35,8 @@ export function paramsFileProblem(file: string): string | undefined {
 
 /**
  * The number of nodes the sweep can expand to, from the lengths of its lists alone (expanding it to count would
- * be the cost this check prevents): every chain is 1 + 3G nodes plus one or two per later generation.
+ * be the cost this check prevents): every chain is 1 + 3G nodes (2 + 3G with gen-heldout) plus one or two per later
+ * generation.
  */
 export function planSizeProblem(params: ParamsFile, blocks: Array<Record<string, unknown[]>>): string | undefined {
   const swept = (key: string) => blocks.flatMap((block) => block[key] ?? []);
@@ -44,7 +45,9 @@ export function planSizeProblem(params: ParamsFile, blocks: Array<Record<string,
     ...swept('generations').filter((g): g is number => typeof g === 'number'),
   );
   const curated = params.curation.mode !== 'none' || swept('curation.mode').some((mode) => mode !== 'none');
-  const perChain = 1 + 3 * generations + (generations - 1) * (curated ? 2 : 1);
+  // gen-heldout, where any chain measures the perplexities.
+  const heldout = params.eval.perplexity || swept('eval.perplexity').includes(true) ? 1 : 0;
+  const perChain = 1 + heldout + 3 * generations + (generations - 1) * (curated ? 2 : 1);
   const chains = blocks.reduce(
     (sum, block) => sum + Object.values(block).reduce((product, values) => product * values.length, 1),
     0,
@@ -88,9 +91,11 @@ function dataProblems(p: ExperimentParams): string[] {
   const expanding = p.cycle.name === 'expanding' ? (n - Math.round(p.cycle.lambda * n)) * later : 0;
   const injections = p.cycle.fresh_every > 0 ? Math.floor(later / p.cycle.fresh_every) : 0;
   const injected = injections * Math.round(p.cycle.fresh_share * n);
-  const fresh = expanding + injected;
-  if (real + fresh <= supply.count) return [];
-  const draws = [
+  // The held-out rows of the perplexity (stages/gen-heldout.ts) are in no dataset.
+  const heldout = p.eval.perplexity ? p.eval.heldout_rows : 0;
+  const more = expanding + injected + heldout;
+  if (real + more <= supply.count) return [];
+  const parts = [
     ...(expanding
       ? [`${count(expanding / later)} fresh ones in each of ${later} generations of the expanding cycle`]
       : []),
@@ -99,12 +104,13 @@ function dataProblems(p: ExperimentParams): string[] {
           `${count(injected / injections)} injected into each of ${injections} datasets by cycle.fresh_every = ${p.cycle.fresh_every}`,
         ]
       : []),
+    ...(heldout ? [`${count(heldout)} held-out ones for the perplexity, eval.heldout_rows`] : []),
   ];
-  const need = fresh
-    ? `${count(real + fresh)} ${supply.noun} (${key === 'data.n' ? 'n' : key}, then ${draws.join(', and ')})`
+  const need = parts.length
+    ? `${count(real + more)} ${supply.noun} (${key === 'data.n' ? 'n' : key}, then ${parts.join(', and ')})`
     : `${count(real)} ${supply.noun}`;
   return [
-    `${key} = ${count(real)} needs ${need}, but only ${count(supply.count)} exist ${supply.where}; lower ${key} or ${supply.remedy}`,
+    `${key} = ${count(real)} needs ${need}, but only ${count(supply.count)} exist ${supply.where}; lower ${key}${heldout ? ' or eval.heldout_rows' : ''} or ${supply.remedy}`,
   ];
 }
 

@@ -1,11 +1,19 @@
 /**
  * `metrics show`: the eval metrics of a lock, one row per series and generation with the mean over seeds and its
  * 95% t-interval (experiment/seeds.ts), or one row per node with --per-seed. Text and Markdown show the headline
- * metrics unless asked for others, so that the default fits 100 columns; JSON and CSV carry every metric.
+ * metrics unless asked for others, so that the default fits 100 columns (the two perplexities, where recorded, widen
+ * it to about 130); JSON and CSV carry every metric.
  */
 import type { LockFile } from '../engine/store/lock-file.ts';
-import { headlineMetrics } from '../tasks/registry.ts';
-import { evalPoints, metricNames, NO_VALUE, resolveMetricNames, withoutEval, type EvalPoint } from './eval-points.ts';
+import {
+  defaultMetrics,
+  evalPoints,
+  metricNames,
+  NO_VALUE,
+  resolveMetricNames,
+  withoutEval,
+  type EvalPoint,
+} from './eval-points.ts';
 import { INTERVAL_NAME, groupStat, seedGroups, type SeedStat, type SeriesPlace } from './seeds.ts';
 import { formatCsv, formatMarkdown, formatTable, formatValue, placeColumns } from './text-table.ts';
 
@@ -34,8 +42,8 @@ export interface ShowRow extends SeriesPlace {
 /**
  * The metrics a command shows, the same in `score`, `metrics show`, `metrics diff` and `exp show`: those named by
  * `--metric` (`semantic` is `samples.semantic`), every one with `--all` or for JSON and CSV (read by programs), else
- * the headline ones (tasks/registry.ts headlineMetrics: the task's own that were recorded, and the task-independent
- * ones). An unknown name is an error listing the known.
+ * the headline ones (eval-points.ts defaultMetrics: the task's own that were recorded, the task-independent ones, and
+ * the perplexities where recorded). An unknown name is an error listing the known.
  */
 export function chooseMetrics(
   known: readonly string[],
@@ -44,7 +52,7 @@ export function chooseMetrics(
 ): string[] {
   if (options.metrics?.length) return resolveMetricNames(options.metrics, known, where);
   if (options.all || options.format === 'json' || options.format === 'csv') return [...known];
-  return headlineMetrics(known);
+  return defaultMetrics(known);
 }
 
 function showRows(points: readonly EvalPoint[], metrics: readonly string[], perSeed = false): ShowRow[] {

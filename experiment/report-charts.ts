@@ -121,6 +121,8 @@ const METRIC_RANGE: Record<string, [number, number]> = {
   'samples.distinct_2': [0, 1],
   'samples.distinct_3': [0, 1],
   'samples.unique': [0, Infinity],
+  'heldout.perplexity': [1, Infinity],
+  'samples.perplexity_m0': [1, Infinity],
 };
 
 /**
@@ -229,46 +231,62 @@ const CONFIG = {
   axis: { labelFontSize: 11, titleFontSize: 12 },
 };
 
+/** Line views stacked in one chart, each coloured by series; a view without stats is left out, the chart too if all are. */
+function stackedChart(
+  title: string,
+  series: readonly Series[],
+  views: readonly Omit<LineOptions, 'color'>[],
+): TopLevelSpec | undefined {
+  const drawn = views.filter((view) => view.stats.length);
+  if (drawn.length === 0) return undefined;
+  return {
+    config: CONFIG,
+    title: { text: title },
+    vconcat: drawn.map((view) => lineView({ ...view, color: seriesColors(series, view.stats) })),
+  };
+}
+
 /** Semantic correctness as lines against the chance rate; syntactic, near 100% from the start, in a small panel below. */
 function correctnessChart(
   points: readonly EvalPoint[],
   series: readonly Series[],
   chance?: Chance,
 ): TopLevelSpec | undefined {
-  const semantic = statsOf(points, 'samples.semantic', 'semantic');
-  const syntactic = statsOf(points, 'samples.syntactic', 'syntactic');
-  if (semantic.length === 0 && syntactic.length === 0) return undefined;
   const share = { domain: [0, 1] as [number, number], format: '%' };
-  return {
-    config: CONFIG,
-    title: { text: 'Correctness of the generated expressions S_t per generation' },
-    vconcat: [
-      ...(semantic.length
-        ? [
-            lineView({
-              title: 'Semantic: share of S_t that is True',
-              yTitle: 'True (share of S_t)',
-              stats: semantic,
-              color: seriesColors(series, semantic),
-              share,
-              reference: chance && { value: chance.rate, label: chanceLabel(chance) },
-            }),
-          ]
-        : []),
-      ...(syntactic.length
-        ? [
-            lineView({
-              title: 'Syntactic: share of S_t that parses',
-              yTitle: 'parses',
-              stats: syntactic,
-              color: seriesColors(series, syntactic),
-              share,
-              height: 90,
-            }),
-          ]
-        : []),
-    ],
-  };
+  return stackedChart('Correctness of the generated expressions S_t per generation', series, [
+    {
+      title: 'Semantic: share of S_t that is True',
+      yTitle: 'True (share of S_t)',
+      stats: statsOf(points, 'samples.semantic', 'semantic'),
+      share,
+      reference: chance && { value: chance.rate, label: chanceLabel(chance) },
+    },
+    {
+      title: 'Syntactic: share of S_t that parses',
+      yTitle: 'parses',
+      stats: statsOf(points, 'samples.syntactic', 'syntactic'),
+      share,
+      height: 90,
+    },
+  ]);
+}
+
+/** The two perplexities of eval.perplexity, one panel each: the held-out real rows under M_t, and S_t under M_0. */
+function perplexityChart(points: readonly EvalPoint[], series: readonly Series[]): TopLevelSpec | undefined {
+  return stackedChart('Perplexity per generation', series, [
+    {
+      title: 'Held-out real rows under M_t',
+      yTitle: 'perplexity of held-out rows',
+      stats: statsOf(points, 'heldout.perplexity', 'held-out'),
+      fitted: true,
+    },
+    {
+      title: 'S_t under M_0',
+      yTitle: 'perplexity of S_t under M_0',
+      stats: statsOf(points, 'samples.perplexity_m0', 'S_t'),
+      fitted: true,
+    },
+  ]);
 }
 
 interface LineOptions {
@@ -282,11 +300,13 @@ interface LineOptions {
   reference?: Reference;
   /** A share: this y domain and axis format. */
   share?: { domain: [number, number]; format: string };
+  /** The y axis fits the data instead of starting at 0: a perplexity is at least 1. */
+  fitted?: boolean;
   height?: number;
 }
 
 /** Lines of a metric per generation, one per series (colour and dash), the seeds' interval as a band. */
-function lineView({ title, yTitle, stats, color, perPanel, reference, share, height }: LineOptions) {
+function lineView({ title, yTitle, stats, color, perPanel, reference, share, fitted, height }: LineOptions) {
   const { subtitle, spread } = seedNote(stats, 'band');
   const scale = { domain: color.domain, range: color.range };
   const colorEncoding = { field: color.field, type: 'nominal' as const, title: color.title, scale };
@@ -311,6 +331,7 @@ function lineView({ title, yTitle, stats, color, perPanel, reference, share, hei
     type: 'quantitative' as const,
     title: yTitle,
     ...(share && { scale: { domain: share.domain }, axis: { format: share.format } }),
+    ...(fitted && { scale: { zero: false } }),
   });
   const gens = new Set(stats.map((s) => s.generation)).size;
   // Bands are faint by fillOpacity (not opacity, which the shared legend would take on); legend symbols are strokes.
@@ -555,6 +576,7 @@ export function reportCharts(points: readonly EvalPoint[], chance?: Chance): Cha
   ): Chart => (spec ? { name, title, spec, ...(caption && { caption }) } : { name, title, omitted });
   const d0Caption =
     d0 && 'Dashed: the diversity of D_0, the real data every chain starts from (data.diversity at generation 0).';
+  const perplexity = perplexityChart(points, series);
   return [
     chart(
       'correctness',
@@ -624,6 +646,18 @@ export function reportCharts(points: readonly EvalPoint[], chance?: Chance): Cha
         : undefined,
       'no eval node records samples.unique',
     ),
+    // Only where the lock has them (eval.perplexity): a lock from before them, or without them, is not missing a chart.
+    ...(perplexity
+      ? [
+          {
+            name: 'perplexity',
+            title: 'Perplexity: held-out real rows under M_t, and S_t under M_0',
+            spec: perplexity,
+            caption:
+              'Top: the perplexity of real rows no generation trained on (eval.heldout_rows) under M_t; it rises as the models forget the tails of the real distribution (Shumailov et al., Nature 2024). Bottom: the perplexity of S_t under M_0, the first model trained on real data: how far the samples drift from what it finds likely.',
+          },
+        ]
+      : []),
     ...extraKeys(points.map((p) => p.place)).map((key) => keyChart(points, key)),
     ...changeCharts(points, series),
   ];

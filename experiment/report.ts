@@ -13,7 +13,7 @@ import { compile, type TopLevelSpec } from 'vega-lite';
 import { stringify as toYaml } from 'yaml';
 import { noParams, type LockFile } from '../engine/store/lock-file.ts';
 import trainStage from '../stages/train.ts';
-import { evalPoints, metricNames, NOT_RUN, withoutEval, type EvalPoint } from './eval-points.ts';
+import { defaultMetrics, evalPoints, metricNames, NOT_RUN, withoutEval, type EvalPoint } from './eval-points.ts';
 import { paperTable } from './paper.ts';
 import {
   reportCharts,
@@ -27,7 +27,6 @@ import type { Samples } from './report-samples.ts';
 import type { OverlayPart } from './overlay.ts';
 import { INTERVAL_NAME, seedStat } from './seeds.ts';
 import { shortName } from './metrics-show.ts';
-import { headlineMetrics } from '../tasks/registry.ts';
 import { formatValue } from './text-table.ts';
 import type { Curves } from './train-curves.ts';
 import { chanceOfTrue } from './chance.ts';
@@ -124,7 +123,7 @@ function spread(values: readonly number[]): string {
 export function finalTable(points: readonly EvalPoint[]): { header: string[]; rows: string[][] } {
   const recorded = metricNames(points);
   // Only what the lock recorded: a table column of n/a says nothing.
-  const metrics = headlineMetrics(recorded).filter((m) => recorded.includes(m));
+  const metrics = defaultMetrics(recorded).filter((m) => recorded.includes(m));
   const generations = [...new Set(points.map((p) => p.place.generation ?? 0))].sort((a, b) => a - b);
   const rows = seriesOf(points).map((series) => {
     const own = points.filter((p) => seriesLabel(p.place) === series.label);

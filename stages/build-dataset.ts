@@ -38,6 +38,8 @@ export interface Cycle {
   readsLambda: boolean;
   /** Whether it keeps D_t whole and adds n rows to it, so that D_t has n·(t + 1) rows rather than n. */
   grows: boolean;
+  /** Whether it draws fresh real rows (freshRows) every generation. */
+  drawsFresh: boolean;
   /** Why params.yaml refuses λ = 0 for it, where that would leave the cycle doing nothing. */
   zeroLambda?: string;
   /** The Vega colour scheme of its series in the report, shaded by λ. */
@@ -53,12 +55,14 @@ const cycles = {
   full_synthetic: {
     readsLambda: false,
     grows: false,
+    drawsFresh: false,
     scheme: 'reds',
     build: (params, data, rng) => allSamples(data.samples, params.n, rng),
   },
   balanced: {
     readsLambda: false,
     grows: false,
+    drawsFresh: false,
     scheme: 'greys',
     build: ({ n }, data, rng) => {
       const real = Math.floor(n / 2);
@@ -68,6 +72,7 @@ const cycles = {
   incremental: {
     readsLambda: true,
     grows: false,
+    drawsFresh: false,
     zeroLambda: 'makes the incremental cycle never change D0',
     scheme: 'blues',
     build: (params, data, rng) => {
@@ -78,6 +83,7 @@ const cycles = {
   expanding: {
     readsLambda: true,
     grows: true,
+    drawsFresh: true,
     scheme: 'greens',
     build: (params, data, rng) => {
       const generated = generatedCount(params);
@@ -88,6 +94,7 @@ const cycles = {
   accumulate: {
     readsLambda: false,
     grows: true,
+    drawsFresh: false,
     scheme: 'purples',
     build: (params, data, rng) => [...data.current, ...allSamples(data.samples, params.n, rng)],
   },
@@ -148,6 +155,14 @@ export function nextDataset(params: BuildParams, data: CycleInputs, rng: Rng): E
 /** Whether D_generation takes fresh real rows under fresh_every (0 = never). */
 export function freshInjection(freshEvery: number, generation: number): boolean {
   return freshEvery > 0 && generation % freshEvery === 0;
+}
+
+/**
+ * Whether building this dataset draws fresh real rows: only such a node reads the held-out rows (to draw around
+ * them), so only its inputs, and so its seed, name them; every other node's draws stay what they were without.
+ */
+export function drawsFreshRows(params: BuildParams): boolean {
+  return CYCLE_TABLE[params.cycle].drawsFresh || params.fresh_every !== undefined;
 }
 
 /** `rows` with `count` of its synthetic rows (all of them, where it has fewer), drawn uniformly, made fresh real rows. */

@@ -75,6 +75,20 @@ test('plans dedupe nodes by structural identity; distinct nodes get distinct see
   t.false(globMatcher('train/*/gen=1')('train/balanced/gen=10'));
 });
 
+test("a node may leave a stage's optional inputs unconnected, never a required one, nor connect one it does not declare", async (t) => {
+  const [source, scale] = (await toyLoader({ set: [] })).nodes;
+  const stage = { ...scale!.stage, optionalInputs: ['extra'] };
+  const data = scale!.inputs.data!;
+  t.notThrows(() => buildPlan([source!, { ...scale!, stage }]), 'optional input left out');
+  t.notThrows(() => buildPlan([source!, { ...scale!, stage, inputs: { data, extra: data } }]), 'optional input given');
+  t.throws(() => buildPlan([source!, { ...scale!, stage, inputs: { extra: data } }]), {
+    message: `graph: node '${scale!.id}' of stage 'scale': missing inputs data`,
+  });
+  t.throws(() => buildPlan([source!, { ...scale!, stage, inputs: { data, other: data } }]), {
+    message: `graph: node '${scale!.id}' of stage 'scale': undeclared inputs other`,
+  });
+});
+
 test('lone nodes: those every other node of the plan is upstream or downstream of', async (t) => {
   // source → scale → (shift → combine) per offset: source and scale are lone; each offset's pair can run beside the other's.
   const swept = buildPlan((await toyLoader({ set: ['sweep={"offset":[1,2],"factor":[3]}'] })).nodes);

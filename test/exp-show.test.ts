@@ -7,7 +7,7 @@ import test from 'ava';
 import { compareCli } from './fixtures/compare/cli.ts';
 import type { LockFile } from '../engine/store/lock-file.ts';
 import { evalPoints } from '../experiment/eval-points.ts';
-import type { ExpTable } from '../experiment/exp-show.ts';
+import { expTable, type ExpTable } from '../experiment/exp-show.ts';
 import { seedStat } from '../experiment/seeds.ts';
 import { makeLock, recordedParams } from './fixtures/compare/locks.ts';
 
@@ -149,4 +149,15 @@ test('a lock without params gets n/a cells and a note; no committed lock and no 
     (JSON.parse(await cli(dir, 'exp', 'show', '--json')) as ExpTable).rows.map((r) => r.lock),
     ['b.lock'],
   );
+});
+
+test('the perplexities are columns by default where a lock records them', (t) => {
+  const measured = makeLock({ cycles: ['full_synthetic'], generations: 3, perplexity: true });
+  const table = expTable([
+    { label: 'a.lock', lock: LOCKS.a! },
+    { label: 'p.lock', lock: measured },
+  ]);
+  t.deepEqual(table.metrics.slice(-2), ['heldout.perplexity', 'samples.perplexity_m0']);
+  t.is(table.rows[0]!.metrics['heldout.perplexity'], null, 'n/a where a lock has none');
+  t.is(table.rows[1]!.metrics['heldout.perplexity']!.mean, 2 + 0.3 * 2 + 0.01);
 });

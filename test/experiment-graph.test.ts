@@ -119,7 +119,10 @@ test('the model stages get the backend and kernel set as runtime; they enter the
     );
     t.false('backend' in (node.params as object), stage);
   }
-  t.deepEqual(plan.byId.get('eval/cycle=full_synthetic/seed=1/gen=1')!.runtime, {});
+  // eval runs a model only for the perplexities.
+  const evalRuntime = (p: Plan) => p.byId.get('eval/cycle=full_synthetic/seed=1/gen=1')!.runtime;
+  t.deepEqual(evalRuntime(plan), plan.byId.get('train/cycle=full_synthetic/seed=1/gen=1')!.runtime);
+  t.deepEqual(evalRuntime(planFor('runtime.backend=cpu', 'eval.perplexity=false')), {});
   t.is(
     (train(planFor('runtime.backend=cpu', 'runtime.backend_in_key=true')).params as { backend?: string }).backend,
     'cpu',
@@ -216,6 +219,47 @@ test('data.distinct below n is in the gen-d0 slice and names D_0 and every node 
   t.deepEqual(sweepCombinations(blocks).map(chainName), [
     'cycle=full_synthetic/seed=1',
     'cycle=full_synthetic/seed=1/data.distinct=100',
+  ]);
+});
+
+test('eval.perplexity: one gen-heldout node per seed, which fresh draws avoid and eval reads with M_t and M_0; off, none', (t) => {
+  const plan = planFor('sweep.cycle.name=[full_synthetic, expanding]', 'sweep.seed=[1, 2]');
+  const heldout = plan.nodes.filter((n) => n.stage.name === 'gen-heldout');
+  t.deepEqual(
+    heldout.map((n) => n.ids),
+    [['gen-heldout/seed=1'], ['gen-heldout/seed=2']],
+  );
+  t.deepEqual(heldout[0]!.params, { n: 1000, depth_min: 1, depth_max: 5 });
+  t.is(heldout[0]!.inputs.d0!.sid, plan.byId.get('gen-d0/seed=1')!.sid);
+  const sid = (id: string) => plan.byId.get(id)!.sid;
+  const evaluation = plan.byId.get('eval/cycle=expanding/lambda=0.5/seed=2/gen=2')!;
+  t.deepEqual(Object.keys(evaluation.inputs).sort(), ['dataset', 'heldout', 'samples', 'weights', 'weights_m0']);
+  t.is(evaluation.inputs.weights!.sid, sid('train/cycle=expanding/lambda=0.5/seed=2/gen=2'));
+  t.is(evaluation.inputs.weights_m0!.sid, sid('train/seed=2/gen=0'));
+  t.is(evaluation.inputs.heldout!.sid, sid('gen-heldout/seed=2'));
+  t.is(plan.byId.get('eval/seed=1/gen=0')!.inputs.weights_m0!.sid, sid('train/seed=1/gen=0'));
+  // Only a node that draws fresh rows reads H: the others' inputs, and so their seeds, are what they were without it.
+  for (const n of plan.nodes.filter((n) => n.stage.name === 'build-dataset')) {
+    const expanding = n.ids[0]!.includes('cycle=expanding');
+    t.is(n.inputs.heldout?.sid, expanding ? sid(`gen-heldout/seed=${n.tags[n.ids[0]!]!.seed}`) : undefined, n.ids[0]);
+  }
+  const injecting = planFor('sweep.cycle.name=[full_synthetic]', 'cycle.fresh_every=2');
+  t.falsy(injecting.byId.get('build-dataset/cycle=full_synthetic/seed=1/gen=1')!.inputs.heldout);
+  t.is(
+    injecting.byId.get('build-dataset/cycle=full_synthetic/seed=1/gen=2')!.inputs.heldout!.sid,
+    injecting.byId.get('gen-heldout/seed=1')!.sid,
+  );
+
+  const off = planFor('sweep.cycle.name=[full_synthetic, expanding]', 'sweep.seed=[1, 2]', 'eval.perplexity=false');
+  t.false(off.nodes.some((n) => n.stage.name === 'gen-heldout'));
+  for (const n of off.nodes.filter((n) => n.stage.name === 'eval'))
+    t.deepEqual(Object.keys(n.inputs).sort(), ['dataset', 'samples'], n.ids[0]);
+  t.false(off.nodes.some((n) => 'heldout' in n.inputs));
+  // The perplexity keys are in no eval node's key: off, its nodes are the ones before perplexity existed.
+  t.deepEqual(Object.keys(plan.byId.get('eval/seed=1/gen=0')!.params as object).sort(), [
+    'data_diversity_pairs',
+    'diversity_pairs',
+    'generation',
   ]);
 });
 
@@ -346,7 +390,7 @@ test('dag --collapse: one line per chain and the chains it reads, within a scree
   const text = renderCollapsedDag(plan, 'text', (node) => labelsOfId(node.ids[0]!).join('/'));
   const heads = text.split('\n').filter((line) => line && !line.startsWith(' '));
   t.is(heads.length, 7, 'generation 0 and six chains');
-  t.is(heads[0], 'seed=1  [4 nodes]  gen-d0, train, sample, eval');
+  t.is(heads[0], 'seed=1  [5 nodes]  gen-d0, gen-heldout, train, sample, eval');
   t.true(heads.includes('cycle=expanding/lambda=0.75/seed=1  [16 nodes]  build-dataset, train, sample, eval'));
   t.is(text.split('\n').filter((line) => line === '    ← seed=1').length, 6);
   t.true(text.split('\n').every((line) => line.length <= 100));

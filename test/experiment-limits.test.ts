@@ -63,13 +63,13 @@ test('a sweep too big to build is refused before it is expanded, naming the keys
   const deep = refused(['generations=1000000']);
   t.regex(
     deep.message,
-    /the experiment expands to up to 16,000,000 nodes \(4 chains\), more than the limit of 50,000: generations = 1,000,000 \(4,000,000 nodes a chain\), sweep\.cycle\.name has 4 values/,
+    /the experiment expands to up to 16,000,004 nodes \(4 chains\), more than the limit of 50,000: generations = 1,000,000 \(4,000,001 nodes a chain\), sweep\.cycle\.name has 4 values/,
   );
   const seeds = Array.from({ length: 20_000 }, (_, i) => i);
   const wide = refused([`sweep.seed=[${seeds.join(',')}]`]);
   t.regex(
     wide.message,
-    /up to 1,920,000 nodes \(80,000 chains\), more than the limit of 50,000: generations = 6 \(24 nodes a chain\), sweep\.cycle\.name has 4 values, sweep\.seed has 20,000 values/,
+    /up to 2,000,000 nodes \(80,000 chains\), more than the limit of 50,000: generations = 6 \(25 nodes a chain\), sweep\.cycle\.name has 4 values, sweep\.seed has 20,000 values/,
   );
   const blocks = refused(
     [],
@@ -77,11 +77,11 @@ test('a sweep too big to build is refused before it is expanded, naming the keys
   );
   t.regex(
     blocks.message,
-    /\(20,001 chains\), more than the limit of 50,000: generations = 6 \(24 nodes a chain\), sweep\[1\]\.seed has 20,000 values/,
+    /\(20,001 chains\), more than the limit of 50,000: generations = 6 \(25 nodes a chain\), sweep\[1\]\.seed has 20,000 values/,
   );
   t.notThrows(
     () => parseParams(shipped, 'p.yaml', ['generations=2000', 'eval.data_diversity_pairs=1000000']),
-    '4 chains of 8,000 nodes are within the limit',
+    '4 chains of 8,001 nodes are within the limit',
   );
 });
 
@@ -130,12 +130,16 @@ test('values that validate but cannot run are refused naming the key, the value 
     ],
     [['task.depth_max=50'], /task\.depth_max: 50 is more than the generator's 20/],
     [
-      ['task.depth_max=2', 'data.n=20', 'sweep.cycle.name=[balanced]'],
+      ['task.depth_max=2', 'data.n=20', 'sweep.cycle.name=[balanced]', 'eval.perplexity=false'],
       /data\.n = 20 needs 20 distinct True expressions, but only 19 exist at depth 1 to 2; lower data\.n or raise task\.depth_max/,
     ],
     [
+      ['task.depth_max=3', 'data.n=3000', 'sweep.cycle.name=[balanced]'],
+      /data\.n = 3,000 needs 4,000 distinct True expressions \(n, then 1,000 held-out ones for the perplexity, eval\.heldout_rows\), but only 3,863 exist at depth 1 to 3; lower data\.n or eval\.heldout_rows or raise task\.depth_max/,
+    ],
+    [
       ['task.depth_max=3', 'data.n=2000', 'sweep.cycle.name=[expanding]'],
-      /data\.n = 2,000 needs 7,000 distinct True expressions \(n, then 1,000 fresh ones in each of 5 generations of the expanding cycle\), but only 3,863 exist/,
+      /data\.n = 2,000 needs 8,000 distinct True expressions \(n, then 1,000 fresh ones in each of 5 generations of the expanding cycle, and 1,000 held-out ones for the perplexity, eval\.heldout_rows\), but only 3,863 exist/,
     ],
     [
       ['task.depth_max=2', 'data.n=10', 'cycle.fresh_every=2', 'sweep.cycle.name=[full_synthetic]'],
@@ -157,9 +161,10 @@ test('values that validate but cannot run are refused naming the key, the value 
   // The limits themselves are allowed.
   for (const sets of [
     ['data.n=48', 'eval.diversity_pairs=1128', 'eval.data_diversity_pairs=41328'],
-    ['task.depth_max=2', 'data.n=19', 'sweep.cycle.name=[balanced]'],
-    ['task.depth_max=2', 'data.n=10', 'cycle.fresh_every=3', 'sweep.cycle.name=[full_synthetic]'],
-    ['task.depth_max=2', 'data.n=40', 'data.distinct=19', 'sweep.cycle.name=[balanced]'],
+    ['task.depth_max=2', 'data.n=19', 'sweep.cycle.name=[balanced]', 'eval.perplexity=false'],
+    ['task.depth_max=2', 'data.n=10', 'cycle.fresh_every=3', 'sweep.cycle.name=[full_synthetic]', 'eval.perplexity=false'],
+    ['task.depth_max=2', 'data.n=40', 'data.distinct=19', 'sweep.cycle.name=[balanced]', 'eval.perplexity=false'],
+    ['task.depth_max=3', 'data.n=2863', 'sweep.cycle.name=[balanced]'],
     ['model.layers=6', 'model.width=2048', 'runtime.backend=webgpu'],
   ])
     t.notThrows(() => parseParams(shipped, 'p.yaml', sets), sets.join(' '));

@@ -12,7 +12,7 @@ import { parseLockFile, type LockFile } from '../engine/store/lock-file.ts';
 import { Store } from '../engine/store/store.ts';
 import { expressionRows, type ExpressionRow } from '../stages/dataset.ts';
 import { finished, waitFor } from './fixtures/engine/harness.ts';
-import { MICRO, MICRO_N } from './fixtures/micro.ts';
+import { MICRO, MICRO_HELDOUT, MICRO_N } from './fixtures/micro.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const TSX = import.meta.resolve('tsx');
@@ -129,6 +129,33 @@ test.serial('every eval node has its metrics in pipeline.lock', async (t) => {
     t.is(node.metrics['samples.count'], N);
   }
 });
+
+test.serial(
+  'every eval node records the perplexities, over held-out rows that no dataset holds as real or fresh',
+  async (t) => {
+    await firstRun();
+    const lock = await firstLock();
+    const heldout = new Set(
+      (await shared().dataset(lock.nodes['gen-heldout/seed=1']!.outputs.dataset)).map((r) => r.expression),
+    );
+    t.is(heldout.size, MICRO_HELDOUT);
+    const finite = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
+    for (const [id, node] of Object.entries(lock.nodes).filter(([, n]) => n.stage === 'eval')) {
+      const { 'heldout.perplexity': held, 'heldout.rows': rows, 'samples.perplexity_m0': m0 } = node.metrics;
+      t.true(finite(held) && held > 1, `${id} heldout.perplexity = ${held}`);
+      t.true(finite(m0) && m0 >= 1, `${id} samples.perplexity_m0 = ${m0}`);
+      t.true(finite(rows) && rows > 0 && rows <= MICRO_HELDOUT, `${id} heldout.rows = ${rows}`);
+    }
+    for (const [id, node] of Object.entries(lock.nodes)) {
+      if (node.stage !== 'gen-d0' && node.stage !== 'build-dataset') continue;
+      const real = (await shared().dataset(node.outputs.dataset)).filter((r) => r.origin !== 'synthetic');
+      t.false(
+        real.some((r) => heldout.has(r.expression)),
+        `${id}: a held-out row among the real or fresh rows`,
+      );
+    }
+  },
+);
 
 test.serial("each cycle's dataset composition by origin matches its formula exactly", async (t) => {
   await firstRun();

@@ -156,3 +156,17 @@ test('a lock without eval nodes, or from an older version without some metrics, 
   t.regex(text, /^full_synthetic\s+0\s+1\s+0\.\d{4}\s+0\.\d{4}\s+0\.\d{4}\s+\d+\s+n\/a$/m);
   t.regex(text, /n\/a: samples\.copied not recorded in this lock \(made by an older version\? rerun repro\)/);
 });
+
+test('the perplexities are shown by default where the lock records them; --metric takes their names', (t) => {
+  const measured = makeLock({ lambdas: [0.5], generations: 3, perplexity: true });
+  const header = show(measured, 'text').split('\n')[0]!;
+  t.regex(header, /\s+copied\s+heldout\.perplexity\s+perplexity_m0$/);
+  t.regex(show(oneSeed, 'text').split('\n')[0]!, /\s+copied$/, 'a lock without them shows no empty column');
+  t.regex(
+    show(measured, 'text', { metrics: ['heldout.perplexity', 'perplexity_m0', 'heldout.rows'] }).split('\n')[0]!,
+    /gen\s+seeds\s+heldout\.perplexity\s+perplexity_m0\s+heldout\.rows$/,
+  );
+  const json = JSON.parse(show(measured, 'json')) as { metrics: string[] };
+  t.true(json.metrics.includes('heldout.rows'));
+  t.false(json.metrics.includes('backend'), 'the backend an eval node ran on is no metric to show');
+});

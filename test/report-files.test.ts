@@ -173,6 +173,21 @@ test('writeReport writes SVG, PNG and a self-contained report.html', async (t) =
   t.regex(html, /<td>expanding λ=0\.75<\/td><td>4<\/td><td>2<\/td>/);
 });
 
+test('the perplexities: one chart of two panels where the lock records them, and columns of the final table', async (t) => {
+  const outDir = tmp();
+  const lock = makeLock({ lambdas: [0.25, 0.75], seeds: [1, 2], generations: 5, perplexity: true });
+  const { files } = await writeReport({ lock, label: 'test.lock', outDir });
+  t.true(files.includes(path.join(outDir, 'perplexity.png')));
+  const svg = readFileSync(path.join(outDir, 'perplexity.svg'), 'utf8');
+  t.regex(svg, />Held-out real rows under M_t<\/text>[\s\S]*>S_t under M_0<\/text>/);
+  for (const series of ['full_synthetic', 'expanding λ=0.75']) t.true(svg.includes(`>${series}</text>`), series);
+  t.deepEqual(finalTable(evalPoints(lock)).header.slice(-2), ['heldout.perplexity', 'perplexity_m0']);
+  t.false(
+    reportCharts(evalPoints(makeLock())).some((c) => c.name === 'perplexity'),
+    'no chart, and no omission, for a lock without them',
+  );
+});
+
 test('writeReport leaves out a chart without data and says so in the HTML', async (t) => {
   const outDir = tmp();
   const { files, omitted } = await writeReport({

@@ -24,7 +24,7 @@ const file = (name: string, content: string | Buffer): string => {
   writeFileSync(at, content);
   return at;
 };
-// Distinct lines of a researcher's file: enough for n = 64 and the 32 fresh rows of one expanding generation.
+// Distinct lines of a researcher's file: enough for n = 64, the 32 fresh rows of one expanding generation and 32 held out.
 const corpusFile = file('lines.txt', Array.from({ length: 200 }, (_, i) => `row ${i} of the file`).join('\n'));
 
 /** The shipped params.yaml with its task section replaced by `task` (one line of YAML flow). */
@@ -68,7 +68,7 @@ for (const [name, task] of [
     const { plan, of } = await runAll(microGraph(task));
     t.deepEqual(
       plan.nodes.map((node) => node.stage.name),
-      ['gen-d0', 'train', 'sample', 'eval', 'build-dataset', 'train', 'sample', 'eval'],
+      ['gen-d0', 'gen-heldout', 'train', 'sample', 'eval', 'build-dataset', 'train', 'sample', 'eval'],
     );
     const d0 = expressionsOf(of('gen-d0', 0).dataset);
     t.is(new Set(d0).size, MICRO_N);
@@ -108,6 +108,7 @@ test("params refuse a block that cannot hold the corpus's longest line and the e
   const params = (blockSize: number) =>
     parseParams(paramsWith(`{name: corpus, path: '${long}', max_length: 200}`), 'p.yaml', [
       'data.n=50',
+      'eval.heldout_rows=50',
       `model.block_size=${blockSize}`,
       'sweep.cycle.name=[balanced]',
     ]);
@@ -142,11 +143,11 @@ const refused: [string, string, RegExp][] = [
     file('blank.txt', '\n  \n\t\n') && 'blank.txt',
     /^error: task\.path: 'blank\.txt' has no usable line: every line is empty or longer than task\.max_length \(63\) characters\n$/,
   ],
-  // n = 64 and 5 expanding generations of 32 fresh rows: 64 + 4·32 = 192 needed, 100 in the file.
+  // n = 64, 5 expanding generations of 32 fresh rows and 1,000 held-out rows: 64 + 4·32 + 1,000 = 1,192 needed, 100 in the file.
   [
     'too few lines for the sweep',
     file('short.txt', Array.from({ length: 100 }, (_, i) => `l${i}`).join('\n')) && 'short.txt',
-    /data\.n = 64 needs 192 distinct lines \(n, then 32 fresh ones in each of 4 generations of the expanding cycle\), but only 100 exist in task\.path 'short\.txt'/,
+    /data\.n = 64 needs 1,192 distinct lines \(n, then 32 fresh ones in each of 4 generations of the expanding cycle, and 1,000 held-out ones for the perplexity, eval\.heldout_rows\), but only 100 exist in task\.path 'short\.txt'/,
   ],
 ];
 for (const [what, at, message] of refused) {
@@ -171,7 +172,7 @@ for (const [what, at, message] of refused) {
 
 test('presets/text.yaml validates: the text task at character level, the four cycles, 6 generations', (t) => {
   const graph = experimentGraph(loadParams(path.join(root, 'presets/text.yaml')));
-  t.is(buildPlan(graph).nodes.length, 84);
+  t.is(buildPlan(graph).nodes.length, 85, 'with the held-out rows of the perplexity');
   const train = graph.find((node) => node.stage.name === 'train')!;
   t.deepEqual((train.params as { task?: unknown }).task, { name: 'text', options: { tokens: 'char', max_length: 63 } });
   t.deepEqual(

@@ -80,9 +80,16 @@ test('params refuse the judged curation modes for a task without a judge, and mo
     /curation\.mode = verified asks the task's judge, and task 'ab-unjudged' has none; expected one of none, unique, capped/,
   );
   t.notThrows(() =>
-    parseParams(unjudged, 'p.yaml', ['curation.mode=capped', 'data.n=100', 'sweep.cycle.name=[balanced]']),
+    parseParams(unjudged, 'p.yaml', [
+      'curation.mode=capped',
+      'data.n=100',
+      'eval.heldout_rows=156',
+      'sweep.cycle.name=[balanced]',
+    ]),
   );
-  const few = t.throws(() => parseParams(unjudged, 'p.yaml', ['data.n=300', 'sweep.cycle.name=[balanced]']));
+  const few = t.throws(() =>
+    parseParams(unjudged, 'p.yaml', ['data.n=300', 'eval.perplexity=false', 'sweep.cycle.name=[balanced]']),
+  );
   t.regex(
     few!.message,
     /data\.n = 300 needs 300 distinct words, but only 256 exist of length 8; lower data\.n or raise task\.length/,
@@ -103,7 +110,7 @@ test.serial(
     const plan = buildPlan(experimentGraph(params));
     t.deepEqual(
       plan.nodes.map((node) => node.stage.name),
-      ['gen-d0', 'train', 'sample', 'eval', 'curate', 'build-dataset', 'train', 'sample', 'eval'],
+      ['gen-d0', 'gen-heldout', 'train', 'sample', 'eval', 'curate', 'build-dataset', 'train', 'sample', 'eval'],
     );
     const outputs = new Map<string, Record<string, Table>>();
     for (const node of plan.nodes) {
@@ -154,6 +161,9 @@ test.serial(
         'data.unique',
         'data.mean_length',
         'data.starts_with_a',
+        'heldout.perplexity',
+        'heldout.rows',
+        'samples.perplexity_m0',
       ],
     );
     t.is(metrics.getChild('data.count')!.get(0), 128);
