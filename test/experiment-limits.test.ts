@@ -162,7 +162,13 @@ test('values that validate but cannot run are refused naming the key, the value 
   for (const sets of [
     ['data.n=48', 'eval.diversity_pairs=1128', 'eval.data_diversity_pairs=41328'],
     ['task.depth_max=2', 'data.n=19', 'sweep.cycle.name=[balanced]', 'eval.perplexity=false'],
-    ['task.depth_max=2', 'data.n=10', 'cycle.fresh_every=3', 'sweep.cycle.name=[full_synthetic]', 'eval.perplexity=false'],
+    [
+      'task.depth_max=2',
+      'data.n=10',
+      'cycle.fresh_every=3',
+      'sweep.cycle.name=[full_synthetic]',
+      'eval.perplexity=false',
+    ],
     ['task.depth_max=2', 'data.n=40', 'data.distinct=19', 'sweep.cycle.name=[balanced]', 'eval.perplexity=false'],
     ['task.depth_max=3', 'data.n=2863', 'sweep.cycle.name=[balanced]'],
     ['model.layers=6', 'model.width=2048', 'runtime.backend=webgpu'],
