@@ -142,11 +142,17 @@ test('values that validate but cannot run are refused naming the key, the value 
       /data\.n = 2,000 needs 8,000 distinct True expressions \(n, then 1,000 fresh ones in each of 5 generations of the expanding cycle, and 1,000 held-out ones for the perplexity, eval\.heldout_rows\), but only 3,863 exist/,
     ],
     [
-      ['task.depth_max=2', 'data.n=10', 'cycle.fresh_every=2', 'sweep.cycle.name=[full_synthetic]'],
+      [
+        'task.depth_max=2',
+        'data.n=10',
+        'cycle.fresh_every=2',
+        'sweep.cycle.name=[full_synthetic]',
+        'eval.perplexity=false',
+      ],
       /data\.n = 10 needs 20 distinct True expressions \(n, then 5 injected into each of 2 datasets by cycle\.fresh_every = 2\), but only 19 exist/,
     ],
     [
-      ['task.depth_max=2', 'data.n=40', 'data.distinct=20', 'sweep.cycle.name=[balanced]'],
+      ['task.depth_max=2', 'data.n=40', 'data.distinct=20', 'sweep.cycle.name=[balanced]', 'eval.perplexity=false'],
       /data\.distinct = 20 needs 20 distinct True expressions, but only 19 exist at depth 1 to 2; lower data\.distinct or raise/,
     ],
     [
