@@ -19,7 +19,7 @@ test('the presets validate: long has 50 generations (M_0 … M_49, paper generat
   t.is(long.generations, 50);
   t.is(sweepCombinations(long).length, (4 + 1 + 1) * 3);
   const seedQuestions = loadParams('presets/seed-questions.yaml');
-  t.is(seedQuestions.generations, 16);
+  t.is(seedQuestions.generations, 10);
   t.is(sweepCombinations(seedQuestions).length, (2 + 1 + 3 + 2) * 5);
   t.is(sweepCombinations(loadParams('presets/settings.yaml')).length, 3 * 2 * 2 * 5);
   const questions = loadParams('presets/questions.yaml');
