@@ -4,8 +4,7 @@
  */
 import type { LockFile } from '../engine/store/lock-file.ts';
 import { type ChangeRow, type MetricChange, seriesChanges } from './change.ts';
-import { evalPoints, metricNames, withoutEval } from './eval-points.ts';
-import { chooseMetrics, missingNote, type ShowOptions, shortName } from './metrics-show.ts';
+import { readTable, type ShowOptions, shortName } from './metrics-show.ts';
 import { INTERVAL_NAME } from './seeds.ts';
 import { formatCsv, formatDelta, formatMarkdown, formatTable, formatValue, placeColumns } from './text-table.ts';
 
@@ -81,15 +80,10 @@ function csvTable(rows: readonly ChangeRow[], metrics: readonly string[]): strin
 const LEGEND = `Δ: mean over seeds of (last − first generation), paired by seed, with its ${INTERVAL_NAME}; first and last over the same seeds; seeds: used of the series' (a seed missing either end is left out)`;
 
 export function metricsChange(lock: LockFile, options: ChangeOptions): string {
-  const points = evalPoints(lock);
-  if (points.length === 0) {
-    if (options.format === 'json')
-      return JSON.stringify({ rows: [], missing: withoutEval(lock, options.label) }, null, 2);
-    return withoutEval(lock, options.label);
-  }
-  const metrics = chooseMetrics(metricNames(points), options, 'the lock');
+  const read = readTable(lock, options);
+  if ('output' in read) return read.output;
+  const { points, metrics, note } = read;
   const rows = seriesChanges(points, metrics);
-  const note = missingNote(points, metrics);
   switch (options.format) {
     case 'json':
       return JSON.stringify({ interval: INTERVAL_NAME, metrics, rows, ...(note && { missing: note }) }, null, 2);

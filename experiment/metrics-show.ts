@@ -122,17 +122,29 @@ export function missingNote(points: readonly EvalPoint[], metrics: readonly stri
     : '';
 }
 
-export function showMetrics(lock: LockFile, options: ShowOptions): string {
+/**
+ * What a table command reads of a lock: its eval points, the metrics it shows and the note on those it lacks; or,
+ * for a lock without eval nodes, the command's whole output, saying what the lock holds instead.
+ */
+export function readTable(
+  lock: LockFile,
+  options: Pick<ShowOptions, 'format' | 'metrics' | 'all' | 'label'>,
+): { points: EvalPoint[]; metrics: string[]; note: string } | { output: string } {
   const points = evalPoints(lock);
   if (points.length === 0) {
-    if (options.format === 'json')
-      return JSON.stringify({ rows: [], missing: withoutEval(lock, options.label) }, null, 2);
-    return withoutEval(lock, options.label);
+    const missing = withoutEval(lock, options.label);
+    return { output: options.format === 'json' ? JSON.stringify({ rows: [], missing }, null, 2) : missing };
   }
   const metrics = chooseMetrics(metricNames(points), options, 'the lock');
+  return { points, metrics, note: missingNote(points, metrics) };
+}
+
+export function showMetrics(lock: LockFile, options: ShowOptions): string {
+  const read = readTable(lock, options);
+  if ('output' in read) return read.output;
+  const { points, metrics, note } = read;
   const perSeed = options.perSeed ?? false;
   const rows = showRows(points, metrics, perSeed);
-  const note = missingNote(points, metrics);
   switch (options.format) {
     case 'json':
       return JSON.stringify({ interval: INTERVAL_NAME, metrics, rows, ...(note && { missing: note }) }, null, 2);

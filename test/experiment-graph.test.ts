@@ -240,8 +240,9 @@ test('eval.perplexity: one gen-heldout node per seed, which fresh draws avoid an
   t.is(plan.byId.get('eval/seed=1/gen=0')!.inputs.weights_m0!.sid, sid('train/seed=1/gen=0'));
   // Only a node that draws fresh rows reads H: the others' inputs, and so their seeds, are what they were without it.
   for (const n of plan.nodes.filter((n) => n.stage.name === 'build-dataset')) {
-    const expanding = n.ids[0]!.includes('cycle=expanding');
-    t.is(n.inputs.heldout?.sid, expanding ? sid(`gen-heldout/seed=${n.tags[n.ids[0]!]!.seed}`) : undefined, n.ids[0]);
+    const id = n.ids[0]!;
+    const expanding = id.includes('cycle=expanding');
+    t.is(n.inputs.heldout?.sid ?? 'none', expanding ? sid(`gen-heldout/seed=${n.tags[id]!.seed}`) : 'none', id);
   }
   const injecting = planFor('sweep.cycle.name=[full_synthetic]', 'cycle.fresh_every=2');
   t.falsy(injecting.byId.get('build-dataset/cycle=full_synthetic/seed=1/gen=1')!.inputs.heldout);
