@@ -25,7 +25,9 @@ import { toyLoader } from './fixtures/engine/toy-graph.ts';
 /** A worker that dies by SIGKILL after shift's output object is written and before its run record is. */
 const CRASH_WORKER = new URL('./fixtures/engine/crash-worker.ts', import.meta.url);
 
-const SLOW = { steps: 8, sleepMs: 150 };
+// Long enough (4.5 s) that a test that kills it after a few steps finds it still running on a loaded machine; at
+// 8 steps a test process starved for over a second saw it finish first.
+const SLOW = { steps: 30, sleepMs: 150 };
 
 function slowSteps(ws: Workspace): number[] {
   return ws
