@@ -70,13 +70,15 @@ function labelValue(text: string): LockFileScalar {
  * without params, an overlay, a node added by hand).
  */
 function lockChains(lock: LockFile): string[][] {
-  const candidates = [
-    ...Object.keys(lock.params?.chains ?? {}).map((name) => name.split('/')),
-    ...Object.keys(lock.nodes).map(labelsOfId),
-  ];
-  const unique = [...new Map(candidates.map((labels) => [labels.join('/'), labels])).values()];
+  // Every chain the params record is one, even where another block's chain has all its labels and more
+  // (cycle=full_synthetic/seed=1 beside cycle=full_synthetic/seed=1/data.distinct=50); a node's label set is a chain
+  // only where no other chain or node holds all its labels and more (it is then no shared node).
+  const recorded = Object.keys(lock.params?.chains ?? {}).map((name) => name.split('/'));
+  const fromNodes = Object.keys(lock.nodes).map(labelsOfId);
+  const unique = [...new Map([...recorded, ...fromNodes].map((labels) => [labels.join('/'), labels])).values()];
+  const names = new Set(recorded.map((labels) => labels.join('/')));
   const within = (a: string[], b: string[]) => a.length < b.length && a.every((label) => b.includes(label));
-  return unique.filter((labels) => !unique.some((other) => within(labels, other)));
+  return unique.filter((labels) => names.has(labels.join('/')) || !unique.some((other) => within(labels, other)));
 }
 
 /**
@@ -85,20 +87,30 @@ function lockChains(lock: LockFile): string[][] {
  */
 export function chainNodes(lock: LockFile, stage: string): ChainNode[] {
   const chains = lockChains(lock);
-  return Object.entries(lock.nodes)
-    .filter(([, node]) => node.stage === stage)
-    .flatMap(([id, node]) => {
-      const own = labelsOfId(id);
-      return chains
-        .filter((chain) => own.every((label) => chain.includes(label)))
-        .map((chain) => {
-          const labels = chain.map((label) => {
-            const eq = label.indexOf('=');
-            return [label.slice(0, eq), labelValue(label.slice(eq + 1))];
-          });
-          return { id, node, chain: chain.join('/'), tags: { ...Object.fromEntries(labels), ...node.tags } };
+  const nodes = Object.entries(lock.nodes).filter(([, node]) => node.stage === stage);
+  // Of the nodes of one generation whose labels a chain has, the chain's own is the one with the most: a chain of
+  // one sweep block may carry every label of another block's chain and one more (data.distinct=50), and the less
+  // specific node is then the other chain's, not a shared one.
+  const mostSpecific = new Map<string, number>();
+  const slot = (chain: string[], node: LockFileNode) => `${chain.join('/')}\n${node.tags.generation ?? ''}`;
+  const within = (own: string[], chain: string[]) => own.every((label) => chain.includes(label));
+  for (const [id, node] of nodes) {
+    const own = labelsOfId(id);
+    for (const chain of chains.filter((c) => within(own, c)))
+      mostSpecific.set(slot(chain, node), Math.max(mostSpecific.get(slot(chain, node)) ?? 0, own.length));
+  }
+  return nodes.flatMap(([id, node]) => {
+    const own = labelsOfId(id);
+    return chains
+      .filter((chain) => within(own, chain) && mostSpecific.get(slot(chain, node)) === own.length)
+      .map((chain) => {
+        const labels = chain.map((label) => {
+          const eq = label.indexOf('=');
+          return [label.slice(0, eq), labelValue(label.slice(eq + 1))];
         });
-    });
+        return { id, node, chain: chain.join('/'), tags: { ...Object.fromEntries(labels), ...node.tags } };
+      });
+  });
 }
 
 const PLACE_TAGS = new Set(['stage', 'cycle', 'lambda', 'seed', 'generation']);

@@ -386,6 +386,45 @@ test('a lock of the new names reads as before: the shared generation 0 is a poin
   });
 });
 
+test("sweep blocks whose chains have all of another block's labels and more: each chain reads its own nodes", (t) => {
+  // The seed questions' shape: the plain loop, periodic fresh data from D_2 on, and a D_0 of few distinct rows.
+  const text = shipped.replace(
+    /^sweep:[\s\S]*$/m,
+    'sweep:\n  - cycle.name: [full_synthetic]\n    cycle.fresh_every: [0, 2]\n  - cycle.name: [full_synthetic]\n    data.distinct: [100]\n',
+  );
+  const params = parseParams(text, 'p.yaml', ['generations=4']);
+  const plan = buildPlan(experimentGraph(params));
+  const nodes: LockFile['nodes'] = Object.fromEntries(
+    plan.nodes.map((n) => [
+      n.ids[0]!,
+      { stage: n.stage.name, key: n.sid, outputs: {}, metrics: {}, tags: n.tags[n.ids[0]!]! },
+    ]),
+  );
+  const lock: LockFile = { version: 2, params: recordParams(params, 'p.yaml', []), nodes };
+  const byChain = new Map<string, string[]>();
+  for (const p of evalPoints(lock)) byChain.set(p.chain, [...(byChain.get(p.chain) ?? []), p.node]);
+  t.is(byChain.size, 3, 'the plain chain is one though the others have all its labels');
+  for (const [chain, ids] of byChain) {
+    t.is(ids.length, 4, `${chain}: one eval node a generation`);
+    if (chain.includes('data.distinct'))
+      t.true(
+        ids.every((id) => id.includes('data.distinct=100')),
+        chain,
+      );
+    else
+      t.false(
+        ids.some((id) => id.includes('data.distinct')),
+        chain,
+      );
+  }
+  const fresh = [...byChain].find(([chain]) => chain.includes('cycle.fresh_every=2'))![1];
+  t.deepEqual(
+    fresh.map((id) => id.includes('cycle.fresh_every=2')),
+    [false, false, true, true],
+    'shares generations 0 and 1 with the plain chain, then its own',
+  );
+});
+
 test('dag --collapse: one line per chain and the chains it reads, within a screen', (t) => {
   const plan = planFor('sweep.cycle.lambda=[0.25, 0.75]', 'generations=5');
   const text = renderCollapsedDag(plan, 'text', (node) => labelsOfId(node.ids[0]!).join('/'));
