@@ -205,7 +205,8 @@ test('commands that read a store never create one', async (t) => {
 });
 
 test('a checkpoint half-written when a kill -9 struck is removed by the repro that completes the node', async (t) => {
-  const ws = new Workspace({ params: { slow: { steps: 8, sleepMs: 150 } } });
+  // 4.5 s of steps: a test process starved on a loaded machine must still find the node running.
+  const ws = new Workspace({ params: { slow: { steps: 30, sleepMs: 150 } } });
   const child = ws.spawn(['repro', '--jobs', '1']);
   const done = finished(child);
   const checkpoints = join(ws.store, 'checkpoints');
