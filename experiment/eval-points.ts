@@ -65,6 +65,10 @@ function labelValue(text: string): LockFileScalar {
   return /^-?\d+(\.\d+)?(e[-+]?\d+)?$/.test(text) ? Number(text) : text;
 }
 
+/** Whether a chain has every one of these labels. */
+const within = (labels: readonly string[], chain: readonly string[]): boolean =>
+  labels.every((label) => chain.includes(label));
+
 /**
  * The lock's chains: those its params record, and the label sets of its nodes that no other chain holds (a lock
  * without params, an overlay, a node added by hand).
@@ -77,8 +81,8 @@ function lockChains(lock: LockFile): string[][] {
   const fromNodes = Object.keys(lock.nodes).map(labelsOfId);
   const unique = [...new Map([...recorded, ...fromNodes].map((labels) => [labels.join('/'), labels])).values()];
   const names = new Set(recorded.map((labels) => labels.join('/')));
-  const within = (a: string[], b: string[]) => a.length < b.length && a.every((label) => b.includes(label));
-  return unique.filter((labels) => names.has(labels.join('/')) || !unique.some((other) => within(labels, other)));
+  const inLarger = (labels: string[]) => unique.some((o) => o.length > labels.length && within(labels, o));
+  return unique.filter((labels) => names.has(labels.join('/')) || !inLarger(labels));
 }
 
 /**
@@ -93,7 +97,6 @@ export function chainNodes(lock: LockFile, stage: string): ChainNode[] {
   // specific node is then the other chain's, not a shared one.
   const mostSpecific = new Map<string, number>();
   const slot = (chain: string[], node: LockFileNode) => `${chain.join('/')}\n${node.tags.generation ?? ''}`;
-  const within = (own: string[], chain: string[]) => own.every((label) => chain.includes(label));
   for (const [id, node] of nodes) {
     const own = labelsOfId(id);
     for (const chain of chains.filter((c) => within(own, c)))

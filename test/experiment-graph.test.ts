@@ -354,8 +354,8 @@ test('a list of sweep blocks runs the union of their products; a point two block
   );
 });
 
-test('a lock of the new names reads as before: the shared generation 0 is a point of every chain, with its cycle', (t) => {
-  const params = parseParams(shipped, 'params.yaml', ['generations=2']);
+/** The lock a run of these params would write, without outputs or metrics: what the readers place in chains. */
+function lockOfGraph(params: ReturnType<typeof parseParams>, file: string): LockFile {
   const plan = buildPlan(experimentGraph(params));
   const nodes: LockFile['nodes'] = Object.fromEntries(
     plan.nodes.map((n) => [
@@ -363,7 +363,12 @@ test('a lock of the new names reads as before: the shared generation 0 is a poin
       { stage: n.stage.name, key: n.sid, outputs: {}, metrics: {}, tags: n.tags[n.ids[0]!]! },
     ]),
   );
-  const lock: LockFile = { version: 2, params: recordParams(params, 'params.yaml', []), nodes };
+  return { version: 2, params: recordParams(params, file, []), nodes };
+}
+
+test('a lock of the new names reads as before: the shared generation 0 is a point of every chain, with its cycle', (t) => {
+  const params = parseParams(shipped, 'params.yaml', ['generations=2']);
+  const lock = lockOfGraph(params, 'params.yaml');
   const points = evalPoints(lock);
   const chains = Object.keys(lock.params!.chains);
   t.is(chains.length, 4);
@@ -393,14 +398,7 @@ test("sweep blocks whose chains have all of another block's labels and more: eac
     'sweep:\n  - cycle.name: [full_synthetic]\n    cycle.fresh_every: [0, 2]\n  - cycle.name: [full_synthetic]\n    data.distinct: [100]\n',
   );
   const params = parseParams(text, 'p.yaml', ['generations=4']);
-  const plan = buildPlan(experimentGraph(params));
-  const nodes: LockFile['nodes'] = Object.fromEntries(
-    plan.nodes.map((n) => [
-      n.ids[0]!,
-      { stage: n.stage.name, key: n.sid, outputs: {}, metrics: {}, tags: n.tags[n.ids[0]!]! },
-    ]),
-  );
-  const lock: LockFile = { version: 2, params: recordParams(params, 'p.yaml', []), nodes };
+  const lock = lockOfGraph(params, 'p.yaml');
   const byChain = new Map<string, string[]>();
   for (const p of evalPoints(lock)) byChain.set(p.chain, [...(byChain.get(p.chain) ?? []), p.node]);
   t.is(byChain.size, 3, 'the plain chain is one though the others have all its labels');
