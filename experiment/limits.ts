@@ -6,7 +6,7 @@
 import { statSync } from 'node:fs';
 import { countParameters, gptConfig } from '../model/config.ts';
 import { knownVocabularySize, readTask, taskSlice } from '../tasks/registry.ts';
-import { CYCLE_TABLE } from '../stages/build-dataset.ts';
+import { CYCLE_TABLE, freshInjection } from '../stages/build-dataset.ts';
 import { CPU_TRAINING_FLOPS, trainingFlops } from './estimate.ts';
 import type { ExperimentParams, ParamsFile } from './params.ts';
 
@@ -89,7 +89,10 @@ function dataProblems(p: ExperimentParams): string[] {
   // earlier dataset; cycle.fresh_every = k adds round(fresh_share·n) to every k-th dataset (at most).
   const later = p.generations - 1;
   const expanding = p.cycle.name === 'expanding' ? (n - Math.round(p.cycle.lambda * n)) * later : 0;
-  const injections = p.cycle.fresh_every > 0 ? Math.floor(later / p.cycle.fresh_every) : 0;
+  // D_1 … D_{G−1}, each injected into by build-dataset's own rule.
+  const injections = Array.from({ length: later }, (_, t) => freshInjection(p.cycle.fresh_every, t + 1)).filter(
+    Boolean,
+  ).length;
   const injected = injections * Math.round(p.cycle.fresh_share * n);
   // The held-out rows of the perplexity (stages/gen-heldout.ts) are in no dataset.
   const heldout = p.eval.perplexity ? p.eval.heldout_rows : 0;
