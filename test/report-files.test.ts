@@ -10,7 +10,7 @@ import { loadTrainingCurves, parseChain } from '../experiment/train-curves.ts';
 import { Store } from '../engine/store/store.ts';
 import { Float64, makeVector, Table, vectorFromArray } from 'apache-arrow';
 import { changeLock } from './fixtures/compare/change-lock.ts';
-import { makeLock, recordedParams } from './fixtures/compare/locks.ts';
+import { makeLock, recordedParams, SWEEP_CHART_NAMES } from './fixtures/compare/locks.ts';
 
 const dirs: string[] = [];
 const tmp = () => {
@@ -115,15 +115,7 @@ test('writeReport writes SVG, PNG and a self-contained report.html', async (t) =
     title: 'Test run',
     date: new Date('2026-01-02T03:04:05Z'),
   });
-  const names = [
-    'correctness',
-    'diversity',
-    'diversity-lambda',
-    'unique',
-    'change-semantic',
-    'change-syntactic',
-    'change-diversity',
-  ];
+  const names = SWEEP_CHART_NAMES;
   t.deepEqual(
     files,
     [...names.flatMap((n) => [`${n}.svg`, `${n}.png`]), 'report.html'].map((f) => path.join(outDir, f)),

@@ -9,7 +9,7 @@ import { compile, type TopLevelSpec } from 'vega-lite';
 import { chanceOfTrue } from '../experiment/chance.ts';
 import { evalPoints } from '../experiment/eval-points.ts';
 import { reportCharts } from '../experiment/report-charts.ts';
-import { makeLock } from './fixtures/compare/locks.ts';
+import { makeLock, SWEEP_CHART_NAMES } from './fixtures/compare/locks.ts';
 
 interface Item {
   mark: { marktype: string; role?: string; name?: string };
@@ -61,15 +61,7 @@ test('every chart of ten series draws them all, titles its axes, and cuts no lab
   const charts = reportCharts(evalPoints(lock), chance).filter((c) => c.spec);
   t.deepEqual(
     charts.map((c) => c.name),
-    [
-      'correctness',
-      'diversity',
-      'diversity-lambda',
-      'unique',
-      'change-semantic',
-      'change-syntactic',
-      'change-diversity',
-    ],
+    SWEEP_CHART_NAMES,
   );
   for (const chart of charts.filter((c) => !c.name.startsWith('change-'))) {
     const { texts, size, origin } = await render(chart.spec!);
