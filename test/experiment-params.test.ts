@@ -14,10 +14,10 @@ test('the shipped params.yaml and the paper preset validate', (t) => {
   t.is(sweepCombinations(paper).length, 5 * 5); // five cycles (accumulate among them) by five λ
 });
 
-test('the presets validate: long has 50 generations (M_0 … M_49, paper generations 1 … 50) and 3 seeds of six chains, questions eight chains on the default base, the seed questions and settings 5 seeds each', (t) => {
+test('the presets validate: long has 50 generations (M_0 … M_49, paper generations 1 … 50) and 3 seeds of seven chains, questions eight chains on the default base, seeds the default at 5 seeds, the seed questions and settings 5 seeds each', (t) => {
   const long = loadParams('presets/long.yaml');
   t.is(long.generations, 50);
-  t.is(sweepCombinations(long).length, (4 + 1 + 1) * 3);
+  t.is(sweepCombinations(long).length, (4 + 1 + 1 + 1) * 3);
   const seedQuestions = loadParams('presets/seed-questions.yaml');
   t.is(seedQuestions.generations, 10);
   t.is(sweepCombinations(seedQuestions).length, (2 + 1 + 3 + 2) * 5);
@@ -25,6 +25,9 @@ test('the presets validate: long has 50 generations (M_0 … M_49, paper generat
   const questions = loadParams('presets/questions.yaml');
   t.is(sweepCombinations(questions).length, 5 + 1 + 2);
   t.deepEqual({ ...questions, sweep: undefined }, { ...loadParams('params.yaml'), sweep: undefined });
+  const seeds = loadParams('presets/seeds.yaml');
+  t.is(sweepCombinations(seeds).length, 4 * 5);
+  t.deepEqual({ ...seeds, sweep: undefined }, { ...loadParams('params.yaml'), sweep: undefined });
 });
 
 test('a params file from before curation (no curation section) runs uncurated', (t) => {
