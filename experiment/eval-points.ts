@@ -91,29 +91,30 @@ function lockChains(lock: LockFile): string[][] {
  */
 export function chainNodes(lock: LockFile, stage: string): ChainNode[] {
   const chains = lockChains(lock);
-  const nodes = Object.entries(lock.nodes).filter(([, node]) => node.stage === stage);
+  const matches = Object.entries(lock.nodes)
+    .filter(([, node]) => node.stage === stage)
+    .flatMap(([id, node]) => {
+      const own = labelsOfId(id);
+      return chains
+        .filter((chain) => within(own, chain))
+        .map((chain) => ({ id, node, chain, specificity: own.length }));
+    });
   // Of the nodes of one generation whose labels a chain has, the chain's own is the one with the most: a chain of
   // one sweep block may carry every label of another block's chain and one more (data.distinct=50), and the less
   // specific node is then the other chain's, not a shared one.
+  const slot = ({ chain, node }: (typeof matches)[number]) => `${chain.join('/')}\n${node.tags.generation ?? ''}`;
   const mostSpecific = new Map<string, number>();
-  const slot = (chain: string[], node: LockFileNode) => `${chain.join('/')}\n${node.tags.generation ?? ''}`;
-  for (const [id, node] of nodes) {
-    const own = labelsOfId(id);
-    for (const chain of chains.filter((c) => within(own, c)))
-      mostSpecific.set(slot(chain, node), Math.max(mostSpecific.get(slot(chain, node)) ?? 0, own.length));
-  }
-  return nodes.flatMap(([id, node]) => {
-    const own = labelsOfId(id);
-    return chains
-      .filter((chain) => within(own, chain) && mostSpecific.get(slot(chain, node)) === own.length)
-      .map((chain) => {
-        const labels = chain.map((label) => {
-          const eq = label.indexOf('=');
-          return [label.slice(0, eq), labelValue(label.slice(eq + 1))];
-        });
-        return { id, node, chain: chain.join('/'), tags: { ...Object.fromEntries(labels), ...node.tags } };
+  for (const match of matches)
+    mostSpecific.set(slot(match), Math.max(mostSpecific.get(slot(match)) ?? 0, match.specificity));
+  return matches
+    .filter((match) => mostSpecific.get(slot(match)) === match.specificity)
+    .map(({ id, node, chain }) => {
+      const labels = chain.map((label) => {
+        const eq = label.indexOf('=');
+        return [label.slice(0, eq), labelValue(label.slice(eq + 1))];
       });
-  });
+      return { id, node, chain: chain.join('/'), tags: { ...Object.fromEntries(labels), ...node.tags } };
+    });
 }
 
 const PLACE_TAGS = new Set(['stage', 'cycle', 'lambda', 'seed', 'generation']);

@@ -89,10 +89,9 @@ function dataProblems(p: ExperimentParams): string[] {
   // earlier dataset; cycle.fresh_every = k adds round(fresh_share·n) to every k-th dataset (at most).
   const later = p.generations - 1;
   const expanding = p.cycle.name === 'expanding' ? (n - Math.round(p.cycle.lambda * n)) * later : 0;
-  // D_1 … D_{G−1}, each injected into by build-dataset's own rule.
-  const injections = Array.from({ length: later }, (_, t) => freshInjection(p.cycle.fresh_every, t + 1)).filter(
-    Boolean,
-  ).length;
+  // Of D_1 … D_{G−1}, those build-dataset injects into.
+  let injections = 0;
+  for (let t = 1; t <= later; t++) if (freshInjection(p.cycle.fresh_every, t)) injections++;
   const injected = injections * Math.round(p.cycle.fresh_share * n);
   // The held-out rows of the perplexity (stages/gen-heldout.ts) are in no dataset.
   const heldout = p.eval.perplexity ? p.eval.heldout_rows : 0;

@@ -115,14 +115,13 @@ test('writeReport writes SVG, PNG and a self-contained report.html', async (t) =
     title: 'Test run',
     date: new Date('2026-01-02T03:04:05Z'),
   });
-  const names = SWEEP_CHART_NAMES;
   t.deepEqual(
     files,
-    [...names.flatMap((n) => [`${n}.svg`, `${n}.png`]), 'report.html'].map((f) => path.join(outDir, f)),
+    [...SWEEP_CHART_NAMES.flatMap((n) => [`${n}.svg`, `${n}.png`]), 'report.html'].map((f) => path.join(outDir, f)),
   );
   t.deepEqual(omitted, []);
 
-  for (const name of names) {
+  for (const name of SWEEP_CHART_NAMES) {
     const png = readFileSync(path.join(outDir, `${name}.png`));
     t.deepEqual(png.subarray(0, 8), PNG_SIGNATURE, name);
     t.true(png.length > 20_000, `${name}.png is ${png.length} bytes`);
